@@ -1,0 +1,47 @@
+# Sakura Alumni — the commands of the README's Quick start.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export ALUMNI_ENV ?= development
+
+.PHONY: run test install translations compile-translations bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed compile-translations
+
+compile-translations: $(VENV)/.installed
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(VENV)/bin/pybabel compile -q -d translations; fi
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The suite runs on SQLite, then — where TEST_DATABASE_URL names a PostgreSQL database — again on it.
+test: install
+	env -u TEST_DATABASE_URL ALUMNI_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+	  ALUMNI_ENV=testing $(PY) -m pytest $(PYTEST_ARGS); \
+	else echo "TEST_DATABASE_URL is not set: the suite ran on SQLite only."; fi
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations
+	$(VENV)/bin/pybabel compile -q -d translations
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

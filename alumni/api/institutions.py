@@ -1,0 +1,32 @@
+"""GET, POST /institutions."""
+from flask_smorest import Blueprint
+
+from alumni.api import commit, forbid_unless, require_actor
+from alumni.api.schemas import InstitutionPage, InstitutionQuerySchema, InstitutionSchema
+from alumni.permissions import can_create_institution
+from alumni.services.institutions import create_institution, list_institutions
+from alumni.services.paging import paginate
+
+PREFIX = "/institutions"
+blp = Blueprint("api_institutions", __name__, description="Universities, institutes, companies and other bodies")
+
+
+@blp.route("")
+@blp.arguments(InstitutionQuerySchema, location="query")
+@blp.response(200, InstitutionPage)
+@blp.doc(security=[])
+def institutions_list(args):
+    stmt = list_institutions(country=args.get("country"), q=args.get("q"))
+    items, total = paginate(stmt, args["page"], args["per_page"])
+    return {"items": items, "total": total}
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(InstitutionSchema)
+@blp.response(201, InstitutionSchema)
+def institutions_create(data):
+    actor = require_actor()
+    forbid_unless(can_create_institution(actor))
+    institution = create_institution(data, actor)
+    commit()
+    return institution

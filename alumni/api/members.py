@@ -1,0 +1,155 @@
+"""Members and their participations, careers and return visits.
+
+Members read and change only their own record; staff everything; others see only what the
+member chose to show (visibility)."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from alumni.api import commit, forbid_unless, require_actor
+from alumni.api.schemas import (
+    CareerPage,
+    CareerPatch,
+    CareerSchema,
+    MemberPage,
+    MemberPatch,
+    MemberQuerySchema,
+    MemberSchema,
+    PageArgsSchema,
+    ParticipationPage,
+    ParticipationPatch,
+    ParticipationSchema,
+    ReturnPage,
+    ReturnPatch,
+    ReturnSchema,
+)
+from alumni.errors import NotFound
+from alumni.i18n import _
+from alumni.permissions import can_create_member, can_manage_member, can_view_member, is_staff
+from alumni.services import members as svc
+from alumni.services.paging import paginate
+
+PREFIX = "/members"
+blp = Blueprint("api_members", __name__, description="Members and their records")
+
+#: What someone who is neither the member nor staff sees of a visible member.
+PUBLIC_FIELDS = ("id", "given_name", "family_name", "native_name", "family_name_first", "country", "field")
+
+
+def member_out(member, actor):
+    if can_manage_member(actor, member):
+        return member
+    return {name: getattr(member, name) for name in PUBLIC_FIELDS}
+
+
+def _member_for(actor, member_id: int, *, manage: bool):
+    """The member, if `actor` may see (or, with manage, change) them; else 404 — the id of a
+    member one may not see is not confirmed to exist."""
+    try:
+        member = svc.get_member(member_id)
+    except NotFound:
+        raise NotFound(_("There is no member %(id)s.", id=member_id)) from None
+    if not can_view_member(actor, member):
+        raise NotFound(_("There is no member %(id)s.", id=member_id))
+    forbid_unless(not manage or can_manage_member(actor, member))
+    return member
+
+
+@blp.route("")
+class Members(MethodView):
+    @blp.arguments(MemberQuerySchema, location="query")
+    @blp.response(200, MemberPage)
+    def get(self, args):
+        """Members: all for staff, otherwise those who chose to be visible."""
+        actor = require_actor()
+        stmt = svc.list_members(visible_only=not is_staff(actor), country=args.get("country"))
+        items, total = paginate(stmt, args["page"], args["per_page"])
+        return {"items": [member_out(m, actor) for m in items], "total": total}
+
+    @blp.arguments(MemberSchema)
+    @blp.response(201, MemberSchema)
+    def post(self, data):
+        """Create a member (staff)."""
+        actor = require_actor()
+        forbid_unless(can_create_member(actor))
+        member = svc.create_member(data, actor)
+        commit()
+        return member
+
+
+@blp.route("/<int:member_id>")
+class MemberItem(MethodView):
+    @blp.response(200, MemberSchema)
+    def get(self, member_id):
+        actor = require_actor()
+        return member_out(_member_for(actor, member_id, manage=False), actor)
+
+    @blp.arguments(MemberPatch)
+    @blp.response(200, MemberSchema)
+    def patch(self, data, member_id):
+        actor = require_actor()
+        member = svc.update_member(_member_for(actor, member_id, manage=True), data, actor)
+        commit()
+        return member
+
+    @blp.response(204)
+    def delete(self, member_id):
+        actor = require_actor()
+        svc.delete_member(_member_for(actor, member_id, manage=True), actor)
+        commit()
+
+
+def _record_routes(kind: str, schema, patch_schema, page_schema, add, update):
+    """GET/POST …/{kind} and PATCH/DELETE …/{kind}/{rid}: the same shape for all three records."""
+
+    @blp.route(f"/<int:member_id>/{kind}", endpoint=f"{kind}_list")
+    class RecordList(MethodView):
+        @blp.arguments(PageArgsSchema, location="query")
+        @blp.response(200, page_schema)
+        def get(self, args, member_id):
+            actor = require_actor()
+            member = _member_for(actor, member_id, manage=True)
+            items = list(getattr(member, kind))
+            start = (args["page"] - 1) * args["per_page"]
+            return {"items": items[start:start + args["per_page"]], "total": len(items)}
+
+        @blp.arguments(schema)
+        @blp.response(201, schema)
+        def post(self, data, member_id):
+            actor = require_actor()
+            record = add(_member_for(actor, member_id, manage=True), data, actor)
+            commit()
+            return record
+
+    @blp.route(f"/<int:member_id>/{kind}/<int:record_id>", endpoint=f"{kind}_item")
+    class RecordItem(MethodView):
+        @blp.response(200, schema)
+        def get(self, member_id, record_id):
+            actor = require_actor()
+            return svc.get_record(_member_for(actor, member_id, manage=True), kind, record_id)
+
+        @blp.arguments(patch_schema)
+        @blp.response(200, schema)
+        def patch(self, data, member_id, record_id):
+            actor = require_actor()
+            record = svc.get_record(_member_for(actor, member_id, manage=True), kind, record_id)
+            record = update(record, data, actor)
+            commit()
+            return record
+
+        @blp.response(204)
+        def delete(self, member_id, record_id):
+            actor = require_actor()
+            record = svc.get_record(_member_for(actor, member_id, manage=True), kind, record_id)
+            svc.delete_record(record, actor)
+            commit()
+
+    RecordList.__name__ = f"{kind.title()}List"
+    RecordItem.__name__ = f"{kind.title()}Item"
+
+
+_record_routes("participations", ParticipationSchema, ParticipationPatch, ParticipationPage, svc.add_participation, svc.update_participation)
+_record_routes("careers", CareerSchema, CareerPatch, CareerPage, svc.add_career, svc.update_career)
+_record_routes("returns", ReturnSchema, ReturnPatch, ReturnPage, svc.add_return, svc.update_return)
+

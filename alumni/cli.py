@@ -1,0 +1,93 @@
+"""The flask commands of INTERFACES.md. Each one calls services and commits once."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from alumni.errors import ServiceError
+from alumni.extensions import db
+
+
+def _fail(error: ServiceError) -> None:
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+chapters_cli = AppGroup("chapters", help="Alumni chapters.")
+users_cli = AppGroup("users", help="Accounts.")
+tokens_cli = AppGroup("tokens", help="API tokens.")
+demo_cli = AppGroup("demo", help="Demo data from the seed documents.")
+
+
+@chapters_cli.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="Display name, e.g. 'India chapter'.")
+@click.option("--countries", default="", help="ISO 3166-1 alpha-2 codes, comma-separated: IN,LK")
+def chapters_create(code: str, name: str, countries: str) -> None:
+    """Create a chapter; running it again with the same code changes nothing."""
+    from alumni.services.chapters import create_chapter
+
+    try:
+        chapter, created = create_chapter(code, name, countries.split(","))
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{'created' if created else 'unchanged'} chapter {chapter.code}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["member", "organizer", "staff"]), required=True)
+@click.option("--chapter", default=None, help="Chapter code (required for organizers).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, chapter: str | None, password_stdin: bool) -> None:
+    """Create an account; a member account links to the member with the same email."""
+    from alumni.services.accounts import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        user = create_user(email, role, chapter=chapter, password=password)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    linked = f", member {user.member_id}" if user.member_id else ""
+    click.echo(f"created {user.role.value} account {user.email} (user {user.id}{linked})")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+def tokens_create(email: str) -> None:
+    """Print a new API token for the account, alone on the last line."""
+    from alumni.services.accounts import find_user_by_email, issue_token
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"There is no account for {email}.")
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once; store it now):")
+    click.echo(token)
+
+
+@demo_cli.command("load")
+@click.option("--members", "count", default=None, type=click.IntRange(min=0),
+              help="Synthetic alumni to add (default: DEMO_MEMBERS, 300).")
+def demo_load(count: int | None) -> None:
+    """Demo data from the seeds' facts plus N synthetic members; running it twice adds nothing."""
+    from flask import current_app
+
+    from alumni.services.demo import load_demo
+
+    if count is None:
+        count = current_app.config["DEMO_MEMBERS"]
+    report = load_demo(count)
+    db.session.commit()
+    click.echo(", ".join(f"{key} {value}" for key, value in report.items()))
+
+
+def register_cli(app: Flask) -> None:
+    for group in (chapters_cli, users_cli, tokens_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,47 @@
+"""Locales we serve, locale selection, and the translation helpers used everywhere."""
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401
+from flask_login import current_user
+
+#: BCP 47 tags we store (members' preferred_language, event languages) -> Babel locale names.
+LANGUAGES: dict[str, str] = {
+    "en": "en",
+    "ja": "ja",
+    "zh-Hans": "zh_Hans",
+    "hi": "hi",
+    "id": "id",
+    "th": "th",
+    "vi": "vi",
+    "fr": "fr",
+    "es": "es",
+    "ar": "ar",
+}
+RTL_LANGUAGES = {"ar"}
+DEFAULT_LANGUAGE = "en"
+
+
+def babel_locale(tag: str | None) -> str:
+    """The Babel locale name for a stored BCP 47 tag (unknown tags fall back to English)."""
+    return LANGUAGES.get(tag or "", "en")
+
+
+def select_locale() -> str:
+    """Explicit choice → the member's preferred language → Accept-Language → English."""
+    if not has_request_context():
+        return "en"
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return babel_locale(chosen)
+    try:
+        user = current_user
+        member = getattr(user, "member", None) if user and user.is_authenticated else None
+    except Exception:  # no login manager bound (e.g. a bare app in a test)
+        member = None
+    if member is not None and member.preferred_language in LANGUAGES:
+        return babel_locale(member.preferred_language)
+    best = request.accept_languages.best_match(list(LANGUAGES.values()) + list(LANGUAGES))
+    if best:
+        return babel_locale(best) if best in LANGUAGES else best
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")

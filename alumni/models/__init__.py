@@ -1,0 +1,15 @@
+"""All models, imported so that Alembic and the app see every table."""
+from alumni.models.accounts import ApiToken, Role, User  # noqa: F401
+from alumni.models.chapters import Chapter, ChapterCountry  # noqa: F401
+from alumni.models.institutions import Institution, InstitutionKind  # noqa: F401
+from alumni.models.members import (  # noqa: F401
+    CareerEntry,
+    CareerRole,
+    Direction,
+    Member,
+    Participation,
+    ReturnPurpose,
+    ReturnVisit,
+    Visibility,
+)
+from alumni.models.programmes import Programme  # noqa: F401

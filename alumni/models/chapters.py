@@ -1,0 +1,35 @@
+"""Alumni chapters: groups for a country or region, to which organizers belong."""
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from alumni.extensions import db
+
+
+class Chapter(db.Model):
+    __tablename__ = "chapters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country_rows: Mapped[list[ChapterCountry]] = relationship(
+        back_populates="chapter", cascade="all, delete-orphan", order_by="ChapterCountry.country"
+    )
+
+    @property
+    def countries(self) -> list[str]:
+        return [row.country for row in self.country_rows]
+
+    def __repr__(self) -> str:
+        return f"<Chapter {self.code}>"
+
+
+class ChapterCountry(db.Model):
+    """A country a chapter covers (ISO 3166-1 alpha-2)."""
+
+    __tablename__ = "chapter_countries"
+
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+    chapter: Mapped[Chapter] = relationship(back_populates="country_rows")

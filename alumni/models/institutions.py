@@ -1,0 +1,49 @@
+"""Universities, research institutes, companies and other bodies, in Japan and abroad."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alumni.extensions import db
+from alumni.i18n import _l
+from alumni.models.types import str_enum
+
+
+class InstitutionKind(enum.StrEnum):
+    university = "university"
+    research_institute = "research_institute"
+    company = "company"
+    government = "government"
+    other = "other"
+
+    @property
+    def label(self):
+        return INSTITUTION_KIND_LABELS[self]
+
+
+INSTITUTION_KIND_LABELS = {
+    InstitutionKind.university: _l("University"),
+    InstitutionKind.research_institute: _l("Research institute"),
+    InstitutionKind.company: _l("Company"),
+    InstitutionKind.government: _l("Government body"),
+    InstitutionKind.other: _l("Other organisation"),
+}
+
+
+class Institution(db.Model):
+    __tablename__ = "institutions"
+    __table_args__ = (UniqueConstraint("name_key", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    #: The name trimmed and case-folded: institutions are matched by (name_key, country).
+    name_key: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    kind: Mapped[InstitutionKind] = mapped_column(
+        str_enum(InstitutionKind, "institution_kind"), default=InstitutionKind.university
+    )
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.id} {self.name!r} {self.country}>"

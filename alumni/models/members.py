@@ -1,0 +1,207 @@
+"""A member (an alumnus) and what they did: participations, careers, returns to Japan."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from alumni.extensions import db
+from alumni.i18n import _l
+from alumni.models.institutions import Institution
+from alumni.models.types import UTCDateTime, str_enum, utcnow
+
+
+class Visibility(enum.StrEnum):
+    hidden = "hidden"
+    #: Seen by logged-in alumni only.
+    members = "members"
+    #: Name, country and programme seen by anyone.
+    public = "public"
+
+
+class Direction(enum.StrEnum):
+    #: Invited to Japan.
+    inbound = "inbound"
+    #: A Japanese participant sent abroad.
+    outbound = "outbound"
+
+
+class CareerRole(enum.StrEnum):
+    student = "student"
+    researcher = "researcher"
+    faculty = "faculty"
+    engineer = "engineer"
+    entrepreneur = "entrepreneur"
+    government = "government"
+    other = "other"
+
+
+class ReturnPurpose(enum.StrEnum):
+    study = "study"
+    research = "research"
+    employment = "employment"
+    conference = "conference"
+    exchange = "exchange"
+    other = "other"
+
+
+VISIBILITY_LABELS = {
+    Visibility.hidden: _l("Hidden"),
+    Visibility.members: _l("Alumni only"),
+    Visibility.public: _l("Public"),
+}
+DIRECTION_LABELS = {
+    Direction.inbound: _l("Invited to Japan"),
+    Direction.outbound: _l("Sent abroad from Japan"),
+}
+CAREER_ROLE_LABELS = {
+    CareerRole.student: _l("Student"),
+    CareerRole.researcher: _l("Researcher"),
+    CareerRole.faculty: _l("Faculty"),
+    CareerRole.engineer: _l("Engineer"),
+    CareerRole.entrepreneur: _l("Entrepreneur"),
+    CareerRole.government: _l("Government"),
+    CareerRole.other: _l("Other"),
+}
+RETURN_PURPOSE_LABELS = {
+    ReturnPurpose.study: _l("Study"),
+    ReturnPurpose.research: _l("Research"),
+    ReturnPurpose.employment: _l("Employment"),
+    ReturnPurpose.conference: _l("Conference"),
+    ReturnPurpose.exchange: _l("Exchange"),
+    ReturnPurpose.other: _l("Other"),
+}
+
+
+class Member(db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased; the key that links imports, accounts and mail.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200), default="")
+    #: The name as its owner writes it in their own script (e.g. 佐藤 花子, प्रिया शर्मा).
+    native_name: Mapped[str] = mapped_column(String(300), default="")
+    #: Show the family name first (Japanese, Chinese, Hungarian order).
+    family_name_first: Mapped[bool] = mapped_column(default=False)
+    #: Every name folded for search: NFKC, case-folded, accents removed.
+    search_key: Mapped[str] = mapped_column(Text, default="")
+    #: Country of origin (ISO 3166-1 alpha-2); None only until a new account fills its profile.
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    preferred_language: Mapped[str] = mapped_column(String(16), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    field: Mapped[str] = mapped_column(String(200), default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        str_enum(Visibility, "visibility"), default=Visibility.members
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    participations: Mapped[list[Participation]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="Participation.start_date"
+    )
+    careers: Mapped[list[CareerEntry]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="CareerEntry.start_date"
+    )
+    returns: Mapped[list[ReturnVisit]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="ReturnVisit.start_date"
+    )
+
+    @property
+    def latin_name(self) -> str:
+        parts = [self.family_name, self.given_name] if self.family_name_first else [self.given_name, self.family_name]
+        return " ".join(p for p in parts if p)
+
+    @property
+    def display_name(self) -> str:
+        """The native name where there is one, with the Latin one beside it."""
+        if self.native_name and self.native_name != self.latin_name:
+            return f"{self.native_name} ({self.latin_name})"
+        return self.latin_name
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.email}>"
+
+
+class Participation(db.Model):
+    """A member took part in a programme."""
+
+    __tablename__ = "participations"
+    __table_args__ = (
+        UniqueConstraint("member_id", "programme_code", "start_date"),
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        Index("ix_participations_fy_direction", "fiscal_year", "direction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"), index=True)
+    #: Japanese fiscal year (April → March) of the start date.
+    fiscal_year: Mapped[int]
+    direction: Mapped[Direction] = mapped_column(str_enum(Direction, "direction"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    host_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    sending_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+
+    member: Mapped[Member] = relationship(back_populates="participations")
+    host_institution: Mapped[Institution | None] = relationship(foreign_keys=[host_institution_id])
+    sending_institution: Mapped[Institution | None] = relationship(foreign_keys=[sending_institution_id])
+
+    @property
+    def programme(self) -> str:
+        return self.programme_code
+
+    def __repr__(self) -> str:
+        return f"<Participation {self.id} {self.programme_code} FY{self.fiscal_year}>"
+
+
+class CareerEntry(db.Model):
+    __tablename__ = "career_entries"
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        Index("ix_career_entries_country_role", "country", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    organisation: Mapped[str] = mapped_column(String(300))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    role: Mapped[CareerRole] = mapped_column(str_enum(CareerRole, "career_role"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    #: None while the position is current.
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    member: Mapped[Member] = relationship(back_populates="careers")
+    institution: Mapped[Institution | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CareerEntry {self.id} {self.role} {self.country}>"
+
+
+class ReturnVisit(db.Model):
+    """A member came back to Japan after a participation."""
+
+    __tablename__ = "return_visits"
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        Index("ix_return_visits_purpose_start", "purpose", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[ReturnPurpose] = mapped_column(str_enum(ReturnPurpose, "return_purpose"))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    member: Mapped[Member] = relationship(back_populates="returns")
+    institution: Mapped[Institution | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ReturnVisit {self.id} {self.purpose}>"

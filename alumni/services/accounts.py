@@ -1,0 +1,106 @@
+"""Accounts, passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+
+from alumni.errors import Conflict, Invalid
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import ApiToken, Role, User
+from alumni.models.types import utcnow
+from alumni.services import validation as v
+from alumni.services.chapters import get_chapter
+from alumni.services.members import create_member, find_member_by_email
+
+#: OWASP ASVS 5.0 level 2 asks for argon2id with at least 19 MiB and 2 passes; we use more.
+PASSWORD_HASH_PARAMS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2}
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+
+
+def _hasher() -> PasswordHasher:
+    params = current_app.config.get("PASSWORD_HASH_PARAMS", PASSWORD_HASH_PARAMS)
+    return PasswordHasher(**params)
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field=field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(_("The password must have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH), field=field)
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = _hasher().hash(password)
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(email: str, role: str, *, chapter: str | None = None, password: str | None = None,
+                actor=None) -> User:
+    """An account; a member account is linked to the member record with the same email, which
+    is created (to be completed by its owner) where there is none."""
+    email = v.email(email)
+    role = v.choice(role, Role, "role")
+    if find_user_by_email(email) is not None:
+        raise Conflict(_("An account for %(email)s already exists.", email=email), field="email")
+    chapter_obj = None
+    if role == Role.organizer:
+        if not chapter:
+            raise Invalid(_("An organizer belongs to a chapter: give its code."), field="chapter")
+        chapter_obj = get_chapter(chapter)
+    elif chapter:
+        chapter_obj = get_chapter(chapter)
+    member = find_member_by_email(email)
+    if member is None and role == Role.member:
+        member = create_member(
+            {"email": email, "given_name": email.split("@", 1)[0]}, actor, country_required=False
+        )
+    user = User(email=email, role=role, chapter=chapter_obj, member=member)
+    db.session.add(user)
+    db.session.flush()
+    if password is not None:
+        set_password(user, password)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """A new API token for `user`; only its hash is stored, so this is the one time it is seen."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_token_hash(token)))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

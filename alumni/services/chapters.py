@@ -1,0 +1,36 @@
+"""Alumni chapters."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from alumni.errors import NotFound
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import Chapter, ChapterCountry
+from alumni.services import validation as v
+
+
+def get_chapter(code: str) -> Chapter:
+    chapter = db.session.scalar(select(Chapter).where(Chapter.code == (code or "").strip().upper()))
+    if chapter is None:
+        raise NotFound(_("There is no chapter %(code)s.", code=code), field="chapter")
+    return chapter
+
+
+def create_chapter(code: str, name: str, countries: list[str] | None = None, actor=None) -> tuple[Chapter, bool]:
+    """The chapter with this code, created if new. Running it again with the same code changes
+    nothing and answers (chapter, False)."""
+    code = v.text(code, "code", required=True, max_length=32).upper()
+    name = v.text(name, "name", required=True)
+    codes = sorted({v.country(c, "countries") for c in (countries or []) if c and c.strip()})
+    existing = db.session.scalar(select(Chapter).where(Chapter.code == code))
+    if existing is not None:
+        return existing, False
+    chapter = Chapter(code=code, name=name, country_rows=[ChapterCountry(country=c) for c in codes])
+    db.session.add(chapter)
+    db.session.flush()
+    return chapter, True
+
+
+def list_chapters():
+    return select(Chapter).order_by(Chapter.code)

@@ -1,0 +1,194 @@
+"""Demo data: the seeds' facts (chapters, institutions) and deterministic synthetic alumni.
+
+Synthetic member i is generated from its own seeded random stream, so `demo load --members N`
+is deterministic, running it twice adds nothing, and a larger N only adds the new ones."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from alumni.extensions import db
+from alumni.models import (
+    CareerEntry,
+    CareerRole,
+    Direction,
+    Institution,
+    InstitutionKind,
+    Member,
+    Participation,
+    ReturnPurpose,
+    ReturnVisit,
+    Visibility,
+)
+from alumni.rules import fiscal_year
+from alumni.services.chapters import create_chapter
+from alumni.services.institutions import find_or_create_institution
+from alumni.services.search import member_search_key
+
+CHAPTERS = [
+    ("IN", "India chapter", ["IN"]),
+    ("CN", "China chapter", ["CN", "HK"]),
+    ("ASEAN", "ASEAN chapter", ["TH", "VN", "ID", "MY", "PH", "SG", "KH", "LA", "MM", "BN"]),
+    ("AFRICA", "Africa chapter", ["KE", "EG", "NG", "ZA", "GH", "ET", "TZ", "RW"]),
+    ("LATAM", "Latin America chapter", ["BR", "MX", "CL", "PE", "AR"]),
+    ("JP", "Japan chapter (outbound alumni)", ["JP"]),
+]
+
+INSTITUTIONS = [
+    # Japanese hosts (the seeds: forums in Tokyo and Kyoto; Japan side universities and institutes)
+    ("The University of Tokyo", "JP", InstitutionKind.university),
+    ("Kyoto University", "JP", InstitutionKind.university),
+    ("Osaka University", "JP", InstitutionKind.university),
+    ("Tohoku University", "JP", InstitutionKind.university),
+    ("Hokkaido University", "JP", InstitutionKind.university),
+    ("Nagoya University", "JP", InstitutionKind.university),
+    ("Kyushu University", "JP", InstitutionKind.university),
+    ("Institute of Science Tokyo", "JP", InstitutionKind.university),
+    ("RIKEN", "JP", InstitutionKind.research_institute),
+    ("National Institute of Advanced Industrial Science and Technology (AIST)", "JP", InstitutionKind.research_institute),
+    ("Japan Science and Technology Agency (JST)", "JP", InstitutionKind.government),
+    # Overseas senders
+    ("Indian Institute of Technology Hyderabad", "IN", InstitutionKind.university),
+    ("Indian Institute of Technology Delhi", "IN", InstitutionKind.university),
+    ("University of Delhi", "IN", InstitutionKind.university),
+    ("Jawaharlal Nehru University", "IN", InstitutionKind.university),
+    ("Tsinghua University", "CN", InstitutionKind.university),
+    ("Peking University", "CN", InstitutionKind.university),
+    ("The University of Hong Kong", "HK", InstitutionKind.university),
+    ("Chulalongkorn University", "TH", InstitutionKind.university),
+    ("Vietnam National University, Hanoi", "VN", InstitutionKind.university),
+    ("Universitas Indonesia", "ID", InstitutionKind.university),
+    ("University of Malaya", "MY", InstitutionKind.university),
+    ("University of Nairobi", "KE", InstitutionKind.university),
+    ("Cairo University", "EG", InstitutionKind.university),
+    ("University of Lagos", "NG", InstitutionKind.university),
+    ("Universidade de São Paulo", "BR", InstitutionKind.university),
+    ("Universidad Nacional Autónoma de México", "MX", InstitutionKind.university),
+]
+
+# Names as their owners write them: (given, family, native, family-first, language, time zone)
+NAMES = {
+    "IN": ("hi", "Asia/Kolkata", False, [("Priya", "Sharma", "प्रिया शर्मा"), ("Arjun", "Patel", "अर्जुन पटेल"),
+            ("Ananya", "Iyer", "अनन्या अय्यर"), ("Rahul", "Verma", "राहुल वर्मा"), ("Kavya", "Reddy", "काव्या रेड्डी"),
+            ("Vikram", "Singh", "विक्रम सिंह")]),
+    "CN": ("zh-Hans", "Asia/Shanghai", True, [("Wei", "Zhang", "张伟"), ("Fang", "Wang", "王芳"), ("Lei", "Li", "李磊"),
+            ("Jing", "Liu", "刘静"), ("Min", "Chen", "陈敏"), ("Hao", "Zhao", "赵浩")]),
+    "HK": ("zh-Hans", "Asia/Hong_Kong", True, [("Ka Yan", "Chan", "陳嘉欣"), ("Chi Ho", "Wong", "黃志豪")]),
+    "TH": ("th", "Asia/Bangkok", False, [("Somchai", "Saetang", "สมชาย แซ่ตั้ง"), ("Nattaya", "Srisuk", "ณัฐยา ศรีสุข"),
+            ("Kittipong", "Chaiyaporn", "กิตติพงษ์ ชัยพร")]),
+    "VN": ("vi", "Asia/Ho_Chi_Minh", True, [("Anh", "Nguyễn", "Nguyễn Thị Anh"), ("Minh", "Trần", "Trần Văn Minh"),
+            ("Hương", "Lê", "Lê Thu Hương")]),
+    "ID": ("id", "Asia/Jakarta", False, [("Siti", "Rahayu", ""), ("Budi", "Santoso", ""), ("Dewi", "Lestari", "")]),
+    "MY": ("en", "Asia/Kuala_Lumpur", False, [("Nurul", "Aziz", ""), ("Wei Ling", "Tan", "陈慧玲")]),
+    "KE": ("en", "Africa/Nairobi", False, [("Wanjiru", "Kamau", ""), ("Otieno", "Ochieng", ""), ("Amina", "Mwangi", "")]),
+    "EG": ("ar", "Africa/Cairo", False, [("Ahmed", "Hassan", "أحمد حسن"), ("Mariam", "Farouk", "مريم فاروق"),
+            ("Omar", "Nabil", "عمر نبيل")]),
+    "NG": ("en", "Africa/Lagos", False, [("Chinonso", "Okafor", ""), ("Aisha", "Bello", "")]),
+    "BR": ("es", "America/Sao_Paulo", False, [("José", "Silva", ""), ("Ana", "Gonçalves", ""), ("João", "Araújo", "")]),
+    "MX": ("es", "America/Mexico_City", False, [("María", "Hernández", ""), ("Andrés", "López", "")]),
+    "JP": ("ja", "Asia/Tokyo", True, [("Hanako", "Sato", "佐藤 花子"), ("Taro", "Suzuki", "鈴木 太郎"),
+            ("Yui", "Takahashi", "高橋 結衣"), ("Ren", "Tanaka", "田中 蓮")]),
+}
+COUNTRY_WEIGHTS = {"IN": 18, "CN": 22, "HK": 2, "TH": 9, "VN": 9, "ID": 9, "MY": 4, "KE": 4, "EG": 3,
+                   "NG": 2, "BR": 3, "MX": 2, "JP": 5}
+FIELDS = ["Materials science", "Computer science", "Agriculture", "Medicine", "Civil engineering",
+          "Chemistry", "Physics", "Environmental science", "Biotechnology", "Mathematics"]
+# programme code, weight, typical stay in days
+INBOUND_PROGRAMMES = [("SSP-A", 60, 7), ("SSP-B", 15, 21), ("SSP-C", 12, 10), ("SSP-HS", 5, 7),
+                      ("SSP-STP", 2, 7), ("SSP-D", 3, 80), ("LOTUS", 1, 300), ("NEXUS-YTEC", 2, 60)]
+OUTBOUND_PROGRAMMES = [("SSP-D", 50, 60), ("NEXUS-YTEC", 50, 45)]
+
+
+def demo_email(i: int) -> str:
+    return f"demo{i:05d}@alumni.example"
+
+
+def _pick(rng: random.Random, weighted: dict | list):
+    if isinstance(weighted, dict):
+        keys = list(weighted)
+        return rng.choices(keys, weights=[weighted[k] for k in keys])[0]
+    return rng.choices(weighted, weights=[w for _c, w, _d in weighted])[0]
+
+
+def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[Institution]]) -> Member:
+    rng = random.Random(i)
+    country = _pick(rng, COUNTRY_WEIGHTS)
+    lang, tz, family_first, pool = NAMES[country]
+    given, family, native = rng.choice(pool)
+    member = Member(
+        email=demo_email(i), given_name=given, family_name=family, native_name=native,
+        family_name_first=family_first, country=country, preferred_language=lang, timezone=tz,
+        field=rng.choice(FIELDS),
+        visibility=rng.choices(list(Visibility), weights=[10, 60, 30])[0],
+        search_key=member_search_key(given, family, native),
+    )
+    outbound = country == "JP"
+    code, _w, days = _pick(rng, OUTBOUND_PROGRAMMES if outbound else INBOUND_PROGRAMMES)
+    start = date(2014, 4, 1) + timedelta(days=rng.randrange(0, 11 * 365))
+    stay = max(1, int(rng.triangular(days * 0.5, days * 1.3, days)))
+    end = start + timedelta(days=stay - 1)
+    home = senders.get(country) or [None]
+    member.participations.append(Participation(
+        programme_code=code, fiscal_year=fiscal_year(start),
+        direction=Direction.outbound if outbound else Direction.inbound,
+        start_date=start, end_date=end,
+        host_institution=rng.choice(hosts) if not outbound else rng.choice(
+            [inst for group in senders.values() for inst in group]),
+        sending_institution=rng.choice(home) if not outbound else rng.choice(hosts),
+    ))
+    # Careers: studies at home, then work; some come back to Japan.
+    career_start = end + timedelta(days=rng.randrange(30, 400))
+    member.careers.append(CareerEntry(
+        organisation=(rng.choice(home).name if home[0] else "University"), country=country,
+        role=CareerRole.student, title="Graduate student", start_date=career_start,
+        end_date=career_start + timedelta(days=rng.randrange(300, 1200)),
+    ))
+    if rng.random() < 0.12 and not outbound:
+        back = member.careers[-1].end_date + timedelta(days=rng.randrange(10, 200))
+        purpose = rng.choices([ReturnPurpose.research, ReturnPurpose.study, ReturnPurpose.employment,
+                               ReturnPurpose.conference], weights=[4, 3, 2, 2])[0]
+        host = rng.choice(hosts)
+        member.returns.append(ReturnVisit(purpose=purpose, institution=host, start_date=back,
+                                          end_date=back + timedelta(days=rng.randrange(5, 700))))
+        if purpose in (ReturnPurpose.research, ReturnPurpose.employment):
+            member.careers.append(CareerEntry(
+                organisation=host.name, institution=host, country="JP",
+                role=CareerRole.researcher if purpose == ReturnPurpose.research else CareerRole.engineer,
+                title="Postdoctoral researcher" if purpose == ReturnPurpose.research else "Engineer",
+                start_date=back, end_date=None,
+            ))
+    elif rng.random() < 0.6:
+        member.careers.append(CareerEntry(
+            organisation=(rng.choice(home).name if home[0] else "Company"), country=country,
+            role=rng.choice([CareerRole.researcher, CareerRole.faculty, CareerRole.engineer, CareerRole.entrepreneur]),
+            title="", start_date=member.careers[-1].end_date + timedelta(days=1), end_date=None,
+        ))
+    return member
+
+
+def load_demo(members: int = 300) -> dict[str, int]:
+    """Load what is missing; answers counts of what was added."""
+    added_chapters = sum(create_chapter(code, name, countries)[1] for code, name, countries in CHAPTERS)
+    before = db.session.scalar(select(db.func.count(Institution.id)))
+    institutions = [find_or_create_institution(name, country, kind) for name, country, kind in INSTITUTIONS]
+    added_institutions = db.session.scalar(select(db.func.count(Institution.id))) - before
+    hosts = [inst for inst in institutions if inst.country == "JP" and inst.kind != InstitutionKind.government]
+    senders: dict[str, list[Institution]] = {}
+    for inst in institutions:
+        if inst.country != "JP":
+            senders.setdefault(inst.country, []).append(inst)
+
+    existing = set(db.session.scalars(select(Member.email).where(Member.email.like("demo%@alumni.example"))))
+    added_members = 0
+    for i in range(1, members + 1):
+        if demo_email(i) in existing:
+            continue
+        db.session.add(_synthetic_member(i, hosts, senders))
+        added_members += 1
+        if added_members % 500 == 0:
+            db.session.flush()
+    db.session.flush()
+    return {"chapters added": added_chapters, "institutions added": added_institutions,
+            "members added": added_members}

@@ -1,0 +1,58 @@
+"""Institutions: created once, matched by name and country."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from alumni.errors import Conflict, NotFound
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import Institution, InstitutionKind
+from alumni.services import validation as v
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def get_institution(institution_id: int | None, field: str = "institution_id") -> Institution | None:
+    if institution_id is None:
+        return None
+    institution = db.session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFound(_("There is no institution %(id)s.", id=institution_id), field=field)
+    return institution
+
+
+def find_institution(name: str, country: str) -> Institution | None:
+    return db.session.scalar(
+        select(Institution).where(Institution.name_key == name_key(name), Institution.country == country)
+    )
+
+
+def create_institution(values: dict, actor=None) -> Institution:
+    name = v.text(values.get("name"), "name", required=True, max_length=300)
+    country = v.country(values.get("country"))
+    kind = v.choice(values.get("kind") or InstitutionKind.university.value, InstitutionKind, "kind")
+    if find_institution(name, country) is not None:
+        raise Conflict(_("%(name)s (%(country)s) already exists.", name=name, country=country), field="name")
+    institution = Institution(name=name, name_key=name_key(name), country=country, kind=kind)
+    db.session.add(institution)
+    db.session.flush()
+    return institution
+
+
+def find_or_create_institution(name: str, country: str, kind: InstitutionKind | None = None) -> Institution:
+    """The institution called `name` in `country` (trimmed, case-insensitive), created if new."""
+    existing = find_institution(name, country)
+    if existing is not None:
+        return existing
+    return create_institution({"name": name, "country": country, "kind": (kind or InstitutionKind.university).value})
+
+
+def list_institutions(*, country: str | None = None, q: str | None = None):
+    stmt = select(Institution).order_by(Institution.name, Institution.id)
+    if country:
+        stmt = stmt.where(Institution.country == v.country(country))
+    if q:
+        stmt = stmt.where(Institution.name_key.contains(name_key(q), autoescape=True))
+    return stmt

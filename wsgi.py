@@ -1,0 +1,3 @@
+from alumni import create_app
+
+app = create_app()
