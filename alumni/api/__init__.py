@@ -2,7 +2,7 @@
 OpenAPI document). Views only adapt: parse, check permission, call a service, commit, answer."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
@@ -94,13 +94,14 @@ def service_error_response(error: ServiceError):
 
 def current_actor():
     """The account behind the bearer token, or None."""
-    if "api_actor" not in g:
+    # Cached on the request itself (an app context, and so `g`, may outlive one request).
+    if "alumni.actor" not in request.environ:
         from alumni.services.accounts import user_for_token
 
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
-        g.api_actor = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-    return g.api_actor
+        request.environ["alumni.actor"] = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    return request.environ["alumni.actor"]
 
 
 def require_actor():

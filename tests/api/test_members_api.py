@@ -1,0 +1,205 @@
+"""/api/v1/members and a member's records: auth, roles, validation, the error format."""
+import pytest
+from sqlalchemy import func, select
+
+from alumni.extensions import db
+from alumni.models import CareerEntry, Member, Participation, ReturnVisit
+from tests.factories import make_member, make_participation, make_token, make_user
+
+
+@pytest.fixture
+def staff_token():
+    return make_token(make_user("staff"))
+
+
+def counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in
+                 (Member, Participation, CareerEntry, ReturnVisit))
+
+
+def assert_error(response, status, code=None, field=None):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code
+    if field:
+        assert field in body["error"].get("fields", {}), body
+
+
+def test_no_token_or_a_wrong_one_is_401(api):
+    assert_error(api.get("/members"), 401, "unauthorized")
+    assert_error(api.get("/members", token="not-a-token"), 401, "unauthorized")
+
+
+def test_staff_creates_a_member_with_a_participation_and_reads_it_back(api, staff_token):
+    r = api.post("/members", staff_token, json={
+        "email": "ananya@example.in", "given_name": "Ananya", "family_name": "Iyer",
+        "native_name": "अनन्या अय्यर", "country": "IN", "preferred_language": "hi",
+        "timezone": "Asia/Kolkata", "field": "Materials science", "visibility": "members"})
+    assert r.status_code == 201, r.json
+    member_id = r.json["id"]
+    r = api.post(f"/members/{member_id}/participations", staff_token, json={
+        "programme": "SSP-B", "start_date": "2025-02-15", "end_date": "2025-03-07"})
+    assert r.status_code == 201, r.json
+    assert r.json["fiscal_year"] == 2024 and r.json["direction"] == "inbound"
+    r = api.get(f"/members/{member_id}", staff_token)
+    assert r.json["native_name"] == "अनन्या अय्यर" and r.json["email"] == "ananya@example.in"
+    r = api.get(f"/members/{member_id}/participations", staff_token)
+    assert r.json["total"] == 1 and r.json["items"][0]["programme"] == "SSP-B"
+
+
+BAD_MEMBERS = [
+    ({"country": "XX"}, "country"),
+    ({"preferred_language": "xx-YY"}, "preferred_language"),
+    ({"timezone": "Asia/Atlantis"}, "timezone"),
+    ({"email": "nobody-at-example.org"}, "email"),
+    ({"given_name": ""}, "given_name"),
+    ({"visibility": "all"}, "visibility"),
+    ({"surprise": 1}, "surprise"),
+    ({"country": 42}, "country"),
+]
+
+
+@pytest.mark.parametrize("change, field", BAD_MEMBERS)
+def test_bad_member_input_is_422_and_changes_nothing(api, staff_token, change, field):
+    before = counts()
+    body = {"email": "x@example.org", "given_name": "X", "country": "JP", **change}
+    assert_error(api.post("/members", staff_token, json=body), 422, "invalid", field)
+    assert counts() == before
+
+
+BAD_PARTICIPATIONS = [
+    ({"programme": "SSP-Q"}, "programme"),
+    ({"start_date": "2025-02-30"}, "start_date"),
+    ({"end_date": "2025-01-01"}, "end_date"),
+    ({"fiscal_year": 2025}, "fiscal_year"),           # starts 2025-02-15 → FY2024
+    ({"direction": "outbound"}, "direction"),         # SSP-A has no outbound side
+    ({"host_institution_id": 12345}, "host_institution_id"),
+]
+
+
+@pytest.mark.parametrize("change, field", BAD_PARTICIPATIONS)
+def test_bad_participation_is_rejected_and_changes_nothing(api, staff_token, change, field):
+    member = make_member()
+    before = counts()
+    body = {"programme": "SSP-A", "start_date": "2025-02-15", "end_date": "2025-02-21", **change}
+    r = api.post(f"/members/{member.id}/participations", staff_token, json=body)
+    assert r.status_code in (404, 422)
+    assert_error(r, r.status_code, field=field)
+    assert counts() == before
+
+
+def test_malformed_json_is_400(api, staff_token):
+    r = api.post("/members", staff_token, data="{not json", content_type="application/json")
+    assert_error(r, 400, "bad_request")
+
+
+def test_duplicate_email_is_409(api, staff_token):
+    make_member(email="taken@example.org")
+    r = api.post("/members", staff_token, json={"email": "Taken@example.org", "given_name": "T", "country": "JP"})
+    assert_error(r, 409, "conflict", "email")
+
+
+def test_bad_career_and_return_are_422(api, staff_token):
+    member = make_member()
+    r = api.post(f"/members/{member.id}/careers", staff_token, json={
+        "organisation": "RIKEN", "country": "JP", "role": "wizard", "start_date": "2020-04-01"})
+    assert_error(r, 422, field="role")
+    r = api.post(f"/members/{member.id}/returns", staff_token, json={
+        "purpose": "research", "start_date": "2022-05-01", "end_date": "2022-04-01"})
+    assert_error(r, 422, field="end_date")
+    assert counts()[2:] == (0, 0)
+
+
+def test_member_reads_and_edits_only_their_own_record(api):
+    me = make_member(visibility="members")
+    other = make_member(visibility="members")
+    hidden = make_member(visibility="hidden")
+    token = make_token(make_user("member", member=me))
+
+    assert api.get(f"/members/{me.id}", token).json["email"] == me.email
+    r = api.patch(f"/members/{me.id}", token, json={"field": "Robotics"})
+    assert r.status_code == 200 and r.json["field"] == "Robotics"
+
+    visible = api.get(f"/members/{other.id}", token)
+    assert visible.status_code == 200 and "email" not in visible.json
+    assert_error(api.get(f"/members/{hidden.id}", token), 404)
+    assert_error(api.patch(f"/members/{other.id}", token, json={"field": "X"}), 403)
+    assert_error(api.delete(f"/members/{other.id}", token), 403)
+    assert_error(api.get(f"/members/{other.id}/participations", token), 403)
+    assert_error(api.post(f"/members/{other.id}/returns", token,
+                          json={"purpose": "research", "start_date": "2022-01-01"}), 403)
+    assert_error(api.post("/members", token, json={"email": "n@example.org", "given_name": "N", "country": "JP"}), 403)
+    assert db.session.get(Member, other.id).field == ""
+
+
+def test_a_members_record_ids_cannot_be_reached_through_another_member(api):
+    me, other = make_member(), make_member()
+    theirs = make_participation(other)
+    token = make_token(make_user("member", member=me))
+    assert_error(api.patch(f"/members/{me.id}/participations/{theirs.id}", token, json={"end_date": "2019-07-09"}), 404)
+    assert_error(api.delete(f"/members/{me.id}/participations/{theirs.id}", token), 404)
+    assert db.session.get(Participation, theirs.id) is not None
+
+
+def test_member_edits_own_participation_career_and_return(api):
+    me = make_member()
+    token = make_token(make_user("member", member=me))
+    p = api.post(f"/members/{me.id}/participations", token, json={
+        "programme": "LOTUS", "start_date": "2023-04-10", "end_date": "2024-03-20"}).json
+    r = api.patch(f"/members/{me.id}/participations/{p['id']}", token, json={"end_date": "2024-03-31"})
+    assert r.status_code == 200 and r.json["end_date"] == "2024-03-31"
+    c = api.post(f"/members/{me.id}/careers", token, json={
+        "organisation": "Osaka University", "country": "JP", "role": "faculty", "start_date": "2024-10-01"})
+    assert c.status_code == 201 and c.json["end_date"] is None
+    rv = api.post(f"/members/{me.id}/returns", token, json={"purpose": "research", "start_date": "2024-10-01"})
+    assert rv.status_code == 201
+    assert api.delete(f"/members/{me.id}/returns/{rv.json['id']}", token).status_code == 204
+    assert api.get(f"/members/{me.id}/returns", token).json == {"items": [], "total": 0}
+
+
+def test_lists_are_paginated_with_totals(api, staff_token):
+    for _ in range(25):
+        make_member()
+    r = api.get("/members?page=2&per_page=10", staff_token)
+    assert r.json["total"] == 25 and len(r.json["items"]) == 10
+    assert_error(api.get("/members?per_page=1000", staff_token), 422, field="per_page")
+    assert_error(api.get("/members?page=zero", staff_token), 422, field="page")
+
+
+def test_non_staff_list_leaves_out_hidden_members(api):
+    me = make_member(visibility="hidden")
+    make_member(visibility="public")
+    make_member(visibility="hidden")
+    token = make_token(make_user("member", member=me))
+    r = api.get("/members", token)
+    assert r.json["total"] == 1
+    assert all("email" not in item for item in r.json["items"])
+
+
+def test_catalogue_and_chapters_are_public(api):
+    r = api.get("/programmes")
+    codes = [p["code"] for p in r.json["items"]]
+    assert codes == ["SSP-A", "SSP-B", "SSP-C", "SSP-D", "SSP-HS", "SSP-STP", "LOTUS", "NEXUS-YTEC"]
+    assert api.get("/chapters").json == {"items": [], "total": 0}
+
+
+def test_institutions_created_by_staff_and_matched_case_insensitively(api, staff_token):
+    r = api.post("/institutions", staff_token, json={"name": "Indian Institute of Technology Hyderabad",
+                                                     "country": "IN", "kind": "university"})
+    assert r.status_code == 201
+    r = api.post("/institutions", staff_token, json={"name": "  indian institute of technology hyderabad ",
+                                                     "country": "IN"})
+    assert_error(r, 409, "conflict")
+    assert_error(api.post("/institutions", staff_token, json={"name": "X", "country": "JP", "kind": "club"}),
+                 422, field="kind")
+    assert api.get("/institutions?q=hyderabad").json["total"] == 1
+    member_token = make_token(make_user("member"))
+    assert_error(api.post("/institutions", member_token, json={"name": "Y", "country": "JP"}), 403)
+
+
+def test_unknown_routes_and_methods_answer_json(api, staff_token):
+    assert_error(api.get("/nowhere", staff_token), 404, "not_found")
+    assert_error(api.delete("/programmes", staff_token), 405)

@@ -1,0 +1,90 @@
+"""Fixtures. The suite runs on the database that TEST_DATABASE_URL names (PostgreSQL in CI),
+else on a temporary SQLite file. The schema is built once per run by the real migrations;
+after each test every table is emptied (the programme catalogue, written by a migration, stays).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from alumni import create_app
+from alumni.extensions import db as _db
+
+KEEP_TABLES = {"programmes", "alembic_version"}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def is_postgresql(database_url) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def _reset_database(url: str) -> None:
+    """Start from nothing, whatever an earlier run left."""
+    if not url.startswith("postgresql"):
+        return
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.OperationalError as exc:
+        pytest.exit(f"TEST_DATABASE_URL={url} cannot be reached: {exc}", returncode=3)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from flask_migrate import upgrade
+
+    _reset_database(database_url)
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # Fast hashing in tests; production parameters are checked in test_accounts.
+        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """An app context for the test and a clean database after it."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def api(client):
+    """Calls /api/v1 as a given account: api.get("/members", token=t)."""
+    from tests.factories import ApiClient
+
+    return ApiClient(client)

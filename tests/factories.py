@@ -1,0 +1,89 @@
+"""Test data with sensible defaults: make_member(), make_user(), …; override what matters."""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from alumni.extensions import db
+from alumni.models import Role
+from alumni.services import accounts, chapters, institutions, members
+
+_seq = itertools.count(1)
+
+
+def make_member(**values):
+    n = next(_seq)
+    defaults = {
+        "email": f"member{n}@example.org", "given_name": "Priya", "family_name": f"Sharma{n}",
+        "country": "IN", "preferred_language": "en", "timezone": "Asia/Kolkata", "visibility": "members",
+    }
+    member = members.create_member({**defaults, **values})
+    db.session.commit()
+    return member
+
+
+def make_participation(member, **values):
+    defaults = {"programme": "SSP-A", "start_date": date(2019, 7, 1), "end_date": date(2019, 7, 7)}
+    participation = members.add_participation(member, {**defaults, **values})
+    db.session.commit()
+    return participation
+
+
+def make_institution(**values):
+    n = next(_seq)
+    defaults = {"name": f"Institute {n}", "country": "JP", "kind": "university"}
+    institution = institutions.create_institution({**defaults, **values})
+    db.session.commit()
+    return institution
+
+
+def make_chapter(code="IN", name="India chapter", countries=("IN",)):
+    chapter, _created = chapters.create_chapter(code, name, list(countries))
+    db.session.commit()
+    return chapter
+
+
+def make_user(role: str = "member", *, email: str | None = None, chapter: str | None = None,
+              member=None, password: str | None = None):
+    """An account; for role=member, linked to `member` (or to a new member)."""
+    if member is not None:
+        email = member.email
+    email = email or f"user{next(_seq)}@example.org"
+    if role == Role.organizer and chapter is None:
+        chapter = make_chapter().code
+    if role == Role.member and member is None:
+        member = make_member(email=email)
+    user = accounts.create_user(email, role, chapter=chapter, password=password)
+    db.session.commit()
+    return user
+
+
+def make_token(user) -> str:
+    token = accounts.issue_token(user)
+    db.session.commit()
+    return token
+
+
+class ApiClient:
+    """Thin helper around the Flask test client for /api/v1 calls with a bearer token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _call(self, method, path, token=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return getattr(self.client, method)("/api/v1" + path, headers=headers, **kwargs)
+
+    def get(self, path, token=None, **kw):
+        return self._call("get", path, token, **kw)
+
+    def post(self, path, token=None, **kw):
+        return self._call("post", path, token, **kw)
+
+    def patch(self, path, token=None, **kw):
+        return self._call("patch", path, token, **kw)
+
+    def delete(self, path, token=None, **kw):
+        return self._call("delete", path, token, **kw)
