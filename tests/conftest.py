@@ -52,6 +52,16 @@ def app(database_url):
     })
     with app.app_context():
         upgrade()
+
+    @app.before_request
+    def fresh_g():
+        # Tests hold an app context open, and Flask lets the test client's requests share it,
+        # `g` included; in production every request has its own. Start each one clean
+        # (Flask-Login caches the user in g).
+        from flask import g
+
+        g.__dict__.clear()
+
     yield app
     with app.app_context():
         _db.engine.dispose()

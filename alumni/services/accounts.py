@@ -104,3 +104,16 @@ def user_for_token(token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account for this email and password, or None. Takes as long for an unknown email as
+    for a wrong password, so the answer does not tell which emails are registered."""
+    user = find_user_by_email(email or "")
+    if user is None or not user.password_hash:
+        _hasher().hash(password or "")  # spend the same time
+        return None
+    if not verify_password(user, password):
+        return None
+    user.last_login_at = utcnow()
+    return user

@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from alumni.web import main
-    from alumni.web.auth import load_user  # noqa: F401  (registers the user loader)
+    from alumni.web import auth, main
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
     app.context_processor(main.template_globals)

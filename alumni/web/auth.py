@@ -1,8 +1,20 @@
-"""Session login plumbing (the pages for sign-up and login come with the membership work)."""
+"""Session login: the user loader and the login/logout pages."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
 from alumni.extensions import db, login_manager
+from alumni.forms.auth import LoginForm
+from alumni.i18n import _, _l
 from alumni.models import User
+from alumni.services.accounts import authenticate
+
+bp = Blueprint("auth", __name__)
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
 
 
 @login_manager.user_loader
@@ -16,3 +28,39 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != version:
         return None
     return user
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect through ?next=."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("main.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            session.clear()  # a fresh session at login
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")))
+        db.session.commit()
+        flash(_("That email and password do not match an account."), "error")
+    return render_template("auth/login.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.index"))

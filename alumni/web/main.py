@@ -1,12 +1,13 @@
 """The home page and what every template can use."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, session
+from babel import Locale
+from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from alumni.extensions import db
-from alumni.i18n import LANGUAGES, RTL_LANGUAGES
+from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
 from alumni.models import Chapter, Member, Participation
 
 bp = Blueprint("main", __name__)
@@ -20,7 +21,24 @@ def template_globals() -> dict:
         "text_direction": "rtl" if tag in RTL_LANGUAGES else "ltr",
         "languages": LANGUAGES,
         "chosen_lang": session.get("lang"),
+        "language_name": language_name,
     }
+
+
+def language_name(tag: str) -> str:
+    """A language's name written in that language (日本語, हिन्दी, العربية), from Babel's data."""
+    return Locale.parse(babel_locale(tag)).display_name
+
+
+@bp.route("/language")
+def set_language():
+    """The language switcher: remembered in the session, then back to the same page."""
+    from alumni.web.auth import safe_next
+
+    tag = request.args.get("lang", "")
+    if tag in LANGUAGES:
+        session["lang"] = tag
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.route("/")
