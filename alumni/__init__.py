@@ -5,9 +5,15 @@ import logging
 
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from alumni.config import INSTANCE, config_for
 from alumni.extensions import babel, csrf, db, login_manager, mail, migrate
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -23,6 +29,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development (ALUMNI_ENV=development for a local run).")
     INSTANCE.mkdir(parents=True, exist_ok=True)
+
+    # Path ids beyond a 32-bit integer are no row of ours: 404 at routing, not a database error.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     from alumni import models  # noqa: F401  (every table known before migrate/create_all)
     from alumni.i18n import select_locale
@@ -41,6 +50,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     init_api(app)
     init_web(app)
     _register_error_handlers(app)
+    _register_request_guards(app)
 
     from alumni.cli import register_cli
 
@@ -48,6 +58,19 @@ def create_app(config: str | dict | None = None) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
+
+
+def _register_request_guards(app: Flask) -> None:
+    from flask import abort, request
+
+    @app.before_request
+    def reject_nul_bytes():
+        """No text we store or search may hold NUL (PostgreSQL refuses it): refuse it at the door
+        for query strings and forms; JSON bodies are checked field by field by the services."""
+        for values in (request.args, request.form if request.mimetype != "application/json" else {}):
+            for value in values.values():
+                if "\x00" in value:
+                    abort(400, description="NUL")
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -70,6 +70,8 @@ def http_error_response(error: HTTPException):
         first = next(iter(fields.items()))
         return error_body(422, "invalid", _("%(field)s: %(message)s", field=first[0], message=first[1]), fields)
     if status == 400:
+        if error.description == "NUL":
+            return error_body(400, "bad_request", _("The request contains a NUL character."))
         return error_body(400, "bad_request", _("The request body is not valid JSON."))
     message = data.get("message") or default_message(error)
     return error_body(status, ERROR_CODES.get(status, "error"), str(message))
@@ -78,6 +80,7 @@ def http_error_response(error: HTTPException):
 def default_message(error: HTTPException) -> str:
     """A translated sentence for an HTTP error, for pages and API alike."""
     return {
+        400: _("The request could not be understood; it may hold characters we do not accept."),
         401: _("Give a valid API token: Authorization: Bearer TOKEN.") if wants_json()
         else _("Please log in first."),
         403: _("You may not do this."),

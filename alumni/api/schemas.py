@@ -8,6 +8,11 @@ from marshmallow import fields, validate
 from alumni.models import CareerRole, Direction, InstitutionKind, ReturnPurpose, Visibility
 
 
+#: Ids are 32-bit integers in both databases; anything else cannot name a row.
+def Id(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
+
+
 def _values(enum_cls):
     return [m.value for m in enum_cls]
 
@@ -87,18 +92,18 @@ class MemberQuerySchema(PageArgsSchema):
 class ParticipationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     programme = fields.String(required=True, metadata={"description": "catalogue code, e.g. SSP-A"})
-    fiscal_year = fields.Integer(metadata={"description": "Japanese fiscal year; derived from start_date if left out"})
+    fiscal_year = fields.Integer(strict=True, validate=validate.Range(min=1900, max=2200), metadata={"description": "Japanese fiscal year; derived from start_date if left out"})
     direction = fields.String(load_default="inbound", validate=validate.OneOf(_values(Direction)))
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
-    host_institution_id = fields.Integer(allow_none=True)
-    sending_institution_id = fields.Integer(allow_none=True)
+    host_institution_id = Id(allow_none=True)
+    sending_institution_id = Id(allow_none=True)
 
 
 class CareerSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     organisation = fields.String(required=True)
-    institution_id = fields.Integer(allow_none=True)
+    institution_id = Id(allow_none=True)
     country = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(_values(CareerRole)))
     title = fields.String()
@@ -109,7 +114,7 @@ class CareerSchema(StrictSchema):
 class ReturnSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     purpose = fields.String(required=True, validate=validate.OneOf(_values(ReturnPurpose)))
-    institution_id = fields.Integer(allow_none=True)
+    institution_id = Id(allow_none=True)
     start_date = fields.Date(required=True)
     end_date = fields.Date(allow_none=True)
 

@@ -75,8 +75,12 @@ def email(value, field: str = "email") -> str:
     return result.normalized.lower()
 
 
-def text(value, field: str, *, required: bool = False, max_length: int = 200) -> str:
+def text(value, field: str, *, required: bool = False, max_length: int = 200, multiline: bool = False) -> str:
     result = "" if value is None else str(value).strip()
+    if "\x00" in result:
+        raise Invalid(_("%(field)s contains a NUL character.", field=field), field=field)
+    if not multiline and ("\n" in result or "\r" in result):
+        raise Invalid(_("%(field)s must be a single line of text.", field=field), field=field)
     if required and not result:
         raise Invalid(_("%(field)s is required.", field=field), field=field)
     if len(result) > max_length:
