@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed compile-translations
 
+# Mozilla's ical.js, an independent parser the calendar tests read our feeds with (needs node).
+tests/js/node_modules/.installed: tests/js/package.json
+	@if command -v npm >/dev/null; then \
+	  npm install --prefix tests/js --no-audit --no-fund --silent --no-package-lock && touch $@; \
+	else echo "npm not found: the ical.js calendar checks will be skipped"; fi
+
 compile-translations: $(VENV)/.installed
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(VENV)/bin/pybabel compile -q -d translations; fi
@@ -28,7 +34,7 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The suite runs on SQLite, then — where TEST_DATABASE_URL names a PostgreSQL database — again on it.
-test: install
+test: install tests/js/node_modules/.installed
 	env -u TEST_DATABASE_URL ALUMNI_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
