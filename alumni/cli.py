@@ -88,6 +88,35 @@ def demo_load(count: int | None) -> None:
     click.echo(", ".join(f"{key} {value}" for key, value in report.items()))
 
 
+mail_cli = AppGroup("mail", help="The outbox.")
+
+
+@mail_cli.command("deliver")
+@click.option("--once", is_flag=True, help="Drain what is due and exit (default: keep running).")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between looks at the outbox.")
+def mail_deliver(once: bool, batch_size: int, poll: float) -> None:
+    """Send what the outbox holds; several workers may run at once."""
+    import time
+
+    from alumni.services.outbox import deliver_due, due_count
+
+    while True:
+        due = due_count()
+        if due:
+            with click.progressbar(length=due, label="Delivering", file=sys.stderr) as bar:
+                report = deliver_due(batch_size=batch_size, on_progress=bar.update)
+            click.echo(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}")
+            for error in report.errors[:20]:
+                click.echo(f"  {error}", err=True)
+        elif once:
+            click.echo("sent 0, failed 0, deferred 0")
+        db.session.remove()
+        if once:
+            return
+        time.sleep(poll)
+
+
 def register_cli(app: Flask) -> None:
-    for group in (chapters_cli, users_cli, tokens_cli, demo_cli):
+    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli):
         app.cli.add_command(group)

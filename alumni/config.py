@@ -35,6 +35,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Sakura Science Club <noreply@sakura-alumni.example>"
     )
+    #: Whether mail goes out is decided by MAIL_SERVER alone (none: .eml files), in tests too.
+    MAIL_SUPPRESS_SEND = False
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
     #: Where mail goes as .eml files when no MAIL_SERVER is configured.
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail"))
 

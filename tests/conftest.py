@@ -98,3 +98,31 @@ def api(client):
     from tests.factories import ApiClient
 
     return ApiClient(client)
+
+
+@pytest.fixture(scope="session")
+def _smtp_sink():
+    from tests.smtp import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp(app, _smtp_sink):
+    """A real SMTP server on loopback, wired into the app's mail settings for this test."""
+    _smtp_sink.clear()
+    if _smtp_sink.controller is None:
+        _smtp_sink.start()
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_smtp_sink.port, MAIL_TIMEOUT=5)
+    from alumni.extensions import mail
+
+    mail.init_app(app)
+    yield _smtp_sink
+    if _smtp_sink.controller is None:
+        _smtp_sink.start()
+    app.config.update(saved)
+    mail.init_app(app)

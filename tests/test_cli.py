@@ -83,3 +83,15 @@ def test_demo_load_is_deterministic_and_idempotent(runner):
     again = [(m.email, m.given_name, m.country) for m in
              db.session.scalars(select(Member).where(Member.email <= "demo00040@alumni.example").order_by(Member.email))]
     assert again == first
+
+
+def test_mail_deliver_once_drains_the_outbox(runner, smtp):
+    from alumni.services.outbox import queue_many
+
+    queue_many([{"dedup_key": f"k{i}", "kind": "test", "recipient": f"a{i}@example.org",
+                 "subject": "s", "text_body": "b"} for i in range(5)])
+    db.session.commit()
+    r = runner.invoke(args=["mail", "deliver", "--once"])
+    assert r.exit_code == 0, r.output
+    assert "sent 5, failed 0, deferred 0" in r.output
+    assert len(smtp.messages) == 5

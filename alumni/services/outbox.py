@@ -1,0 +1,297 @@
+"""The outbox and its delivery.
+
+Queuing writes rows in the caller's transaction (mail leaves only after the change commits).
+Delivery claims a batch of due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers on
+several machines share the outbox), sends them over one SMTP connection, and marks each result
+right after it is sent: a crash between send and mark re-sends that one message later with the
+same Message-ID (at-least-once). A claim is a lease: a worker that died loses it after `lease`.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from flask_mail import Connection, Message
+from sqlalchemy import func, insert, or_, select, update
+
+from alumni.extensions import db
+from alumni.models import MailAddressHold, MailStatus, OutgoingMail
+from alumni.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+LEASE = timedelta(minutes=10)
+SMTP_TIMEOUT = 30
+MAX_ATTEMPTS = 8
+#: Permanent failures after which an address is put on hold.
+HOLD_AFTER = 2
+
+
+def new_message_id() -> str:
+    return f"<{uuid.uuid4().hex}@sakura-alumni>"
+
+
+# --- queuing -------------------------------------------------------------------------------
+
+
+def held_addresses(emails) -> set[str]:
+    emails = list(emails)
+    held: set[str] = set()
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start:start + 1000]
+        held.update(db.session.scalars(
+            select(MailAddressHold.email).where(MailAddressHold.held, MailAddressHold.email.in_(chunk))))
+    return held
+
+
+def queue_many(rows: list[dict]) -> tuple[int, int]:
+    """Queue messages; each row has dedup_key, kind, recipient, subject, text_body and optionally
+    html_body, ics, ics_method, headers, language, member_id, mailing. A key already queued (now
+    or ever) and a held address are skipped. Answers (queued, skipped)."""
+    if not rows:
+        return 0, 0
+    unique: dict[str, dict] = {}
+    for row in rows:
+        unique.setdefault(row["dedup_key"], row)
+    keys = list(unique)
+    existing: set[str] = set()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start:start + 1000]
+        existing.update(db.session.scalars(select(OutgoingMail.dedup_key).where(OutgoingMail.dedup_key.in_(chunk))))
+    held = held_addresses({row["recipient"] for row in unique.values()})
+    now = utcnow()
+    fresh = [
+        {"mailing": "", "language": "en", "headers": {}, "html_body": None, "ics": None, "ics_method": None,
+         "member_id": None, **row, "message_id": new_message_id(), "status": MailStatus.queued,
+         "attempts": 0, "next_attempt_at": now, "created_at": now}
+        for key, row in unique.items() if key not in existing and row["recipient"] not in held
+    ]
+    for start in range(0, len(fresh), 1000):
+        db.session.execute(insert(OutgoingMail), fresh[start:start + 1000])
+    return len(fresh), len(rows) - len(fresh)
+
+
+def queue_mail(**row) -> bool:
+    """Queue one message; False where its dedup_key was queued before or the address is held."""
+    queued, _skipped = queue_many([row])
+    return queued == 1
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.deferred += other.deferred
+        self.errors.extend(other.errors)
+
+
+class _TimeoutConnection(Connection):
+    """Flask-Mail's connection, with a timeout (Flask-Mail passes none to smtplib)."""
+
+    def configure_host(self):
+        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = cls(self.mail.server, self.mail.port, timeout=current_app.config.get("MAIL_TIMEOUT", SMTP_TIMEOUT))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def _due(now: datetime):
+    return (OutgoingMail.status == MailStatus.queued, OutgoingMail.next_attempt_at <= now,
+            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now))
+
+
+def due_count(now: datetime | None = None) -> int:
+    return db.session.scalar(select(func.count(OutgoingMail.id)).where(*_due(now or utcnow())))
+
+
+def claim_batch(worker: str, size: int = BATCH_SIZE, *, now: datetime | None = None,
+                lease: timedelta = LEASE) -> list[int]:
+    """Claim up to `size` due messages for `worker` and commit the claim; answers their ids."""
+    now = now or utcnow()
+    stmt = select(OutgoingMail.id).where(*_due(now)).order_by(OutgoingMail.id).limit(size)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(stmt))
+    if ids:
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids))
+                           .values(claimed_until=now + lease, claimed_by=worker))
+    db.session.commit()
+    return ids
+
+
+def build_message(row: OutgoingMail) -> Message:
+    msg = Message(subject=row.subject, recipients=[row.recipient], body=row.text_body, html=row.html_body,
+                  sender=current_app.config["MAIL_DEFAULT_SENDER"], extra_headers=dict(row.headers or {}))
+    msg.msgId = row.message_id  # stable across re-sends; an extra header would add a second Message-ID
+    if row.ics:
+        method = row.ics_method or "PUBLISH"
+        msg.attach("invite.ics" if method != "CANCEL" else "cancel.ics",
+                   f"text/calendar; method={method}; charset=UTF-8", row.ics.encode("utf-8"))
+    return msg
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def _mark(row_id: int, **values) -> None:
+    db.session.execute(update(OutgoingMail).where(OutgoingMail.id == row_id)
+                       .values(claimed_until=None, claimed_by=None, **values))
+    db.session.commit()
+
+
+def _defer(row: OutgoingMail, reason: str, now: datetime, report: DeliveryReport) -> None:
+    attempts = row.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _mark(row.id, attempts=attempts, status=MailStatus.failed, last_error=f"gave up: {reason}")
+        report.failed += 1
+    else:
+        _mark(row.id, attempts=attempts, next_attempt_at=now + _backoff(attempts), last_error=reason)
+        report.deferred += 1
+
+
+def _fail_permanently(row: OutgoingMail, reason: str, report: DeliveryReport) -> None:
+    _mark(row.id, attempts=row.attempts + 1, status=MailStatus.failed, last_error=reason)
+    hold = db.session.get(MailAddressHold, row.recipient) or MailAddressHold(email=row.recipient, permanent_failures=0)
+    hold.permanent_failures += 1
+    hold.last_error = reason
+    hold.held = hold.permanent_failures >= HOLD_AFTER
+    db.session.add(hold)
+    db.session.commit()
+    report.failed += 1
+    report.errors.append(f"{row.recipient}: {reason}")
+
+
+def _settle_refusal(row: OutgoingMail, code: int, text, now: datetime, report: DeliveryReport) -> None:
+    """The server refused this message: 5xx is final for it, 4xx is tried again later."""
+    reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+    if code >= 500:
+        _fail_permanently(row, reason, report)
+    else:
+        _defer(row, reason, now, report)
+
+
+def _write_eml(row: OutgoingMail) -> None:
+    folder = Path(current_app.config["MAIL_FILE_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{row.id:08d}-{row.kind}.eml").write_bytes(build_message(row).as_bytes())
+
+
+def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=None) -> DeliveryReport:
+    """Send the claimed messages over one SMTP connection (or to .eml files without MAIL_SERVER)."""
+    now = now or utcnow()
+    report = DeliveryReport()
+    rows = list(db.session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id)))
+    if not rows:
+        return report
+    if not current_app.config.get("MAIL_SERVER"):
+        for row in rows:
+            _write_eml(row)
+            _mark(row.id, status=MailStatus.sent, sent_at=utcnow(), attempts=row.attempts + 1, last_error=None)
+            report.sent += 1
+            if on_progress:
+                on_progress(1)
+        return report
+    pending = list(rows)
+    try:
+        with _TimeoutConnection(current_app.extensions["mail"]) as conn:
+            while pending:
+                row = pending[0]
+                try:
+                    conn.send(build_message(row))
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, text = next(iter(exc.recipients.values()))
+                    _settle_refusal(row, code, text, now, report)
+                except smtplib.SMTPSenderRefused:
+                    raise  # our own address: nothing in this batch can go; retried later
+                except smtplib.SMTPResponseException as exc:
+                    if isinstance(exc, smtplib.SMTPServerDisconnected):
+                        raise
+                    _settle_refusal(row, exc.smtp_code, exc.smtp_error, now, report)
+                else:
+                    _mark(row.id, status=MailStatus.sent, sent_at=utcnow(), attempts=row.attempts + 1, last_error=None)
+                    report.sent += 1
+                pending.pop(0)
+                if on_progress:
+                    on_progress(1)
+    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        # The server went away: what was not sent waits for the next attempt.
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("SMTP delivery interrupted, %d message(s) deferred: %s", len(pending), reason)
+        db.session.rollback()
+        for row in pending:
+            _defer(row, reason, now, report)
+        report.errors.append(reason)
+    return report
+
+
+def deliver_due(worker: str | None = None, *, batch_size: int = BATCH_SIZE, now: datetime | None = None,
+                on_progress=None, max_batches: int | None = None) -> DeliveryReport:
+    """Drain what is due now, batch after batch; answers what happened."""
+    worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+    total = DeliveryReport()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        ids = claim_batch(worker, batch_size, now=now)
+        if not ids:
+            break
+        report = deliver_batch(ids, now=now, on_progress=on_progress)
+        total.add(report)
+        batches += 1
+        if report.sent == 0 and report.deferred and not report.failed:
+            break  # the server is down: stop hammering it, the next run retries
+    return total
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def mailing_status(mailing: str) -> dict:
+    counts = dict(db.session.execute(
+        select(OutgoingMail.status, func.count(OutgoingMail.id)).where(OutgoingMail.mailing == mailing)
+        .group_by(OutgoingMail.status)).all())
+    failures = db.session.execute(
+        select(OutgoingMail.id, OutgoingMail.recipient, OutgoingMail.last_error)
+        .where(OutgoingMail.mailing == mailing, OutgoingMail.status == MailStatus.failed)
+        .order_by(OutgoingMail.id)).all()
+    return {"queued": counts.get(MailStatus.queued, 0), "sent": counts.get(MailStatus.sent, 0),
+            "failed": counts.get(MailStatus.failed, 0),
+            "failures": [{"id": i, "recipient": r, "error": e} for i, r, e in failures]}
+
+
+def retry_failed(mailing: str) -> int:
+    """Queue the failed messages of a mailing again (except to held addresses)."""
+    held = select(MailAddressHold.email).where(MailAddressHold.held)
+    result = db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.mailing == mailing, OutgoingMail.status == MailStatus.failed,
+               OutgoingMail.recipient.not_in(held))
+        .values(status=MailStatus.queued, attempts=0, next_attempt_at=utcnow(), last_error=None))
+    return result.rowcount
+
+
+def release_hold(email: str) -> None:
+    """Staff corrected the address (or the member did): deliver to it again."""
+    hold = db.session.get(MailAddressHold, email)
+    if hold is not None:
+        db.session.delete(hold)
+        db.session.flush()
