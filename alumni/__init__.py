@@ -1,8 +1,6 @@
 """Sakura Alumni: the web service of the Sakura Science Club."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -44,9 +42,11 @@ def create_app(config: str | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from alumni.web import init_web
     from alumni.api import init_api
+    from alumni.web import init_web
+    from alumni.web.hardening import init_hardening
 
+    init_hardening(app)
     init_api(app)
     init_web(app)
     _register_error_handlers(app)
@@ -55,8 +55,6 @@ def create_app(config: str | dict | None = None) -> Flask:
     from alumni.cli import register_cli
 
     register_cli(app)
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
 

@@ -62,12 +62,16 @@ class Config:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     JSON_SORT_KEYS = False
 
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     #: Load the demo data set on `make run` the first time.
     DEMO_MEMBERS = int(os.environ.get("DEMO_MEMBERS", "300"))
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -53,7 +53,6 @@ def app(database_url):
     with app.app_context():
         upgrade()
 
-    @app.before_request
     def fresh_g():
         # Tests hold an app context open, and Flask lets the test client's requests share it,
         # `g` included; in production every request has its own. Start each one clean
@@ -62,6 +61,7 @@ def app(database_url):
 
         g.__dict__.clear()
 
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_g)  # before every other hook
     yield app
     with app.app_context():
         _db.engine.dispose()

@@ -41,6 +41,19 @@ def set_language():
     return redirect(safe_next(request.args.get("next")))
 
 
+@bp.route("/healthz")
+def healthz():
+    """For load balancers and monitoring: 200 while the database answers, 503 otherwise."""
+    from sqlalchemy import text
+
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any database failure means "not healthy"
+        db.session.rollback()
+        return {"status": "unavailable", "database": type(exc).__name__}, 503
+    return {"status": "ok", "database": "ok"}
+
+
 @bp.route("/")
 def index():
     stats = {
