@@ -8,6 +8,7 @@ same Message-ID (at-least-once). A claim is a lease: a worker that died loses it
 """
 from __future__ import annotations
 
+import email.policy
 import logging
 import smtplib
 import socket
@@ -138,8 +139,21 @@ def claim_batch(worker: str, size: int = BATCH_SIZE, *, now: datetime | None = N
     return ids
 
 
+class _Message(Message):
+    """Flask-Mail's message, rendered with the compat32 policy: the same MIME, several times
+    faster than policy.SMTP's header refolding (which dominated delivery time)."""
+
+    def as_bytes(self) -> bytes:
+        mime = self._message()
+        mime.policy = _RENDER_POLICY
+        return mime.as_bytes()
+
+
+_RENDER_POLICY = email.policy.compat32.clone(linesep="\r\n")
+
+
 def build_message(row: OutgoingMail) -> Message:
-    msg = Message(subject=row.subject, recipients=[row.recipient], body=row.text_body, html=row.html_body,
+    msg = _Message(subject=row.subject, recipients=[row.recipient], body=row.text_body, html=row.html_body,
                   sender=current_app.config["MAIL_DEFAULT_SENDER"], extra_headers=dict(row.headers or {}))
     msg.msgId = row.message_id  # stable across re-sends; an extra header would add a second Message-ID
     if row.ics:
@@ -196,29 +210,47 @@ def _write_eml(row: OutgoingMail) -> None:
     (folder / f"{row.id:08d}-{row.kind}.eml").write_bytes(build_message(row).as_bytes())
 
 
+#: Results are written in groups this size: a crash re-sends at most this many (same Message-IDs).
+MARK_EVERY = 25
+_ROW_COLUMNS = (OutgoingMail.id, OutgoingMail.kind, OutgoingMail.recipient, OutgoingMail.subject,
+                OutgoingMail.text_body, OutgoingMail.html_body, OutgoingMail.ics, OutgoingMail.ics_method,
+                OutgoingMail.headers, OutgoingMail.message_id, OutgoingMail.attempts)
+
+
+def _mark_sent(ids: list[int]) -> None:
+    if ids:
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids)).values(
+            status=MailStatus.sent, sent_at=utcnow(), attempts=OutgoingMail.attempts + 1, last_error=None,
+            claimed_until=None, claimed_by=None))
+        db.session.commit()
+        ids.clear()
+
+
 def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=None) -> DeliveryReport:
     """Send the claimed messages over one SMTP connection (or to .eml files without MAIL_SERVER)."""
     now = now or utcnow()
     report = DeliveryReport()
-    rows = list(db.session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id)))
-    if not rows:
-        return report
-    if not current_app.config.get("MAIL_SERVER"):
-        for row in rows:
-            _write_eml(row)
-            _mark(row.id, status=MailStatus.sent, sent_at=utcnow(), attempts=row.attempts + 1, last_error=None)
-            report.sent += 1
-            if on_progress:
-                on_progress(1)
-        return report
+    # Plain rows, not ORM objects: nothing to refresh after each commit.
+    rows = db.session.execute(select(*_ROW_COLUMNS).where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id)).all()
+    sent: list[int] = []
     pending = list(rows)
     try:
+        if not current_app.config.get("MAIL_SERVER"):
+            while pending:
+                _write_eml(pending[0])
+                sent.append(pending.pop(0).id)
+                report.sent += 1
+                if on_progress:
+                    on_progress(1)
+            _mark_sent(sent)
+            return report
         with _TimeoutConnection(current_app.extensions["mail"]) as conn:
             while pending:
                 row = pending[0]
                 try:
                     conn.send(build_message(row))
                 except smtplib.SMTPRecipientsRefused as exc:
+                    _mark_sent(sent)
                     code, text = next(iter(exc.recipients.values()))
                     _settle_refusal(row, code, text, now, report)
                 except smtplib.SMTPSenderRefused:
@@ -226,18 +258,23 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
                 except smtplib.SMTPResponseException as exc:
                     if isinstance(exc, smtplib.SMTPServerDisconnected):
                         raise
+                    _mark_sent(sent)
                     _settle_refusal(row, exc.smtp_code, exc.smtp_error, now, report)
                 else:
-                    _mark(row.id, status=MailStatus.sent, sent_at=utcnow(), attempts=row.attempts + 1, last_error=None)
+                    sent.append(row.id)
                     report.sent += 1
+                    if len(sent) >= MARK_EVERY:
+                        _mark_sent(sent)
                 pending.pop(0)
                 if on_progress:
                     on_progress(1)
+            _mark_sent(sent)
     except (smtplib.SMTPException, OSError, socket.timeout) as exc:
-        # The server went away: what was not sent waits for the next attempt.
+        # The server went away: what was sent is marked, the rest waits for the next attempt.
         reason = f"{type(exc).__name__}: {exc}"
         log.warning("SMTP delivery interrupted, %d message(s) deferred: %s", len(pending), reason)
         db.session.rollback()
+        _mark_sent(sent)
         for row in pending:
             _defer(row, reason, now, report)
         report.errors.append(reason)
