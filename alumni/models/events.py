@@ -9,7 +9,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from alumni.extensions import db
 from alumni.i18n import _l
@@ -166,7 +166,9 @@ class Registration(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="registrations")
-    member: Mapped[Member | None] = relationship()
+    #: The backref makes the ORM set member_id to NULL when a member is deleted, also on SQLite
+    #: (which enforces no ON DELETE SET NULL without the foreign_keys pragma).
+    member: Mapped[Member | None] = relationship(backref=backref("registrations", order_by="Registration.id"))
     institution: Mapped[Institution | None] = relationship()
 
     def __repr__(self) -> str:
