@@ -4,7 +4,7 @@ answer for themselves."""
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -130,7 +130,7 @@ def registration_out(reg, position: int | None = None) -> dict:
         "waitlist_position": position if position is not None else rsvc.waitlist_position(reg),
         "institution_id": reg.institution_id, "side": reg.side, "checked_in_at": reg.checked_in_at,
         "promoted_at": reg.promoted_at,
-        "ticket_url": url_for("events.ticket", token=reg.ticket_token, _external=True),
+        "ticket_url": current_app.config["BASE_URL"] + url_for("events.ticket", token=reg.ticket_token),
     }
 
 

@@ -17,11 +17,22 @@ from alumni.models.events import EVENT_KIND_LABELS
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
+try:  # wtforms ≥ 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older wtforms
+    SelectChoice = None
+
+
+def options(pairs) -> list:
+    """Select choices from (value, label) pairs, in the form the installed wtforms wants."""
+    return [SelectChoice(value, label) if SelectChoice else (value, label) for value, label in pairs]
+
+
 
 class EventForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in EVENT_KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=options((k.value, label) for k, label in EVENT_KIND_LABELS.items()))
     chapter = SelectField(_l("Chapter"), choices=[])
-    language = SelectField(_l("Language of title and description"), choices=[(t, t) for t in LANGUAGES])
+    language = SelectField(_l("Language of title and description"), choices=options((t, t) for t in LANGUAGES))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
     starts_at = DateTimeLocalField(_l("Starts (local time)"), format=LOCAL, validators=[DataRequired()])
@@ -39,7 +50,7 @@ class EventForm(FlaskForm):
     registration_deadline = DateTimeLocalField(_l("Registration deadline (local time)"), format=LOCAL,
                                                validators=[Optional()])
     translation_language = SelectField(_l("Add or change a translation: language"),
-                                       choices=[("", "—")] + [(t, t) for t in LANGUAGES])
+                                       choices=options([("", "—")] + [(t, t) for t in LANGUAGES]))
     translation_title = StringField(_l("Translated title"), validators=[Length(max=300)])
     translation_description = TextAreaField(_l("Translated description"), validators=[Length(max=20_000)])
     submit = SubmitField(_l("Save"))

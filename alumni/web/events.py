@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 from babel.dates import format_datetime as babel_datetime
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
-from alumni.forms.events import ActionForm, RsvpForm
+from alumni.forms.events import ActionForm, RsvpForm, options
 from alumni.i18n import _
 from alumni.models import Chapter, EventKind, EventStatus, Institution, RegistrationStatus
 from alumni.models.types import utcnow
@@ -115,10 +115,10 @@ def detail(event_id: int):
     open_for_answers = event.status == EventStatus.published and utcnow() <= svc.answers_close_utc(event)
     form = RsvpForm()
     if event.side_quotas or event.kind == EventKind.forum:
-        form.institution_id.choices = [("", "—")] + [
+        form.institution_id.choices = options([("", "—")] + [
             (str(i.id), f"{i.name} ({i.country})")
-            for i in db.session.scalars(select(Institution).order_by(Institution.country, Institution.name))]
-        form.side.choices = [(s, s) for s in (event.side_quotas or {})]
+            for i in db.session.scalars(select(Institution).order_by(Institution.country, Institution.name))])
+        form.side.choices = options((s, s) for s in (event.side_quotas or {}))
         if registration is not None:
             form.institution_id.data = str(registration.institution_id or "")
             form.side.data = registration.side
@@ -199,7 +199,8 @@ def ticket(token: str):
         reg = rsvc.find_by_token(token)
     except ServiceError:
         abort(404)
-    check_in_url = url_for("manage.scan", token=reg.ticket_token, _external=True)
+    # The public address (BASE_URL), so that a phone scanning the code reaches the service.
+    check_in_url = current_app.config["BASE_URL"] + url_for("manage.scan", token=reg.ticket_token)
     qr = segno.make(check_in_url, error="m")
     svg = qr.svg_inline(scale=5, dark="#1f2430", title=_("Check-in code"))
     return render_template("events/ticket.html", reg=reg, event=reg.event, qr_svg=Markup(svg),

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
-from alumni.forms.events import ActionForm, EventForm
+from alumni.forms.events import ActionForm, EventForm, options
 from alumni.i18n import _
 from alumni.models import Chapter, Event, Registration, RegistrationStatus
 from alumni.permissions import can_check_in, can_create_event, can_manage_event, can_view_event
@@ -61,7 +61,7 @@ def _chapter_choices(form: EventForm) -> None:
         chapters = db.session.scalars(select(Chapter).order_by(Chapter.code))
     else:
         chapters = [current_user.chapter]
-    form.chapter.choices = [(c.code, f"{c.code} — {c.name}") for c in chapters]
+    form.chapter.choices = options((c.code, f"{c.code} — {c.name}") for c in chapters)
 
 
 def _parse_quotas(text: str) -> dict:
