@@ -39,6 +39,13 @@ def show_time(local: datetime, event_zone: str, viewer_zone: str | None = None, 
     return babel_datetime(moment, fmt, tzinfo=zone, locale=get_locale())
 
 
+def moment_at_event(moment: datetime | None, event, fmt: str = "d MMM, HH:mm") -> str:
+    """A stored UTC moment (e.g. a check-in) in the event's own zone."""
+    if moment is None:
+        return ""
+    return babel_datetime(moment, fmt, tzinfo=ZoneInfo(event.timezone), locale=get_locale())
+
+
 def when_text(event, viewer_zone: str | None = None) -> str:
     """"Sat 17 Jan 2026, 18:00–21:00" or, for a multi-day event, both dates in full."""
     zone = viewer_zone or event.timezone
@@ -59,7 +66,8 @@ def viewer_zone() -> str | None:
 
 @bp.app_context_processor
 def event_helpers() -> dict:
-    return {"when_text": when_text, "show_time": show_time, "viewer_zone": viewer_zone}
+    return {"when_text": when_text, "show_time": show_time, "viewer_zone": viewer_zone,
+            "moment_at_event": moment_at_event}
 
 
 # ---------------------------------------------------------------- pages
