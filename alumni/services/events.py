@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
@@ -246,7 +247,7 @@ def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list
     `include_drafts_of` names the chapter (an organizer's own) or `all_statuses` (staff).
 
     `when`: "upcoming" (not yet ended) or "past"."""
-    stmt = select(Event)
+    stmt = select(Event).options(selectinload(Event.chapter))
     if not all_statuses:
         visible = Event.status != EventStatus.draft
         if include_drafts_of:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import format_datetime
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager, selectinload
 
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
@@ -100,6 +101,7 @@ def waitlist(event: Event) -> list[Registration]:
     return list(db.session.scalars(
         select(Registration).where(Registration.event_id == event.id,
                                    Registration.status == RegistrationStatus.waitlisted)
+        .options(selectinload(Registration.member))
         .order_by(Registration.waitlist_number)
     ))
 
@@ -189,7 +191,9 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
     event = lock_event(event)
     _check_open(event, response)
     institution = get_institution(institution_id)
-    side = _side_for(event, side) if (side not in (None, "") or event.side_quotas) else None
+    # A side is asked of those who come (or may come); a "no" needs none.
+    needs_side = side not in (None, "") or (event.side_quotas and response != Response.no)
+    side = _side_for(event, side) if needs_side else None
     reg = find_registration(event, member)
     created = reg is None
     if created:
@@ -295,7 +299,8 @@ def check_in(registration: Registration, actor=None) -> Registration:
 def list_registrations(event: Event, *, status: str | None = None, side: str | None = None,
                        q: str | None = None, checked_in: bool | None = None):
     stmt = (select(Registration).outerjoin(Member, Registration.member_id == Member.id)
-            .where(Registration.event_id == event.id))
+            .where(Registration.event_id == event.id)
+            .options(contains_eager(Registration.member), selectinload(Registration.institution)))
     if status:
         stmt = stmt.where(Registration.status == v.choice(status, RegistrationStatus, "status"))
     if side:
@@ -315,6 +320,7 @@ def list_registrations(event: Event, *, status: str | None = None, side: str | N
 
 def member_registrations(member: Member):
     return (select(Registration).join(Event).where(Registration.member_id == member.id)
+            .options(contains_eager(Registration.event).selectinload(Event.chapter))
             .order_by(Event.starts_at.desc()))
 
 

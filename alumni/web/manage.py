@@ -182,9 +182,11 @@ def registrations(event_id: int):
     q = (request.args.get("q") or "").strip() or None
     page = max(1, request.args.get("page", 1, type=int) or 1)
     items, total = paginate(rsvc.list_registrations(event, status=status, side=side, q=q), page, PER_PAGE)
+    waitlist = rsvc.waitlist(event)
     return render_template(
         "manage/registrations.html", event=event, registrations=items, total=total, page=page, per_page=PER_PAGE,
-        summary=rsvc.summarise(event), positions=rsvc.waitlist_positions(event), waitlist=rsvc.waitlist(event),
+        summary=rsvc.summarise(event), waitlist=waitlist,
+        positions={reg.id: n for n, reg in enumerate(waitlist, start=1)},
         filters={"status": status, "side": side, "q": q}, statuses=list(RegistrationStatus),
         action_form=ActionForm(),
     )

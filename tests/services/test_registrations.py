@@ -210,3 +210,8 @@ def test_deleting_a_member_anonymises_the_registration_and_keeps_counts():
     db.session.expire_all()
     assert db.session.get(Registration, reg.id).member_id is None
     assert rsvc.summarise(event)["by_status"]["yes"] == 1
+
+
+def test_a_no_needs_no_side_even_at_a_forum():
+    event = forum()
+    assert rsvc.respond(event, make_member(), "no").registration.side is None

@@ -134,3 +134,38 @@ def test_check_in_by_name_search_and_by_scan(client):
     r = client.post(f"/manage/check-in/{hanako.ticket_token}", follow_redirects=True)
     assert "Already checked in" in r.get_data(as_text=True)
     assert rsvc.summarise(event)["checked_in"] == 1
+
+
+def _queries_for(client, url):
+    from sqlalchemy import event as sa_event
+
+    count = [0]
+
+    def on_execute(_conn, _cursor, statement, *_args):
+        count[0] += 1
+
+    db.session.expire_all()  # the same start for each measurement (the test shares the session)
+    sa_event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", on_execute)
+    return count[0]
+
+
+def test_registrations_page_queries_do_not_grow_with_registrations(client):
+    from tests.factories import make_institution
+
+    org = make_user("organizer", password=PASSWORD)
+    event = make_event(kind="forum", capacity=5, side_quotas={"IN": 40, "JP": 40})
+    inst = make_institution()
+    for _ in range(6):
+        rsvc.respond(event, make_member(), "yes", side="JP", institution_id=inst.id)
+    db.session.commit()
+    login(client, org)
+    url = f"/manage/events/{event.id}"
+    few = _queries_for(client, url)
+    for _ in range(10):
+        rsvc.respond(event, make_member(), "yes", side="IN", institution_id=make_institution().id)
+    db.session.commit()
+    assert _queries_for(client, url) == few
