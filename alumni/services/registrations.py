@@ -38,6 +38,8 @@ from alumni.services.institutions import get_institution
 #: the mail area (issue #5) appends a function here that queues "you got a seat" mail.
 promotion_hooks: list[Callable[[Registration], None]] = []
 
+PROMOTION_BATCH = 100
+
 #: Statuses that hold a seat or a place in line.
 ACTIVE = (RegistrationStatus.yes, RegistrationStatus.waitlisted)
 
@@ -125,27 +127,38 @@ def waitlist_position(registration: Registration) -> int | None:
 
 def promote_waitlisted(event: Event) -> list[Registration]:
     """Give free seats to the waitlist in arrival order. A full side keeps its own registrants
-    waiting but does not hold up those of another side. Runs the promotion hooks."""
+    waiting but does not hold up those of another side. Runs the promotion hooks.
+
+    Reads the waitlist in batches, so that freeing one seat at an event with thousands
+    waiting reads one batch, not the whole list."""
     if event.status != EventStatus.published:
-        return []
-    candidates = waitlist(event)
-    if not candidates:
         return []
     event = lock_event(event)
     taken, per_side = count_taken(event)
-    promoted = []
-    for reg in candidates:
-        if event.capacity is not None and taken >= event.capacity:
+    promoted: list[Registration] = []
+    last_number = 0
+    while event.capacity is None or taken < event.capacity:
+        batch = list(db.session.scalars(
+            select(Registration).where(Registration.event_id == event.id,
+                                       Registration.status == RegistrationStatus.waitlisted,
+                                       Registration.waitlist_number > last_number)
+            .order_by(Registration.waitlist_number).limit(PROMOTION_BATCH)
+        ))
+        if not batch:
             break
-        if not _has_seat(event, reg.side, taken, per_side):
-            continue
-        reg.status = RegistrationStatus.yes
-        reg.waitlist_number = None
-        reg.promoted_at = utcnow()
-        taken += 1
-        if reg.side:
-            per_side[reg.side] = per_side.get(reg.side, 0) + 1
-        promoted.append(reg)
+        last_number = batch[-1].waitlist_number
+        for reg in batch:
+            if event.capacity is not None and taken >= event.capacity:
+                break
+            if not _has_seat(event, reg.side, taken, per_side):
+                continue
+            reg.status = RegistrationStatus.yes
+            reg.waitlist_number = None
+            reg.promoted_at = utcnow()
+            taken += 1
+            if reg.side:
+                per_side[reg.side] = per_side.get(reg.side, 0) + 1
+            promoted.append(reg)
     db.session.flush()
     for reg in promoted:
         for hook in promotion_hooks:

@@ -215,3 +215,16 @@ def test_deleting_a_member_anonymises_the_registration_and_keeps_counts():
 def test_a_no_needs_no_side_even_at_a_forum():
     event = forum()
     assert rsvc.respond(event, make_member(), "no").registration.side is None
+
+
+def test_promotion_reads_past_the_first_batch_of_the_waitlist(monkeypatch):
+    monkeypatch.setattr(rsvc, "PROMOTION_BATCH", 2)
+    event = forum(capacity=3, side_quotas={"IN": 1, "JP": 2})
+    yes(event, make_member(), side="IN")
+    jp = yes(event, make_member(), side="JP").registration
+    yes(event, make_member(), side="JP")
+    waiting_in = [yes(event, make_member(), side="IN").registration for _ in range(3)]
+    waiting_jp = yes(event, make_member(), side="JP").registration
+    outcome = rsvc.withdraw(jp)
+    assert outcome.promoted == [waiting_jp]
+    assert all(r.status == RegistrationStatus.waitlisted for r in waiting_in)
