@@ -143,3 +143,23 @@ def test_event_list_is_public_and_filterable(api):
     r = api.get("/events?kind=webinar")
     assert r.status_code == 200 and r.get_json()["total"] == 1
     assert api.get("/events?mode=teleport").status_code == 422
+
+
+def test_drafts_are_not_confirmed_to_strangers_and_the_ticket_url_works(api, client):
+    draft = make_event(publish=False)
+    assert api.get(f"/events/{draft.id}").status_code == 404
+    assert api.get("/events/999999").status_code == 404
+    event = make_event()
+    _m, token = member_token()
+    body = api.post(f"/events/{event.id}/registrations", token, json={"response": "yes"}).get_json()
+    assert body["ticket_url"].startswith("http://alumni.test/tickets/")
+    path = body["ticket_url"].removeprefix("http://alumni.test")
+    assert "<svg" in client.get(path).get_data(as_text=True)
+
+
+def test_a_member_without_a_token_or_profile_cannot_answer(api):
+    event = make_event()
+    assert api.post(f"/events/{event.id}/registrations", json={"response": "yes"}).status_code == 401
+    staff = make_token(make_user("staff"))
+    r = api.post(f"/events/{event.id}/registrations", staff, json={"response": "yes"})
+    assert r.status_code == 422 and "member_id" in r.get_json()["error"]["fields"]

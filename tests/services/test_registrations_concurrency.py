@@ -71,3 +71,35 @@ def test_simultaneous_yes_answers_never_overflow_capacity(app, postgresql_only, 
     assert [r.waitlist_number for r in waiting] == list(range(1, THREADS - CAPACITY + 1))
     commit_order = [r.member_id for r in sorted(waiting, key=lambda r: finished_at[r.member_id])]
     assert [r.member_id for r in waiting] == commit_order
+
+
+@pytest.mark.postgresql_only
+def test_two_scanners_at_once_record_one_arrival(app, postgresql_only):
+    event = make_event(capacity=5)
+    event_id = event.id
+    reg_id = rsvc.respond(event, make_member(), "yes").registration.id
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(4)
+    results = []
+
+    def scan():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            try:
+                rsvc.check_in(db.session.get(Registration, reg_id))
+                db.session.commit()
+                results.append("ok")
+            except Exception as exc:  # the Conflict of the second scanner
+                db.session.rollback()
+                results.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["Conflict", "Conflict", "Conflict", "ok"]
+    assert rsvc.summarise(db.session.get(Event, event_id))["checked_in"] == 1
