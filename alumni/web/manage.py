@@ -62,6 +62,12 @@ def _chapter_choices(form: EventForm) -> None:
     else:
         chapters = [current_user.chapter]
     form.chapter.choices = options((c.code, f"{c.code} — {c.name}") for c in chapters)
+    from alumni.i18n import LANGUAGES
+    from alumni.web.main import language_name
+
+    named = [(tag, f"{language_name(tag)} ({tag})") for tag in LANGUAGES]
+    form.language.choices = options(named)
+    form.translation_language.choices = options([("", "—")] + named)
 
 
 def _parse_quotas(text: str) -> dict:
