@@ -170,3 +170,17 @@ def test_registrations_page_queries_do_not_grow_with_registrations(client):
         rsvc.respond(event, make_member(), "yes", side="IN", institution_id=make_institution().id)
     db.session.commit()
     assert _queries_for(client, url) == few
+
+
+def test_forum_rsvp_records_institution_and_side(client):
+    from tests.factories import make_institution
+
+    event = make_event(kind="forum", side_quotas={"IN": 5, "JP": 5})
+    inst = make_institution(name="IIT Hyderabad", country="IN")
+    user = make_user("member", password=PASSWORD)
+    login(client, user)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "IIT Hyderabad" in page and "Side" in page
+    client.post(f"/events/{event.id}/rsvp", data={"response": "yes", "side": "IN", "institution_id": str(inst.id)})
+    reg = db.session.scalar(select(Registration))
+    assert (reg.side, reg.institution_id, reg.status) == ("IN", inst.id, RegistrationStatus.yes)
