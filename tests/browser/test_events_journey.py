@@ -1,6 +1,7 @@
 """The organizer → member journey in a real browser: create, publish, RSVP, check-in."""
 import os
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from alumni.extensions import db
@@ -44,9 +45,9 @@ def test_organizer_creates_publishes_member_rsvps_and_is_checked_in(page, browse
     page.get_by_label("Country of the venue").fill("IN")
     page.get_by_label("Capacity").fill("2")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("saved as a draft").is_visible()
+    expect(page.get_by_text("saved as a draft")).to_be_visible()
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text("The event is published.").is_visible()
+    expect(page.get_by_text("The event is published.")).to_be_visible()
     event = db.session.scalar(select(Event))
     assert event.status.value == "published" and event.starts_at.hour == 18 and event.timezone == "Asia/Kolkata"
 
@@ -57,15 +58,15 @@ def test_organizer_creates_publishes_member_rsvps_and_is_checked_in(page, browse
     log_in(mpage, "priya@example.in")
     mpage.get_by_role("link", name="Events", exact=True).click()
     mpage.get_by_role("link", name="7th India alumni reunion").click()
-    assert mpage.get_by_text("Multi-day event").is_visible()
-    assert mpage.get_by_text("2 places left").is_visible()
-    assert mpage.get_by_text("your time, Asia/Tokyo").is_visible()
+    expect(mpage.get_by_text("Multi-day event")).to_be_visible()
+    expect(mpage.get_by_text("2 places left")).to_be_visible()
+    expect(mpage.get_by_text("your time, Asia/Tokyo")).to_be_visible()
     mpage.get_by_role("button", name="Yes, I will come").click()
-    assert mpage.get_by_text("You are registered.").is_visible()
-    assert mpage.get_by_text("1 place left").is_visible()
+    expect(mpage.get_by_text("You are registered.")).to_be_visible()
+    expect(mpage.get_by_text("1 place left")).to_be_visible()
     shot(mpage, tmp_path, "event-page-member.png")
     mpage.get_by_role("link", name="Show my ticket").click()
-    assert mpage.locator(".qr svg").is_visible()
+    expect(mpage.locator(".qr svg")).to_be_visible()
     member_ctx.close()
 
     # The organizer checks her in by name.
@@ -73,9 +74,9 @@ def test_organizer_creates_publishes_member_rsvps_and_is_checked_in(page, browse
     page.get_by_label("Name").fill("sharma")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("button", name="Check in").click()
-    assert page.get_by_text("is checked in").is_visible()
+    expect(page.get_by_text("is checked in")).to_be_visible()
     page.goto(f"/manage/events/{event.id}")
-    assert page.get_by_text("प्रिया शर्मा").first.is_visible()
+    expect(page.get_by_text("प्रिया शर्मा").first).to_be_visible()
     shot(page, tmp_path, "organizer-registrations.png")
     db.session.expire_all()
     reg = db.session.scalar(select(Registration))
