@@ -19,7 +19,6 @@ from alumni.permissions import (
     can_manage_event,
     can_respond_for,
     can_view_event,
-    can_view_registration,
     is_staff,
 )
 from alumni.services import events as svc
@@ -264,4 +263,4 @@ def summary(event_id):
     return rsvc.summarise(managed_event(actor, event_id))
 
 
-__all__ = ["blp", "PREFIX", "registration_out", "can_view_registration"]
+__all__ = ["blp", "PREFIX", "RegistrationSchema", "registration_out"]
