@@ -32,3 +32,44 @@ def can_create_member(actor: User | None) -> bool:
 
 def can_create_institution(actor: User | None) -> bool:
     return actor is not None and actor.role in (Role.staff, Role.organizer)
+
+
+# ---------------------------------------------------------------- events
+def can_create_event(actor: User | None, chapter=None) -> bool:
+    """Staff anywhere; an organizer for their own chapter (any chapter if not yet chosen)."""
+    if is_staff(actor):
+        return True
+    if actor is None or actor.role != Role.organizer:
+        return False
+    return chapter is None or actor.chapter_id == chapter.id
+
+
+def can_manage_event(actor: User | None, event) -> bool:
+    """Change, publish, cancel, see registrations, check in: the organizers of the event's
+    chapter, and staff."""
+    if is_staff(actor):
+        return True
+    return actor is not None and actor.role == Role.organizer and actor.chapter_id == event.chapter_id
+
+
+def can_view_event(actor: User | None, event) -> bool:
+    """Published and cancelled events are public; a draft only for those who manage it."""
+    from alumni.models import EventStatus
+
+    return event.status != EventStatus.draft or can_manage_event(actor, event)
+
+
+def can_respond_for(actor: User | None, event, member: Member) -> bool:
+    """A member answers for themselves; the event's organizers and staff may answer for anyone
+    (e.g. registering a delegation)."""
+    return is_self(actor, member) or can_manage_event(actor, event)
+
+
+def can_view_registration(actor: User | None, registration) -> bool:
+    if registration.member is not None and is_self(actor, registration.member):
+        return True
+    return can_manage_event(actor, registration.event)
+
+
+def can_check_in(actor: User | None, event) -> bool:
+    return can_manage_event(actor, event)

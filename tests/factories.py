@@ -87,3 +87,33 @@ class ApiClient:
 
     def delete(self, path, token=None, **kw):
         return self._call("delete", path, token, **kw)
+
+
+def make_event(chapter: str = "IN", *, publish: bool = True, **values):
+    """An event of `chapter` (created if missing), published unless publish=False; by default
+    a reunion next year in New Delhi at 18:00 local time."""
+    from datetime import datetime, timedelta
+
+    from alumni.services import events
+
+    if not _chapter_exists(chapter):
+        make_chapter(chapter, f"{chapter} chapter", (chapter,) if len(chapter) == 2 else ())
+    start = datetime.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=60)
+    defaults = {
+        "kind": "reunion", "title": f"Reunion {next(_seq)}", "description": "Meet again.", "language": "en",
+        "starts_at": start.replace(hour=18), "ends_at": start.replace(hour=21), "timezone": "Asia/Kolkata",
+        "venue": "India Habitat Centre, New Delhi", "country": "IN", "capacity": None, "chapter": chapter,
+    }
+    event = events.create_event({**defaults, **values})
+    if publish:
+        events.publish_event(event)
+    db.session.commit()
+    return event
+
+
+def _chapter_exists(code: str) -> bool:
+    from sqlalchemy import select
+
+    from alumni.models import Chapter
+
+    return db.session.scalar(select(Chapter.id).where(Chapter.code == code)) is not None

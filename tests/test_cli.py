@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from alumni.extensions import db
-from alumni.models import ApiToken, Chapter, Institution, Member, Participation, User
+from alumni.models import ApiToken, Chapter, Event, Institution, Member, Participation, User
 from tests.factories import make_member
 
 
@@ -70,9 +70,15 @@ def test_demo_load_is_deterministic_and_idempotent(runner):
     participations = db.session.scalar(select(func.count(Participation.id)))
     assert len(first) == 40 and participations >= 40
     r = runner.invoke(args=["demo", "load", "--members", "40"])
-    assert "members added 0" in r.output
+    assert "members added 0" in r.output and "events added 0" in r.output
     assert db.session.scalar(select(func.count(Participation.id))) == participations
     assert db.session.scalar(select(func.count(Institution.id))) == 27
+    # The seeds' events, once each, in their own zones; the 7th India reunion is still to come.
+    assert db.session.scalar(select(func.count(Event.id))) == 13
+    reunion = db.session.scalar(select(Event).where(Event.slug == "in-reunion-7"))
+    assert (reunion.timezone, reunion.starts_at.hour, reunion.status.value) == ("Asia/Kolkata", 18, "published")
+    forum = db.session.scalar(select(Event).where(Event.slug == "auf-1"))
+    assert forum.timezone == "Asia/Hong_Kong" and forum.side_quotas == {"JP": 10, "CN": 9, "ASEAN": 8}
     # Several scripts among the names, as the club's members write them.
     natives = {m.native_name for m in db.session.scalars(select(Member))}
     assert any("\u0900" <= ch <= "\u097f" for n in natives for ch in n) or any(

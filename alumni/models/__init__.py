@@ -13,4 +13,12 @@ from alumni.models.members import (  # noqa: F401
     Visibility,
 )
 from alumni.models.programmes import Programme  # noqa: F401
+from alumni.models.events import (  # noqa: F401
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Response,
+)
 from alumni.models.mail import MailAddressHold, MailStatus, OutgoingMail  # noqa: F401

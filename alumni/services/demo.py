@@ -190,5 +190,9 @@ def load_demo(members: int = 300) -> dict[str, int]:
         if added_members % 500 == 0:
             db.session.flush()
     db.session.flush()
+    from alumni.services.demo_events import load_demo_events
+
+    added_events = load_demo_events()
+    db.session.flush()
     return {"chapters added": added_chapters, "institutions added": added_institutions,
-            "members added": added_members}
+            "members added": added_members, "events added": added_events}

@@ -9,4 +9,8 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    from alumni.web import events, manage
+
+    app.register_blueprint(events.bp)
+    app.register_blueprint(manage.bp)
     app.context_processor(main.template_globals)

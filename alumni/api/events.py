@@ -1,0 +1,266 @@
+"""Events, their registrations and summary: /events, /events/{id}, …/publish, …/cancel,
+…/registrations, …/summary. Organizers manage their chapter's events; staff all; members
+answer for themselves."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from alumni.api import commit, current_actor, forbid_unless, require_actor
+from alumni.api.schemas import PageArgsSchema, StrictSchema, page_of
+from alumni.errors import NotFound
+from alumni.i18n import _
+from alumni.models import EventKind, RegistrationStatus, Response
+from alumni.permissions import (
+    can_create_event,
+    can_manage_event,
+    can_respond_for,
+    can_view_event,
+    is_staff,
+)
+from alumni.services import events as svc
+from alumni.services import registrations as rsvc
+from alumni.services.chapters import get_chapter
+from alumni.services.members import get_member
+from alumni.services.paging import paginate
+
+PREFIX = "/events"
+blp = Blueprint("api_events", __name__, description="Reunions, forums and webinars; RSVPs and summaries")
+
+
+class TranslationSchema(ma.Schema):
+    title = fields.String()
+    description = fields.String()
+
+
+class EventSchema(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"description": "draft, published or cancelled"})
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EventKind]))
+    title = fields.String(required=True)
+    description = fields.String()
+    language = fields.String(metadata={"description": "BCP 47 tag of title and description"})
+    translations = fields.Dict(keys=fields.String(), values=fields.Nested(TranslationSchema))
+    starts_at = fields.String(required=True, metadata={"description": "local ISO 8601 without offset, "
+                                                                      "e.g. 2026-01-17T18:00:00"})
+    ends_at = fields.String(metadata={"description": "local ISO 8601 without offset"})
+    timezone = fields.String(required=True, metadata={"description": "IANA time zone, e.g. Asia/Kolkata"})
+    venue = fields.String()
+    country = fields.String(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
+    online_url = fields.String()
+    capacity = fields.Integer(allow_none=True, metadata={"description": "null = unlimited"})
+    side_quotas = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                              metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}"})
+    registration_deadline = fields.String(allow_none=True, metadata={"description": "local ISO 8601"})
+    chapter = fields.String(required=True, metadata={"description": "chapter code"})
+    sequence = fields.Integer(dump_only=True, metadata={"description": "bumped on each change of time, place or status"})
+    updated_at = fields.DateTime(dump_only=True)
+    starts_at_utc = fields.DateTime(dump_only=True)
+    places_left = fields.Integer(dump_only=True, allow_none=True)
+
+
+class EventQuerySchema(PageArgsSchema):
+    kind = fields.String(validate=validate.OneOf([k.value for k in EventKind]))
+    chapter = fields.String()
+    country = fields.String()
+    mode = fields.String(validate=validate.OneOf(["online", "in_person"]))
+    when = fields.String(validate=validate.OneOf(["upcoming", "past"]))
+
+
+class RegistrationSchema(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    event_id = fields.Integer(dump_only=True)
+    member_id = fields.Integer(allow_none=True, metadata={"description": "left out: the caller's own member"})
+    response = fields.String(required=True, validate=validate.OneOf([r.value for r in Response]))
+    status = fields.String(dump_only=True, metadata={"description": "yes, maybe, no, waitlisted, cancelled"})
+    waitlist_position = fields.Integer(dump_only=True, allow_none=True)
+    institution_id = fields.Integer(allow_none=True)
+    side = fields.String(allow_none=True)
+    checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
+    promoted_at = fields.DateTime(dump_only=True, allow_none=True)
+    ticket_url = fields.String(dump_only=True)
+
+
+class RegistrationQuerySchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in RegistrationStatus]))
+    side = fields.String()
+    q = fields.String(metadata={"description": "part of a name, any script"})
+
+
+class SideSchema(ma.Schema):
+    people = fields.Integer()
+    institutions = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class SummarySchema(ma.Schema):
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    checked_in = fields.Integer()
+    places_left = fields.Integer(allow_none=True)
+    sides = fields.Dict(keys=fields.String(), values=fields.Nested(SideSchema))
+
+
+EventPage = page_of(EventSchema, "EventPage")
+RegistrationPage = page_of(RegistrationSchema, "RegistrationPage")
+EventPatch = type("EventPatchSchema", (EventSchema,), {})(partial=True)
+
+
+def event_out(event, *, detail: bool = False) -> dict:
+    out = {name: getattr(event, name) for name in (
+        "id", "kind", "title", "description", "language", "translations", "timezone", "venue", "country",
+        "online_url", "capacity", "side_quotas", "sequence", "updated_at")}
+    out.update(
+        status=event.status.value, kind=event.kind.value, chapter=event.chapter.code,
+        starts_at=event.starts_at.isoformat(), ends_at=event.ends_at.isoformat(),
+        registration_deadline=event.registration_deadline.isoformat() if event.registration_deadline else None,
+        starts_at_utc=svc.starts_utc(event),
+    )
+    if detail:
+        out["places_left"] = rsvc.places_left(event)
+    return out
+
+
+def registration_out(reg, position: int | None = None) -> dict:
+    return {
+        "id": reg.id, "event_id": reg.event_id, "member_id": reg.member_id, "response": reg.response.value,
+        "status": reg.status.value,
+        "waitlist_position": position if position is not None else rsvc.waitlist_position(reg),
+        "institution_id": reg.institution_id, "side": reg.side, "checked_in_at": reg.checked_in_at,
+        "promoted_at": reg.promoted_at,
+        "ticket_url": current_app.config["BASE_URL"] + url_for("events.ticket", token=reg.ticket_token),
+    }
+
+
+def visible_event(actor, event_id: int):
+    """The event if the caller may see it; a draft of another chapter answers 404 (its existence
+    is not confirmed)."""
+    try:
+        event = svc.get_event(event_id)
+    except NotFound:
+        raise NotFound(_("There is no event %(id)s.", id=event_id)) from None
+    if not can_view_event(actor, event):
+        raise NotFound(_("There is no event %(id)s.", id=event_id))
+    return event
+
+
+def managed_event(actor, event_id: int):
+    event = visible_event(actor, event_id)
+    forbid_unless(can_manage_event(actor, event))
+    return event
+
+
+@blp.route("")
+class Events(MethodView):
+    @blp.arguments(EventQuerySchema, location="query")
+    @blp.response(200, EventPage)
+    def get(self, args):
+        """Published and cancelled events (a token is optional); organizers also see their
+        chapter's drafts, staff all drafts."""
+        actor = current_actor()
+        page, per_page = args.pop("page"), args.pop("per_page")
+        own = [actor.chapter_id] if actor is not None and actor.chapter_id and actor.is_organizer else None
+        stmt = svc.list_events(include_drafts_of=own, all_statuses=is_staff(actor), **args)
+        items, total = paginate(stmt, page, per_page)
+        return {"items": [event_out(e) for e in items], "total": total}
+
+    @blp.arguments(EventSchema)
+    @blp.response(201, EventSchema)
+    def post(self, data):
+        """Create an event (a draft) in a chapter the caller organizes."""
+        actor = require_actor()
+        chapter = get_chapter(data.get("chapter") or "")
+        forbid_unless(can_create_event(actor, chapter))
+        event = svc.create_event({**data, "chapter": chapter}, actor)
+        commit()
+        return event_out(event, detail=True)
+
+
+@blp.route("/<int:event_id>")
+class EventItem(MethodView):
+    @blp.response(200, EventSchema)
+    def get(self, event_id):
+        return event_out(visible_event(current_actor(), event_id), detail=True)
+
+    @blp.arguments(EventPatch)
+    @blp.response(200, EventSchema)
+    def patch(self, data, event_id):
+        actor = require_actor()
+        event = managed_event(actor, event_id)
+        if "chapter" in data:
+            chapter = get_chapter(data["chapter"])
+            forbid_unless(can_create_event(actor, chapter))
+            data["chapter"] = chapter
+        svc.update_event(event, data, actor)
+        commit()
+        return event_out(event, detail=True)
+
+
+@blp.route("/<int:event_id>/publish", methods=["POST"])
+@blp.response(200, EventSchema)
+def publish(event_id):
+    actor = require_actor()
+    event = svc.publish_event(managed_event(actor, event_id), actor)
+    commit()
+    return event_out(event, detail=True)
+
+
+@blp.route("/<int:event_id>/cancel", methods=["POST"])
+@blp.response(200, EventSchema)
+def cancel(event_id):
+    actor = require_actor()
+    event = svc.cancel_event(managed_event(actor, event_id), actor)
+    commit()
+    return event_out(event, detail=True)
+
+
+@blp.route("/<int:event_id>/registrations")
+class EventRegistrations(MethodView):
+    @blp.arguments(RegistrationQuerySchema, location="query")
+    @blp.response(200, RegistrationPage)
+    def get(self, args, event_id):
+        """All registrations for the event's organizers and staff; a member sees their own."""
+        actor = require_actor()
+        event = visible_event(actor, event_id)
+        if can_manage_event(actor, event):
+            stmt = rsvc.list_registrations(event, status=args.get("status"), side=args.get("side"), q=args.get("q"))
+            items, total = paginate(stmt, args["page"], args["per_page"])
+            positions = rsvc.waitlist_positions(event)
+            return {"items": [registration_out(r, positions.get(r.id)) for r in items], "total": total}
+        forbid_unless(actor.member_id is not None)
+        own = rsvc.find_registration(event, actor.member)
+        return {"items": [registration_out(own)] if own else [], "total": 1 if own else 0}
+
+    @blp.arguments(RegistrationSchema)
+    @blp.response(201, RegistrationSchema)
+    @blp.alt_response(200, schema=RegistrationSchema, description="an earlier answer, changed")
+    def post(self, data, event_id):
+        """Answer yes / maybe / no. Answering again changes the same registration (200)."""
+        actor = require_actor()
+        event = visible_event(actor, event_id)
+        member_id = data.pop("member_id", None) or actor.member_id
+        if member_id is None:
+            from alumni.errors import Invalid
+
+            raise Invalid(_("%(field)s is required.", field="member_id"), field="member_id")
+        try:
+            member = get_member(member_id)
+        except NotFound:
+            raise NotFound(_("There is no member %(id)s.", id=member_id), field="member_id") from None
+        forbid_unless(can_respond_for(actor, event, member))
+        outcome = rsvc.respond(event, member, actor=actor, **data)
+        commit()
+        return registration_out(outcome.registration), (201 if outcome.created else 200)
+
+
+@blp.route("/<int:event_id>/summary")
+@blp.response(200, SummarySchema)
+def summary(event_id):
+    """Counts by status, check-ins, places left, and per side the people and institutions by
+    kind (the seed's forum tables)."""
+    actor = require_actor()
+    return rsvc.summarise(managed_event(actor, event_id))
+
+
+__all__ = ["blp", "PREFIX", "RegistrationSchema", "registration_out"]

@@ -1,0 +1,59 @@
+"""PATCH /registrations/{id} (change the answer or withdraw) and POST …/check-in."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from alumni.api import commit, forbid_unless, require_actor
+from alumni.api.events import RegistrationSchema, registration_out
+from alumni.api.schemas import StrictSchema
+from alumni.errors import NotFound
+from alumni.i18n import _
+from alumni.models import Response
+from alumni.permissions import can_check_in, can_view_registration
+from alumni.services import registrations as rsvc
+
+PREFIX = "/registrations"
+blp = Blueprint("api_registrations", __name__, description="Changing an answer, withdrawing, check-in")
+
+
+class RegistrationPatchSchema(StrictSchema):
+    response = fields.String(validate=validate.OneOf([r.value for r in Response]))
+    status = fields.String(validate=validate.OneOf(["cancelled"]), metadata={"description": "cancelled = withdraw"})
+    institution_id = fields.Integer(allow_none=True)
+    side = fields.String(allow_none=True)
+
+
+def _registration_for(actor, registration_id: int):
+    """The registration if the caller may see it (its member, the event's organizers, staff);
+    otherwise 404 — its existence is not confirmed."""
+    try:
+        reg = rsvc.get_registration(registration_id)
+    except NotFound:
+        reg = None
+    if reg is None or not can_view_registration(actor, reg):
+        raise NotFound(_("There is no registration %(id)s.", id=registration_id))
+    return reg
+
+
+@blp.route("/<int:registration_id>", methods=["PATCH"])
+@blp.arguments(RegistrationPatchSchema)
+@blp.response(200, RegistrationSchema)
+def change(data, registration_id):
+    actor = require_actor()
+    reg = _registration_for(actor, registration_id)
+    outcome = rsvc.change_registration(reg, data, actor)
+    commit()
+    return registration_out(outcome.registration)
+
+
+@blp.route("/<int:registration_id>/check-in", methods=["POST"])
+@blp.response(200, RegistrationSchema)
+def check_in(registration_id):
+    """Record arrival; a second check-in answers 409 and is not counted."""
+    actor = require_actor()
+    reg = _registration_for(actor, registration_id)
+    forbid_unless(can_check_in(actor, reg.event))
+    rsvc.check_in(reg, actor)
+    commit()
+    return registration_out(reg)

@@ -1,0 +1,65 @@
+"""Forms for events (organizers) and RSVP (members). They check shape only; the rules are in
+alumni.services.events / registrations, whose errors are shown next to the field."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from alumni.i18n import LANGUAGES, _l
+from alumni.models.events import EVENT_KIND_LABELS
+
+LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+try:  # wtforms ≥ 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older wtforms
+    SelectChoice = None
+
+
+def options(pairs) -> list:
+    """Select choices from (value, label) pairs, in the form the installed wtforms wants."""
+    return [SelectChoice(value, label) if SelectChoice else (value, label) for value, label in pairs]
+
+
+
+class EventForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=options((k.value, label) for k, label in EVENT_KIND_LABELS.items()))
+    chapter = SelectField(_l("Chapter"), choices=[])
+    language = SelectField(_l("Language of title and description"), choices=options((t, t) for t in LANGUAGES))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
+    starts_at = DateTimeLocalField(_l("Starts (local time)"), format=LOCAL, validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Ends (local time)"), format=LOCAL, validators=[Optional()])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
+                           description=_l("IANA name, e.g. Asia/Kolkata or Asia/Tokyo"))
+    venue = StringField(_l("Venue"), validators=[Length(max=300)])
+    country = StringField(_l("Country of the venue"), validators=[Optional(), Length(max=2)],
+                          description=_l("Two letters, e.g. IN, JP"))
+    online_url = URLField(_l("Online link"), validators=[Optional(), Length(max=500)])
+    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+                            description=_l("Leave empty for unlimited"))
+    side_quotas = StringField(_l("Seats per side (forums)"), validators=[Length(max=300)],
+                              description=_l("e.g. IN=40, JP=40 — leave empty when there are no sides"))
+    registration_deadline = DateTimeLocalField(_l("Registration deadline (local time)"), format=LOCAL,
+                                               validators=[Optional()])
+    translation_language = SelectField(_l("Add or change a translation: language"),
+                                       choices=options([("", "—")] + [(t, t) for t in LANGUAGES]))
+    translation_title = StringField(_l("Translated title"), validators=[Length(max=300)])
+    translation_description = TextAreaField(_l("Translated description"), validators=[Length(max=20_000)])
+    submit = SubmitField(_l("Save"))
+
+
+class RsvpForm(FlaskForm):
+    institution_id = SelectField(_l("Institution you represent"), choices=[], validate_choice=False)
+    side = SelectField(_l("Side"), choices=[], validate_choice=False)
+
+
+class ActionForm(FlaskForm):
+    """A bare form for POST buttons (CSRF token only)."""

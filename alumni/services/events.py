@@ -1,0 +1,285 @@
+"""Events: create, change, publish, cancel, list. Times are local wall-clock in the event's IANA
+zone; UTC is derived here when a rule needs it (deadlines, upcoming/past)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from alumni.errors import Conflict, Invalid, NotFound
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus
+from alumni.models.types import utcnow
+from alumni.services import validation as v
+from alumni.services.chapters import get_chapter
+
+EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
+                "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
+                "registration_deadline", "chapter", "slug")
+#: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
+SEQUENCE_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "online_url", "country")
+MAX_SIDES = 8
+
+
+# ---------------------------------------------------------------- time
+def to_utc(local: datetime, zone: str) -> datetime:
+    """A local wall-clock time in `zone` as an aware UTC datetime (computed with today's rules)."""
+    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def in_zone(local: datetime, event_zone: str, viewer_zone: str) -> datetime:
+    """The same moment as seen in another zone (aware)."""
+    return local.replace(tzinfo=ZoneInfo(event_zone)).astimezone(ZoneInfo(viewer_zone))
+
+
+def starts_utc(event: Event) -> datetime:
+    return to_utc(event.starts_at, event.timezone)
+
+
+def ends_utc(event: Event) -> datetime:
+    return to_utc(event.ends_at, event.timezone)
+
+
+def answers_close_utc(event: Event) -> datetime:
+    """Answers are taken until the deadline, or, without one, until the event ends."""
+    if event.registration_deadline is not None:
+        return to_utc(event.registration_deadline, event.timezone)
+    return ends_utc(event)
+
+
+def _local_datetime(value, field: str, *, required: bool = True) -> datetime | None:
+    """A local ISO 8601 date-time without offset (2026-01-17T18:00:00); an offset is refused,
+    because the zone is given separately and the event must keep its local time."""
+    if value is None or value == "":
+        if required:
+            raise Invalid(_("%(field)s is required.", field=field), field=field)
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise Invalid(_("%(value)s is not a local date and time like 2026-01-17T18:00.", value=value),
+                          field=field) from None
+    if parsed.tzinfo is not None:
+        raise Invalid(_("Give %(field)s as local time without an offset; the zone goes in timezone.",
+                        field=field), field=field)
+    return parsed.replace(second=parsed.second, microsecond=0)
+
+
+def _capacity(value, field: str = "capacity") -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(_("%(field)s must be a whole number.", field=field), field=field) from None
+    if number < 0 or number > 1_000_000:
+        raise Invalid(_("%(field)s must be between 0 and 1,000,000.", field=field), field=field)
+    return number
+
+
+def clean_side(value) -> str | None:
+    side = v.text(value, "side", max_length=32)
+    return side or None
+
+
+def _side_quotas(value) -> dict[str, int]:
+    if value in (None, "", {}):
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(_("side_quotas maps each side to its seats, e.g. {\"IN\": 40, \"JP\": 40}."),
+                      field="side_quotas")
+    if len(value) > MAX_SIDES:
+        raise Invalid(_("At most %(n)d sides.", n=MAX_SIDES), field="side_quotas")
+    quotas: dict[str, int] = {}
+    for side, seats in value.items():
+        name = clean_side(side)
+        if not name:
+            raise Invalid(_("A side needs a name."), field="side_quotas")
+        if name.casefold() in {s.casefold() for s in quotas}:
+            raise Invalid(_("The side %(side)s is given twice.", side=name), field="side_quotas")
+        quotas[name] = _capacity(seats, "side_quotas")
+        if quotas[name] is None:
+            raise Invalid(_("Give the seats of side %(side)s as a number.", side=name), field="side_quotas")
+    return quotas
+
+
+def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
+    if value in (None, "", {}):
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(_("translations maps a language to its title and description."), field="translations")
+    result: dict[str, dict[str, str]] = {}
+    for tag, texts in value.items():
+        lang = v.language(tag, "translations")
+        if lang == default_language:
+            continue
+        if not isinstance(texts, dict):
+            raise Invalid(_("translations maps a language to its title and description."), field="translations")
+        unknown = set(texts) - {"title", "description"}
+        if unknown:
+            raise Invalid(_("A translation has only title and description."), field="translations")
+        title = v.text(texts.get("title"), "translations", max_length=300)
+        description = v.text(texts.get("description"), "translations", max_length=20_000)
+        if title or description:
+            result[lang] = {"title": title, "description": description}
+    return result
+
+
+def _clean(values: dict, current: Event | None = None) -> dict:
+    """Check every field of an event (merged over the current values for a change)."""
+    unknown = set(values) - set(EVENT_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(_("%(field)s is not a field of an event.", field=name), field=name)
+
+    def pick(name, default=None):
+        if name in values:
+            return values[name]
+        return getattr(current, name) if current is not None else default
+
+    cleaned: dict = {}
+    cleaned["kind"] = v.choice(pick("kind"), EventKind, "kind")
+    cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=300)
+    cleaned["description"] = v.text(pick("description", ""), "description", max_length=20_000)
+    cleaned["language"] = v.language(pick("language", "en"), "language")
+    cleaned["translations"] = _translations(pick("translations", {}), cleaned["language"])
+    cleaned["timezone"] = v.timezone_name(pick("timezone"), "timezone")
+    cleaned["starts_at"] = _local_datetime(pick("starts_at"), "starts_at")
+    cleaned["ends_at"] = _local_datetime(pick("ends_at"), "ends_at", required=False) or cleaned["starts_at"]
+    if cleaned["ends_at"] < cleaned["starts_at"]:
+        raise Invalid(_("The event ends before it starts."), field="ends_at")
+    cleaned["registration_deadline"] = _local_datetime(pick("registration_deadline"), "registration_deadline",
+                                                       required=False)
+    if cleaned["registration_deadline"] and cleaned["registration_deadline"] > cleaned["ends_at"]:
+        raise Invalid(_("The registration deadline is after the event ends."), field="registration_deadline")
+    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=300)
+    cleaned["country"] = v.country(pick("country"), "country", required=False)
+    online_url = v.text(pick("online_url", ""), "online_url", max_length=500)
+    if online_url and not online_url.lower().startswith(("https://", "http://")):
+        raise Invalid(_("The online link must start with https://."), field="online_url")
+    cleaned["online_url"] = online_url
+    if not cleaned["venue"] and not online_url:
+        raise Invalid(_("Give a venue, an online link, or both."), field="venue")
+    cleaned["capacity"] = _capacity(pick("capacity"))
+    cleaned["side_quotas"] = _side_quotas(pick("side_quotas", {}))
+    chapter = values.get("chapter")
+    if chapter is not None:
+        cleaned["chapter"] = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
+    elif current is None:
+        raise Invalid(_("%(field)s is required.", field="chapter"), field="chapter")
+    if "slug" in values:
+        cleaned["slug"] = v.text(values["slug"], "slug", max_length=120) or None
+    return cleaned
+
+
+# ---------------------------------------------------------------- commands
+def get_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(_("There is no event %(id)s.", id=event_id))
+    return event
+
+
+def create_event(values: dict, actor=None) -> Event:
+    cleaned = _clean(values)
+    event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(event: Event, changes: dict, actor=None) -> Event:
+    """Change an event. A change of time, place or status bumps `sequence`; a larger capacity or
+    quota promotes from the waitlist (see registrations.promote_waitlisted)."""
+    if event.status == EventStatus.cancelled:
+        raise Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
+    cleaned = _clean(changes, current=event)
+    moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
+    for name, value in cleaned.items():
+        if name == "chapter":
+            event.chapter = value
+        elif getattr(event, name) != value:
+            setattr(event, name, value)
+    if moved:
+        event.sequence += 1
+    event.updated_at = utcnow()
+    db.session.flush()
+    from alumni.services.registrations import promote_waitlisted
+
+    promote_waitlisted(event)
+    return event
+
+
+def publish_event(event: Event, actor=None) -> Event:
+    if event.status == EventStatus.published:
+        return event
+    if event.status == EventStatus.cancelled:
+        raise Conflict(_("A cancelled event cannot be published again."), field="status")
+    event.status = EventStatus.published
+    event.sequence += 1
+    event.updated_at = utcnow()
+    db.session.flush()
+    return event
+
+
+def cancel_event(event: Event, actor=None) -> Event:
+    if event.status == EventStatus.cancelled:
+        raise Conflict(_("This event is already cancelled."), field="status")
+    event.status = EventStatus.cancelled
+    event.sequence += 1
+    event.updated_at = utcnow()
+    db.session.flush()
+    return event
+
+
+# ---------------------------------------------------------------- queries
+def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list[int] | None = None,
+                all_statuses: bool = False, kind: str | None = None, chapter: str | None = None,
+                country: str | None = None, mode: str | None = None, when: str | None = None,
+                now: datetime | None = None):
+    """A select of events. Published and cancelled events are public; drafts only where
+    `include_drafts_of` names the chapter (an organizer's own) or `all_statuses` (staff).
+
+    `when`: "upcoming" (not yet ended) or "past"."""
+    stmt = select(Event).options(selectinload(Event.chapter))
+    if not all_statuses:
+        visible = Event.status != EventStatus.draft
+        if include_drafts_of:
+            visible = or_(visible, Event.chapter_id.in_(include_drafts_of))
+        stmt = stmt.where(visible)
+    if chapter_ids is not None:
+        stmt = stmt.where(Event.chapter_id.in_(chapter_ids))
+    if kind:
+        stmt = stmt.where(Event.kind == v.choice(kind, EventKind, "kind"))
+    if chapter:
+        stmt = stmt.where(Event.chapter_id == get_chapter(chapter).id)
+    if country:
+        code = v.country(country)
+        in_chapter = select(ChapterCountry.chapter_id).where(ChapterCountry.country == code)
+        stmt = stmt.where(or_(Event.country == code, and_(Event.country.is_(None), Event.chapter_id.in_(in_chapter))))
+    if mode == "online":
+        stmt = stmt.where(Event.online_url != "")
+    elif mode == "in_person":
+        stmt = stmt.where(Event.venue != "")
+    if when in ("upcoming", "past"):
+        # Local end times are compared with UTC now. Zones span UTC-12…UTC+14, so an event
+        # that ended less than 14 hours ago may still list as upcoming — acceptable for a
+        # listing; rules (deadlines, answers) always use the exact UTC (answers_close_utc).
+        current = (now or utcnow()).astimezone(timezone.utc).replace(tzinfo=None)
+        if when == "upcoming":
+            stmt = stmt.where(Event.ends_at >= current).order_by(Event.starts_at, Event.id)
+        else:
+            stmt = stmt.where(Event.ends_at < current).order_by(Event.starts_at.desc(), Event.id.desc())
+    else:
+        stmt = stmt.order_by(Event.starts_at.desc(), Event.id.desc())
+    return stmt
+
+
+def find_event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.slug == slug))

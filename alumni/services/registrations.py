@@ -1,0 +1,405 @@
+"""RSVPs: answers, capacity and side quotas, the waitlist, check-in, the forum summary.
+
+Capacity is guarded by a row lock on the event (SELECT … FOR UPDATE on PostgreSQL): every
+change that can take or free a seat first locks the event row, so concurrent answers are
+serialised per event and a count followed by an insert cannot race. SQLite serialises writers
+on its own."""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_babel import format_datetime
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager, selectinload
+
+from alumni.errors import Conflict, Invalid, NotFound
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import (
+    Event,
+    EventStatus,
+    Institution,
+    InstitutionKind,
+    Member,
+    Registration,
+    RegistrationStatus,
+    Response,
+)
+from alumni.models.types import utcnow
+from alumni.services import validation as v
+from alumni.services.events import answers_close_utc, clean_side
+from alumni.services.institutions import get_institution
+
+#: Called with each registration promoted from the waitlist, inside the same transaction —
+#: the mail area (issue #5) appends a function here that queues "you got a seat" mail.
+promotion_hooks: list[Callable[[Registration], None]] = []
+
+PROMOTION_BATCH = 100
+
+#: Statuses that hold a seat or a place in line.
+ACTIVE = (RegistrationStatus.yes, RegistrationStatus.waitlisted)
+
+
+@dataclass
+class Outcome:
+    """What an answer did: the registration, whether it was new, and who got a seat because of it."""
+
+    registration: Registration
+    created: bool = False
+    promoted: list[Registration] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- locking and counting
+def lock_event(event: Event) -> Event:
+    """Take the event's row lock for the rest of the transaction and reload it."""
+    return db.session.scalars(
+        select(Event).where(Event.id == event.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def count_taken(event: Event) -> tuple[int, dict[str, int]]:
+    """Seats taken (yes) in all and per side."""
+    rows = db.session.execute(
+        select(Registration.side, func.count(Registration.id))
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.yes)
+        .group_by(Registration.side)
+    ).all()
+    per_side = {side: n for side, n in rows if side is not None}
+    return sum(n for _side, n in rows), per_side
+
+
+def _has_seat(event: Event, side: str | None, taken: int, per_side: dict[str, int]) -> bool:
+    if event.capacity is not None and taken >= event.capacity:
+        return False
+    quota = (event.side_quotas or {}).get(side) if side else None
+    return quota is None or per_side.get(side, 0) < quota
+
+
+def places_left(event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    taken, _per_side = count_taken(event)
+    return max(0, event.capacity - taken)
+
+
+def _next_waitlist_number(event: Event) -> int:
+    current = db.session.scalar(
+        select(func.max(Registration.waitlist_number)).where(Registration.event_id == event.id)
+    )
+    return (current or 0) + 1
+
+
+def count_status(event: Event, status: RegistrationStatus) -> int:
+    return db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.event_id == event.id, Registration.status == status))
+
+
+def waitlist(event: Event) -> list[Registration]:
+    return list(db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id,
+                                   Registration.status == RegistrationStatus.waitlisted)
+        .options(selectinload(Registration.member))
+        .order_by(Registration.waitlist_number)
+    ))
+
+
+def waitlist_positions(event: Event) -> dict[int, int]:
+    """{registration id: position (1 = next in line)}."""
+    return {reg.id: n for n, reg in enumerate(waitlist(event), start=1)}
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != RegistrationStatus.waitlisted:
+        return None
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.waitlisted,
+            Registration.waitlist_number <= registration.waitlist_number,
+        )
+    )
+
+
+def promote_waitlisted(event: Event) -> list[Registration]:
+    """Give free seats to the waitlist in arrival order. A full side keeps its own registrants
+    waiting but does not hold up those of another side. Runs the promotion hooks.
+
+    Reads the waitlist in batches, so that freeing one seat at an event with thousands
+    waiting reads one batch, not the whole list."""
+    if event.status != EventStatus.published:
+        return []
+    event = lock_event(event)
+    taken, per_side = count_taken(event)
+    promoted: list[Registration] = []
+    last_number = 0
+    while event.capacity is None or taken < event.capacity:
+        batch = list(db.session.scalars(
+            select(Registration).where(Registration.event_id == event.id,
+                                       Registration.status == RegistrationStatus.waitlisted,
+                                       Registration.waitlist_number > last_number)
+            .order_by(Registration.waitlist_number).limit(PROMOTION_BATCH)
+        ))
+        if not batch:
+            break
+        last_number = batch[-1].waitlist_number
+        for reg in batch:
+            if event.capacity is not None and taken >= event.capacity:
+                break
+            if not _has_seat(event, reg.side, taken, per_side):
+                continue
+            reg.status = RegistrationStatus.yes
+            reg.waitlist_number = None
+            reg.promoted_at = utcnow()
+            taken += 1
+            if reg.side:
+                per_side[reg.side] = per_side.get(reg.side, 0) + 1
+            promoted.append(reg)
+    db.session.flush()
+    for reg in promoted:
+        for hook in promotion_hooks:
+            hook(reg)
+    return promoted
+
+
+# ---------------------------------------------------------------- answering
+def _check_open(event: Event, response: Response | None) -> None:
+    if event.status == EventStatus.cancelled:
+        raise Conflict(_("This event is cancelled; it takes no answers."), field="response")
+    if event.status != EventStatus.published:
+        raise Conflict(_("This event is not published yet; it takes no answers."), field="response")
+    # Past the deadline a member may still say no or withdraw (that frees a seat), not say yes.
+    if response in (Response.yes, Response.maybe) and utcnow() > answers_close_utc(event):
+        raise Conflict(_("Registration for this event has closed."), field="response")
+
+
+def _side_for(event: Event, value) -> str | None:
+    side = clean_side(value)
+    quotas = event.side_quotas or {}
+    if quotas:
+        match = next((s for s in quotas if side and s.casefold() == side.casefold()), None)
+        if match is None:
+            raise Invalid(_("Choose the side: %(sides)s.", sides=", ".join(quotas)), field="side")
+        return match
+    return side
+
+
+def find_registration(event: Event, member: Member) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(Registration.event_id == event.id, Registration.member_id == member.id)
+    )
+
+
+def respond(event: Event, member: Member, response, *, institution_id=None, side=None,
+            actor=None, **_ignored) -> Outcome:
+    """A member answers yes / maybe / no; answering again changes the same registration.
+
+    A yes takes a seat if the event and the member's side have one, else joins the waitlist at
+    its end. Leaving a seat (maybe / no) promotes the first waitlisted who fits."""
+    response = v.choice(response, Response, "response")
+    event = lock_event(event)
+    _check_open(event, response)
+    institution = get_institution(institution_id)
+    # A side is asked of those who come (or may come); a "no" needs none.
+    needs_side = side not in (None, "") or (event.side_quotas and response != Response.no)
+    side = _side_for(event, side) if needs_side else None
+    reg = find_registration(event, member)
+    created = reg is None
+    if created:
+        reg = Registration(event_id=event.id, member_id=member.id, ticket_token=secrets.token_urlsafe(32),
+                           response=response, status=RegistrationStatus.no)
+        db.session.add(reg)
+    held_seat = reg.status == RegistrationStatus.yes
+    side_changed = not created and reg.side != side
+    reg.response = response
+    if institution is not None or created:
+        reg.institution = institution
+    reg.side = side
+
+    if response == Response.yes:
+        keep = (reg.status == RegistrationStatus.yes and not side_changed) or \
+               (reg.status == RegistrationStatus.waitlisted and not side_changed)
+        if not keep:
+            if held_seat:  # a side change: give the seat up first, then ask for one on the new side
+                reg.status = RegistrationStatus.no
+                db.session.flush()
+            taken, per_side = count_taken(event)
+            if _has_seat(event, side, taken, per_side):
+                reg.status, reg.waitlist_number = RegistrationStatus.yes, None
+            else:
+                reg.status, reg.waitlist_number = RegistrationStatus.waitlisted, _next_waitlist_number(event)
+    else:
+        reg.status, reg.waitlist_number = RegistrationStatus(response.value), None
+    reg.updated_at = utcnow()
+    db.session.flush()
+    promoted = promote_waitlisted(event) if held_seat else []
+    return Outcome(reg, created, promoted)
+
+
+def withdraw(registration: Registration, actor=None) -> Outcome:
+    """Cancel a registration; a seat it held goes to the waitlist."""
+    event = lock_event(registration.event)
+    if registration.status == RegistrationStatus.cancelled:
+        return Outcome(registration)
+    held_seat = registration.status == RegistrationStatus.yes
+    registration.status = RegistrationStatus.cancelled
+    registration.waitlist_number = None
+    registration.updated_at = utcnow()
+    db.session.flush()
+    return Outcome(registration, False, promote_waitlisted(event) if held_seat else [])
+
+
+def change_registration(registration: Registration, changes: dict, actor=None) -> Outcome:
+    """PATCH: {"response": …} changes the answer, {"status": "cancelled"} withdraws."""
+    unknown = set(changes) - {"response", "status", "institution_id", "side"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(_("%(field)s cannot be changed here.", field=name), field=name)
+    if changes.get("status") is not None:
+        if changes["status"] != RegistrationStatus.cancelled.value:
+            raise Invalid(_("Only \"cancelled\" can be set as status; change the answer with response."),
+                          field="status")
+        return withdraw(registration, actor)
+    if registration.member is None:
+        raise Conflict(_("This registration belongs to a deleted account."), field="response")
+    response = changes.get("response") or registration.response.value
+    return respond(registration.event, registration.member, response,
+                   institution_id=changes.get("institution_id", registration.institution_id),
+                   side=changes.get("side", registration.side), actor=actor)
+
+
+def get_registration(registration_id: int) -> Registration:
+    reg = db.session.get(Registration, registration_id)
+    if reg is None:
+        raise NotFound(_("There is no registration %(id)s.", id=registration_id))
+    return reg
+
+
+def find_by_token(token: str) -> Registration:
+    reg = db.session.scalar(select(Registration).where(Registration.ticket_token == (token or "")[:64]))
+    if reg is None:
+        raise NotFound(_("This ticket is not valid."))
+    return reg
+
+
+# ---------------------------------------------------------------- check-in
+def check_in(registration: Registration, actor=None) -> Registration:
+    """Mark the person as arrived. A second check-in is reported (Conflict) and not counted:
+    the UPDATE only applies while checked_in_at is empty, so even two scanners at the same
+    moment record one arrival."""
+    if registration.status != RegistrationStatus.yes:
+        raise Conflict(_("Only people with a confirmed seat can be checked in (this one is: %(status)s).",
+                         status=registration.status.label), field="status")
+    now = utcnow()
+    result = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
+        .values(checked_in_at=now, checked_in_by_id=getattr(actor, "id", None))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(registration)
+    if result.rowcount == 0:
+        raise Conflict(_("Already checked in at %(time)s.", time=format_datetime(registration.checked_in_at, "short")),
+                       field="checked_in_at")
+    return registration
+
+
+# ---------------------------------------------------------------- lists, summary, export
+def list_registrations(event: Event, *, status: str | None = None, side: str | None = None,
+                       q: str | None = None, checked_in: bool | None = None):
+    stmt = (select(Registration).outerjoin(Member, Registration.member_id == Member.id)
+            .where(Registration.event_id == event.id)
+            .options(contains_eager(Registration.member), selectinload(Registration.institution)))
+    if status:
+        stmt = stmt.where(Registration.status == v.choice(status, RegistrationStatus, "status"))
+    if side:
+        stmt = stmt.where(Registration.side == side)
+    if checked_in is not None:
+        stmt = stmt.where(Registration.checked_in_at.is_not(None) if checked_in
+                          else Registration.checked_in_at.is_(None))
+    if q:
+        from alumni.services.search import member_search_key
+
+        key = member_search_key(q)
+        if key:
+            stmt = stmt.where(Member.search_key.contains(key, autoescape=True))
+    return stmt.order_by(Registration.waitlist_number.is_(None).desc(), Registration.waitlist_number,
+                         Member.family_name, Member.given_name, Registration.id)
+
+
+def member_registrations(member: Member):
+    return (select(Registration).join(Event).where(Registration.member_id == member.id)
+            .options(contains_eager(Registration.event).selectinload(Event.chapter))
+            .order_by(Event.starts_at.desc()))
+
+
+def summarise(event: Event) -> dict:
+    """{by_status, checked_in, places_left, sides: {SIDE: {people, institutions: {KIND: N}}}},
+    sides counted over confirmed seats (yes), institutions counted once each per side."""
+    by_status = {s.value: 0 for s in RegistrationStatus}
+    for status, n in db.session.execute(
+        select(Registration.status, func.count(Registration.id))
+        .where(Registration.event_id == event.id).group_by(Registration.status)
+    ):
+        by_status[status.value] = n
+    checked_in = db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.event_id == event.id, Registration.checked_in_at.is_not(None)))
+    left = None if event.capacity is None else max(0, event.capacity - by_status["yes"])
+    sides: dict[str, dict] = {}
+    confirmed = (Registration.event_id == event.id) & (Registration.status == RegistrationStatus.yes)
+    for side in list(event.side_quotas or {}):
+        sides[side] = _empty_side()
+    for side, n in db.session.execute(
+        select(Registration.side, func.count(Registration.id)).where(confirmed).group_by(Registration.side)
+    ):
+        if side is not None:
+            sides.setdefault(side, _empty_side())["people"] = n
+    for side, kind, n in db.session.execute(
+        select(Registration.side, Institution.kind, func.count(func.distinct(Institution.id)))
+        .join(Institution, Registration.institution_id == Institution.id)
+        .where(confirmed).group_by(Registration.side, Institution.kind)
+    ):
+        if side is not None:
+            sides.setdefault(side, _empty_side())["institutions"][kind.value] = n
+    return {"by_status": by_status, "checked_in": checked_in, "places_left": left, "sides": sides}
+
+
+def _empty_side() -> dict:
+    return {"people": 0, "institutions": {k.value: 0 for k in InstitutionKind}}
+
+
+CSV_COLUMNS = ["registration_id", "name", "native_name", "email", "country", "status", "waitlist_position",
+               "side", "institution", "institution_kind", "checked_in_at", "answered_at"]
+
+
+def export_csv(event: Event) -> bytes:
+    """Attendees as CSV, UTF-8 with a BOM so that Excel shows 佐藤 花子 and प्रिया शर्मा correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    positions = waitlist_positions(event)
+    rows = db.session.execute(
+        list_registrations(event).add_columns(Institution.name, Institution.kind)
+        .outerjoin(Institution, Registration.institution_id == Institution.id)
+    ).all()
+    for reg, inst_name, inst_kind in rows:
+        member = reg.member
+        writer.writerow([
+            reg.id,
+            member.latin_name if member else _("(deleted account)"),
+            member.native_name if member else "",
+            member.email if member else "",
+            member.country or "" if member else "",
+            reg.status.value,
+            positions.get(reg.id, ""),
+            reg.side or "",
+            inst_name or "",
+            inst_kind.value if inst_kind else "",
+            reg.checked_in_at.isoformat() if reg.checked_in_at else "",
+            reg.updated_at.isoformat(),
+        ])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

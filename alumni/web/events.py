@@ -1,0 +1,215 @@
+"""Event pages for everyone: the list with filters, an event, RSVP, "my events", the ticket."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from babel.dates import format_datetime as babel_datetime
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from alumni.errors import ServiceError
+from alumni.extensions import db
+from alumni.forms.events import ActionForm, RsvpForm, options
+from alumni.i18n import _
+from alumni.models import Chapter, EventKind, EventStatus, Institution, RegistrationStatus
+from alumni.models.types import utcnow
+from alumni.permissions import can_manage_event, can_view_event
+from alumni.services import events as svc
+from alumni.services import registrations as rsvc
+from alumni.services.paging import paginate
+
+bp = Blueprint("events", __name__)
+PER_PAGE = 20
+
+
+def actor():
+    return current_user if current_user.is_authenticated else None
+
+
+# ---------------------------------------------------------------- time for templates
+def show_time(local: datetime, event_zone: str, viewer_zone: str | None = None, fmt: str = "EEE d MMM y, HH:mm") -> str:
+    """A local event time, written in `viewer_zone` (default: the event's own zone)."""
+    moment = local.replace(tzinfo=ZoneInfo(event_zone))
+    zone = ZoneInfo(viewer_zone or event_zone)
+    return babel_datetime(moment, fmt, tzinfo=zone, locale=get_locale())
+
+
+def moment_at_event(moment: datetime | None, event, fmt: str = "d MMM, HH:mm") -> str:
+    """A stored UTC moment (e.g. a check-in) in the event's own zone."""
+    if moment is None:
+        return ""
+    return babel_datetime(moment, fmt, tzinfo=ZoneInfo(event.timezone), locale=get_locale())
+
+
+def when_text(event, viewer_zone: str | None = None) -> str:
+    """"Sat 17 Jan 2026, 18:00–21:00" or, for a multi-day event, both dates in full."""
+    zone = viewer_zone or event.timezone
+    start = show_time(event.starts_at, event.timezone, zone)
+    end_moment = svc.in_zone(event.ends_at, event.timezone, zone)
+    start_moment = svc.in_zone(event.starts_at, event.timezone, zone)
+    if event.ends_at == event.starts_at:
+        return start
+    if end_moment.date() == start_moment.date():
+        return f"{start}–{show_time(event.ends_at, event.timezone, zone, 'HH:mm')}"
+    return f"{start} – {show_time(event.ends_at, event.timezone, zone)}"
+
+
+def viewer_zone() -> str | None:
+    member = getattr(current_user, "member", None) if current_user.is_authenticated else None
+    return member.timezone if member is not None and member.timezone else None
+
+
+@bp.app_context_processor
+def event_helpers() -> dict:
+    return {"when_text": when_text, "show_time": show_time, "viewer_zone": viewer_zone,
+            "moment_at_event": moment_at_event}
+
+
+# ---------------------------------------------------------------- pages
+@bp.route("/events")
+def list_page():
+    args = request.args
+    filters = {
+        "kind": args.get("kind") if args.get("kind") in {k.value for k in EventKind} else None,
+        "chapter": args.get("chapter") or None,
+        "country": (args.get("country") or "").strip() or None,
+        "mode": args.get("mode") if args.get("mode") in ("online", "in_person") else None,
+        "when": args.get("when") if args.get("when") in ("upcoming", "past") else "upcoming",
+    }
+    page = max(1, args.get("page", 1, type=int) or 1)
+    user = actor()
+    own = [user.chapter_id] if user is not None and user.is_organizer else None
+    try:
+        stmt = svc.list_events(include_drafts_of=own, all_statuses=bool(user and user.is_staff), **filters)
+        items, total = paginate(stmt, page, PER_PAGE)
+        error = None
+    except ServiceError as exc:
+        items, total, error = [], 0, exc.message
+    chapters = list(db.session.scalars(select(Chapter).order_by(Chapter.code)))
+    return render_template("events/list.html", events=items, total=total, page=page, per_page=PER_PAGE,
+                           filters=filters, chapters=chapters, kinds=list(EventKind), error=error,
+                           lang=_lang())
+
+
+def _lang() -> str:
+    from alumni.i18n import LANGUAGES
+
+    locale = str(get_locale() or "en")
+    return next((t for t, name in LANGUAGES.items() if name == locale), "en")
+
+
+def _visible_event(event_id: int):
+    try:
+        event = svc.get_event(event_id)
+    except ServiceError:
+        abort(404)
+    if not can_view_event(actor(), event):
+        abort(404)
+    return event
+
+
+@bp.route("/events/<int:event_id>")
+def detail(event_id: int):
+    event = _visible_event(event_id)
+    user = actor()
+    member = user.member if user is not None else None
+    registration = rsvc.find_registration(event, member) if member is not None else None
+    position = rsvc.waitlist_position(registration) if registration is not None else None
+    open_for_answers = event.status == EventStatus.published and utcnow() <= svc.answers_close_utc(event)
+    form = RsvpForm()
+    if event.side_quotas or event.kind == EventKind.forum:
+        form.institution_id.choices = options([("", "—")] + [
+            (str(i.id), f"{i.name} ({i.country})")
+            for i in db.session.scalars(select(Institution).order_by(Institution.country, Institution.name))])
+        form.side.choices = options((s, s) for s in (event.side_quotas or {}))
+        if registration is not None:
+            form.institution_id.data = str(registration.institution_id or "")
+            form.side.data = registration.side
+    title, description = event.text_in(_lang())
+    waitlisted = rsvc.count_status(event, RegistrationStatus.waitlisted)
+    return render_template(
+        "events/detail.html", event=event, title=title, description=description, registration=registration,
+        position=position, places_left=rsvc.places_left(event), waitlisted=waitlisted, form=form,
+        open_for_answers=open_for_answers, member=member, can_manage=can_manage_event(user, event),
+        zone=viewer_zone(), closes_utc=svc.answers_close_utc(event), action_form=ActionForm(),
+    )
+
+
+@bp.route("/events/<int:event_id>/rsvp", methods=["POST"])
+@login_required
+def rsvp(event_id: int):
+    event = _visible_event(event_id)
+    form = RsvpForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    if current_user.member is None:
+        flash(_("Only alumni with a member profile can answer."), "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    response = request.form.get("response", "")
+    institution = request.form.get("institution_id") or None
+    try:
+        outcome = rsvc.respond(event, current_user.member, response,
+                               institution_id=int(institution) if institution and institution.isdigit() else None,
+                               side=request.form.get("side") or None, actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    db.session.commit()
+    reg = outcome.registration
+    if reg.status == RegistrationStatus.waitlisted:
+        flash(_("The event is full: you are on the waitlist, number %(n)d.", n=rsvc.waitlist_position(reg)), "info")
+    elif reg.status == RegistrationStatus.yes:
+        flash(_("You are registered. Your ticket is ready."), "info")
+    else:
+        flash(_("Your answer is saved."), "info")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(event_id: int):
+    event = _visible_event(event_id)
+    if not ActionForm().validate_on_submit() or current_user.member is None:
+        abort(400)
+    reg = rsvc.find_registration(event, current_user.member)
+    if reg is None:
+        abort(404)
+    rsvc.withdraw(reg, current_user)
+    db.session.commit()
+    flash(_("Your registration is withdrawn."), "info")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/me/events")
+@login_required
+def mine():
+    member = current_user.member
+    regs = list(db.session.scalars(rsvc.member_registrations(member))) if member is not None else []
+    now = utcnow()
+    upcoming = [r for r in regs if svc.ends_utc(r.event) >= now]
+    past = [r for r in regs if svc.ends_utc(r.event) < now]
+    upcoming.reverse()  # soonest first
+    return render_template("events/mine.html", upcoming=upcoming, past=past, lang=_lang())
+
+
+@bp.route("/tickets/<token>")
+def ticket(token: str):
+    """The ticket: whoever holds the token (it is unguessable, 256 bits) sees it. The QR code
+    carries the organizers' check-in URL for this ticket."""
+    try:
+        reg = rsvc.find_by_token(token)
+    except ServiceError:
+        abort(404)
+    # The public address (BASE_URL), so that a phone scanning the code reaches the service.
+    check_in_url = current_app.config["BASE_URL"] + url_for("manage.scan", token=reg.ticket_token)
+    qr = segno.make(check_in_url, error="m")
+    svg = qr.svg_inline(scale=5, dark="#1f2430", title=_("Check-in code"))
+    return render_template("events/ticket.html", reg=reg, event=reg.event, qr_svg=Markup(svg),
+                           check_in_url=check_in_url, lang=_lang())

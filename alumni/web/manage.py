@@ -1,0 +1,258 @@
+"""Organizer pages under /manage: their chapter's events (staff: all), create / edit / publish /
+cancel, registrations with filters and counts, CSV export, check-in by name or by ticket URL."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from alumni.errors import Invalid, ServiceError
+from alumni.extensions import db
+from alumni.forms.events import ActionForm, EventForm, options
+from alumni.i18n import _
+from alumni.models import Chapter, Event, Registration, RegistrationStatus
+from alumni.permissions import can_check_in, can_create_event, can_manage_event, can_view_event
+from alumni.services import events as svc
+from alumni.services import registrations as rsvc
+from alumni.services.paging import paginate
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def organizers_only():
+    if not can_create_event(current_user):
+        abort(403)
+
+
+def _managed_event(event_id: int) -> Event:
+    """A draft of another chapter is 404 (not confirmed to exist); a public one is 403."""
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view_event(current_user, event):
+        abort(404)
+    if not can_manage_event(current_user, event):
+        abort(403)
+    return event
+
+
+# ---------------------------------------------------------------- events
+@bp.route("/events")
+def events():
+    chapter_ids = None if current_user.is_staff else [current_user.chapter_id]
+    stmt = svc.list_events(chapter_ids=chapter_ids, all_statuses=True)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    items, total = paginate(stmt, page, PER_PAGE)
+    counts: dict[int, dict[str, int]] = {}
+    if items:
+        for event_id, status, n in db.session.execute(
+            select(Registration.event_id, Registration.status, func.count(Registration.id))
+            .where(Registration.event_id.in_([e.id for e in items]))
+            .group_by(Registration.event_id, Registration.status)
+        ):
+            counts.setdefault(event_id, {})[status.value] = n
+    return render_template("manage/events.html", events=items, total=total, page=page, per_page=PER_PAGE,
+                           counts=counts)
+
+
+def _chapter_choices(form: EventForm) -> None:
+    if current_user.is_staff:
+        chapters = db.session.scalars(select(Chapter).order_by(Chapter.code))
+    else:
+        chapters = [current_user.chapter]
+    form.chapter.choices = options((c.code, f"{c.code} — {c.name}") for c in chapters)
+    from alumni.i18n import LANGUAGES
+    from alumni.web.main import language_name
+
+    named = [(tag, f"{language_name(tag)} ({tag})") for tag in LANGUAGES]
+    form.language.choices = options(named)
+    form.translation_language.choices = options([("", "—")] + named)
+
+
+def _parse_quotas(text: str) -> dict:
+    """"IN=40, JP=40" → {"IN": 40, "JP": 40}."""
+    quotas: dict = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        side, sep, seats = part.partition("=")
+        if not sep or not seats.strip().isdigit():
+            raise Invalid(_("Write seats per side as SIDE=N, separated by commas (IN=40, JP=40)."),
+                          field="side_quotas")
+        quotas[side.strip()] = int(seats.strip())
+    return quotas
+
+
+def _values_from(form: EventForm, event: Event | None) -> dict:
+    translations = dict(event.translations or {}) if event is not None else {}
+    lang = form.translation_language.data
+    if lang:
+        if form.translation_title.data or form.translation_description.data:
+            translations[lang] = {"title": form.translation_title.data or "",
+                                  "description": form.translation_description.data or ""}
+        else:
+            translations.pop(lang, None)
+    chapter = next(c for c in ([current_user.chapter] if not current_user.is_staff else
+                               db.session.scalars(select(Chapter))) if c.code == form.chapter.data)
+    return {
+        "kind": form.kind.data, "chapter": chapter, "language": form.language.data, "title": form.title.data,
+        "description": form.description.data or "", "translations": translations,
+        "starts_at": form.starts_at.data, "ends_at": form.ends_at.data, "timezone": form.timezone.data,
+        "venue": form.venue.data or "", "country": form.country.data or None,
+        "online_url": form.online_url.data or "", "capacity": form.capacity.data,
+        "side_quotas": _parse_quotas(form.side_quotas.data), "registration_deadline": form.registration_deadline.data,
+    }
+
+
+def _show_errors(form: EventForm, error: ServiceError) -> None:
+    placed = False
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + [message]
+            placed = True
+    if not placed:
+        flash(error.message, "error")
+
+
+def _save(form: EventForm, event: Event | None):
+    try:
+        values = _values_from(form, event)
+        if not can_create_event(current_user, values["chapter"]):
+            abort(403)
+        if event is None:
+            event = svc.create_event(values, current_user)
+        else:
+            svc.update_event(event, values, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        _show_errors(form, error)
+        return None
+    db.session.commit()
+    return event
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    form = EventForm()
+    _chapter_choices(form)
+    if request.method == "GET":
+        form.timezone.data = "Asia/Kolkata" if current_user.chapter and current_user.chapter.code == "IN" else "Asia/Tokyo"
+    if form.validate_on_submit():
+        event = _save(form, None)
+        if event is not None:
+            flash(_("The event is saved as a draft. Publish it when it is ready."), "info")
+            return redirect(url_for("manage.registrations", event_id=event.id))
+    return render_template("manage/form.html", form=form, event=None), (422 if form.errors else 200)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    event = _managed_event(event_id)
+    form = EventForm(obj=event if request.method == "GET" else None)
+    _chapter_choices(form)
+    if request.method == "GET":
+        form.chapter.data = event.chapter.code
+        form.side_quotas.data = ", ".join(f"{s}={n}" for s, n in (event.side_quotas or {}).items())
+    if form.validate_on_submit():
+        if _save(form, event) is not None:
+            flash(_("The event is saved."), "info")
+            return redirect(url_for("manage.registrations", event_id=event.id))
+    return render_template("manage/form.html", form=form, event=event), (422 if form.errors else 200)
+
+
+@bp.route("/events/<int:event_id>/<any(publish, cancel):action>", methods=["POST"])
+def change_status(event_id: int, action: str):
+    event = _managed_event(event_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        (svc.publish_event if action == "publish" else svc.cancel_event)(event, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("manage.registrations", event_id=event.id))
+    db.session.commit()
+    flash(_("The event is published.") if action == "publish" else _("The event is cancelled."), "info")
+    return redirect(url_for("manage.registrations", event_id=event.id))
+
+
+# ---------------------------------------------------------------- registrations
+@bp.route("/events/<int:event_id>")
+def registrations(event_id: int):
+    event = _managed_event(event_id)
+    status = request.args.get("status") or None
+    if status not in {s.value for s in RegistrationStatus}:
+        status = None
+    side = request.args.get("side") or None
+    q = (request.args.get("q") or "").strip() or None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    items, total = paginate(rsvc.list_registrations(event, status=status, side=side, q=q), page, PER_PAGE)
+    waitlist = rsvc.waitlist(event)
+    return render_template(
+        "manage/registrations.html", event=event, registrations=items, total=total, page=page, per_page=PER_PAGE,
+        summary=rsvc.summarise(event), waitlist=waitlist,
+        positions={reg.id: n for n, reg in enumerate(waitlist, start=1)},
+        filters={"status": status, "side": side, "q": q}, statuses=list(RegistrationStatus),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/events/<int:event_id>/registrations.csv")
+def registrations_csv(event_id: int):
+    event = _managed_event(event_id)
+    return Response(rsvc.export_csv(event), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="event-{event.id}-registrations.csv"'})
+
+
+@bp.route("/events/<int:event_id>/check-in")
+def check_in_page(event_id: int):
+    event = _managed_event(event_id)
+    q = (request.args.get("q") or "").strip()
+    found = list(db.session.scalars(
+        rsvc.list_registrations(event, status=RegistrationStatus.yes.value, q=q).limit(PER_PAGE))) if q else []
+    return render_template("manage/check_in.html", event=event, q=q, found=found,
+                           summary=rsvc.summarise(event), action_form=ActionForm())
+
+
+@bp.route("/registrations/<int:registration_id>/check-in", methods=["POST"])
+def check_in(registration_id: int):
+    reg = db.session.get(Registration, registration_id)
+    if reg is None:
+        abort(404)
+    event = _managed_event(reg.event_id)
+    if not (ActionForm().validate_on_submit() and can_check_in(current_user, event)):
+        abort(400)
+    _check_in_and_tell(reg)
+    back = request.form.get("back") or ""
+    if back.startswith("/manage/"):
+        return redirect(back)
+    return redirect(url_for("manage.check_in_page", event_id=event.id))
+
+
+def _check_in_and_tell(reg: Registration) -> None:
+    name = reg.member.display_name if reg.member else _("(deleted account)")
+    try:
+        rsvc.check_in(reg, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(f"{name}: {error.message}", "error")
+        return
+    db.session.commit()
+    flash(_("%(name)s is checked in.", name=name), "info")
+
+
+@bp.route("/check-in/<token>", methods=["GET", "POST"])
+def scan(token: str):
+    """Where a ticket's QR code leads: the organizer sees who it is and checks them in."""
+    try:
+        reg = rsvc.find_by_token(token)
+    except ServiceError:
+        abort(404)
+    event = _managed_event(reg.event_id)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        _check_in_and_tell(reg)
+        return redirect(url_for("manage.scan", token=token))
+    return render_template("manage/scan.html", reg=reg, event=event, action_form=ActionForm())

@@ -1,0 +1,105 @@
+"""Events: local times with their zone, validation, status changes, sequence, listing filters."""
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from alumni.errors import Conflict, ServiceError
+from alumni.extensions import db
+from alumni.models import Event, EventStatus
+from alumni.services import events as svc
+from tests.factories import make_chapter, make_event
+
+BASE = {"kind": "reunion", "title": "7th India alumni reunion", "starts_at": "2027-01-23T18:00:00",
+        "ends_at": "2027-01-23T21:00:00", "timezone": "Asia/Kolkata", "venue": "New Delhi", "chapter": "IN"}
+
+
+def test_event_keeps_local_time_and_zone_and_derives_utc():
+    make_chapter()
+    event = svc.create_event(BASE)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Event, event.id)
+    assert stored.starts_at == datetime(2027, 1, 23, 18, 0) and stored.starts_at.tzinfo is None
+    assert stored.timezone == "Asia/Kolkata"
+    assert svc.starts_utc(stored) == datetime(2027, 1, 23, 12, 30, tzinfo=timezone.utc)
+    assert stored.status == EventStatus.draft and stored.sequence == 0
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"starts_at": "2027-01-23T18:00:00+05:30"}, "starts_at"),
+    ({"starts_at": "23/01/2027 18:00"}, "starts_at"),
+    ({"ends_at": "2027-01-23T17:00:00"}, "ends_at"),
+    ({"timezone": "India/Delhi"}, "timezone"),
+    ({"venue": "", "online_url": ""}, "venue"),
+    ({"online_url": "javascript:alert(1)"}, "online_url"),
+    ({"capacity": -1}, "capacity"),
+    ({"kind": "party"}, "kind"),
+    ({"language": "xx"}, "language"),
+    ({"translations": {"klingon": {"title": "x"}}}, "translations"),
+    ({"side_quotas": {"IN": "many"}}, "side_quotas"),
+    ({"registration_deadline": "2027-02-01T00:00:00"}, "registration_deadline"),
+    ({"chapter": "NOPE"}, "chapter"),
+])
+def test_bad_event_input_names_the_field_and_writes_nothing(change, field):
+    make_chapter()
+    with pytest.raises(ServiceError) as info:
+        svc.create_event({**BASE, **change})
+    assert field in getattr(info.value, "fields", {}), info.value
+    db.session.rollback()
+    assert db.session.scalar(select(Event.id)) is None
+
+
+def test_translations_are_served_per_language_with_fallback():
+    make_chapter()
+    event = svc.create_event({**BASE, "translations": {"ja": {"title": "第7回インド同窓会"}, "en": {"title": "x"}}})
+    assert event.text_in("ja")[0] == "第7回インド同窓会"
+    assert event.text_in("hi")[0] == "7th India alumni reunion"
+    assert "en" not in event.translations  # the default language is not repeated
+
+
+def test_sequence_bumps_on_time_place_and_status_only():
+    event = make_event(publish=False)
+    svc.update_event(event, {"title": "Renamed"})
+    assert event.sequence == 0
+    svc.update_event(event, {"venue": "Another hall"})
+    assert event.sequence == 1
+    svc.update_event(event, {"starts_at": event.starts_at.replace(hour=17).isoformat()})
+    assert event.sequence == 2
+    svc.publish_event(event)
+    assert event.sequence == 3
+    svc.cancel_event(event)
+    assert (event.status, event.sequence) == (EventStatus.cancelled, 4)
+
+
+def test_cancelled_event_cannot_be_published_or_changed():
+    event = make_event()
+    svc.cancel_event(event)
+    with pytest.raises(Conflict):
+        svc.publish_event(event)
+    with pytest.raises(Conflict):
+        svc.update_event(event, {"title": "x"})
+    with pytest.raises(Conflict):
+        svc.cancel_event(event)
+
+
+def test_list_filters_kind_chapter_country_mode_and_time():
+    make_chapter("JP", "Japan chapter", ("JP",))
+    reunion = make_event("IN")
+    webinar = make_event("JP", kind="webinar", venue="", country=None, online_url="https://meet.example/x")
+    past = make_event("IN", starts_at="2023-01-23T10:00:00", ends_at="2023-01-23T17:00:00", kind="forum",
+                      timezone="Asia/Tokyo", country="JP", venue="Tokyo")
+    draft = make_event("IN", publish=False)
+
+    def ids(**kw):
+        return {e.id for e in db.session.scalars(svc.list_events(**kw))}
+
+    assert draft.id not in ids()
+    assert draft.id in ids(include_drafts_of=[draft.chapter_id])
+    assert ids(kind="webinar") == {webinar.id}
+    assert ids(chapter="JP") == {webinar.id}
+    assert ids(country="JP") == {webinar.id, past.id}  # the venue's country, or the chapter's
+    assert ids(mode="online") == {webinar.id}
+    assert reunion.id in ids(mode="in_person") and webinar.id not in ids(mode="in_person")
+    assert ids(when="past") == {past.id}
+    assert ids(when="upcoming") == {reunion.id, webinar.id}

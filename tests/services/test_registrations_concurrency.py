@@ -1,0 +1,105 @@
+"""Capacity under concurrent answers (PostgreSQL): each thread has its own session and
+connection, all answer yes at the same moment. The count of taken seats is slowed down, so
+that without the event row lock every thread would see free seats and the event would
+overflow; with the lock exactly `capacity` get a seat and the rest wait in arrival order."""
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from alumni.extensions import db
+from alumni.models import Event, Member, Registration, RegistrationStatus
+from alumni.services import registrations as rsvc
+from tests.factories import make_event, make_member
+
+THREADS = 12
+CAPACITY = 3
+
+
+@pytest.fixture
+def postgresql_only(is_postgresql):
+    if not is_postgresql:
+        pytest.skip("needs PostgreSQL row locks (SELECT … FOR UPDATE); SQLite serialises writers itself")
+
+
+@pytest.mark.postgresql_only
+def test_simultaneous_yes_answers_never_overflow_capacity(app, postgresql_only, monkeypatch):
+    event_id = make_event(capacity=CAPACITY).id
+    member_ids = [make_member().id for _ in range(THREADS)]
+    db.session.remove()
+
+    real_count = rsvc.count_taken
+
+    def slow_count(event):
+        result = real_count(event)
+        time.sleep(0.05)  # widen the window between counting and writing
+        return result
+
+    monkeypatch.setattr(rsvc, "count_taken", slow_count)
+    barrier = threading.Barrier(THREADS)
+    errors = []
+    finished_at: dict[int, float] = {}
+
+    def answer(member_id):
+        try:
+            with app.app_context():  # its own scoped session and connection
+                barrier.wait(timeout=10)
+                event = db.session.get(Event, event_id)
+                member = db.session.get(Member, member_id)
+                rsvc.respond(event, member, "yes")
+                db.session.commit()
+                finished_at[member_id] = time.monotonic()
+                db.session.remove()
+        except Exception as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(mid,)) for mid in member_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+
+    regs = list(db.session.scalars(select(Registration).where(Registration.event_id == event_id)))
+    assert len(regs) == THREADS
+    seated = [r for r in regs if r.status == RegistrationStatus.yes]
+    waiting = sorted((r for r in regs if r.status == RegistrationStatus.waitlisted), key=lambda r: r.waitlist_number)
+    assert len(seated) == CAPACITY
+    assert len(waiting) == THREADS - CAPACITY
+    # Arrival order: the waitlist numbers follow the order in which the answers committed.
+    assert [r.waitlist_number for r in waiting] == list(range(1, THREADS - CAPACITY + 1))
+    commit_order = [r.member_id for r in sorted(waiting, key=lambda r: finished_at[r.member_id])]
+    assert [r.member_id for r in waiting] == commit_order
+
+
+@pytest.mark.postgresql_only
+def test_two_scanners_at_once_record_one_arrival(app, postgresql_only):
+    event = make_event(capacity=5)
+    event_id = event.id
+    reg_id = rsvc.respond(event, make_member(), "yes").registration.id
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(4)
+    results = []
+
+    def scan():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            try:
+                rsvc.check_in(db.session.get(Registration, reg_id))
+                db.session.commit()
+                results.append("ok")
+            except Exception as exc:  # the Conflict of the second scanner
+                db.session.rollback()
+                results.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["Conflict", "Conflict", "Conflict", "ok"]
+    assert rsvc.summarise(db.session.get(Event, event_id))["checked_in"] == 1
