@@ -48,6 +48,7 @@ class EventSchema(StrictSchema):
                                                                       "e.g. 2026-01-17T18:00:00"})
     ends_at = fields.String(metadata={"description": "local ISO 8601 without offset"})
     timezone = fields.String(required=True, metadata={"description": "IANA time zone, e.g. Asia/Kolkata"})
+    all_day = fields.Boolean(metadata={"description": "whole days, from the start day to the end day"})
     venue = fields.String()
     country = fields.String(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
     online_url = fields.String()
@@ -109,7 +110,7 @@ EventPatch = type("EventPatchSchema", (EventSchema,), {})(partial=True)
 
 def event_out(event, *, detail: bool = False) -> dict:
     out = {name: getattr(event, name) for name in (
-        "id", "kind", "title", "description", "language", "translations", "timezone", "venue", "country",
+        "id", "kind", "title", "description", "language", "translations", "timezone", "all_day", "venue", "country",
         "online_url", "capacity", "side_quotas", "sequence", "updated_at")}
     out.update(
         status=event.status.value, kind=event.kind.value, chapter=event.chapter.code,

@@ -2,6 +2,7 @@
 alumni.services.events / registrations, whose errors are shown next to the field."""
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -37,6 +38,7 @@ class EventForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
     starts_at = DateTimeLocalField(_l("Starts (local time)"), format=LOCAL, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (local time)"), format=LOCAL, validators=[Optional()])
+    all_day = BooleanField(_l("All-day event (whole days)"))
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
                            description=_l("IANA name, e.g. Asia/Kolkata or Asia/Tokyo"))
     venue = StringField(_l("Venue"), validators=[Length(max=300)])

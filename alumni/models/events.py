@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -94,6 +95,8 @@ class Event(db.Model):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     timezone: Mapped[str] = mapped_column(String(64))
+    #: Whole days (calendars show it as VALUE=DATE from the start day to the end day).
+    all_day: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     venue: Mapped[str] = mapped_column(String(300), default="")
     #: Country of the venue (ISO 3166-1 alpha-2); None for online-only events.
     country: Mapped[str | None] = mapped_column(String(2), index=True)

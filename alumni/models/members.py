@@ -97,6 +97,10 @@ class Member(db.Model):
     visibility: Mapped[Visibility] = mapped_column(
         str_enum(Visibility, "visibility"), default=Visibility.members
     )
+    #: Secret of the member's private calendar feed (/calendar/member/<token>.ics); reset = new one.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Reminder in the private feed, minutes before each event; None = no reminder.
+    calendar_alarm_minutes: Mapped[int | None] = mapped_column(default=24 * 60)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

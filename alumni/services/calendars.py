@@ -2,13 +2,22 @@
 by the .ics routes, the feeds and the invitation mail alike."""
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
 
 from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from alumni.calendar import CalendarItem, build_calendar, event_uid, to_ics
-from alumni.models import Event, EventStatus
+from alumni.errors import Invalid, NotFound
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import Event, EventStatus, Member, Registration, RegistrationStatus
+from alumni.models.types import utcnow
+from alumni.services.events import list_events
 
 
 def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
@@ -42,3 +51,99 @@ def invitation_ics(event: Event, lang: str | None, attendee: tuple[str, str], *,
     method = "CANCEL" if event.status == EventStatus.cancelled else "REQUEST"
     cal = build_calendar([calendar_item(event, lang)], stamp=stamp, method=method, attendee=attendee)
     return to_ics(cal).decode("utf-8"), method
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+#: Cancelled events stay in feeds, as cancelled, this long after the change — calendars that
+#: poll then remove them instead of keeping a stale entry.
+CANCELLED_KEPT = timedelta(days=60)
+FEED_REFRESH = timedelta(hours=1)
+
+
+def public_feed_query(*, kind: str | None = None, chapter: str | None = None, country: str | None = None,
+                      now: datetime | None = None):
+    """Published events, and events cancelled recently, with the public filters."""
+    now = now or utcnow()
+    stmt = list_events(kind=kind, chapter=chapter, country=country)
+    return stmt.where(or_(Event.status == EventStatus.published,
+                          and_(Event.status == EventStatus.cancelled, Event.updated_at >= now - CANCELLED_KEPT)))
+
+
+def member_feed_query(member: Member, *, now: datetime | None = None):
+    """The events the member said yes to (and still holds a seat for), cancelled ones included."""
+    now = now or utcnow()
+    seats = select(Registration.event_id).where(Registration.member_id == member.id,
+                                                Registration.status == RegistrationStatus.yes)
+    return (select(Event).options(selectinload(Event.chapter))
+            .where(Event.id.in_(seats), Event.status != EventStatus.draft,
+                   or_(Event.status == EventStatus.published, Event.updated_at >= now - CANCELLED_KEPT))
+            .order_by(Event.starts_at, Event.id))
+
+
+def feed_version(stmt, *extra) -> tuple[str, datetime | None]:
+    """(ETag, Last-Modified) of a feed, from one aggregate query — no calendar is built for a 304."""
+    sub = stmt.order_by(None).subquery()
+    count, newest, seq = db.session.execute(
+        select(func.count(), func.max(sub.c.updated_at), func.coalesce(func.sum(sub.c.sequence), 0))).one()
+    if newest is not None and newest.tzinfo is None:
+        newest = newest.replace(tzinfo=timezone.utc)
+    key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *extra))
+    return hashlib.sha256(key.encode()).hexdigest()[:32], newest
+
+
+def render_feed(events, *, lang: str | None, name: str, alarm_minutes: int | None = 24 * 60) -> bytes:
+    items = [calendar_item(event, lang) for event in events]
+    cal = build_calendar(items, stamp=utcnow(), name=name, refresh=FEED_REFRESH, alarm_minutes=alarm_minutes)
+    return to_ics(cal)
+
+
+def render_event(event: Event, lang: str | None) -> bytes:
+    return to_ics(build_calendar([calendar_item(event, lang)], stamp=utcnow()))
+
+
+# --- the member's private feed --------------------------------------------------------------
+
+
+def ensure_calendar_token(member: Member) -> str:
+    if not member.calendar_token:
+        member.calendar_token = secrets.token_urlsafe(32)
+        db.session.flush()
+    return member.calendar_token
+
+
+def reset_calendar_token(member: Member, actor=None) -> str:
+    """A new private feed URL; the old one stops working at once."""
+    member.calendar_token = secrets.token_urlsafe(32)
+    db.session.flush()
+    return member.calendar_token
+
+
+def member_for_calendar_token(token: str) -> Member:
+    member = None
+    if token and len(token) <= 64:
+        member = db.session.scalar(select(Member).where(Member.calendar_token == token))
+    if member is None:
+        raise NotFound(_("There is no calendar at this address. It may have been reset; get the new "
+                         "address from your profile."))
+    return member
+
+
+def member_feed_url(member: Member) -> str:
+    return f"{current_app.config['BASE_URL']}/calendar/member/{ensure_calendar_token(member)}.ics"
+
+
+ALARM_CHOICES = (None, 15, 60, 24 * 60, 2 * 24 * 60, 7 * 24 * 60)
+
+
+def set_calendar_alarm(member: Member, minutes, actor=None) -> None:
+    if minutes in ("", "none"):
+        minutes = None
+    try:
+        minutes = None if minutes is None else int(minutes)
+    except (TypeError, ValueError):
+        minutes = -1
+    if minutes not in ALARM_CHOICES:
+        raise Invalid(_("Choose one of the offered reminder times."), field="calendar_alarm_minutes")
+    member.calendar_alarm_minutes = minutes
+    db.session.flush()

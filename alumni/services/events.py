@@ -17,10 +17,10 @@ from alumni.services import validation as v
 from alumni.services.chapters import get_chapter
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
-                "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
+                "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
                 "registration_deadline", "chapter", "slug")
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
-SEQUENCE_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "online_url", "country")
+SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
 
 
@@ -152,6 +152,11 @@ def _clean(values: dict, current: Event | None = None) -> dict:
     cleaned["timezone"] = v.timezone_name(pick("timezone"), "timezone")
     cleaned["starts_at"] = _local_datetime(pick("starts_at"), "starts_at")
     cleaned["ends_at"] = _local_datetime(pick("ends_at"), "ends_at", required=False) or cleaned["starts_at"]
+    cleaned["all_day"] = bool(pick("all_day", False))
+    if cleaned["all_day"]:
+        # Whole days: from the start of the first day to the end of the last one.
+        cleaned["starts_at"] = cleaned["starts_at"].replace(hour=0, minute=0, second=0, microsecond=0)
+        cleaned["ends_at"] = cleaned["ends_at"].replace(hour=23, minute=59, second=59, microsecond=0)
     if cleaned["ends_at"] < cleaned["starts_at"]:
         raise Invalid(_("The event ends before it starts."), field="ends_at")
     cleaned["registration_deadline"] = _local_datetime(pick("registration_deadline"), "registration_deadline",

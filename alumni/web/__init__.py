@@ -9,8 +9,9 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
-    from alumni.web import events, manage
+    from alumni.web import calendars, events, manage
 
+    app.register_blueprint(calendars.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(manage.bp)
     app.context_processor(main.template_globals)

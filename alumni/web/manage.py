@@ -98,7 +98,7 @@ def _values_from(form: EventForm, event: Event | None) -> dict:
     return {
         "kind": form.kind.data, "chapter": chapter, "language": form.language.data, "title": form.title.data,
         "description": form.description.data or "", "translations": translations,
-        "starts_at": form.starts_at.data, "ends_at": form.ends_at.data, "timezone": form.timezone.data,
+        "starts_at": form.starts_at.data, "ends_at": form.ends_at.data, "all_day": form.all_day.data, "timezone": form.timezone.data,
         "venue": form.venue.data or "", "country": form.country.data or None,
         "online_url": form.online_url.data or "", "capacity": form.capacity.data,
         "side_quotas": _parse_quotas(form.side_quotas.data), "registration_deadline": form.registration_deadline.data,

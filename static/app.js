@@ -1,0 +1,20 @@
+// Small progressive enhancements; pages work without them. Loaded from our own origin only
+// (the Content-Security-Policy allows no inline script).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) return;
+  var field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field) return;
+  field.select();
+  var done = function () {
+    var label = button.textContent;
+    button.textContent = button.getAttribute("data-copied") || label;
+    setTimeout(function () { button.textContent = label; }, 2000);
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+  } else {
+    document.execCommand("copy");
+    done();
+  }
+});
