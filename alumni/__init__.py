@@ -7,7 +7,7 @@ from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
 from alumni.config import INSTANCE, config_for
-from alumni.extensions import babel, csrf, db, login_manager, mail, migrate
+from alumni.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -34,6 +34,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
 
     from alumni.web import init_web
     from alumni.api import init_api

@@ -87,3 +87,9 @@ class ApiClient:
 
     def delete(self, path, token=None, **kw):
         return self._call("delete", path, token, **kw)
+
+
+def make_account(email: str = "alumna@example.org", password: str = "a long enough passphrase", **member_values):
+    """A verified member account with its member record (what a finished sign-up leaves)."""
+    member = make_member(email=email, **member_values)
+    return make_user("member", member=member, password=password)

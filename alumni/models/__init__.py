@@ -13,3 +13,4 @@ from alumni.models.members import (  # noqa: F401
     Visibility,
 )
 from alumni.models.programmes import Programme  # noqa: F401
+from alumni.models.privacy import Consent, ConsentKind, StaffAccess  # noqa: F401
