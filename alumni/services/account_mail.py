@@ -3,7 +3,7 @@ templates/email/ in the recipient's language, sent through services/mailer.py. C
 after the transaction that made the link has been committed."""
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 
 from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import User
@@ -34,6 +34,12 @@ def link_for(user: User, kind: MailKind) -> str | None:
     return current_app.config["BASE_URL"] + path + make_link_token(user, purpose)
 
 
+def render_mail_template(template: str, /, **context) -> str:
+    """Render without the page context processors: mail is also sent where there is no request
+    (a worker, the CLI)."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
 def send_account_mail(outcome: Outcome) -> None:
     """Send what the outcome asks for (nothing for an unknown address)."""
     user, kind = outcome.user, outcome.mail
@@ -50,7 +56,7 @@ def send_account_mail(outcome: Outcome) -> None:
             "days": {MailKind.verify: current_app.config["VERIFY_LINK_MAX_AGE"],
                      MailKind.claim: current_app.config["CLAIM_LINK_MAX_AGE"]}.get(kind, 0) // 86400,
         }
-        text = render_template(f"email/{kind.value}.txt", **context)
-        html = render_template(f"email/{kind.value}.html", **context)
+        text = render_mail_template(f"email/{kind.value}.txt", **context)
+        html = render_mail_template(f"email/{kind.value}.html", **context)
         subject = _subject(kind)
     send_message(user.email, subject, text, html)

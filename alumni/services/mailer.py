@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import current_app
-from flask_mail import Message
+from flask_mail import Connection, Message
 
 from alumni.extensions import mail
 
@@ -29,7 +29,8 @@ def send_message(to: str, subject: str, text_body: str, html_body: str | None = 
         # Settings are read at each send (not frozen at start-up), so a changed configuration
         # takes effect without a restart; MAIL_SUPPRESS_SEND is honoured but never implied.
         state = mail.init_mail(config, current_app.debug, testing=False)
-        state.send(message)
+        with Connection(state) as connection:
+            message.send(connection)
         return None
     return _write_eml(message, Path(config["MAIL_FILE_DIR"]))
 
