@@ -1,7 +1,7 @@
 """Forms for a member's own pages. Validation is the service layer's (the same as the API);
 a ServiceError's field names which form field shows the message."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
 from alumni.i18n import LANGUAGES, _l
@@ -23,17 +23,17 @@ class ProfileForm(FlaskForm):
     family_name = StringField(_l("Family name (Latin letters)"))
     family_name_first = BooleanField(_l("Write my family name first (as in Japanese, Chinese, Hungarian)"))
     country = SelectField(_l("Country or region of origin"))
-    preferred_language = SelectField(_l("Preferred language"), choices=[(t, t) for t in LANGUAGES])
+    preferred_language = SelectField(_l("Preferred language"), choices=[SelectChoice(t, t) for t in LANGUAGES])
     timezone = StringField(_l("Time zone"))
     field = StringField(_l("Field of research or study"))
     visibility = SelectField(_l("Who can find me in the directory"),
-                             choices=[(k.value, label) for k, label in VISIBILITY_LABELS.items()])
+                             choices=[SelectChoice(k.value, label) for k, label in VISIBILITY_LABELS.items()])
     submit = SubmitField(_l("Save"))
 
 
 class ParticipationForm(FlaskForm):
     programme = SelectField(_l("Programme"))
-    direction = SelectField(_l("Direction"), choices=[(k.value, label) for k, label in DIRECTION_LABELS.items()])
+    direction = SelectField(_l("Direction"), choices=[SelectChoice(k.value, label) for k, label in DIRECTION_LABELS.items()])
     start_date = DateField(_l("First day"), validators=[Optional()])
     end_date = DateField(_l("Last day"), validators=[Optional()])
     fiscal_year = IntegerField(_l("Fiscal year (leave empty: from the first day)"), validators=[Optional()])
@@ -46,7 +46,7 @@ class CareerForm(FlaskForm):
     organisation = StringField(_l("Organisation"))
     institution_id = SelectField(_l("Institution (if listed)"), coerce=str, validate_choice=False)
     country = SelectField(_l("Country"))
-    role = SelectField(_l("Role"), choices=[(k.value, label) for k, label in CAREER_ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(k.value, label) for k, label in CAREER_ROLE_LABELS.items()])
     title = StringField(_l("Title"))
     start_date = DateField(_l("Start"), validators=[Optional()])
     end_date = DateField(_l("End (leave empty if current)"), validators=[Optional()])
@@ -54,7 +54,7 @@ class CareerForm(FlaskForm):
 
 
 class ReturnForm(FlaskForm):
-    purpose = SelectField(_l("Purpose"), choices=[(k.value, label) for k, label in RETURN_PURPOSE_LABELS.items()])
+    purpose = SelectField(_l("Purpose"), choices=[SelectChoice(k.value, label) for k, label in RETURN_PURPOSE_LABELS.items()])
     institution_id = SelectField(_l("Institution in Japan"), coerce=str, validate_choice=False)
     start_date = DateField(_l("Arrival"), validators=[Optional()])
     end_date = DateField(_l("Departure (leave empty if still there)"), validators=[Optional()])

@@ -6,6 +6,7 @@ import pycountry
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 from sqlalchemy import select
 
 from alumni.errors import NotFound, ServiceError
@@ -28,18 +29,18 @@ RECORD_UPDATE = {"participations": svc.update_participation, "careers": svc.upda
 INSTITUTION_FIELDS = ("institution_id", "host_institution_id", "sending_institution_id")
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     """Countries by their name in the page's language (Babel), ISO codes as values."""
     locale = get_locale()
     names = locale.territories if locale is not None else {}
-    pairs = [(c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries]
-    return [("", "—")] + sorted(pairs, key=lambda p: p[1])
+    pairs = sorted(((c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries), key=lambda p: p[1])
+    return [SelectChoice("", "—")] + [SelectChoice(code, name) for code, name in pairs]
 
 
-def institution_choices() -> list[tuple[str, str]]:
+def institution_choices() -> list[SelectChoice]:
     rows = db.session.execute(select(Institution.id, Institution.name, Institution.country)
                               .order_by(Institution.name))
-    return [("", "—")] + [(str(i), f"{name} ({country})") for i, name, country in rows]
+    return [SelectChoice("", "—")] + [SelectChoice(str(i), f"{name} ({country})") for i, name, country in rows]
 
 
 def _own_member():
@@ -53,7 +54,7 @@ def _fill_choices(form) -> None:
     if "country" in form:
         form.country.choices = country_choices()
     if "programme" in form:
-        form.programme.choices = [(c, c) for c in db.session.scalars(select(Programme.code).order_by(Programme.sort_order))]
+        form.programme.choices = [SelectChoice(c, c) for c in db.session.scalars(select(Programme.code).order_by(Programme.sort_order))]
     for name in INSTITUTION_FIELDS:
         if name in form:
             form[name].choices = institution_choices()
