@@ -146,12 +146,12 @@ def list_consents(member: Member) -> list[Consent]:
 
 
 def update_profile(member: Member, changes: dict, actor=None) -> Member:
-    """Profile changes from the member's own page; moving in or out of the directory is a
-    consent, recorded with its date."""
+    """Profile changes (pages and API). When the member themselves moves in or out of the
+    directory, that is a consent, recorded with its date; staff corrections are not consents."""
     was_listed = member.visibility != Visibility.hidden
     update_member(member, changes, actor)
     listed = member.visibility != Visibility.hidden
-    if listed != was_listed:
+    if listed != was_listed and (actor is None or is_self(actor, member)):
         record_consent(member, ConsentKind.directory_listing, listed)
     return member
 

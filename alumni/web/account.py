@@ -153,3 +153,26 @@ def delete_account():
             flash(_("Your account and your record have been deleted."), "info")
             return redirect(url_for("main.index"))
     return render_template("account/delete.html", form=form), (422 if request.method == "POST" else 200)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+@bp.before_app_request
+def refuse_nul_characters():
+    """A NUL character is never meaningful in our input, and PostgreSQL refuses it in text:
+    answer 400 up front rather than fail deep inside a query."""
+    from flask import abort
+
+    values = list(request.args.values()) + list(request.form.values())
+    if request.is_json:
+        values.append(request.get_json(silent=True))
+    if any(_has_nul(v) for v in values):
+        abort(400, description=_("The request contains a NUL character, which is not allowed."))
