@@ -122,6 +122,12 @@ def set_password_from_link(token: str, purpose: LinkPurpose, password: str) -> U
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session of the account stops working (the user loader compares versions)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     from alumni.services.accounts import verify_password
 

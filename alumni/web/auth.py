@@ -81,6 +81,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # A copied session or remember-me cookie must not outlive the logout: moving the session
+    # version on ends every session of the account, this one included.
+    from alumni.services.membership import end_sessions
+
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

@@ -209,3 +209,26 @@ def test_limits_are_shared_between_workers_through_redis(database_url, tmp_path)
     finally:
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
+
+
+def test_logout_ends_a_copied_session_and_remember_cookie(app, client):
+    make_account("a@example.org")
+    r = client.post("/login", data={"email": "a@example.org", "password": PASSWORD, "remember": "y"})
+    assert r.status_code == 302
+    session_cookie = client.get_cookie("session").value
+    remember_cookie = client.get_cookie("remember_token").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", session_cookie)
+    thief.set_cookie("remember_token", remember_cookie)
+    assert thief.get("/me").status_code == 302  # sent to the login page
+    assert "Log in" in thief.get("/").get_data(as_text=True)
+
+
+def test_a_new_session_at_login(client):
+    make_account("a@example.org")
+    with client.session_transaction() as s:
+        s["planted"] = "by someone else"
+    login(client, "a@example.org")
+    with client.session_transaction() as s:
+        assert "planted" not in s
