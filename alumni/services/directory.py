@@ -31,10 +31,9 @@ def visible_levels(viewer: User | None) -> tuple[Visibility, ...]:
 
 def directory_query(viewer: User | None, *, q: str = "", country: str | None = None,
                     programme: str | None = None, cohort: int | None = None, field: str = ""):
-    first = first_inbound_participation()
+    """The members the viewer may find with these filters, in name order."""
     stmt = (
-        select(Member, first.c.cohort)
-        .outerjoin(first, first.c.member_id == Member.id)
+        select(Member)
         .where(Member.visibility.in_(visible_levels(viewer)))
         .order_by(Member.family_name, Member.given_name, Member.id)
     )
@@ -47,7 +46,8 @@ def directory_query(viewer: User | None, *, q: str = "", country: str | None = N
         stmt = stmt.where(exists().where(Participation.member_id == Member.id,
                                          Participation.programme_code == programme))
     if cohort is not None:
-        stmt = stmt.where(first.c.cohort == cohort)
+        first = first_inbound_participation()
+        stmt = stmt.where(Member.id.in_(select(first.c.member_id).where(first.c.cohort == cohort)))
     if field.strip():
         stmt = stmt.where(Member.field.ilike(f"%{_escape_like(field.strip())}%", escape="\\"))
     return stmt
@@ -57,23 +57,27 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25, **filters) -> tuple[list[DirectoryEntry], int]:
+def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
+                     **filters) -> tuple[list[DirectoryEntry], int]:
+    """One page of the directory and the total, in three small queries: the count, the page,
+    and the page's programmes and cohorts (never one query per member)."""
     stmt = directory_query(viewer, **filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    ids = [member.id for member, _cohort in rows]
+    members = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    ids = [m.id for m in members]
     programmes: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:  # one query for the page's programmes, not one per member
+    cohorts: dict[int, int] = {}
+    if ids:
         for member_id, code in db.session.execute(
             select(Participation.member_id, Participation.programme_code)
             .where(Participation.member_id.in_(ids)).distinct()
             .order_by(Participation.member_id, Participation.programme_code)
         ):
             programmes[member_id].append(code)
+        first = first_inbound_participation()
+        cohorts = dict(db.session.execute(select(first.c.member_id, first.c.cohort).where(first.c.member_id.in_(ids))).all())
     full = viewer is not None and viewer.is_authenticated
-    entries = [DirectoryEntry(m, cohort, programmes[m.id], full)
-               for m, cohort in rows]
-    return entries, total
+    return [DirectoryEntry(m, cohorts.get(m.id), programmes[m.id], full) for m in members], total
 
 
 def directory_choices() -> dict:
