@@ -65,8 +65,9 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
         return Outcome(user, MailKind.already_registered)
     if user is None:
         if find_member_by_email(email) is None:
-            create_member({"email": email, "given_name": given_name, "family_name": family_name},
-                          country_required=False)
+            # Hidden until its owner chooses to be listed: being found is a consent of its own.
+            create_member({"email": email, "given_name": given_name, "family_name": family_name,
+                           "visibility": Visibility.hidden.value}, country_required=False)
         # An imported member's record is linked, not overwritten: the mailed link proves the
         # address before anyone can log in to it.
         user = create_user(email, Role.member, verified=False)

@@ -53,6 +53,11 @@ def _own_member():
 def _fill_choices(form) -> None:
     if "country" in form:
         form.country.choices = country_choices()
+    if "preferred_language" in form:
+        from alumni.i18n import LANGUAGES
+        from alumni.web.main import language_name
+
+        form.preferred_language.choices = [SelectChoice(tag, language_name(tag)) for tag in LANGUAGES]
     if "programme" in form:
         form.programme.choices = [SelectChoice(c, c) for c in db.session.scalars(select(Programme.code).order_by(Programme.sort_order))]
     for name in INSTITUTION_FIELDS:

@@ -29,6 +29,7 @@ def test_sign_up_makes_an_unverified_account_and_member_with_consent(db):
     assert outcome.mail == MailKind.verify
     user = outcome.user
     assert user.email_verified_at is None and user.member.given_name == "Aiko"
+    assert user.member.visibility.value == "hidden"  # not listed until its owner chooses
     consent = db.session.scalar(select(Consent).where(Consent.member_id == user.member_id))
     assert consent.kind == ConsentKind.privacy_notice and consent.granted and consent.recorded_at is not None
 

@@ -37,8 +37,7 @@ def test_sign_up_confirm_then_log_in(client, mailbox):
     [mail] = mailbox.to("aiko@example.org")
     assert login(client, "aiko@example.org").status_code == 422  # not confirmed yet
     assert len(mailbox.to("aiko@example.org")) == 2  # ... and a fresh link was sent
-    r = client.get(link_in(mail))
-    # the first link was voided? No: the state did not change, so both links still work once.
+    r = client.get(link_in(mail))  # the account did not change in between: the first link still works
     assert r.status_code == 302 and r.headers["Location"] == "/login"
     assert client.get(link_in(mail)).status_code == 400  # single use
     r = login(client, "aiko@example.org")
