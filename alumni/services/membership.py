@@ -253,3 +253,11 @@ def _detach_references(table: sa.Table, record_id: int, target: str) -> None:
             db.session.execute(sa.update(other).where(column == record_id).values({column.name: None}))
         elif ondelete == "CASCADE":
             db.session.execute(sa.delete(other).where(column == record_id))
+
+
+def staff_access_log(*, member_id: int | None = None):
+    """The log, newest first (a statement, for paginate())."""
+    stmt = select(StaffAccess).order_by(StaffAccess.at.desc(), StaffAccess.id.desc())
+    if member_id is not None:
+        stmt = stmt.where(StaffAccess.member_id == member_id)
+    return stmt

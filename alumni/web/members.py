@@ -204,6 +204,24 @@ def send_claim_link(member_id: int):
     return redirect(url_for("members.member_page", member_id=member.id))
 
 
+@bp.route("/staff/access-log")
+@login_required
+def access_log():
+    """Who looked at whose personal data, and when (staff only)."""
+    from alumni.services.paging import paginate
+
+    if not is_staff(current_user):
+        abort(403)
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    member_id = request.args.get("member", type=int)
+    entries, total = paginate(membership.staff_access_log(member_id=member_id), page, 50)
+    return render_template("members/access_log.html", entries=entries, total=total, page=page,
+                           pages=max(1, -(-total // 50)), member_id=member_id)
+
+
 @bp.app_context_processor
 def member_template_helpers() -> dict:
     from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_PURPOSE_LABELS, VISIBILITY_LABELS

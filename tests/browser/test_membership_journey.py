@@ -46,6 +46,8 @@ def test_join_confirm_complete_profile_and_find_a_classmate(page, mailbox):
     page.get_by_label("Time zone").fill("Asia/Tokyo")
     page.get_by_label("Field of research or study").fill("Marine biology")
     page.get_by_label("Who can find me in the directory").select_option("members")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "profile.png"), full_page=True)
     page.get_by_role("button", name="Save").click()
     assert page.get_by_text("Your profile is saved.").is_visible()
     assert page.get_by_role("heading", name="佐藤 花子 (Sato Hanako)").is_visible()

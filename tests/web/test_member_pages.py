@@ -161,3 +161,37 @@ def test_directory_page(client, db):
     assert client.post("/signup", data={"given_name": "A\x00", "email": "x@example.org"}).status_code == 400
     r = client.post("/api/v1/members", json={"given_name": "Nul\u0000"})
     assert r.status_code == 400 and r.get_json()["error"]["message"]
+
+
+def test_staff_read_the_access_log_and_members_may_not(client, db):
+    member = make_member(email="x@example.org")
+    make_user("staff", email="hq@example.org", password=PASSWORD)
+    client.post("/login", data={"email": "hq@example.org", "password": PASSWORD})
+    client.get(f"/members/{member.id}")
+    body = client.get("/staff/access-log").get_data(as_text=True)
+    assert "hq@example.org" in body and "web:member_page" in body and f"#{member.id}" in body
+    client.post("/logout")
+    logged_in(client)
+    assert client.get("/staff/access-log").status_code == 403
+
+
+def test_no_member_changes_another_members_records_of_any_kind(client, db):
+    other = make_member(email="other@example.org", visibility="members")
+    p = make_participation(other)
+    from alumni.services import members as svc
+
+    career = svc.add_career(other, {"organisation": "X", "country": "IN", "role": "other", "start_date": date(2020, 1, 1)})
+    visit = svc.add_return(other, {"purpose": "study", "start_date": date(2021, 1, 1)})
+    db.session.commit()
+    logged_in(client)
+    for kind, record in (("participations", p), ("careers", career), ("returns", visit)):
+        assert client.get(f"/me/{kind}/{record.id}/edit").status_code == 404, kind
+        assert client.post(f"/me/{kind}/{record.id}/edit", data={}).status_code == 404, kind
+        assert client.post(f"/me/{kind}/{record.id}/delete").status_code == 404, kind
+    assert client.get("/me/unknown/new").status_code == 404
+    body = client.get(f"/members/{other.id}").get_data(as_text=True)
+    assert "other@example.org" not in body  # no contact details, no returns for other alumni
+    assert "Returns to Japan" not in body
+    assert client.post(f"/members/{other.id}/claim-link").status_code == 403
+    for model, count in ((Participation, 1), (CareerEntry, 1), (ReturnVisit, 1)):
+        assert db.session.scalar(select(func.count(model.id))) == count
