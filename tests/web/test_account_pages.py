@@ -60,6 +60,9 @@ def test_sign_up_errors_are_shown_next_to_the_field(client):
     r = signup(client, password="short")
     body = r.get_data(as_text=True)
     assert r.status_code == 422 and 'id="password-error"' in body and "at least 10 characters" in body
+    # the input says it is invalid and points at its hint and its error (screen readers read both)
+    assert 'aria-describedby="password-hint password-error"' in body and 'aria-invalid="true"' in body
+    assert '"None"' not in body
     r = signup(client, accept_privacy="")
     assert r.status_code == 422 and 'id="accept_privacy-error"' in r.get_data(as_text=True)
     assert client.application.extensions["sqlalchemy"].session.scalar(sa.select(sa.func.count(User.id))) == 0
