@@ -81,16 +81,16 @@ def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
 
 
 def directory_choices() -> dict:
-    """Values for the filter menus: countries, programmes and cohorts that exist among visible members."""
-    from alumni.models import Programme
+    """Values for the filter menus. Cohort years offered are the fiscal years of inbound
+    participations (an index read; a year may then find nobody, which the page says)."""
+    from alumni.models import Direction, Programme
 
-    first = first_inbound_participation()
     listed = Member.visibility != Visibility.hidden
     return {
         "countries": list(db.session.scalars(
             select(Member.country).where(listed, Member.country.is_not(None)).distinct().order_by(Member.country))),
         "programmes": list(db.session.scalars(select(Programme.code).order_by(Programme.sort_order))),
         "cohorts": list(db.session.scalars(
-            select(first.c.cohort).join(Member, Member.id == first.c.member_id).where(listed)
-            .distinct().order_by(first.c.cohort.desc()))),
+            select(Participation.fiscal_year).where(Participation.direction == Direction.inbound)
+            .distinct().order_by(Participation.fiscal_year.desc()))),
     }
