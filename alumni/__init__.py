@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from alumni.config import INSTANCE, config_for
-from alumni.extensions import babel, csrf, db, login_manager, mail, migrate
+from alumni.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -41,6 +41,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
 
     from alumni.api import init_api
     from alumni.web import init_web
@@ -63,12 +64,25 @@ def _register_request_guards(app: Flask) -> None:
 
     @app.before_request
     def reject_nul_bytes():
-        """No text we store or search may hold NUL (PostgreSQL refuses it): refuse it at the door
-        for query strings and forms; JSON bodies are checked field by field by the services."""
-        for values in (request.args, request.form if request.mimetype != "application/json" else {}):
-            for value in values.values():
-                if "\x00" in value:
-                    abort(400, description="NUL")
+        """No text we store or search may hold NUL (PostgreSQL refuses it): refuse it at the door,
+        in query strings, forms and JSON bodies alike."""
+        values = list(request.args.values())
+        if request.is_json:
+            values.append(request.get_json(silent=True))
+        else:
+            values.extend(request.form.values())
+        if any(_has_nul(value) for value in values):
+            abort(400, description="NUL")
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _register_error_handlers(app: Flask) -> None:

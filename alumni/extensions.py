@@ -1,5 +1,6 @@
 """Extensions: created here, bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -28,3 +29,13 @@ login_manager = LoginManager()
 mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def _client_address() -> str:
+    from flask_limiter.util import get_remote_address
+
+    return get_remote_address()
+
+
+#: Rate limits (login, reset); storage from RATELIMIT_STORAGE_URI so workers share counts.
+limiter = Limiter(key_func=_client_address, strategy="moving-window")

@@ -117,3 +117,9 @@ def _chapter_exists(code: str) -> bool:
     from alumni.models import Chapter
 
     return db.session.scalar(select(Chapter.id).where(Chapter.code == code)) is not None
+
+
+def make_account(email: str = "alumna@example.org", password: str = "a long enough passphrase", **member_values):
+    """A verified member account with its member record (what a finished sign-up leaves)."""
+    member = make_member(email=email, **member_values)
+    return make_user("member", member=member, password=password)

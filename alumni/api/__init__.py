@@ -79,6 +79,11 @@ def http_error_response(error: HTTPException):
 
 def default_message(error: HTTPException) -> str:
     """A translated sentence for an HTTP error, for pages and API alike."""
+    from flask_wtf.csrf import CSRFError
+
+    if isinstance(error, CSRFError):
+        return _("The form's security token (CSRF) is missing or has expired. Go back, reload the page "
+                 "and try again.")
     return {
         400: _("The request could not be understood; it may hold characters we do not accept."),
         401: _("Give a valid API token: Authorization: Bearer TOKEN.") if wants_json()

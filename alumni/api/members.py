@@ -4,6 +4,7 @@ Members read and change only their own record; staff everything; others see only
 member chose to show (visibility)."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -28,6 +29,7 @@ from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.permissions import can_create_member, can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
+from alumni.services.membership import log_staff_access, update_profile
 from alumni.services.paging import paginate
 
 PREFIX = "/members"
@@ -53,6 +55,7 @@ def _member_for(actor, member_id: int, *, manage: bool):
     if not can_view_member(actor, member):
         raise NotFound(_("There is no member %(id)s.", id=member_id))
     forbid_unless(not manage or can_manage_member(actor, member))
+    log_staff_access(actor, member, f"api:{request.method} {request.path}")
     return member
 
 
@@ -65,6 +68,8 @@ class Members(MethodView):
         actor = require_actor()
         stmt = svc.list_members(visible_only=not is_staff(actor), country=args.get("country"))
         items, total = paginate(stmt, args["page"], args["per_page"])
+        if log_staff_access(actor, None, f"api:GET {request.full_path.rstrip('?')}"):
+            commit()
         return {"items": [member_out(m, actor) for m in items], "total": total}
 
     @blp.arguments(MemberSchema)
@@ -83,13 +88,15 @@ class MemberItem(MethodView):
     @blp.response(200, MemberSchema)
     def get(self, member_id):
         actor = require_actor()
-        return member_out(_member_for(actor, member_id, manage=False), actor)
+        member = _member_for(actor, member_id, manage=False)
+        commit()  # the staff access log entry, if any
+        return member_out(member, actor)
 
     @blp.arguments(MemberPatch)
     @blp.response(200, MemberSchema)
     def patch(self, data, member_id):
         actor = require_actor()
-        member = svc.update_member(_member_for(actor, member_id, manage=True), data, actor)
+        member = update_profile(_member_for(actor, member_id, manage=True), data, actor)
         commit()
         return member
 
@@ -110,6 +117,7 @@ def _record_routes(kind: str, schema, patch_schema, page_schema, add, update):
         def get(self, args, member_id):
             actor = require_actor()
             member = _member_for(actor, member_id, manage=True)
+            commit()  # the staff access log entry, if any
             items = list(getattr(member, kind))
             start = (args["page"] - 1) * args["per_page"]
             return {"items": items[start:start + args["per_page"]], "total": len(items)}
@@ -127,7 +135,9 @@ def _record_routes(kind: str, schema, patch_schema, page_schema, add, update):
         @blp.response(200, schema)
         def get(self, member_id, record_id):
             actor = require_actor()
-            return svc.get_record(_member_for(actor, member_id, manage=True), kind, record_id)
+            record = svc.get_record(_member_for(actor, member_id, manage=True), kind, record_id)
+            commit()  # the staff access log entry, if any
+            return record
 
         @blp.arguments(patch_schema)
         @blp.response(200, schema)

@@ -22,3 +22,4 @@ from alumni.models.events import (  # noqa: F401
     Response,
 )
 from alumni.models.mail import MailAddressHold, MailStatus, OutgoingMail  # noqa: F401
+from alumni.models.privacy import Consent, ConsentKind, StaffAccess  # noqa: F401

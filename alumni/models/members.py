@@ -209,3 +209,7 @@ class ReturnVisit(db.Model):
 
     def __repr__(self) -> str:
         return f"<ReturnVisit {self.id} {self.purpose}>"
+
+
+#: The directory lists members in name order; this index serves that order and its pages.
+Index("ix_members_name_order", Member.family_name, Member.given_name, Member.id)

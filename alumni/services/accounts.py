@@ -57,9 +57,11 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(email: str, role: str, *, chapter: str | None = None, password: str | None = None,
-                actor=None) -> User:
+                actor=None, verified: bool = True) -> User:
     """An account; a member account is linked to the member record with the same email, which
-    is created (to be completed by its owner) where there is none."""
+    is created (to be completed by its owner) where there is none. Accounts made by an
+    operator count as verified; sign-up and claim pass verified=False until the mailed link
+    is followed."""
     email = v.email(email)
     role = v.choice(role, Role, "role")
     if find_user_by_email(email) is not None:
@@ -76,7 +78,8 @@ def create_user(email: str, role: str, *, chapter: str | None = None, password: 
         member = create_member(
             {"email": email, "given_name": email.split("@", 1)[0]}, actor, country_required=False
         )
-    user = User(email=email, role=role, chapter=chapter_obj, member=member)
+    user = User(email=email, role=role, chapter=chapter_obj, member=member,
+                email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     db.session.flush()
     if password is not None:

@@ -15,3 +15,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(events.bp)
     app.register_blueprint(manage.bp)
     app.context_processor(main.template_globals)
+
+    from alumni.web import account, directory, members
+
+    app.register_blueprint(account.bp)
+    app.register_blueprint(members.bp)
+    app.register_blueprint(directory.bp)

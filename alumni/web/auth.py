@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from alumni.extensions import db, login_manager
+from alumni.extensions import db, limiter, login_manager
 from alumni.forms.auth import LoginForm
 from alumni.i18n import _, _l
 from alumni.models import User
@@ -40,13 +40,34 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def account_key() -> str:
+    """The account a login or reset is about: the email typed, whether or not it exists."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], scope="login-address")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], scope="login-account",
+               key_func=account_key, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
+        if user is not None and user.email_verified_at is None:
+            # Only someone who knows the password gets here: telling them is no leak.
+            from alumni.services.account_mail import send_account_mail
+            from alumni.services.membership import MailKind, Outcome
+
+            db.session.commit()
+            send_account_mail(Outcome(user, MailKind.verify))
+            flash(_("Please confirm your email address first: we have sent you a new link."), "error")
+            return render_template("auth/login.html", form=form), 422
         if user is not None:
             db.session.commit()
             session.clear()  # a fresh session at login
@@ -60,6 +81,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # A copied session or remember-me cookie must not outlive the logout: moving the session
+    # version on ends every session of the account, this one included.
+    from alumni.services.membership import end_sessions
+
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

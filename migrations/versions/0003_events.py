@@ -1,7 +1,7 @@
 """Events and registrations (RSVP, waitlist, check-in)
 
 Revision ID: 0003_events
-Revises: 0001_foundation
+Revises: 0002_membership
 Create Date: 2026-11-21 23:31:13.311246
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_events'
-down_revision = '0001_foundation'
+down_revision = '0002_membership'
 branch_labels = None
 depends_on = None
 

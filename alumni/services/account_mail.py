@@ -1,0 +1,62 @@
+"""The mails of account life (confirm, reset, claim, "already registered"): rendered from
+templates/email/ in the recipient's language, sent through services/mailer.py. Call only
+after the transaction that made the link has been committed."""
+from __future__ import annotations
+
+from flask import current_app
+
+from alumni.i18n import _, babel_locale, force_locale
+from alumni.models import User
+from alumni.services.links import LinkPurpose, make_link_token
+from alumni.services.mailer import send_message
+from alumni.services.membership import MailKind, Outcome
+
+_LINK = {
+    MailKind.verify: (LinkPurpose.verify, "/verify/"),
+    MailKind.reset: (LinkPurpose.reset, "/reset/"),
+    MailKind.claim: (LinkPurpose.claim, "/claim/"),
+}
+
+
+def _subject(kind: MailKind) -> str:
+    return {
+        MailKind.verify: _("Confirm your email for the Sakura Science Club"),
+        MailKind.already_registered: _("You already have a Sakura Science Club account"),
+        MailKind.reset: _("Set a new password for the Sakura Science Club"),
+        MailKind.claim: _("Your Sakura Science Club record is waiting for you"),
+    }[kind]
+
+
+def link_for(user: User, kind: MailKind) -> str | None:
+    if kind not in _LINK:
+        return None
+    purpose, path = _LINK[kind]
+    return current_app.config["BASE_URL"] + path + make_link_token(user, purpose)
+
+
+def render_mail_template(template: str, /, **context) -> str:
+    """Render without the page context processors: mail is also sent where there is no request
+    (a worker, the CLI)."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
+def send_account_mail(outcome: Outcome) -> None:
+    """Send what the outcome asks for (nothing for an unknown address)."""
+    user, kind = outcome.user, outcome.mail
+    if user is None or kind is None:
+        return
+    member = user.member
+    language = member.preferred_language if member is not None else "en"
+    with force_locale(babel_locale(language)):
+        context = {
+            "name": member.display_name if member is not None else user.email,
+            "link": link_for(user, kind),
+            "base_url": current_app.config["BASE_URL"],
+            "hours": current_app.config["RESET_LINK_MAX_AGE"] // 3600,
+            "days": {MailKind.verify: current_app.config["VERIFY_LINK_MAX_AGE"],
+                     MailKind.claim: current_app.config["CLAIM_LINK_MAX_AGE"]}.get(kind, 0) // 86400,
+        }
+        text = render_mail_template(f"email/{kind.value}.txt", **context)
+        html = render_mail_template(f"email/{kind.value}.html", **context)
+        subject = _subject(kind)
+    send_message(user.email, subject, text, html)

@@ -1,0 +1,96 @@
+"""The alumni directory: members who chose to be visible, searched by name in any script and
+filtered by country, programme, cohort and field. Hidden members are left out by the query
+itself, so they appear neither in the rows nor in the count."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+
+from alumni.extensions import db
+from alumni.models import Member, Participation, User, Visibility
+from alumni.services import validation as v
+from alumni.services.cohorts import first_inbound_participation
+from alumni.services.search import fold
+
+
+@dataclass
+class DirectoryEntry:
+    member: Member
+    cohort: int | None
+    programmes: list[str]
+    #: Public visitors see name, country and programme only.
+    full: bool
+
+
+def visible_levels(viewer: User | None) -> tuple[Visibility, ...]:
+    if viewer is not None and viewer.is_authenticated:
+        return (Visibility.members, Visibility.public)
+    return (Visibility.public,)
+
+
+def directory_query(viewer: User | None, *, q: str = "", country: str | None = None,
+                    programme: str | None = None, cohort: int | None = None, field: str = ""):
+    """The members the viewer may find with these filters, in name order."""
+    stmt = (
+        select(Member)
+        .where(Member.visibility.in_(visible_levels(viewer)))
+        .order_by(Member.family_name, Member.given_name, Member.id)
+    )
+    # Every word must appear in one of the names; both sides folded the same way.
+    for word in fold(q).split():
+        stmt = stmt.where(Member.search_key.contains(word, autoescape=True))
+    if country:
+        stmt = stmt.where(Member.country == v.country(country))
+    if programme:
+        stmt = stmt.where(exists().where(Participation.member_id == Member.id,
+                                         Participation.programme_code == programme))
+    if cohort is not None:
+        first = first_inbound_participation()
+        stmt = stmt.where(Member.id.in_(select(first.c.member_id).where(first.c.cohort == cohort)))
+    if field.strip():
+        stmt = stmt.where(Member.field.ilike(f"%{_escape_like(field.strip())}%", escape="\\"))
+    return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
+                     **filters) -> tuple[list[DirectoryEntry], int]:
+    """One page of the directory and the total, in three small queries: the count, the page,
+    and the page's programmes and cohorts (never one query per member)."""
+    stmt = directory_query(viewer, **filters)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    members = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    ids = [m.id for m in members]
+    programmes: dict[int, list[str]] = {i: [] for i in ids}
+    cohorts: dict[int, int] = {}
+    if ids:
+        for member_id, code in db.session.execute(
+            select(Participation.member_id, Participation.programme_code)
+            .where(Participation.member_id.in_(ids)).distinct()
+            .order_by(Participation.member_id, Participation.programme_code)
+        ):
+            programmes[member_id].append(code)
+        first = first_inbound_participation()
+        cohorts = dict(db.session.execute(select(first.c.member_id, first.c.cohort).where(first.c.member_id.in_(ids))).all())
+    full = viewer is not None and viewer.is_authenticated
+    return [DirectoryEntry(m, cohorts.get(m.id), programmes[m.id], full) for m in members], total
+
+
+def directory_choices() -> dict:
+    """Values for the filter menus. Cohort years offered are the fiscal years of inbound
+    participations (an index read; a year may then find nobody, which the page says)."""
+    from alumni.models import Direction, Programme
+
+    listed = Member.visibility != Visibility.hidden
+    return {
+        "countries": list(db.session.scalars(
+            select(Member.country).where(listed, Member.country.is_not(None)).distinct().order_by(Member.country))),
+        "programmes": list(db.session.scalars(select(Programme.code).order_by(Programme.sort_order))),
+        "cohorts": list(db.session.scalars(
+            select(Participation.fiscal_year).where(Participation.direction == Direction.inbound)
+            .distinct().order_by(Participation.fiscal_year.desc()))),
+    }

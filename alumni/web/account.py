@@ -1,0 +1,155 @@
+"""Joining and account pages: sign-up, email confirmation, password reset, account claim,
+password change, "download my data" and "delete my account"."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+
+from alumni.errors import ServiceError
+from alumni.extensions import db, limiter
+from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailForm, NewPasswordForm, SignupForm
+from alumni.i18n import _
+from alumni.services import membership
+from alumni.services.account_mail import send_account_mail
+from alumni.services.links import LinkPurpose, read_link_token
+from alumni.web.auth import account_key
+
+bp = Blueprint("account", __name__)
+
+
+def show_errors(form, error: ServiceError) -> None:
+    """Put a service error next to the field it names (or at the top of the form)."""
+    placed = False
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + [message]
+            placed = True
+    if not placed:
+        flash(error.message, "error")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_ADDRESS"], methods=["POST"], scope="signup-address")
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("members.me"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            outcome = membership.sign_up(form.email.data, form.password.data, form.given_name.data,
+                                         form.family_name.data, accept_privacy=form.accept_privacy.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            send_account_mail(outcome)
+            # The same page whether or not the address was already registered.
+            return render_template("account/check_mail.html", email=form.email.data.strip())
+    return render_template("account/signup.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/verify/<token>")
+def verify(token: str):
+    try:
+        membership.confirm_email(token)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_template("account/link_problem.html", message=error.message), 400
+    db.session.commit()
+    flash(_("Thank you: your email address is confirmed. You can log in now."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"], scope="reset-address")
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ACCOUNT"], methods=["POST"], scope="reset-account",
+               key_func=account_key)
+def reset_request():
+    form = EmailForm()
+    if form.validate_on_submit():
+        outcome = membership.request_password_link(form.email.data)
+        db.session.commit()
+        send_account_mail(outcome)
+        return render_template("account/check_mail.html", email=form.email.data.strip())
+    return render_template("account/reset_request.html", form=form), (422 if request.method == "POST" else 200)
+
+
+def _set_password_page(token: str, purpose: LinkPurpose, template: str):
+    try:
+        user = read_link_token(token, purpose)
+    except ServiceError as error:
+        return render_template("account/link_problem.html", message=error.message), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            membership.set_password_from_link(token, purpose, form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password is set. Log in with it now."), "info")
+            return redirect(url_for("auth.login"))
+    return render_template(template, form=form, email=user.email), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_with_link(token: str):
+    return _set_password_page(token, LinkPurpose.reset, "account/reset_password.html")
+
+
+@bp.route("/claim/<token>", methods=["GET", "POST"])
+def claim(token: str):
+    return _set_password_page(token, LinkPurpose.claim, "account/claim.html")
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            membership.change_password(current_user, form.current_password.data, form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password is changed and your other sessions have ended. Log in again."), "info")
+            return redirect(url_for("auth.login"))
+    return render_template("account/change_password.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/me/export.json")
+@login_required
+def export_data():
+    data = membership.export_member_data(current_user, current_user.member)
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-sakura-alumni-data.json"'})
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            membership.delete_account(current_user._get_current_object(), form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account and your record have been deleted."), "info")
+            return redirect(url_for("main.index"))
+    return render_template("account/delete.html", form=form), (422 if request.method == "POST" else 200)

@@ -1,0 +1,41 @@
+"""The alumni directory page."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from alumni.errors import Invalid
+from alumni.services.directory import directory_choices, search_directory
+
+bp = Blueprint("directory", __name__)
+PER_PAGE = 25
+
+
+def _int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = 10_000) -> int | None:
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return default
+    return value if low <= value <= high else default
+
+
+@bp.route("/directory")
+def directory():
+    viewer = current_user if current_user.is_authenticated else None
+    filters = {
+        "q": request.args.get("q", "")[:200],
+        "country": request.args.get("country", "").strip()[:2] or None,
+        "programme": request.args.get("programme", "").strip()[:16] or None,
+        "cohort": _int_arg("cohort", None, low=1900, high=2200),
+        "field": request.args.get("field", "")[:200],
+    }
+    page = _int_arg("page", 1, high=100_000)
+    error = None
+    try:
+        entries, total = search_directory(viewer, page=page, per_page=PER_PAGE, **filters)
+    except Invalid as exc:  # e.g. a country code typed into the URL
+        entries, total, error = [], 0, exc.message
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("directory/index.html", entries=entries, total=total, page=page, pages=pages,
+                           filters=filters, choices=directory_choices(), error=error,
+                           full=viewer is not None)

@@ -1,0 +1,240 @@
+"""A member's own pages (/me: profile, participations, careers, return visits) and the page
+of one member as others may see it (/members/<id>)."""
+from __future__ import annotations
+
+import pycountry
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+from sqlalchemy import select
+
+from alumni.errors import NotFound, ServiceError
+from alumni.extensions import db
+from alumni.forms.members import CareerForm, ParticipationForm, ProfileForm, ReturnForm, VISIBILITY_HELP
+from alumni.i18n import _
+from alumni.models import Institution, Programme
+from alumni.permissions import can_manage_member, can_view_member, is_staff
+from alumni.services import members as svc
+from alumni.services import membership
+from alumni.services.account_mail import send_account_mail
+from alumni.web.account import show_errors
+
+bp = Blueprint("members", __name__)
+
+RECORD_FORMS = {"participations": ParticipationForm, "careers": CareerForm, "returns": ReturnForm}
+RECORD_ADD = {"participations": svc.add_participation, "careers": svc.add_career, "returns": svc.add_return}
+RECORD_UPDATE = {"participations": svc.update_participation, "careers": svc.update_career,
+                 "returns": svc.update_return}
+INSTITUTION_FIELDS = ("institution_id", "host_institution_id", "sending_institution_id")
+
+
+def country_choices() -> list[SelectChoice]:
+    """Countries by their name in the page's language (Babel), ISO codes as values."""
+    locale = get_locale()
+    names = locale.territories if locale is not None else {}
+    pairs = sorted(((c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries), key=lambda p: p[1])
+    return [SelectChoice("", "—")] + [SelectChoice(code, name) for code, name in pairs]
+
+
+def institution_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Institution.id, Institution.name, Institution.country)
+                              .order_by(Institution.name))
+    return [SelectChoice("", "—")] + [SelectChoice(str(i), f"{name} ({country})") for i, name, country in rows]
+
+
+def _own_member():
+    member = current_user.member
+    if member is None:
+        abort(404)
+    return member
+
+
+def _fill_choices(form) -> None:
+    if "country" in form:
+        form.country.choices = country_choices()
+    if "preferred_language" in form:
+        from alumni.i18n import LANGUAGES
+        from alumni.web.main import language_name
+
+        form.preferred_language.choices = [SelectChoice(tag, language_name(tag)) for tag in LANGUAGES]
+    if "programme" in form:
+        form.programme.choices = [SelectChoice(c, c) for c in db.session.scalars(select(Programme.code).order_by(Programme.sort_order))]
+    for name in INSTITUTION_FIELDS:
+        if name in form:
+            form[name].choices = institution_choices()
+
+
+def _values(form) -> dict:
+    """The form's values as the service expects them (the same shape as the API's)."""
+    values = {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+    for name in INSTITUTION_FIELDS:
+        if name in values:
+            values[name] = int(values[name]) if values[name] not in (None, "", "None") else None
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key] = value.strip()
+    return values
+
+
+@bp.route("/me")
+@login_required
+def me():
+    member = current_user.member
+    consents = membership.list_consents(member) if member is not None else []
+    guided = member is not None and (member.country is None or not member.participations)
+    return render_template("members/me.html", member=member, consents=consents, guided=guided)
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    member = _own_member()
+    form = ProfileForm(obj=member if request.method == "GET" else None)
+    if request.method == "GET" and member.visibility is not None:
+        form.visibility.data = member.visibility.value
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            membership.update_profile(member, _values(form), current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "info")
+            return redirect(url_for("members.me"))
+    return render_template("members/profile_form.html", form=form, visibility_help=VISIBILITY_HELP), \
+        (422 if request.method == "POST" else 200)
+
+
+def _record_or_404(member, kind: str, record_id: int):
+    if kind not in RECORD_FORMS:
+        abort(404)
+    try:
+        return svc.get_record(member, kind, record_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/me/<kind>/new", methods=["GET", "POST"])
+@bp.route("/me/<kind>/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_record(kind: str, record_id: int | None = None):
+    member = _own_member()
+    if kind not in RECORD_FORMS:
+        abort(404)
+    record = _record_or_404(member, kind, record_id) if record_id is not None else None
+    form = RECORD_FORMS[kind](obj=record if request.method == "GET" else None)
+    _fill_choices(form)
+    if request.method == "GET" and record is not None:
+        _load_record_into(form, record)
+    if form.validate_on_submit():
+        values = _values(form)
+        try:
+            if record is None:
+                RECORD_ADD[kind](member, values, current_user)
+            else:
+                RECORD_UPDATE[kind](record, values, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "info")
+            return redirect(url_for("members.me") + "#" + kind)
+    return render_template("members/record_form.html", form=form, kind=kind, record=record), \
+        (422 if request.method == "POST" else 200)
+
+
+def _load_record_into(form, record) -> None:
+    """Enum and id values shown as the select menus expect them."""
+    for name in ("programme", "direction", "role", "purpose"):
+        if name in form:
+            value = getattr(record, "programme_code" if name == "programme" else name)
+            form[name].data = getattr(value, "value", value)
+    for name in INSTITUTION_FIELDS:
+        if name in form:
+            value = getattr(record, name)
+            form[name].data = str(value) if value is not None else ""
+
+
+@bp.route("/me/<kind>/<int:record_id>/delete", methods=["POST"])
+@login_required
+def delete_record(kind: str, record_id: int):
+    member = _own_member()
+    record = _record_or_404(member, kind, record_id)
+    svc.delete_record(record, current_user)
+    db.session.commit()
+    flash(_("Deleted."), "info")
+    return redirect(url_for("members.me") + "#" + kind)
+
+
+@bp.route("/members/<int:member_id>")
+def member_page(member_id: int):
+    """One member as the viewer may see them; staff looking at someone else is logged."""
+    member = db.session.get(svc.Member, member_id)
+    actor = current_user if current_user.is_authenticated else None
+    if member is None or not can_view_member(actor, member):
+        abort(404)
+    full = actor is not None  # logged-in alumni see more than the public
+    membership.log_staff_access(actor, member, "web:member_page")
+    db.session.commit()
+    return render_template("members/member.html", member=member, full=full,
+                           manage=can_manage_member(actor, member), staff=is_staff(actor))
+
+
+@bp.route("/members/<int:member_id>/claim-link", methods=["POST"])
+@login_required
+def send_claim_link(member_id: int):
+    if not is_staff(current_user):
+        abort(403)
+    member = db.session.get(svc.Member, member_id)
+    if member is None:
+        abort(404)
+    try:
+        outcome = membership.prepare_claim(member, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        send_account_mail(outcome)
+        flash(_("A link to claim the record has been sent to %(email)s.", email=member.email), "info")
+    return redirect(url_for("members.member_page", member_id=member.id))
+
+
+@bp.route("/staff/access-log")
+@login_required
+def access_log():
+    """Who looked at whose personal data, and when (staff only)."""
+    from alumni.services.paging import paginate
+
+    if not is_staff(current_user):
+        abort(403)
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    member_id = request.args.get("member", type=int)
+    entries, total = paginate(membership.staff_access_log(member_id=member_id), page, 50)
+    return render_template("members/access_log.html", entries=entries, total=total, page=page,
+                           pages=max(1, -(-total // 50)), member_id=member_id)
+
+
+@bp.app_context_processor
+def member_template_helpers() -> dict:
+    from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_PURPOSE_LABELS, VISIBILITY_LABELS
+    from alumni.models.privacy import CONSENT_LABELS
+
+    return {"country_name": country_name, "VISIBILITY_LABELS": VISIBILITY_LABELS,
+            "DIRECTION_LABELS": DIRECTION_LABELS, "CAREER_ROLE_LABELS": CAREER_ROLE_LABELS,
+            "RETURN_PURPOSE_LABELS": RETURN_PURPOSE_LABELS, "CONSENT_LABELS": CONSENT_LABELS}
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the page's language (Babel's data)."""
+    if not code:
+        return ""
+    locale = get_locale()
+    return (locale.territories.get(code) if locale is not None else None) or code

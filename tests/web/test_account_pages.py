@@ -1,0 +1,236 @@
+"""Sign-up, confirmation, reset, claim and rate limits through the test client, with mail
+received by a real SMTP server on a loopback port."""
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from alumni.models import User
+from tests.factories import make_account, make_member, make_user
+
+PASSWORD = "a long enough passphrase"
+LINK = re.compile(r"http://alumni\.test(/(?:verify|reset|claim)/[\w.\-]+)")
+
+
+def link_in(mail) -> str:
+    return LINK.search(mail.text()).group(1)
+
+
+def signup(client, email="aiko@example.org", password=PASSWORD, **extra):
+    data = {"given_name": "Aiko", "family_name": "Tanaka", "email": email, "password": password,
+            "accept_privacy": "y", **extra}
+    return client.post("/signup", data=data)
+
+
+def login(client, email, password=PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def test_sign_up_confirm_then_log_in(client, mailbox):
+    r = signup(client)
+    assert r.status_code == 200 and "Check your mail" in r.get_data(as_text=True)
+    [mail] = mailbox.to("aiko@example.org")
+    assert login(client, "aiko@example.org").status_code == 422  # not confirmed yet
+    assert len(mailbox.to("aiko@example.org")) == 2  # ... and a fresh link was sent
+    r = client.get(link_in(mail))  # the account did not change in between: the first link still works
+    assert r.status_code == 302 and r.headers["Location"] == "/login"
+    assert client.get(link_in(mail)).status_code == 400  # single use
+    r = login(client, "aiko@example.org")
+    assert r.status_code == 302
+    assert "Aiko Tanaka" in client.get("/me").get_data(as_text=True)
+
+
+def test_sign_up_answers_alike_for_a_registered_email(client, mailbox):
+    make_account("taken@example.org")
+    a = signup(client, email="taken@example.org")
+    b = signup(client, email="fresh@example.org")
+    assert a.status_code == b.status_code == 200
+    strip = lambda r, e: r.get_data(as_text=True).replace(e, "EMAIL")  # noqa: E731
+    assert strip(a, "taken@example.org") == strip(b, "fresh@example.org")
+    assert "already has an account" in mailbox.to("taken@example.org")[0].text()
+    assert "/verify/" in mailbox.to("fresh@example.org")[0].text()
+
+
+def test_sign_up_errors_are_shown_next_to_the_field(client):
+    r = signup(client, password="short")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'id="password-error"' in body and "at least 10 characters" in body
+    # the input says it is invalid and points at its hint and its error (screen readers read both)
+    assert 'aria-describedby="password-hint password-error"' in body and 'aria-invalid="true"' in body
+    assert '"None"' not in body
+    r = signup(client, accept_privacy="")
+    assert r.status_code == 422 and 'id="accept_privacy-error"' in r.get_data(as_text=True)
+    assert client.application.extensions["sqlalchemy"].session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_forms_need_a_csrf_token(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        r = signup(client)
+        assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+        assert client.application.extensions["sqlalchemy"].session.scalar(sa.select(sa.func.count(User.id))) == 0
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_password_reset_by_mail(client, mailbox):
+    make_account("a@example.org")
+    other = client.application.test_client()
+    login(other, "a@example.org")
+    r = client.post("/reset", data={"email": "a@example.org"})
+    assert r.status_code == 200
+    link = link_in(mailbox.to("a@example.org")[0])
+    assert "a@example.org" in client.get(link).get_data(as_text=True)
+    r = client.post(link, data={"password": "my new passphrase!"})
+    assert r.status_code == 302
+    assert login(client, "a@example.org").status_code == 422
+    assert login(client, "a@example.org", "my new passphrase!").status_code == 302
+    assert client.post(link, data={"password": "and another one!!"}).status_code == 400  # used
+    assert "Log in" in other.get("/").get_data(as_text=True)  # the other session has ended
+
+
+def test_reset_answers_alike_whether_the_address_exists(client, mailbox):
+    make_account("a@example.org")
+    a = client.post("/reset", data={"email": "a@example.org"}).get_data(as_text=True)
+    b = client.post("/reset", data={"email": "b@example.org"}).get_data(as_text=True)
+    assert a.replace("a@example.org", "X") == b.replace("b@example.org", "X")
+    assert len(mailbox.messages) == 1
+
+
+def test_expired_reset_link_is_refused(app, client, mailbox):
+    make_account("a@example.org")
+    client.post("/reset", data={"email": "a@example.org"})
+    link = link_in(mailbox.to("a@example.org")[0])
+    app.config["RESET_LINK_MAX_AGE"] = -1
+    try:
+        r = client.post(link, data={"password": "my new passphrase!"})
+    finally:
+        app.config["RESET_LINK_MAX_AGE"] = 3600
+    assert r.status_code == 400 and "expired" in r.get_data(as_text=True)
+    assert login(client, "a@example.org").status_code == 302  # the old password still works
+
+
+def test_staff_sends_a_claim_link_to_an_imported_member(client, mailbox):
+    member = make_member(email="imported@example.org", given_name="Kwame")
+    make_user("staff", email="hq@example.org", password=PASSWORD)
+    login(client, "hq@example.org")
+    r = client.post(f"/members/{member.id}/claim-link")
+    assert r.status_code == 302
+    client.post("/logout")
+    [mail] = mailbox.to("imported@example.org")
+    assert "Kwame" in mail.text()
+    assert client.post(link_in(mail), data={"password": "kwame's passphrase"}).status_code == 302
+    assert login(client, "imported@example.org", "kwame's passphrase").status_code == 302
+    assert "Kwame" in client.get("/me").get_data(as_text=True)
+
+
+def test_members_cannot_send_claim_links(client):
+    member = make_member()
+    make_account("a@example.org")
+    login(client, "a@example.org")
+    assert client.post(f"/members/{member.id}/claim-link").status_code == 403
+
+
+def test_login_is_limited_per_account(app, client):
+    make_account("a@example.org")
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    try:
+        codes = [login(client, "a@example.org", "wrong password!").status_code for _ in range(4)]
+        assert codes == [422, 422, 422, 429]
+        assert login(client, "a@example.org").status_code == 429  # even the right password waits
+        # Another account from the same address is not held up, and an unknown address is
+        # limited exactly like a real one (the limit tells nothing about which exist).
+        assert login(client, "b@example.org", "wrong password!").status_code == 422
+        codes = [login(client, "nobody@example.org", "x").status_code for _ in range(4)]
+        assert codes == [422, 422, 422, 429]
+    finally:
+        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "10 per 15 minutes"
+
+
+def test_login_is_limited_per_address(app, client):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
+    try:
+        codes = [login(client, f"user{i}@example.org", "wrong password!").status_code for i in range(4)]
+        assert codes == [422, 422, 422, 429]
+        other = client.post("/login", data={"email": "z@example.org", "password": "x"},
+                            environ_base={"REMOTE_ADDR": "10.1.2.3"})
+        assert other.status_code == 422
+    finally:
+        app.config["LOGIN_LIMIT_PER_ADDRESS"] = "60 per 15 minutes"
+
+
+def test_reset_is_limited_per_account(app, client, mailbox):
+    make_account("a@example.org")
+    codes = [client.post("/reset", data={"email": "a@example.org"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert len(mailbox.to("a@example.org")) == 3
+
+
+WORKER = """
+import sys
+from alumni import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+                  "RATELIMIT_KEY_PREFIX": sys.argv[2], "LOGIN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
+                  "MAIL_FILE_DIR": sys.argv[3]})
+client = app.test_client()
+codes = [client.post("/login", data={"email": "a@example.org", "password": "wrong password!"}).status_code
+         for _ in range(int(sys.argv[4]))]
+print(" ".join(map(str, codes)))
+"""
+
+
+def test_limits_are_shared_between_workers_through_redis(database_url, tmp_path):
+    """Two worker processes, one Redis: together they get the three attempts, not three each."""
+    redis = pytest.importorskip("redis")
+    server = redis.Redis(host="127.0.0.1", port=6379)
+    try:
+        server.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("ALUMNI_REQUIRE_BROWSER") == "1":  # CI: Redis must be there
+            pytest.fail("Redis at 127.0.0.1:6379 is not running.")
+        pytest.skip("Redis at 127.0.0.1:6379 is not running.")
+    prefix = f"alumni-test-{uuid.uuid4().hex}"
+    env = {**os.environ, "ALUMNI_ENV": "testing"}
+    root = Path(__file__).resolve().parents[2]
+
+    def worker(attempts: int) -> list[int]:
+        out = subprocess.run([sys.executable, "-c", WORKER, database_url, prefix, str(tmp_path), str(attempts)],
+                             capture_output=True, text=True, env=env, cwd=root, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return [int(c) for c in out.stdout.split()]
+
+    try:
+        assert worker(2) == [422, 422]
+        assert worker(2) == [422, 429]
+        assert server.keys(f"*{prefix}*")  # the counts really live in Redis
+    finally:
+        for key in server.scan_iter(f"*{prefix}*"):
+            server.delete(key)
+
+
+def test_logout_ends_a_copied_session_and_remember_cookie(app, client):
+    make_account("a@example.org")
+    r = client.post("/login", data={"email": "a@example.org", "password": PASSWORD, "remember": "y"})
+    assert r.status_code == 302
+    session_cookie = client.get_cookie("session").value
+    remember_cookie = client.get_cookie("remember_token").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", session_cookie)
+    thief.set_cookie("remember_token", remember_cookie)
+    assert thief.get("/me").status_code == 302  # sent to the login page
+    assert "Log in" in thief.get("/").get_data(as_text=True)
+
+
+def test_a_new_session_at_login(client):
+    make_account("a@example.org")
+    with client.session_transaction() as s:
+        s["planted"] = "by someone else"
+    login(client, "a@example.org")
+    with client.session_transaction() as s:
+        assert "planted" not in s
