@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from alumni.api import commit, forbid_unless, require_actor
 from alumni.api.schemas import (
+    CalendarTokenSchema,
     CareerPage,
     CareerPatch,
     CareerSchema,
@@ -30,6 +31,7 @@ from alumni.i18n import _
 from alumni.permissions import can_create_member, can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services.membership import log_staff_access, update_profile
+from alumni.services.calendars import member_feed_url, reset_calendar_token
 from alumni.services.paging import paginate
 
 PREFIX = "/members"
@@ -39,10 +41,15 @@ blp = Blueprint("api_members", __name__, description="Members and their records"
 PUBLIC_FIELDS = ("id", "given_name", "family_name", "native_name", "family_name_first", "country", "field")
 
 
-def member_out(member, actor):
-    if can_manage_member(actor, member):
-        return member
-    return {name: getattr(member, name) for name in PUBLIC_FIELDS}
+def member_out(member, actor, *, make_calendar_url: bool = False):
+    """The member as `actor` may see them. The member and staff also get `calendar_url`, the
+    private feed; `make_calendar_url` creates its token on first use (lists never write)."""
+    if not can_manage_member(actor, member):
+        return {name: getattr(member, name) for name in PUBLIC_FIELDS}
+    out = {name: getattr(member, name) for name in ("id", *svc.MEMBER_FIELDS)}
+    if make_calendar_url or member.calendar_token:
+        out["calendar_url"] = member_feed_url(member)
+    return out
 
 
 def _member_for(actor, member_id: int, *, manage: bool):
@@ -89,8 +96,9 @@ class MemberItem(MethodView):
     def get(self, member_id):
         actor = require_actor()
         member = _member_for(actor, member_id, manage=False)
-        commit()  # the staff access log entry, if any
-        return member_out(member, actor)
+        out = member_out(member, actor, make_calendar_url=True)
+        commit()  # the staff access log entry and a first calendar token, if any
+        return out
 
     @blp.arguments(MemberPatch)
     @blp.response(200, MemberSchema)
@@ -98,13 +106,24 @@ class MemberItem(MethodView):
         actor = require_actor()
         member = update_profile(_member_for(actor, member_id, manage=True), data, actor)
         commit()
-        return member
+        return member_out(member, actor)
 
     @blp.response(204)
     def delete(self, member_id):
         actor = require_actor()
         svc.delete_member(_member_for(actor, member_id, manage=True), actor)
         commit()
+
+
+@blp.route("/<int:member_id>/calendar-token", methods=["POST"])
+@blp.response(200, CalendarTokenSchema)
+def member_calendar_token(member_id):
+    """A new private feed URL; the old one stops working at once."""
+    actor = require_actor()
+    member = _member_for(actor, member_id, manage=True)
+    reset_calendar_token(member, actor)
+    commit()
+    return {"calendar_url": member_feed_url(member)}
 
 
 def _record_routes(kind: str, schema, patch_schema, page_schema, add, update):

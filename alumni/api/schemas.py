@@ -83,6 +83,12 @@ class MemberSchema(StrictSchema):
     timezone = fields.String(metadata={"description": "IANA time zone"})
     field = fields.String(metadata={"description": "research field"})
     visibility = fields.String(validate=validate.OneOf(_values(Visibility)))
+    calendar_url = fields.String(dump_only=True, metadata={
+        "description": "the private calendar feed (the member themselves and staff only)"})
+
+
+class CalendarTokenSchema(ma.Schema):
+    calendar_url = fields.String(required=True)
 
 
 class MemberQuerySchema(PageArgsSchema):
