@@ -6,10 +6,11 @@ The `.ics` routes and the mail attachments both build their calendars here, from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration, vText
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vText
 
 PRODID = "-//Sakura Science Club//Sakura Alumni//EN"
 UID_DOMAIN = "sakura-alumni"
@@ -70,7 +71,6 @@ def _vevent(item: CalendarItem, *, stamp: datetime, attendee: tuple[str, str] | 
     if item.online_url:
         ev.add("conference", item.online_url, parameters={"VALUE": "URI"})
     ev.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-    ev.add("transp", "OPAQUE")
     if item.categories:
         ev.add("categories", list(item.categories))
     if item.organizer_email:
@@ -111,15 +111,43 @@ def build_calendar(items: list[CalendarItem], *, stamp: datetime, method: str | 
     if refresh is not None:
         cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(refresh))
+    for zone in sorted({item.timezone for item in items if not item.all_day}):
+        cal.add_component(_vtimezone(zone))
     for item in items:
         cal.add_component(_vevent(item, stamp=stamp, attendee=attendee, alarm_minutes=alarm_minutes))
-    cal.add_missing_timezones()
     return cal
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(zone: str) -> Timezone:
+    """The VTIMEZONE of an IANA zone (built once per process: it is the costly part of a calendar)."""
+    return Timezone.from_tzid(zone)
 
 
 def to_ics(cal: Calendar) -> bytes:
     """Serialized with CRLF line ends, lines folded at 75 octets (never inside a character)."""
-    return cal.to_ical()
+    return b"".join(fold_line(line) + b"\r\n" for line in cal.content_lines() if line)
+
+
+def fold_line(line: str) -> bytes:
+    """RFC 5545 folding by octets: at most 75 per physical line, never inside a UTF-8 character
+    and never right after a backslash (an escape stays whole). Most lines are short and pass as
+    they are; icalendar's own folder walks every character, which dominated feed rendering."""
+    raw = line.encode("utf-8")
+    if len(raw) <= 75:
+        return raw
+    parts = []
+    start, width = 0, 75
+    while len(raw) - start > width:
+        end = start + width
+        while end > start + 1 and (raw[end] & 0xC0) == 0x80:  # inside a multibyte character
+            end -= 1
+        if raw[end - 1] == 0x5C and end - 1 > start:  # keep "\\," and "\\n" together
+            end -= 1
+        parts.append(raw[start:end])
+        start, width = end, 74  # continuation lines begin with a space
+    parts.append(raw[start:])
+    return b"\r\n ".join(parts)
 
 
 def google_calendar_link(item: CalendarItem) -> str:

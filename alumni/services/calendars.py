@@ -3,6 +3,7 @@ by the .ics routes, the feeds and the invitation mail alike."""
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import secrets
 from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
@@ -20,11 +21,16 @@ from alumni.models.types import utcnow
 from alumni.services.events import list_events
 
 
+@lru_cache(maxsize=8)
+def _address(sender: str) -> str:
+    return parseaddr(sender)[1]
+
+
 def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
     """The event in `lang` (falling back to the event's own language)."""
     title, description = event.text_in(lang)
     base = current_app.config["BASE_URL"]
-    _name, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    sender = _address(current_app.config["MAIL_DEFAULT_SENDER"])
     return CalendarItem(
         uid=event_uid(event.id),
         summary=title,
@@ -83,9 +89,10 @@ def member_feed_query(member: Member, *, now: datetime | None = None):
 
 def feed_version(stmt, *extra) -> tuple[str, datetime | None]:
     """(ETag, Last-Modified) of a feed, from one aggregate query — no calendar is built for a 304."""
-    sub = stmt.order_by(None).subquery()
-    count, newest, seq = db.session.execute(
-        select(func.count(), func.max(sub.c.updated_at), func.coalesce(func.sum(sub.c.sequence), 0))).one()
+    # The feed's own WHERE clause, with aggregates in place of the rows.
+    count, newest, seq = db.session.execute(stmt.with_only_columns(
+        func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.sequence), 0),
+        maintain_column_froms=True).order_by(None)).one()
     if newest is not None and newest.tzinfo is None:
         newest = newest.replace(tzinfo=timezone.utc)
     key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *extra))

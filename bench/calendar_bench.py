@@ -1,0 +1,62 @@
+"""Calendar feeds at scale: a public feed of 1,000 events, one event, and a 304 — server time
+(through the WSGI app in-process, no network), median of several runs."""
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timedelta
+
+from bench.common import make_app, median_ms, pg_url, sqlite_url
+
+ZONES = ["Asia/Kolkata", "Asia/Tokyo", "Africa/Nairobi", "America/Sao_Paulo", "Asia/Bangkok"]
+
+
+def load_events(n: int) -> int:
+    from alumni.extensions import db
+    from alumni.models import Event, EventKind, EventStatus
+    from alumni.services.chapters import create_chapter
+
+    chapter, _created = create_chapter("IN", "India chapter", ["IN"])
+    start = datetime(2027, 1, 1, 18, 0)
+    db.session.add_all(Event(
+        kind=EventKind.reunion if i % 3 else EventKind.forum, language="en",
+        title=f"Alumni meeting {i} — 同窓会 {i} — पूर्व छात्र सम्मेलन {i}",
+        description="Talks, dinner and networking.\n" * 3,
+        translations={"ja": {"title": f"同窓会 {i}", "description": "講演と夕食"}},
+        starts_at=start + timedelta(days=i // 3, hours=i % 3), ends_at=start + timedelta(days=i // 3, hours=i % 3 + 3),
+        timezone=ZONES[i % len(ZONES)], venue="India Habitat Centre, New Delhi", country="IN",
+        capacity=200, chapter=chapter, status=EventStatus.published, sequence=i % 4,
+    ) for i in range(n))
+    db.session.commit()
+    return db.session.scalar(db.select(db.func.min(Event.id)))
+
+
+def bench_calendar(url: str, events: int = 1000) -> dict:
+    app = make_app(url)
+    with app.app_context():
+        first_id = load_events(events)
+    client = app.test_client()
+    feed = client.get("/calendar/events.ics")
+    assert feed.status_code == 200 and feed.data.count(b"BEGIN:VEVENT") == events
+    etag = feed.headers["ETag"]
+    return {
+        "feed_ms": median_ms(lambda: client.get("/calendar/events.ics"), runs=5),
+        "event_ms": median_ms(lambda: client.get(f"/events/{first_id}.ics"), runs=21),
+        "not_modified_ms": median_ms(lambda: client.get("/calendar/events.ics", headers={"If-None-Match": etag}),
+                                     runs=21),
+        "feed_kb": len(feed.data) / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--database-url", action="append")
+    args = parser.parse_args()
+    for url in args.database_url or [sqlite_url("calendar"), pg_url()]:
+        r = bench_calendar(url, args.events)
+        print(f"{url.split(':')[0]:18} feed of {args.events} events {r['feed_ms']:7.1f} ms ({r['feed_kb']:.0f} KiB)  "
+              f"one event {r['event_ms']:5.1f} ms  304 {r['not_modified_ms']:5.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
