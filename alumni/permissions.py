@@ -32,3 +32,8 @@ def can_create_member(actor: User | None) -> bool:
 
 def can_create_institution(actor: User | None) -> bool:
     return actor is not None and actor.role in (Role.staff, Role.organizer)
+
+
+def can_view_reports(actor: User | None) -> bool:
+    """The programme's reports, the overview and the member import: headquarters staff."""
+    return is_staff(actor)

@@ -87,3 +87,18 @@ class ApiClient:
 
     def delete(self, path, token=None, **kw):
         return self._call("delete", path, token, **kw)
+
+
+def make_career(member, **values):
+    defaults = {"organisation": "Kyoto University", "country": "JP", "role": "researcher",
+                "start_date": date(2022, 4, 1)}
+    career = members.add_career(member, {**defaults, **values})
+    db.session.commit()
+    return career
+
+
+def make_return(member, **values):
+    defaults = {"purpose": "research", "start_date": date(2022, 4, 1)}
+    visit = members.add_return(member, {**defaults, **values})
+    db.session.commit()
+    return visit

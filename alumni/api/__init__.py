@@ -122,6 +122,7 @@ def commit():
 
 def init_api(app: Flask) -> None:
     from alumni.api import chapters, institutions, members, programmes
+    from alumni.api import reports
 
     api.init_app(app, spec_kwargs={
         "servers": [{"url": "/"}],
@@ -130,7 +131,8 @@ def init_api(app: Flask) -> None:
     })
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (programmes, chapters, institutions, members):
+    for module in (programmes, chapters, institutions, members,
+                   reports):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
 
