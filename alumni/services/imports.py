@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Direction, Institution, InstitutionKind, Member, Participation
+from alumni.models import Direction, Institution, InstitutionKind, Member, Participation, Programme
 from alumni.models.types import utcnow
 from alumni.services import validation as v
 from alumni.services.institutions import name_key
@@ -180,7 +180,9 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
                 Participation.member_id.in_([m.id for m in existing.values()]))):
             current_parts.setdefault(p.member_id, {})[(p.programme_code, p.start_date)] = p
 
-    # 1. validate, in Python, with the service layer's rules
+    # 1. validate, in Python, with the service layer's rules. Holding the catalogue here keeps
+    # its rows in the session's identity map, so the rules' lookups by code cost no query.
+    catalogue = db.session.scalars(select(Programme)).all()  # noqa: F841
     members: list[tuple[str, list[_Row]]] = []
     refs: set[tuple[str, str]] = set()
     for email, raw_rows in groups:

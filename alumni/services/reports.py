@@ -87,16 +87,24 @@ def clean_returnee_filters(values: dict) -> ReturneeFilters:
     return ReturneeFilters(kind, programme, country, years["fy_from"], years["fy_to"], field)
 
 
-def returnees_query(filters: ReturneeFilters):
-    """One row per returnee: member_id, country, programme, cohort, end_date, returned_on,
-    days_to_return — as a materialised CTE the aggregates below share."""
-    purpose, roles = RETURN_KINDS[filters.kind]
-    first = first_inbound_participation()
-    records = union_all(
-        select(ReturnVisit.member_id, ReturnVisit.start_date).where(ReturnVisit.purpose == purpose),
+def qualifying_records(purposes, roles):
+    """member_id, start_date of every return visit with one of `purposes` and every career
+    entry in Japan with one of `roles`."""
+    return union_all(
+        select(ReturnVisit.member_id, ReturnVisit.start_date).where(ReturnVisit.purpose.in_(purposes)),
         select(CareerEntry.member_id, CareerEntry.start_date).where(
             CareerEntry.country == "JP", CareerEntry.role.in_(roles)),
     ).subquery("qualifying")
+
+
+def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
+    """One row per returnee: member_id, country, programme, cohort, end_date, returned_on,
+    days_to_return — as a materialised CTE the aggregates below share. `any_kind` counts a
+    return as a researcher, student or employee alike (the overview's "came back")."""
+    kinds = RETURN_KINDS.values() if any_kind else [RETURN_KINDS[filters.kind]]
+    first = first_inbound_participation()
+    records = qualifying_records([purpose for purpose, _roles in kinds],
+                                 [role for _purpose, roles in kinds for role in roles])
     earliest = (
         select(first.c.member_id, func.min(records.c.start_date).label("returned_on"))
         .join(records, records.c.member_id == first.c.member_id)

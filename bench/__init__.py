@@ -1,0 +1,1 @@
+"""Benchmark scripts; each is importable (functions) and runnable (python -m bench.NAME)."""
