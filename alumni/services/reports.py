@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, case, cast, func, literal, select, union_all
+from sqlalchemy import Integer, String, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -87,48 +87,58 @@ def clean_returnee_filters(values: dict) -> ReturneeFilters:
     return ReturneeFilters(kind, programme, country, years["fy_from"], years["fy_to"], field)
 
 
-def qualifying_records(purposes, roles):
-    """member_id, start_date of every return visit with one of `purposes` and every career
-    entry in Japan with one of `roles`."""
-    return union_all(
-        select(ReturnVisit.member_id, ReturnVisit.start_date).where(ReturnVisit.purpose.in_(purposes)),
-        select(CareerEntry.member_id, CareerEntry.start_date).where(
-            CareerEntry.country == "JP", CareerEntry.role.in_(roles)),
-    ).subquery("qualifying")
-
-
 def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
     """One row per returnee: member_id, country, programme, cohort, end_date, returned_on,
     days_to_return — as a materialised CTE the aggregates below share. `any_kind` counts a
     return as a researcher, student or employee alike (the overview's "came back")."""
     kinds = RETURN_KINDS.values() if any_kind else [RETURN_KINDS[filters.kind]]
-    first = first_inbound_participation()
-    records = qualifying_records([purpose for purpose, _roles in kinds],
-                                 [role for _purpose, roles in kinds for role in roles])
+    purposes = [purpose for purpose, _roles in kinds]
+    roles = [role for _purpose, rs in kinds for role in rs]
+    visit = (ReturnVisit.purpose.in_(purposes),)
+    career = (CareerEntry.country == "JP", CareerEntry.role.in_(roles))
+    # Only members with a qualifying record at all need their first inbound participation ranked.
+    candidates = union_all(select(ReturnVisit.member_id).where(*visit),
+                           select(CareerEntry.member_id).where(*career))
+    first = first_inbound_participation(candidates)
+    # The earliest qualifying record after the end of that participation, looked up per member
+    # through the member_id indexes (a join of two derived tables would be scanned on SQLite).
+    visit_on = (select(func.min(ReturnVisit.start_date))
+                .where(ReturnVisit.member_id == first.c.member_id, ReturnVisit.start_date > first.c.end_date,
+                       *visit).scalar_subquery())
+    career_on = (select(func.min(CareerEntry.start_date))
+                 .where(CareerEntry.member_id == first.c.member_id, CareerEntry.start_date > first.c.end_date,
+                        *career).scalar_subquery())
+    dated = (
+        select(first.c.member_id, first.c.programme_code, first.c.cohort, first.c.end_date,
+               visit_on.label("visit_on"), career_on.label("career_on"))
+        .cte("dated").prefix_with("MATERIALIZED")  # each lookup once per member, not per use
+    )
+    returned_on = case((dated.c.visit_on.is_(None), dated.c.career_on),
+                       (dated.c.career_on.is_(None), dated.c.visit_on),
+                       (dated.c.visit_on < dated.c.career_on, dated.c.visit_on),
+                       else_=dated.c.career_on)
     earliest = (
-        select(first.c.member_id, func.min(records.c.start_date).label("returned_on"))
-        .join(records, records.c.member_id == first.c.member_id)
-        .where(records.c.start_date > first.c.end_date)
-        .group_by(first.c.member_id)
+        select(dated.c.member_id, dated.c.programme_code, dated.c.cohort, dated.c.end_date,
+               returned_on.label("returned_on"))
+        .where(or_(dated.c.visit_on.is_not(None), dated.c.career_on.is_not(None)))
         .subquery("earliest")
     )
     stmt = (
         select(
-            Member.id.label("member_id"), Member.country, first.c.programme_code.label("programme"),
-            first.c.cohort, first.c.end_date, earliest.c.returned_on,
-            days_between(earliest.c.returned_on, first.c.end_date).label("days_to_return"),
+            Member.id.label("member_id"), Member.country, earliest.c.programme_code.label("programme"),
+            earliest.c.cohort, earliest.c.end_date, earliest.c.returned_on,
+            days_between(earliest.c.returned_on, earliest.c.end_date).label("days_to_return"),
         )
-        .join(first, first.c.member_id == earliest.c.member_id)
         .join(Member, Member.id == earliest.c.member_id)
     )
     if filters.programme:
-        stmt = stmt.where(first.c.programme_code == filters.programme)
+        stmt = stmt.where(earliest.c.programme_code == filters.programme)
     if filters.country:
         stmt = stmt.where(Member.country == filters.country)
     if filters.fy_from is not None:
-        stmt = stmt.where(first.c.cohort >= filters.fy_from)
+        stmt = stmt.where(earliest.c.cohort >= filters.fy_from)
     if filters.fy_to is not None:
-        stmt = stmt.where(first.c.cohort <= filters.fy_to)
+        stmt = stmt.where(earliest.c.cohort <= filters.fy_to)
     if filters.field:
         stmt = stmt.where(func.lower(Member.field).contains(filters.field.lower(), autoescape=True))
     return stmt.cte("returnees").prefix_with("MATERIALIZED")
