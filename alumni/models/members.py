@@ -135,7 +135,7 @@ class Participation(db.Model):
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
         Index("ix_participations_fy_direction", "fiscal_year", "direction"),
         #: A member's first inbound participation (cohorts, returnee report).
-        Index("ix_participations_member_direction_start", "member_id", "direction", "start_date"),
+        Index("ix_participations_direction_member_start", "direction", "member_id", "start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +168,8 @@ class CareerEntry(db.Model):
         Index("ix_career_entries_country_role", "country", "role"),
         #: A member's earliest career entry after a date (returnee report).
         Index("ix_career_entries_member_start", "member_id", "start_date"),
+        #: Current positions by country (the overview's "where alumni work now").
+        Index("ix_career_entries_current", "end_date", "country", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 work now. Every figure is a GROUP BY in the database; Python only arranges the few rows."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from alumni.extensions import db
 from alumni.models import CareerEntry, Direction, Member, Participation
@@ -46,18 +46,13 @@ def came_back_by_cohort() -> list[dict]:
 def where_alumni_work_now() -> dict:
     """Members by the country of their current career entry (open end date); and, for the
     Japanese participants sent abroad (outbound), those now working outside Japan."""
-    current = (select(CareerEntry.member_id, CareerEntry.country)
-               .where(CareerEntry.end_date.is_(None)).distinct().subquery("current"))
-    everyone = db.session.execute(
-        select(current.c.country, func.count(func.distinct(current.c.member_id)))
-        .group_by(current.c.country).order_by(func.count(func.distinct(current.c.member_id)).desc(),
-                                              current.c.country)).all()
+    members = func.count(func.distinct(CareerEntry.member_id))
+    by_country = (select(CareerEntry.country, members).where(CareerEntry.end_date.is_(None))
+                  .group_by(CareerEntry.country).order_by(members.desc(), CareerEntry.country))
+    everyone = db.session.execute(by_country).all()
     outbound = select(Participation.member_id).where(Participation.direction == Direction.outbound)
     japanese_abroad = db.session.execute(
-        select(current.c.country, func.count(func.distinct(current.c.member_id)))
-        .where(and_(current.c.member_id.in_(outbound), current.c.country != "JP"))
-        .group_by(current.c.country).order_by(func.count(func.distinct(current.c.member_id)).desc(),
-                                              current.c.country)).all()
+        by_country.where(CareerEntry.member_id.in_(outbound), CareerEntry.country != "JP")).all()
     return {"all": [(c, n) for c, n in everyone], "japanese_abroad": [(c, n) for c, n in japanese_abroad]}
 
 
