@@ -111,6 +111,10 @@ def load_outcomes(database_url: str, careers: int = 100_000, returns: int = 4_00
         for i in range(0, len(career_rows), 10_000):
             conn.execute(career_t.insert(), career_rows[i:i + 10_000])
         conn.execute(return_t.insert(), return_rows)
+    with engine.connect() as conn:
+        # Fresh statistics, as autovacuum would gather them soon after a bulk load.
+        conn.execute(sa.text("ANALYZE"))
+        conn.commit()
     engine.dispose()
     return len(career_rows), len(return_rows)
 

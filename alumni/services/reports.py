@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Float, Integer, String, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from alumni.errors import Invalid
@@ -144,35 +143,40 @@ def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
     return stmt.cte("returnees").prefix_with("MATERIALIZED")
 
 
-def _median(values_cte, column: ColumnElement, total: int) -> float | None:
-    """The median by ordered position (SQLite has no percentile function)."""
-    if total == 0:
-        return None
-    middle = select(column).order_by(column).limit(2 - total % 2).offset((total - 1) // 2)
-    values = list(db.session.scalars(middle))
-    return sum(values) / len(values)
+def _median_select(r):
+    """The median of days_to_return by ordered position (SQLite has no percentile function):
+    the middle value, or the mean of the two middle ones."""
+    total = select(func.count()).select_from(r).scalar_subquery()
+    middle = (select(r.c.days_to_return.label("days")).order_by(r.c.days_to_return)
+              .limit(2 - total % 2).offset(case((total > 0, (total - 1) // 2), else_=0))
+              .subquery("middle"))
+    return select(literal("median"), literal(""), func.avg(cast(middle.c.days, Float)))
 
 
 def summarise_returnees(filters: ReturneeFilters) -> dict:
     """total, median days to return, and counts by country, programme and cohort fiscal year —
-    one grouped query (UNION ALL over the shared CTE) plus one for the median."""
+    one statement: grouped queries joined by UNION ALL over the shared, materialised CTE."""
     r = returnees_query(filters)
     grouped = union_all(
-        select(literal("total").label("dim"), literal("").label("key"), func.count().label("n")).select_from(r),
-        select(literal("country"), func.coalesce(r.c.country, ""), func.count()).group_by(r.c.country),
-        select(literal("programme"), r.c.programme, func.count()).group_by(r.c.programme),
-        select(literal("fiscal_year"), cast(r.c.cohort, String(10)), func.count()).group_by(r.c.cohort),
+        select(literal("total").label("dim"), literal("").label("key"),
+               cast(func.count(), Float).label("n")).select_from(r),
+        select(literal("country"), func.coalesce(r.c.country, ""), cast(func.count(), Float)).group_by(r.c.country),
+        select(literal("programme"), r.c.programme, cast(func.count(), Float)).group_by(r.c.programme),
+        select(literal("fiscal_year"), cast(r.c.cohort, String(10)), cast(func.count(), Float)).group_by(r.c.cohort),
+        _median_select(r),
     )
-    result = {"total": 0, "by_country": {}, "by_programme": {}, "by_fiscal_year": {}}
+    result = {"total": 0, "median_days_to_return": None, "by_country": {}, "by_programme": {},
+              "by_fiscal_year": {}}
     for dim, key, n in db.session.execute(grouped):
         if dim == "total":
-            result["total"] = n
+            result["total"] = int(n)
+        elif dim == "median":
+            result["median_days_to_return"] = None if n is None else float(n)
         else:
-            result["by_" + dim][str(key)] = n
+            result["by_" + dim][str(key)] = int(n)
     result["by_country"] = dict(sorted(result["by_country"].items(), key=lambda kv: (-kv[1], kv[0])))
     result["by_programme"] = dict(sorted(result["by_programme"].items()))
     result["by_fiscal_year"] = dict(sorted(result["by_fiscal_year"].items()))
-    result["median_days_to_return"] = _median(r, r.c.days_to_return, result["total"])
     return result
 
 
