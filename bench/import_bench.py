@@ -61,8 +61,15 @@ def run_import_bench(database_url: str, csv_path: str | None = None, members: in
     import_s, first = timed_import(database_url, csv_path)
     reimport_s, second = timed_import(database_url, csv_path)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # export → import must change nothing
+    exported = os.path.join(tempfile.mkdtemp(), "export.csv")
+    started = time.perf_counter()
+    flask(database_url, "members", "export", exported)
+    export_s = time.perf_counter() - started
+    _seconds, roundtrip = timed_import(database_url, exported)
     return {"import_s": round(import_s, 1), "import_summary": first, "reimport_s": round(reimport_s, 1),
-            "reimport_summary": second, "peak_rss_mb": round(peak_mb)}
+            "reimport_summary": second, "peak_rss_mb": round(peak_mb), "export_s": round(export_s, 1),
+            "export_then_import": roundtrip}
 
 
 def main() -> None:

@@ -32,12 +32,17 @@ def cohorts_by_programme() -> dict[str, dict[int, int]]:
     return table
 
 
-def came_back_by_cohort() -> list[dict]:
+def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -> list[dict]:
     """Per cohort: members invited to Japan, and how many came back after it (as a researcher,
-    student or employee), with the share."""
-    first = first_inbound_participation()
+    student or employee), with the share. Cohort sizes are summed from `cohorts_by_programme()`
+    when the caller has it already (it ranks every participation once)."""
+    if by_programme is None:
+        by_programme = cohorts_by_programme()
+    sizes: dict[int, int] = {}
+    for years in by_programme.values():
+        for fy, n in years.items():
+            sizes[fy] = sizes.get(fy, 0) + n
     back = returnees_query(ReturneeFilters(), any_kind=True)
-    sizes = dict(db.session.execute(select(first.c.cohort, func.count()).group_by(first.c.cohort)).all())
     returned = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
     return [{"fiscal_year": fy, "members": n, "came_back": returned.get(fy, 0),
              "share": returned.get(fy, 0) / n if n else 0.0} for fy, n in sorted(sizes.items())]
@@ -58,13 +63,14 @@ def where_alumni_work_now() -> dict:
 
 def overview() -> dict:
     top, rest = members_by_country()
-    cohorts = came_back_by_cohort()
+    by_programme = cohorts_by_programme()
+    cohorts = came_back_by_cohort(by_programme)
     invited = sum(c["members"] for c in cohorts)
     came_back = sum(c["came_back"] for c in cohorts)
     return {
         "members": db.session.scalar(select(func.count(Member.id))),
         "by_country": top, "other_countries": rest,
-        "by_programme": cohorts_by_programme(),
+        "by_programme": by_programme,
         "by_cohort": cohorts,
         "invited": invited, "came_back": came_back,
         "came_back_share": came_back / invited if invited else 0.0,

@@ -13,7 +13,10 @@ STYLE = Style(background="transparent", plot_background="transparent", font_fami
 
 def _config(title: str, **extra) -> dict:
     # js=[]: pygal would otherwise link its tooltip script from a CDN.
+    from alumni.i18n import _
+
     return {"title": title, "style": STYLE, "js": [], "disable_xml_declaration": True,
+            "no_data_text": _("No data"),
             "width": 760, "height": 360, "show_legend": False, "print_values": False,
             "explicit_size": False, **extra}
 
