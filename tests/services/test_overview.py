@@ -32,3 +32,20 @@ def test_came_back_share_by_cohort_counts_any_kind_once():
     assert came_back_by_cohort() == [{"fiscal_year": 2019, "members": 2, "came_back": 1, "share": 0.5}]
     data = overview()
     assert (data["members"], data["invited"], data["came_back"], data["came_back_share"]) == (3, 2, 1, 0.5)
+
+
+def test_came_back_agrees_with_the_returnee_report_of_any_kind():
+    from alumni.extensions import db
+    from alumni.services.reports import ReturneeFilters, returnees_query
+    from sqlalchemy import func, select
+
+    for i in range(6):
+        m = make_member()
+        make_participation(m, start_date=date(2018 + i % 3, 7, 1), end_date=date(2018 + i % 3, 7, 7))
+        if i % 2:
+            make_return(m, purpose=["research", "study", "employment"][i % 3], start_date=date(2022, 1, 1))
+        if i == 4:
+            make_career(m, country="JP", role="government", start_date=date(2018, 7, 3))  # before the end
+    back = returnees_query(ReturneeFilters(), any_kind=True)
+    expected = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
+    assert {c["fiscal_year"]: c["came_back"] for c in came_back_by_cohort() if c["came_back"]} == expected
