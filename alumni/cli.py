@@ -20,6 +20,7 @@ chapters_cli = AppGroup("chapters", help="Alumni chapters.")
 users_cli = AppGroup("users", help="Accounts.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
 demo_cli = AppGroup("demo", help="Demo data from the seed documents.")
+members_cli = AppGroup("members", help="Members: CSV import and export.")
 
 
 @chapters_cli.command("create")
@@ -117,6 +118,47 @@ def mail_deliver(once: bool, batch_size: int, poll: float) -> None:
         time.sleep(poll)
 
 
+@members_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+def members_import(path: str, dry_run: bool) -> None:
+    """Import members with their participations from a CSV file (UTF-8, with or without BOM).
+    Prints the rejected rows, then `created N, updated N, unchanged N, rejected N`."""
+    from alumni.services.imports import import_members, read_rows
+
+    end_batch = db.session.rollback if dry_run else db.session.commit
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            rows = list(read_rows(stream))
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path} is not UTF-8 text (byte {exc.start + 1}).") from None
+    except ServiceError as error:
+        _fail(error)
+    try:
+        with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
+            report = import_members(rows, None, end_batch=end_batch, progress=bar.update)
+    except BaseException:
+        # Ctrl-C or a crash: the batch in progress is undone; the batches before it stay.
+        db.session.rollback()
+        raise
+    for line, reason in report.rejected:
+        click.echo(f"line {line}: {reason}")
+    if dry_run:
+        click.echo("dry run: nothing was written")
+    click.echo(report.summary())
+
+
+@members_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def members_export(path: str) -> None:
+    """Write members and their participations in the import's columns."""
+    from alumni.services.imports import write_export
+
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        count = write_export(stream)
+    click.echo(f"exported {count} rows to {path}", err=True)
+
+
 def register_cli(app: Flask) -> None:
-    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli):
+    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli):
         app.cli.add_command(group)

@@ -73,3 +73,8 @@ def can_view_registration(actor: User | None, registration) -> bool:
 
 def can_check_in(actor: User | None, event) -> bool:
     return can_manage_event(actor, event)
+
+
+def can_view_reports(actor: User | None) -> bool:
+    """The programme's reports, the overview and the member import: headquarters staff."""
+    return is_staff(actor)

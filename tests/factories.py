@@ -123,3 +123,18 @@ def make_account(email: str = "alumna@example.org", password: str = "a long enou
     """A verified member account with its member record (what a finished sign-up leaves)."""
     member = make_member(email=email, **member_values)
     return make_user("member", member=member, password=password)
+
+
+def make_career(member, **values):
+    defaults = {"organisation": "Kyoto University", "country": "JP", "role": "researcher",
+                "start_date": date(2022, 4, 1)}
+    career = members.add_career(member, {**defaults, **values})
+    db.session.commit()
+    return career
+
+
+def make_return(member, **values):
+    defaults = {"purpose": "research", "start_date": date(2022, 4, 1)}
+    visit = members.add_return(member, {**defaults, **values})
+    db.session.commit()
+    return visit

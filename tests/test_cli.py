@@ -101,3 +101,34 @@ def test_mail_deliver_once_drains_the_outbox(runner, smtp):
     assert r.exit_code == 0, r.output
     assert "sent 5, failed 0, deferred 0" in r.output
     assert len(smtp.messages) == 5
+
+
+def test_members_import_prints_rejected_lines_then_the_summary_and_export_round_trips(runner, tmp_path):
+    from alumni.services.imports import COLUMNS
+
+    src = tmp_path / "members.csv"
+    src.write_bytes(("\ufeff" + ",".join(COLUMNS) + "\n"
+                     "ana@example.org,Ana,Silva,,BR,es,Biology,SSP-A,2019,inbound,2019-07-01,2019-07-07,"
+                     "Tohoku University,JP,USP,BR\n"
+                     "bad@example.org,Bad,Row,,BR,en,,SSP-A,2020,inbound,2019-07-01,2019-07-07,,,,\n"
+                     ).encode("utf-8"))
+    r = runner.invoke(args=["members", "import", str(src), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert db.session.scalar(select(func.count(Member.id))) == 0
+    r = runner.invoke(args=["members", "import", str(src)])
+    lines = r.output.strip().splitlines()
+    assert lines[-1] == "created 1, updated 0, unchanged 0, rejected 1"
+    assert lines[-2].startswith("line 3: fiscal_year:")
+    out = tmp_path / "export.csv"
+    r = runner.invoke(args=["members", "export", str(out)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["members", "import", str(out)])
+    assert r.output.strip().splitlines()[-1] == "created 0, updated 0, unchanged 1, rejected 0"
+    assert db.session.scalar(select(func.count(Participation.id))) == 1
+
+
+def test_members_import_refuses_a_file_without_the_columns(runner, tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text("email,name\na@example.org,A\n", encoding="utf-8")
+    r = runner.invoke(args=["members", "import", str(src)])
+    assert r.exit_code != 0 and "programme" in r.output

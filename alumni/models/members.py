@@ -138,6 +138,8 @@ class Participation(db.Model):
         UniqueConstraint("member_id", "programme_code", "start_date"),
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
         Index("ix_participations_fy_direction", "fiscal_year", "direction"),
+        #: A member's first inbound participation (cohorts, returnee report).
+        Index("ix_participations_direction_member_start", "direction", "member_id", "start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +170,10 @@ class CareerEntry(db.Model):
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
         Index("ix_career_entries_country_role", "country", "role"),
+        #: A member's earliest career entry after a date (returnee report).
+        Index("ix_career_entries_member_start", "member_id", "start_date"),
+        #: Current positions by country (the overview's "where alumni work now").
+        Index("ix_career_entries_current", "end_date", "country", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +201,8 @@ class ReturnVisit(db.Model):
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
         Index("ix_return_visits_purpose_start", "purpose", "start_date"),
+        #: A member's earliest return after a date (returnee report).
+        Index("ix_return_visits_member_start", "member_id", "start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

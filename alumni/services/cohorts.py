@@ -7,12 +7,17 @@ from sqlalchemy import func, select
 from alumni.models import Direction, Participation
 
 
-def first_inbound_participation():
+def first_inbound_participation(member_ids=None):
     """A subquery with one row per member who was ever invited to Japan:
-    member_id, programme_code, cohort (fiscal year), start_date, end_date."""
+    member_id, programme_code, cohort (fiscal year), start_date, end_date.
+    `member_ids` (a select of member ids) restricts it to those members — the same answer for
+    each of them, with less for the database to rank."""
     rank = func.row_number().over(
         partition_by=Participation.member_id, order_by=(Participation.start_date, Participation.id)
     ).label("rank")
+    inbound = [Participation.direction == Direction.inbound]
+    if member_ids is not None:
+        inbound.append(Participation.member_id.in_(member_ids))
     ranked = (
         select(
             Participation.member_id,
@@ -22,7 +27,7 @@ def first_inbound_participation():
             Participation.end_date,
             rank,
         )
-        .where(Participation.direction == Direction.inbound)
+        .where(*inbound)
         .subquery("ranked_inbound")
     )
     return (

@@ -123,6 +123,17 @@ def dates_ordered(start: date | None, end: date | None, field: str = "end_date")
                       field=field)
 
 
+def year(value, field: str) -> int:
+    """A calendar or fiscal year the programme could have (1900–2200)."""
+    try:
+        result = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise Invalid(_("%(value)s is not a year.", value=value), field=field) from None
+    if not 1900 <= result <= 2200:
+        raise Invalid(_("%(value)s is not a year between 1900 and 2200.", value=value), field=field)
+    return result
+
+
 def fiscal_year_matches(value, start: date, field: str = "fiscal_year") -> int:
     """The Japanese fiscal year of `start`; a given value must agree with it."""
     expected = fiscal_year(start)

@@ -6,6 +6,7 @@ from flask import Flask
 
 def init_web(app: Flask) -> None:
     from alumni.web import auth, main
+    from alumni.web import staff
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -14,6 +15,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(calendars.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(staff.bp)
     app.context_processor(main.template_globals)
 
     from alumni.web import account, directory, members

@@ -1,7 +1,7 @@
 """The outbox: outgoing mail stored before it is sent, and addresses on hold
 
 Revision ID: 0005_outbox
-Revises: 0003_events
+Revises: 0004_staff
 Create Date: 2026-11-21 23:34:53.973666
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_outbox'
-down_revision = '0003_events'
+down_revision = '0004_staff'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,78 @@
+"""The staff overview: members by country, programme and cohort, who came back, where alumni
+work now. Every figure is a GROUP BY in the database; Python only arranges the few rows."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from alumni.extensions import db
+from alumni.models import CareerEntry, Direction, Member, Participation
+from alumni.services.cohorts import first_inbound_participation
+from alumni.services.reports import ReturneeFilters, returnees_query
+
+TOP_COUNTRIES = 20
+
+
+def members_by_country(top: int = TOP_COUNTRIES) -> tuple[list[tuple[str, int]], int]:
+    """The `top` countries of origin by members, and how many members the others hold."""
+    rows = db.session.execute(
+        select(func.coalesce(Member.country, ""), func.count()).group_by(Member.country)
+        .order_by(func.count().desc(), Member.country)).all()
+    return [(c, n) for c, n in rows[:top]], sum(n for _c, n in rows[top:])
+
+
+def cohorts_by_programme() -> dict[str, dict[int, int]]:
+    """{programme: {cohort fiscal year: members}} from each member's first inbound participation."""
+    first = first_inbound_participation()
+    table: dict[str, dict[int, int]] = {}
+    for code, cohort, n in db.session.execute(
+            select(first.c.programme_code, first.c.cohort, func.count())
+            .group_by(first.c.programme_code, first.c.cohort)
+            .order_by(first.c.programme_code, first.c.cohort)):
+        table.setdefault(code, {})[cohort] = n
+    return table
+
+
+def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -> list[dict]:
+    """Per cohort: members invited to Japan, and how many came back after it (as a researcher,
+    student or employee), with the share. Cohort sizes are summed from `cohorts_by_programme()`
+    when the caller has it already (it ranks every participation once)."""
+    if by_programme is None:
+        by_programme = cohorts_by_programme()
+    sizes: dict[int, int] = {}
+    for years in by_programme.values():
+        for fy, n in years.items():
+            sizes[fy] = sizes.get(fy, 0) + n
+    back = returnees_query(ReturneeFilters(), any_kind=True)
+    returned = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
+    return [{"fiscal_year": fy, "members": n, "came_back": returned.get(fy, 0),
+             "share": returned.get(fy, 0) / n if n else 0.0} for fy, n in sorted(sizes.items())]
+
+
+def where_alumni_work_now() -> dict:
+    """Members by the country of their current career entry (open end date); and, for the
+    Japanese participants sent abroad (outbound), those now working outside Japan."""
+    members = func.count(func.distinct(CareerEntry.member_id))
+    by_country = (select(CareerEntry.country, members).where(CareerEntry.end_date.is_(None))
+                  .group_by(CareerEntry.country).order_by(members.desc(), CareerEntry.country))
+    everyone = db.session.execute(by_country).all()
+    outbound = select(Participation.member_id).where(Participation.direction == Direction.outbound)
+    japanese_abroad = db.session.execute(
+        by_country.where(CareerEntry.member_id.in_(outbound), CareerEntry.country != "JP")).all()
+    return {"all": [(c, n) for c, n in everyone], "japanese_abroad": [(c, n) for c, n in japanese_abroad]}
+
+
+def overview() -> dict:
+    top, rest = members_by_country()
+    by_programme = cohorts_by_programme()
+    cohorts = came_back_by_cohort(by_programme)
+    invited = sum(c["members"] for c in cohorts)
+    came_back = sum(c["came_back"] for c in cohorts)
+    return {
+        "members": db.session.scalar(select(func.count(Member.id))),
+        "by_country": top, "other_countries": rest,
+        "by_programme": by_programme,
+        "by_cohort": cohorts,
+        "invited": invited, "came_back": came_back,
+        "came_back_share": came_back / invited if invited else 0.0,
+        "work_now": where_alumni_work_now(),
+    }

@@ -1,0 +1,231 @@
+"""The programme's reports, computed by the database (GROUP BY, window functions).
+
+Returnees follow PRODUCT.md to the letter: a qualifying record (a return visit with the
+purpose, or a career entry in Japan with a matching role) that starts after the end date of
+the member's first inbound participation (`cohorts.first_inbound_participation`, whose fiscal
+year is the cohort); counted once per member, dated by the earliest such record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Float, Integer, String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from alumni.errors import Invalid
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import CareerEntry, CareerRole, Direction, Member, Participation, ReturnPurpose, ReturnVisit
+from alumni.rules import SHORT_TERM_MAX_DAYS
+from alumni.services import validation as v
+from alumni.services.cohorts import first_inbound_participation
+
+#: What "came back as …" means: the return-visit purpose and the roles of a career in Japan.
+RETURN_KINDS = {
+    "research": (ReturnPurpose.research, (CareerRole.researcher, CareerRole.faculty)),
+    "study": (ReturnPurpose.study, (CareerRole.student,)),
+    "employment": (ReturnPurpose.employment, (CareerRole.engineer, CareerRole.entrepreneur,
+                                              CareerRole.government, CareerRole.other)),
+}
+#: Cells under this many people are suppressed in exports "for publication".
+PUBLICATION_MIN_CELL = 5
+
+
+class days_between(FunctionElement):
+    """Whole days from `start` to `end` (end − start), in each database's own date arithmetic."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_default(element, compiler, **kw):
+    end, start = list(element.clauses)
+    return f"(CAST(julianday({compiler.process(end, **kw)}) AS INTEGER) - " \
+           f"CAST(julianday({compiler.process(start, **kw)}) AS INTEGER))"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_pg(element, compiler, **kw):
+    end, start = list(element.clauses)
+    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
+
+
+@dataclass(frozen=True)
+class ReturneeFilters:
+    kind: str = "research"
+    programme: str | None = None
+    country: str | None = None
+    fy_from: int | None = None
+    fy_to: int | None = None
+    field: str | None = None
+
+
+def clean_returnee_filters(values: dict) -> ReturneeFilters:
+    """Filters from a form or a query string, checked with the usual messages."""
+    kind = (values.get("as") or values.get("kind") or "research").strip()
+    if kind not in RETURN_KINDS:
+        raise Invalid(_("%(value)s is not allowed for %(field)s; use one of %(choices)s.",
+                        value=kind, field="as", choices=", ".join(RETURN_KINDS)), field="as")
+    programme = (values.get("programme") or "").strip() or None
+    country = v.country(values.get("country"), required=False)
+    years = {}
+    for name in ("fy_from", "fy_to"):
+        raw = values.get(name)
+        if raw in (None, ""):
+            years[name] = None
+            continue
+        years[name] = v.year(raw, name)
+    if years["fy_from"] and years["fy_to"] and years["fy_from"] > years["fy_to"]:
+        raise Invalid(_("The first fiscal year is after the last one."), field="fy_to")
+    field = (values.get("field") or "").strip() or None
+    return ReturneeFilters(kind, programme, country, years["fy_from"], years["fy_to"], field)
+
+
+def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
+    """One row per returnee: member_id, country, programme, cohort, end_date, returned_on,
+    days_to_return — as a materialised CTE the aggregates below share. `any_kind` counts a
+    return as a researcher, student or employee alike (the overview's "came back")."""
+    kinds = RETURN_KINDS.values() if any_kind else [RETURN_KINDS[filters.kind]]
+    purposes = [purpose for purpose, _roles in kinds]
+    roles = [role for _purpose, rs in kinds for role in rs]
+    visit = (ReturnVisit.purpose.in_(purposes),)
+    career = (CareerEntry.country == "JP", CareerEntry.role.in_(roles))
+    # Only members with a qualifying record at all need their first inbound participation ranked.
+    candidates = union_all(select(ReturnVisit.member_id).where(*visit),
+                           select(CareerEntry.member_id).where(*career))
+    first = first_inbound_participation(candidates)
+    # The earliest qualifying record after the end of that participation, looked up per member
+    # through the member_id indexes (a join of two derived tables would be scanned on SQLite).
+    visit_on = (select(func.min(ReturnVisit.start_date))
+                .where(ReturnVisit.member_id == first.c.member_id, ReturnVisit.start_date > first.c.end_date,
+                       *visit).scalar_subquery())
+    career_on = (select(func.min(CareerEntry.start_date))
+                 .where(CareerEntry.member_id == first.c.member_id, CareerEntry.start_date > first.c.end_date,
+                        *career).scalar_subquery())
+    dated = (
+        select(first.c.member_id, first.c.programme_code, first.c.cohort, first.c.end_date,
+               visit_on.label("visit_on"), career_on.label("career_on"))
+        .cte("dated").prefix_with("MATERIALIZED")  # each lookup once per member, not per use
+    )
+    returned_on = case((dated.c.visit_on.is_(None), dated.c.career_on),
+                       (dated.c.career_on.is_(None), dated.c.visit_on),
+                       (dated.c.visit_on < dated.c.career_on, dated.c.visit_on),
+                       else_=dated.c.career_on)
+    earliest = (
+        select(dated.c.member_id, dated.c.programme_code, dated.c.cohort, dated.c.end_date,
+               returned_on.label("returned_on"))
+        .where(or_(dated.c.visit_on.is_not(None), dated.c.career_on.is_not(None)))
+        .subquery("earliest")
+    )
+    stmt = (
+        select(
+            Member.id.label("member_id"), Member.country, earliest.c.programme_code.label("programme"),
+            earliest.c.cohort, earliest.c.end_date, earliest.c.returned_on,
+            days_between(earliest.c.returned_on, earliest.c.end_date).label("days_to_return"),
+        )
+        .join(Member, Member.id == earliest.c.member_id)
+    )
+    if filters.programme:
+        stmt = stmt.where(earliest.c.programme_code == filters.programme)
+    if filters.country:
+        stmt = stmt.where(Member.country == filters.country)
+    if filters.fy_from is not None:
+        stmt = stmt.where(earliest.c.cohort >= filters.fy_from)
+    if filters.fy_to is not None:
+        stmt = stmt.where(earliest.c.cohort <= filters.fy_to)
+    if filters.field:
+        stmt = stmt.where(func.lower(Member.field).contains(filters.field.lower(), autoescape=True))
+    return stmt.cte("returnees").prefix_with("MATERIALIZED")
+
+
+def _median_select(r):
+    """The median of days_to_return by ordered position (SQLite has no percentile function):
+    the middle value, or the mean of the two middle ones."""
+    total = select(func.count()).select_from(r).scalar_subquery()
+    middle = (select(r.c.days_to_return.label("days")).order_by(r.c.days_to_return)
+              .limit(2 - total % 2).offset(case((total > 0, (total - 1) // 2), else_=0))
+              .subquery("middle"))
+    return select(literal("median"), literal(""), func.avg(cast(middle.c.days, Float)))
+
+
+def summarise_returnees(filters: ReturneeFilters) -> dict:
+    """total, median days to return, and counts by country, programme and cohort fiscal year —
+    one statement: grouped queries joined by UNION ALL over the shared, materialised CTE."""
+    r = returnees_query(filters)
+    grouped = union_all(
+        select(literal("total").label("dim"), literal("").label("key"),
+               cast(func.count(), Float).label("n")).select_from(r),
+        select(literal("country"), func.coalesce(r.c.country, ""), cast(func.count(), Float)).group_by(r.c.country),
+        select(literal("programme"), r.c.programme, cast(func.count(), Float)).group_by(r.c.programme),
+        select(literal("fiscal_year"), cast(r.c.cohort, String(10)), cast(func.count(), Float)).group_by(r.c.cohort),
+        _median_select(r),
+    )
+    result = {"total": 0, "median_days_to_return": None, "by_country": {}, "by_programme": {},
+              "by_fiscal_year": {}}
+    for dim, key, n in db.session.execute(grouped):
+        if dim == "total":
+            result["total"] = int(n)
+        elif dim == "median":
+            result["median_days_to_return"] = None if n is None else float(n)
+        else:
+            result["by_" + dim][str(key)] = int(n)
+    result["by_country"] = dict(sorted(result["by_country"].items(), key=lambda kv: (-kv[1], kv[0])))
+    result["by_programme"] = dict(sorted(result["by_programme"].items()))
+    result["by_fiscal_year"] = dict(sorted(result["by_fiscal_year"].items()))
+    return result
+
+
+def returnee_members_stmt(filters: ReturneeFilters):
+    """The member list, earliest return first: one row per returnee with their names."""
+    r = returnees_query(filters)
+    return (
+        select(r.c.member_id.label("id"), Member.given_name, Member.family_name, Member.native_name,
+               r.c.country, r.c.programme, r.c.cohort.label("fiscal_year"), r.c.returned_on,
+               r.c.days_to_return, Member.field)
+        .join(Member, Member.id == r.c.member_id)
+        .order_by(r.c.returned_on, r.c.member_id)
+    )
+
+
+def list_returnees(filters: ReturneeFilters, page: int, per_page: int) -> list[dict]:
+    stmt = returnee_members_stmt(filters).limit(per_page).offset((page - 1) * per_page)
+    return [dict(row._mapping) for row in db.session.execute(stmt)]
+
+
+def iter_returnees(filters: ReturneeFilters):
+    """Every returnee, streamed (for CSV)."""
+    for row in db.session.execute(returnee_members_stmt(filters).execution_options(yield_per=1000)):
+        yield dict(row._mapping)
+
+
+RETURNEE_CSV_COLUMNS = ("id", "given_name", "family_name", "native_name", "country", "programme",
+                        "fiscal_year", "returned_on", "days_to_return", "field")
+
+
+# --- dispatches ------------------------------------------------------------------------------
+
+
+def dispatches(direction: str | None = None) -> dict:
+    """Participations per fiscal year in one direction, split short-term (≤ 30 days counting
+    both ends) and mid/long-term."""
+    chosen = v.choice(direction or Direction.outbound.value, Direction, "direction")
+    stay = days_between(Participation.end_date, Participation.start_date) + 1
+    short = func.sum(case((stay <= SHORT_TERM_MAX_DAYS, 1), else_=0))
+    stmt = (
+        select(Participation.fiscal_year, func.count(), short)
+        .where(Participation.direction == chosen)
+        .group_by(Participation.fiscal_year)
+        .order_by(Participation.fiscal_year)
+    )
+    years = {str(fy): {"total": total, "short_term": int(s or 0), "mid_long_term": total - int(s or 0)}
+             for fy, total, s in db.session.execute(stmt)}
+    return {"direction": chosen.value, "fiscal_years": years}
+
+
+def suppress_small(n: int | None) -> str:
+    """A cell of a table "for publication": counts under 5 people are not shown."""
+    if n is None:
+        return ""
+    return f"<{PUBLICATION_MIN_CELL}" if 0 < n < PUBLICATION_MIN_CELL else str(n)

@@ -1,0 +1,175 @@
+"""Staff pages: member import, the returnee report, the programme overview (all staff only)."""
+from __future__ import annotations
+
+import csv
+import io
+from functools import wraps
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from alumni.errors import ServiceError
+from alumni.extensions import db
+from alumni.forms.staff import ImportForm
+from alumni.i18n import _
+from alumni.models import Programme
+from alumni.permissions import can_view_reports
+from alumni.services import overview as overview_svc
+from alumni.services import reports
+from alumni.services.imports import decode_upload, import_members, read_rows
+from alumni.web.charts import bar_chart, stacked_chart
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+PER_PAGE = 50
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not can_view_reports(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def csv_response(rows, filename: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_required
+def import_page():
+    form = ImportForm()
+    report, error = None, None
+    if form.validate_on_submit():
+        end_batch = db.session.rollback if form.dry_run.data else db.session.commit
+        try:
+            text = decode_upload(form.file.data.read())
+            rows = list(read_rows(io.StringIO(text, newline="")))
+            report = import_members(rows, current_user, end_batch=end_batch)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+    status = 422 if (error or (request.method == "POST" and form.errors)) else 200
+    return render_template("staff/import.html", form=form, report=report, error=error,
+                           dry_run=form.dry_run.data), status
+
+
+# --- returnees -----------------------------------------------------------------------------
+
+
+def _filters_from_request():
+    try:
+        return reports.clean_returnee_filters(request.args), {}
+    except ServiceError as exc:
+        return None, exc.fields
+
+
+@bp.route("/returnees")
+@staff_required
+def returnees():
+    filters, errors = _filters_from_request()
+    programmes = db.session.scalars(db.select(Programme.code).order_by(Programme.sort_order)).all()
+    context = {"args": request.args, "errors": errors, "kinds": reports.RETURN_KINDS,
+               "programmes": programmes}
+    if filters is None:
+        return render_template("staff/returnees.html", report=None, **context), 422
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    summary = reports.summarise_returnees(filters)
+    members = reports.list_returnees(filters, page, PER_PAGE)
+    charts = {
+        "country": bar_chart(_("Returnees by country of origin"), list(summary["by_country"].items())[:20],
+                             horizontal=True),
+        "programme": bar_chart(_("Returnees by programme"), list(summary["by_programme"].items())),
+        "fiscal_year": bar_chart(_("Returnees by cohort fiscal year"), list(summary["by_fiscal_year"].items())),
+    }
+    pages = max((summary["total"] + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template("staff/returnees.html", report=summary, members=members, charts=charts,
+                           page=page, pages=pages, filters=filters, **context)
+
+
+@bp.route("/returnees.csv")
+@staff_required
+def returnees_csv():
+    """Every returnee (for staff work), or with ?publication=1 the counts only, cells under 5 suppressed."""
+    filters, errors = _filters_from_request()
+    if filters is None:
+        abort(422)
+    if request.args.get("publication"):
+        summary = reports.summarise_returnees(filters)
+        rows = [("dimension", "key", "members"), ("total", "", reports.suppress_small(summary["total"]))]
+        for dim in ("by_country", "by_programme", "by_fiscal_year"):
+            rows += [(dim.removeprefix("by_"), key, reports.suppress_small(n)) for key, n in summary[dim].items()]
+        return csv_response(rows, f"returnees-{filters.kind}-publication.csv")
+    rows = [reports.RETURNEE_CSV_COLUMNS]
+    rows += [["" if r[c] is None else r[c] for c in reports.RETURNEE_CSV_COLUMNS]
+             for r in reports.iter_returnees(filters)]
+    return csv_response(rows, f"returnees-{filters.kind}.csv")
+
+
+# --- overview ------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@staff_required
+def overview():
+    data = overview_svc.overview()
+    dispatch = reports.dispatches("outbound")["fiscal_years"]
+    by_country = data["by_country"] + ([(_("Other countries"), data["other_countries"])]
+                                       if data["other_countries"] else [])
+    charts = {
+        "country": bar_chart(_("Members by country of origin (top 20 and the rest)"), by_country, horizontal=True),
+        "came_back": bar_chart(_("Came back to Japan, by cohort fiscal year"),
+                               [(c["fiscal_year"], c["came_back"]) for c in data["by_cohort"]]),
+        "work_now": bar_chart(_("Where alumni work now (current career entry)"),
+                              data["work_now"]["all"][:25], horizontal=True),
+        "dispatches": stacked_chart(_("Japanese participants sent abroad, by fiscal year"), list(dispatch), {
+            _("Short-term (30 days or less)"): [y["short_term"] for y in dispatch.values()],
+            _("Mid/long-term (more than 30 days)"): [y["mid_long_term"] for y in dispatch.values()],
+        }),
+    }
+    cohort_years = sorted({fy for years in data["by_programme"].values() for fy in years})
+    return render_template("staff/overview.html", data=data, charts=charts, dispatch=dispatch,
+                           by_country=by_country, cohort_years=cohort_years)
+
+
+@bp.route("/overview.csv")
+@staff_required
+def overview_csv():
+    """The overview's numbers; with ?publication=1 every cell under 5 people is suppressed."""
+    publication = bool(request.args.get("publication"))
+    cell = reports.suppress_small if publication else (lambda n: n)
+    data = overview_svc.overview()
+    rows = [("table", "key", "subkey", "members")]
+    rows += [("members_by_country", c, "", cell(n)) for c, n in data["by_country"]]
+    rows.append(("members_by_country", "other", "", cell(data["other_countries"])))
+    rows += [("cohort_by_programme", code, fy, cell(n))
+             for code, years in data["by_programme"].items() for fy, n in years.items()]
+    rows += [("came_back_by_cohort", c["fiscal_year"], "", cell(c["came_back"])) for c in data["by_cohort"]]
+    rows += [("work_now", c, "", cell(n)) for c, n in data["work_now"]["all"]]
+    rows += [("japanese_abroad_work_now", c, "", cell(n)) for c, n in data["work_now"]["japanese_abroad"]]
+    for fy, y in reports.dispatches("outbound")["fiscal_years"].items():
+        rows += [("outbound_dispatches", fy, "short_term", cell(y["short_term"])),
+                 ("outbound_dispatches", fy, "mid_long_term", cell(y["mid_long_term"]))]
+    return csv_response(rows, "overview-publication.csv" if publication else "overview.csv")
+
+
+@bp.context_processor
+def staff_template_globals() -> dict:
+    return {"country_name": country_name}
+
+
+def country_name(code: str) -> str:
+    """The country's name in the page's language (Babel's territory names); the code if unknown."""
+    from babel import Locale
+    from flask_babel import get_locale
+
+    locale = get_locale() or Locale.parse("en")
+    return locale.territories.get(code or "", code or "—")

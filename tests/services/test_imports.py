@@ -1,0 +1,170 @@
+"""CSV import and export of members (INTERFACES.md "members import" / "members export")."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from alumni.errors import Invalid
+from alumni.extensions import db
+from alumni.models import Institution, Member, Participation
+from alumni.services.imports import COLUMNS, decode_upload, import_members, read_rows, write_export
+from tests.factories import make_institution, make_member, make_participation
+
+HEADER = ",".join(COLUMNS)
+
+
+def row(email="priya@example.in", given="Priya", family="Sharma", native="प्रिया शर्मा", country="IN",
+        lang="hi", field="Chemistry", programme="SSP-B", fy="2024", direction="inbound",
+        start="2025-02-15", end="2025-03-07", host="Kyoto University", host_country="JP",
+        sending="IIT Delhi", sending_country="IN"):
+    cells = [email, given, family, native, country, lang, field, programme, fy, direction, start, end,
+             host, host_country, sending, sending_country]
+    return ",".join(f'"{c}"' if "," in c else c for c in cells)
+
+
+def run_import(text: str, *, dry_run=False, batch_members=1000):
+    rows = list(read_rows(io.StringIO(text)))
+    end = db.session.rollback if dry_run else db.session.commit
+    return import_members(rows, None, end_batch=end, batch_members=batch_members)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_rows_with_one_email_form_one_member_with_several_participations():
+    text = "\n".join([HEADER, row(), row(email="PRIYA@example.in", programme="LOTUS", fy="2025",
+                                         start="2025-09-01", end="2026-03-31")])
+    report = run_import(text)
+    assert report.summary() == "created 1, updated 0, unchanged 0, rejected 0"
+    member = db.session.scalar(select(Member))
+    assert member.native_name == "प्रिया शर्मा" and member.preferred_language == "hi"
+    assert [(p.programme_code, p.fiscal_year) for p in member.participations] == [("SSP-B", 2024), ("LOTUS", 2025)]
+    host = member.participations[0].host_institution
+    assert (host.name, host.country) == ("Kyoto University", "JP")
+
+
+def test_same_file_twice_changes_nothing():
+    text = "\n".join([HEADER, row(), row(email="hanako@example.jp", given="Hanako", family="Sato",
+                                         native="佐藤 花子", country="JP", lang="ja", programme="SSP-D",
+                                         direction="outbound", host="IIT Bombay", host_country="IN",
+                                         sending="Kyoto University", sending_country="JP")])
+    run_import(text)
+    before = db.session.execute(select(Member.id, Member.updated_at).order_by(Member.id)).all()
+    report = run_import(text)
+    assert report.summary() == "created 0, updated 0, unchanged 2, rejected 0"
+    assert db.session.execute(select(Member.id, Member.updated_at).order_by(Member.id)).all() == before
+    assert count(Participation) == 2 and count(Institution) == 3
+
+
+def test_a_changed_row_updates_only_that_member():
+    other = row(email="ken@example.jp", given="Ken", native="", country="KE", lang="en")
+    run_import("\n".join([HEADER, row(), other]))
+    report = run_import("\n".join([HEADER, row(end="2025-03-08"), other]))
+    assert report.summary() == "created 0, updated 1, unchanged 1, rejected 0"
+    assert db.session.scalar(select(Participation.end_date).join(Member).where(
+        Member.email == "priya@example.in")) == date(2025, 3, 8)
+    report = run_import("\n".join([HEADER, row(end="2025-03-08", field="Physics"), other]))
+    assert report.summary() == "created 0, updated 1, unchanged 1, rejected 0"
+    assert db.session.scalar(select(Member.field).where(Member.email == "priya@example.in")) == "Physics"
+
+
+def test_institutions_match_by_trimmed_case_insensitive_name_and_country():
+    existing = make_institution(name="Kyoto University", country="JP")
+    run_import("\n".join([HEADER, row(host="  kyoto   UNIVERSITY ", sending="Kyoto University",
+                                      sending_country="US")]))
+    p = db.session.scalar(select(Participation))
+    assert p.host_institution_id == existing.id
+    assert p.sending_institution.country == "US" and p.sending_institution_id != existing.id
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"programme": "SSP-Z"}, "programme"),
+    ({"country": "XX"}, "country"),
+    ({"start": "2025-02-30"}, "start_date"),
+    ({"fy": "2025"}, "fiscal_year"),
+    ({"email": ""}, "email"),
+    ({"email": "not-an-email"}, "email"),
+    ({"end": "2025-01-01"}, "end_date"),
+    ({"direction": "outbound"}, "direction"),
+    ({"lang": "xx"}, "preferred_language"),
+    ({"host_country": ""}, "host_country"),
+])
+def test_bad_rows_are_rejected_with_line_and_reason_and_good_rows_land(changes, reason):
+    text = "\n".join([HEADER, row(email="good@example.org"), row(**{"email": "bad@example.org", **changes}),
+                      row(email="good2@example.org")])
+    report = run_import(text)
+    assert report.created == 2
+    assert len(report.rejected) == 1
+    line, message = report.rejected[0]
+    assert line == 3 and message.startswith(reason + ":"), message
+    assert db.session.scalars(select(Member.email).order_by(Member.email)).all() == \
+        ["good2@example.org", "good@example.org"]
+
+
+def test_conflicting_member_details_and_duplicate_rows_are_rejected():
+    text = "\n".join([HEADER, row(), row(country="LK", programme="LOTUS", fy="2025", start="2025-09-01",
+                                         end="2026-03-31"), row()])
+    report = run_import(text)
+    assert [line for line, _r in report.rejected] == [3, 4]
+    assert "line 2" in report.rejected[0][1] and "line 2" in report.rejected[1][1]
+    assert count(Participation) == 1
+
+
+def test_bom_and_multiline_fields_keep_line_numbers():
+    text = "\ufeff" + "\n".join([HEADER, row(native='"two\nlines"'), row(email="x@example.org", country="QQ")])
+    rows = list(read_rows(io.StringIO(decode_upload(text.encode("utf-8")))))
+    assert [line for line, _r in rows] == [2, 4]
+    report = import_members(rows, None, end_batch=db.session.commit)
+    # A name may not hold a line break (names are single lines everywhere); the line numbers of
+    # what follows a quoted multi-line field stay right.
+    assert [line for line, _reason in report.rejected] == [2, 4] and report.created == 0
+    assert "native_name" in report.rejected[0][1] and "country" in report.rejected[1][1]
+
+
+def test_missing_columns_and_bad_encoding_are_refused():
+    with pytest.raises(Invalid, match="programme"):
+        list(read_rows(io.StringIO("email,given_name\na@example.org,A\n")))
+    with pytest.raises(Invalid, match="UTF-8"):
+        decode_upload("Sato,Málaga".encode("latin-1"))
+
+
+def test_dry_run_writes_nothing():
+    report = run_import("\n".join([HEADER, row()]), dry_run=True)
+    assert report.created == 1
+    assert count(Member) == count(Participation) == count(Institution) == 0
+
+
+def test_a_crash_mid_import_keeps_the_finished_batches_only(monkeypatch):
+    import alumni.services.imports as imports
+
+    real = imports._import_batch
+    calls = []
+
+    def crash_on_second(groups, report):
+        calls.append(1)
+        real(groups, report)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(imports, "_import_batch", crash_on_second)
+    text = "\n".join([HEADER] + [row(email=f"m{i}@example.org") for i in range(5)])
+    with pytest.raises(KeyboardInterrupt):
+        run_import(text, batch_members=2)
+    db.session.rollback()
+    assert db.session.scalars(select(Member.email).order_by(Member.email)).all() == \
+        ["m0@example.org", "m1@example.org"]
+
+
+def test_export_then_import_is_a_no_op():
+    member = make_member(email="ana@example.org", native_name="Ana", country="BR", field="Biology")
+    make_participation(member, host_institution_id=make_institution(name="Tohoku University").id)
+    make_member(email="noparts@example.org")
+    run_import("\n".join([HEADER, row()]))
+    out = io.StringIO()
+    assert write_export(out) == 3
+    report = run_import(out.getvalue())
+    assert report.summary() == "created 0, updated 0, unchanged 3, rejected 0"

@@ -1,0 +1,51 @@
+"""The staff overview's figures on hand-built data."""
+from datetime import date
+
+from alumni.services.overview import came_back_by_cohort, members_by_country, overview, where_alumni_work_now
+from tests.factories import make_career, make_member, make_participation, make_return
+
+
+def test_top_countries_and_the_rest():
+    for country in ["IN", "IN", "IN", "VN", "VN", "KE"]:
+        make_member(country=country)
+    assert members_by_country(top=2) == ([("IN", 3), ("VN", 2)], 1)
+
+
+def test_where_alumni_work_now_counts_current_entries_and_japanese_abroad():
+    a, b = make_member(country="IN"), make_member(country="JP")
+    make_career(a, country="IN", role="engineer", start_date=date(2018, 1, 1), end_date=date(2020, 1, 1))
+    make_career(a, country="JP", role="researcher", start_date=date(2020, 2, 1))
+    make_participation(b, programme="NEXUS-YTEC", direction="outbound", start_date=date(2019, 5, 1),
+                       end_date=date(2019, 6, 1))
+    make_career(b, country="TH", role="faculty", start_date=date(2021, 1, 1))
+    assert where_alumni_work_now() == {"all": [("JP", 1), ("TH", 1)], "japanese_abroad": [("TH", 1)]}
+
+
+def test_came_back_share_by_cohort_counts_any_kind_once():
+    back, stayed, outbound = make_member(), make_member(), make_member(country="JP")
+    for m in (back, stayed):
+        make_participation(m, start_date=date(2020, 3, 25), end_date=date(2020, 3, 31))
+    make_return(back, purpose="study", start_date=date(2021, 1, 1))
+    make_career(back, country="JP", role="engineer", start_date=date(2022, 1, 1))
+    make_participation(outbound, programme="SSP-D", direction="outbound", start_date=date(2020, 5, 1),
+                       end_date=date(2020, 6, 1))
+    assert came_back_by_cohort() == [{"fiscal_year": 2019, "members": 2, "came_back": 1, "share": 0.5}]
+    data = overview()
+    assert (data["members"], data["invited"], data["came_back"], data["came_back_share"]) == (3, 2, 1, 0.5)
+
+
+def test_came_back_agrees_with_the_returnee_report_of_any_kind():
+    from alumni.extensions import db
+    from alumni.services.reports import ReturneeFilters, returnees_query
+    from sqlalchemy import func, select
+
+    for i in range(6):
+        m = make_member()
+        make_participation(m, start_date=date(2018 + i % 3, 7, 1), end_date=date(2018 + i % 3, 7, 7))
+        if i % 2:
+            make_return(m, purpose=["research", "study", "employment"][i % 3], start_date=date(2022, 1, 1))
+        if i == 4:
+            make_career(m, country="JP", role="government", start_date=date(2018, 7, 3))  # before the end
+    back = returnees_query(ReturneeFilters(), any_kind=True)
+    expected = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
+    assert {c["fiscal_year"]: c["came_back"] for c in came_back_by_cohort() if c["came_back"]} == expected

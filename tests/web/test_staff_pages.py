@@ -1,0 +1,104 @@
+"""Staff pages: import upload, returnee report, overview — staff only."""
+import re
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from alumni.extensions import db
+from alumni.models import Member
+from alumni.services.imports import COLUMNS
+from tests.factories import make_career, make_member, make_participation, make_return, make_user
+
+PASSWORD = "a long enough passphrase"
+PAGES = ["/staff/", "/staff/returnees", "/staff/import", "/staff/returnees.csv", "/staff/overview.csv"]
+
+
+def login_as(client, role):
+    user = make_user(role, password=PASSWORD)
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    return user
+
+
+@pytest.fixture
+def staff(client):
+    return login_as(client, "staff")
+
+
+@pytest.fixture
+def data():
+    people = []
+    for i, country in enumerate(["IN"] * 6 + ["KE"] * 2):
+        m = make_member(country=country, field="Chemistry")
+        make_participation(m, programme="SSP-B", start_date=date(2019, 3, 1), end_date=date(2019, 3, 20))
+        make_return(m, purpose="research", start_date=date(2020, 1, 1 + i))
+        people.append(m)
+    jp = make_member(country="JP")
+    make_participation(jp, programme="SSP-D", direction="outbound", start_date=date(2024, 6, 1),
+                       end_date=date(2024, 7, 1))
+    make_career(jp, country="DE", role="researcher", start_date=date(2025, 1, 1))
+    return people
+
+
+@pytest.mark.parametrize("role", ["member", "organizer"])
+def test_members_and_organizers_get_403(client, role):
+    login_as(client, role)
+    for path in PAGES:
+        assert client.get(path).status_code == 403, path
+    r = client.post("/staff/import", data={"file": (io.BytesIO(b"email\n"), "m.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    r = client.get("/staff/returnees")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_upload_shows_the_same_report_as_the_command(client, staff):
+    body = (",".join(COLUMNS) + "\n"
+            "ana@example.org,Ana,Silva,,BR,es,Biology,SSP-A,2019,inbound,2019-07-01,2019-07-07,Tohoku University,JP,USP,BR\n"
+            "bad@example.org,Bad,Row,,XX,en,,SSP-A,2019,inbound,2019-07-01,2019-07-07,,,,\n")
+    r = client.post("/staff/import", data={"file": (io.BytesIO(("\ufeff" + body).encode()), "m.csv")},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html
+    assert "created 1, updated 0, unchanged 0, rejected 1" in html and "<td>3</td>" in html
+    assert db.session.scalar(select(Member.email)) == "ana@example.org"
+    r = client.post("/staff/import", data={"file": (io.BytesIO(b"\xff\xfe bad"), "m.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "UTF-8" in r.get_data(as_text=True)
+
+
+def test_returnee_page_table_charts_and_csv(client, staff, data):
+    r = client.get("/staff/returnees?as=research&country=IN")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert '<strong id="total">6</strong>' in html and "<svg" in html
+    # The charts bring no script: the only one on the page is our own static file.
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/app.js" defer>']
+    csv_text = client.get("/staff/returnees.csv?as=research").get_data(as_text=True)
+    assert len(csv_text.strip().splitlines()) == 9
+    publication = client.get("/staff/returnees.csv?as=research&publication=1").get_data(as_text=True)
+    assert "country,IN,6" in publication and "country,KE,<5" in publication
+    r = client.get("/staff/returnees?country=XX")
+    assert r.status_code == 422 and 'id="country-error"' in r.get_data(as_text=True)
+
+
+def test_overview_page_and_publication_csv(client, staff, data):
+    r = client.get("/staff/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html
+    assert "India" in html and "Germany" in html and "<svg" in html
+    assert '<strong id="came-back-share">100%</strong>' in html
+    full = client.get("/staff/overview.csv").get_data(as_text=True)
+    assert "members_by_country,KE,,2" in full and "japanese_abroad_work_now,DE,,1" in full
+    publication = client.get("/staff/overview.csv?publication=1").get_data(as_text=True)
+    assert "members_by_country,KE,,<5" in publication and "members_by_country,IN,,6" in publication
+    assert "outbound_dispatches,2024,mid_long_term,<5" in publication
+
+
+def test_staff_sees_the_nav_link(client, staff):
+    assert 'href="/staff/"' in client.get("/").get_data(as_text=True)
