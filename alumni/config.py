@@ -66,13 +66,16 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = True
+    #: Cookies only over HTTPS; turn off only for a plain-HTTP test rig (the benchmarks).
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     JSON_SORT_KEYS = False
 
+    #: Anonymous visitors' event pages are kept this many seconds (0: off). See web/pagecache.py.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "5"))
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -90,6 +93,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
+    PAGE_CACHE_SECONDS = 0
     TESTING = True
     SECRET_KEY = "test-secret-key"
     SESSION_COOKIE_SECURE = False

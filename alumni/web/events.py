@@ -22,6 +22,8 @@ from alumni.permissions import can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import paginate
+from alumni.web.pagecache import cached_for_anonymous
+
 
 bp = Blueprint("events", __name__)
 PER_PAGE = 20
@@ -72,6 +74,7 @@ def event_helpers() -> dict:
 
 # ---------------------------------------------------------------- pages
 @bp.route("/events")
+@cached_for_anonymous
 def list_page():
     args = request.args
     filters = {
@@ -114,6 +117,7 @@ def _visible_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>")
+@cached_for_anonymous
 def detail(event_id: int):
     event = _visible_event(event_id)
     user = actor()

@@ -1,0 +1,56 @@
+"""A short-lived cache of public pages for anonymous visitors (per process).
+
+The event list and event pages are what many anonymous visitors open at once when an invitation
+goes out. For visitors who are not logged in and carry no flashed message, the rendered page is
+kept for a few seconds per URL and language: "places left" may lag by that much for them, never
+for members (logged-in requests always render fresh)."""
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from functools import wraps
+from threading import Lock
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+_entries: OrderedDict[tuple, tuple[float, bytes, int, list]] = OrderedDict()
+_lock = Lock()
+MAX_ENTRIES = 512
+
+
+def _cacheable() -> bool:
+    return (request.method == "GET" and not current_user.is_authenticated and "_flashes" not in session
+            and current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0)
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
+
+
+def cached_for_anonymous(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _cacheable():
+            return view(*args, **kwargs)
+        key = (request.full_path, str(get_locale()))
+        now = time.monotonic()
+        with _lock:
+            hit = _entries.get(key)
+            if hit is not None and hit[0] > now:
+                _entries.move_to_end(key)
+                _expires, body, status, headers = hit
+                return current_app.response_class(body, status=status, headers=headers)
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code == 200 and not response.direct_passthrough:
+            headers = [(k, v) for k, v in response.headers if k.lower() not in ("set-cookie", "x-request-id")]
+            with _lock:
+                _entries[key] = (now + current_app.config["PAGE_CACHE_SECONDS"], response.get_data(),
+                                 response.status_code, headers)
+                while len(_entries) > MAX_ENTRIES:
+                    _entries.popitem(last=False)
+        return response
+
+    return wrapper

@@ -1,0 +1,175 @@
+"""Page throughput under gunicorn (the app's event page and events list) against its floor, a
+Flask "hello world" served the same way; and the report SQL replayed through the bare driver."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving `target` on 127.0.0.1 with `workers` sync workers, stopped on exit."""
+
+    def __init__(self, target: str, database_url: str | None = None, workers: int = 2):
+        self.port = _free_port()
+        # Production settings, but cookies over plain HTTP: the rig has no TLS in front.
+        env = {**os.environ, "ALUMNI_ENV": "production", "SECRET_KEY": "bench-only-secret", "LOG_LEVEL": "WARNING",
+               "SESSION_COOKIE_SECURE": "0"}
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", target], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.url + "/healthz" if database_url else self.url + "/", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start: {self.proc.stderr.read().decode()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def login_cookie(base: str, email: str, password: str) -> str:
+    """The session cookie of a member logged in through the real login form (CSRF included)."""
+    import http.cookiejar
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode()
+    opener.open(base + "/login", data=data)
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def requests_per_second(url: str, seconds: float = 5.0, connections: int = 8,
+                        cookie: str | None = None) -> tuple[float, str]:
+    """Throughput against `url`: wrk where installed, else a threaded keep-alive Python client
+    (a slower client: the same one measures the floor, so the ratio stays fair)."""
+    wrk = shutil.which("wrk")
+    if wrk:
+        extra = ["-H", f"Cookie: {cookie}"] if cookie else []
+        out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds:.0f}s", *extra, url],
+                             capture_output=True, text=True, check=True).stdout
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        if non2xx:
+            raise RuntimeError(f"{url}: {non2xx.group(1)} error responses")
+        return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "wrk"
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    stop = time.perf_counter() + seconds
+    counts = [0] * connections
+
+    def worker(i):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        while time.perf_counter() < stop:
+            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            counts[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / seconds, "python"
+
+
+def bench_pages(database_url: str, event_id: int, seconds: float = 5.0,
+                member: tuple[str, str] | None = None) -> dict:
+    """Anonymous visitors (the page cache answers them) and, with `member` (email, password),
+    a logged-in member, whose pages are always rendered fresh."""
+    with Gunicorn("bench.hello:app") as hello:
+        floor, client = requests_per_second(hello.url + "/", seconds)
+    figures = {"hello_rps": floor, "client": client}
+    with Gunicorn("wsgi:app", database_url) as app:
+        figures["event_page_rps"], _ = requests_per_second(f"{app.url}/events/{event_id}", seconds)
+        figures["events_list_rps"], _ = requests_per_second(f"{app.url}/events", seconds)
+        if member:
+            cookie = login_cookie(app.url, *member)
+            figures["event_page_member_rps"], _ = requests_per_second(f"{app.url}/events/{event_id}", seconds,
+                                                                      cookie=cookie)
+    return figures
+
+
+def replay_sql_ms(app, call, runs: int = 7) -> tuple[float, float]:
+    """(median ms of `call` through the app, median ms of the same SQL statements replayed through
+    the bare DBAPI driver) — the report's floor is its own SQL without Flask or the ORM."""
+    import statistics
+
+    from sqlalchemy import event
+
+    from alumni.extensions import db
+
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    call()  # warm-up
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    app_times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        app_times.append((time.perf_counter() - started) * 1000)
+    raw = engine.raw_connection()
+    try:
+        sql_times = []
+        for _ in range(runs + 1):
+            cursor = raw.cursor()
+            started = time.perf_counter()
+            for statement, parameters in captured:
+                cursor.execute(statement, parameters)
+                cursor.fetchall() if cursor.description else None
+            sql_times.append((time.perf_counter() - started) * 1000)
+            cursor.close()
+        raw.rollback()
+    finally:
+        raw.close()
+    return statistics.median(app_times), statistics.median(sql_times[1:])

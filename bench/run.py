@@ -1,0 +1,200 @@
+"""make bench: every figure the issues set a target for, on SQLite and on PostgreSQL, each with
+its floor measured in the same run, written as a Markdown table into the README.
+
+    .venv/bin/python -m bench.run [--quick] [--only sqlite|postgresql]
+
+Floors: page throughput ← Flask "hello world" under the same gunicorn; report latency ← the
+report's own SQL replayed through the bare driver; delivery ← a bare smtplib loop.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.common import ROOT, sqlite_url
+
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+README = ROOT / "README.md"
+MEMBER = ("bench-member@example.org", "bench member passphrase")
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def pg_database(name: str) -> str:
+    """A PostgreSQL database of our own for the benchmark (made if missing)."""
+    engine = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{PG_SERVER}/{name}"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def bench_database(kind: str, main_url: str, scratch_url: str, csv_path: str, runs: int) -> dict:
+    from bench.calendar_bench import bench_calendar
+    from bench.import_bench import run_import_bench
+    from bench.mail_bench import bench_delivery
+    from bench.pages import bench_pages, replay_sql_ms
+    from bench.reports_bench import STAFF_EMAIL, ensure_outcomes
+
+    fig: dict = {}
+    log(f"{kind}: import and re-import of the 43,000-member file, {runs} runs")
+    imports = [run_import_bench(main_url, csv_path) for _ in range(runs)]
+    rows = sum(1 for _ in open(csv_path, encoding="utf-8-sig")) - 1
+    fig["import_s"] = statistics.median(r["import_s"] for r in imports)
+    fig["reimport_s"] = statistics.median(r["reimport_s"] for r in imports)
+    fig["import_rows_s"] = rows / fig["import_s"]
+    fig["reimport_rows_s"] = rows / fig["reimport_s"]
+    fig["import_peak_mb"] = max(r["peak_rss_mb"] for r in imports)
+    fig["roundtrip"] = imports[-1]["export_then_import"]
+
+    log(f"{kind}: career entries and returns, then the reports")
+    ensure_outcomes(main_url)
+    from alumni import create_app
+    from alumni.extensions import db
+    from alumni.services.accounts import create_user, find_user_by_email, issue_token
+    from alumni.services.demo_events import load_demo_events
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": main_url, "TESTING": False})
+    with app.app_context():
+        user = find_user_by_email(STAFF_EMAIL) or create_user(STAFF_EMAIL, "staff")
+        if find_user_by_email(MEMBER[0]) is None:
+            create_user(MEMBER[0], "member", password=MEMBER[1])
+        token = issue_token(user)
+        load_demo_events()
+        db.session.commit()
+        event_id = db.session.scalar(sa.text("SELECT id FROM events ORDER BY starts_at DESC LIMIT 1"))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    for name, path in (("returnees", "/api/v1/reports/returnees?as=research"),
+                       ("dispatches", "/api/v1/reports/dispatches?direction=outbound")):
+        fig[f"{name}_ms"], fig[f"{name}_sql_ms"] = replay_sql_ms(app, lambda p=path: client.get(p, headers=headers))
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    from bench.common import median_ms
+
+    fig["overview_ms"] = median_ms(lambda: client.get("/staff/"), runs=5)
+    fig["directory_ms"] = median_ms(lambda: client.get("/directory?q=sharma"), runs=7)
+    fig["directory_cohort_ms"] = median_ms(lambda: client.get("/directory?cohort=2019&country=IN"), runs=5)
+
+    log(f"{kind}: pages under gunicorn against hello world")
+    fig.update(bench_pages(main_url, event_id, member=MEMBER))
+
+    log(f"{kind}: a 1,000-event calendar feed")
+    fig.update(bench_calendar(scratch_url, 1000))
+
+    try:
+        from bench.invitations_bench import bench_queue_invitations
+    except ImportError:
+        bench_queue_invitations = None
+    if bench_queue_invitations is not None:
+        log(f"{kind}: queuing 10,000 invitations in 10 languages")
+        fig["invitations_s"] = bench_queue_invitations(scratch_url, 10_000)
+
+    log(f"{kind}: SMTP delivery against bare smtplib")
+    mail = bench_delivery(scratch_url, 2000)
+    fig["delivery_per_s"], fig["delivery_floor_per_s"] = mail["per_second"], mail["floor_per_second"]
+    return fig
+
+
+ROWS = [
+    # label, key, floor key, unit, target text, higher is better
+    ("CSV import, 43,000 members (s)", "import_s", None, "s", "< 60 s"),
+    ("  rows per second", "import_rows_s", None, "/s", ""),
+    ("CSV re-import, all unchanged (s)", "reimport_s", None, "s", "< 30 s"),
+    ("  rows per second", "reimport_rows_s", None, "/s", ""),
+    ("import peak memory (MB)", "import_peak_mb", None, "MB", "< 500 MB"),
+    ("returnee report, first page (ms)", "returnees_ms", "returnees_sql_ms", "ms", "< 150 ms; ≤ 3× its SQL"),
+    ("dispatches report (ms)", "dispatches_ms", "dispatches_sql_ms", "ms", "< 150 ms; ≤ 3× its SQL"),
+    ("staff overview page (ms)", "overview_ms", None, "ms", "< 300 ms"),
+    ("directory search 'sharma' (ms)", "directory_ms", None, "ms", ""),
+    ("directory cohort 2019 + IN (ms)", "directory_cohort_ms", None, "ms", ""),
+    ("event page under gunicorn, anonymous (req/s)", "event_page_rps", "hello_rps", "/s", "≥ ¼ of hello world"),
+    ("events list under gunicorn (req/s)", "events_list_rps", "hello_rps", "/s", "≥ ¼ of hello world"),
+    ("event page, logged-in member, uncached (req/s)", "event_page_member_rps", "hello_rps", "/s", "(no target)"),
+    ("calendar feed, 1,000 events (ms)", "feed_ms", None, "ms", "< 1,000 ms"),
+    ("one event .ics (ms)", "event_ms", None, "ms", "< 20 ms"),
+    ("feed answered 304 (ms)", "not_modified_ms", None, "ms", "< 5 ms"),
+    ("queue 10,000 invitations, 10 languages (s)", "invitations_s", None, "s", "< 30 s"),
+    ("SMTP delivery to a local sink (msg/s)", "delivery_per_s", "delivery_floor_per_s", "/s", "≥ 100/s; ≥ ½ of bare smtplib"),
+]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
+
+
+def table(results: dict[str, dict]) -> str:
+    kinds = list(results)
+    head = "| figure | " + " | ".join(f"{k} | floor | ratio" for k in kinds) + " | target |"
+    sep = "| --- |" + " ---: | ---: | ---: |" * len(kinds) + " --- |"
+    lines = [head, sep]
+    for label, key, floor_key, _unit, target in ROWS:
+        cells = []
+        for kind in kinds:
+            fig = results[kind]
+            value = fig.get(key)
+            floor = fig.get(floor_key) if floor_key else None
+            ratio = None
+            if value is not None and floor:
+                ratio = value / floor
+            cells += [_fmt(value), _fmt(floor), f"{ratio:.2f}×" if ratio is not None else "—"]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    return "\n".join(lines)
+
+
+def write_readme(markdown: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    block = f"{START}\n{markdown}\n{END}"
+    if START in text and END in text:
+        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--runs", type=int, default=3, help="runs of the import (other figures: more)")
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    from bench.make_dataset import write_members_csv
+
+    csv_path = os.path.join(tempfile.mkdtemp(), "members.csv")
+    log("writing the deterministic 43,000-member CSV")
+    write_members_csv(csv_path, 43_000)
+    targets = {"SQLite": (sqlite_url("main"), sqlite_url("scratch")),
+               "PostgreSQL": (pg_database("alumni_bench"), pg_database("alumni_bench_scratch"))}
+    if args.only:
+        targets = {k: v for k, v in targets.items() if k.lower() == args.only}
+    results = {kind: bench_database(kind, main, scratch, csv_path, args.runs) for kind, (main, scratch) in targets.items()}
+    minutes = (time.perf_counter() - started) / 60
+    client = next(iter(results.values())).get("client", "?")
+    markdown = (f"Measured by `make bench` on {date.today().isoformat()}, {platform.machine()}, "
+                f"{os.cpu_count()} cores, Python {platform.python_version()}; whole run {minutes:.1f} min; "
+                f"load generator for pages: {client}. Medians of several runs (import: {args.runs}).\n\n"
+                + table(results))
+    print(markdown)
+    if not args.no_readme:
+        write_readme(markdown)
+
+
+if __name__ == "__main__":
+    main()
