@@ -73,3 +73,14 @@ def can_view_registration(actor: User | None, registration) -> bool:
 
 def can_check_in(actor: User | None, event) -> bool:
     return can_manage_event(actor, event)
+
+
+# ---------------------------------------------------------------- mail
+def can_invite(actor: User | None, event) -> bool:
+    """Invite an audience to an event and follow its mailings: those who manage the event."""
+    return can_manage_event(actor, event)
+
+
+def can_manage_mail_holds(actor: User | None) -> bool:
+    """See addresses on hold (permanent failures) and release them: staff."""
+    return is_staff(actor)

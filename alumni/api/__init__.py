@@ -126,6 +126,7 @@ def commit():
 def init_api(app: Flask) -> None:
     from alumni.api import chapters, institutions, members, programmes
     from alumni.api import events, registrations
+    from alumni.api import invitations
 
     api.init_app(app, spec_kwargs={
         "servers": [{"url": "/"}],
@@ -135,7 +136,8 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
-                   events, registrations):
+                   events, registrations,
+                   invitations):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
 

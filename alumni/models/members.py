@@ -97,6 +97,8 @@ class Member(db.Model):
     visibility: Mapped[Visibility] = mapped_column(
         str_enum(Visibility, "visibility"), default=Visibility.members
     )
+    #: Set when the member unsubscribed from invitations (one-click link in every mail); None = subscribed.
+    invitations_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

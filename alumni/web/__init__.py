@@ -13,4 +13,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(events.bp)
     app.register_blueprint(manage.bp)
+    from alumni.web import mail
+
+    app.register_blueprint(mail.bp)
     app.context_processor(main.template_globals)
