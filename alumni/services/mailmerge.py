@@ -3,10 +3,13 @@ cancellations and "you got a seat" notices.
 
 Rendering is grouped by language: what is the same for every reader of a language (subject, the
 event's texts, Babel-formatted dates, the calendar attachment) is computed once per language
-inside `force_locale`; per member only the name, the unsubscribe link and the ATTENDEE line of
-the calendar change. Templates are compiled once by Jinja's cache."""
+inside `force_locale`, and each template is rendered once per language with markers that are then
+replaced, per member, by the name and the unsubscribe link (HTML-escaped in the HTML part); the
+calendar's ATTENDEE line is the only other per-member part. So templates must use `name` and
+`unsubscribe_url` as plain values (no conditions or filters on them)."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,6 +20,7 @@ from flask_babel import force_locale, get_locale
 from icalendar import vCalAddress, vText
 from icalendar.parser import Contentline
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import escape
 
 from alumni.i18n import RTL_LANGUAGES, _, babel_locale
 from alumni.models import Event
@@ -135,13 +139,19 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
             "chapter": event.chapter.name if event.chapter else "", **(extra or {}),
         }
         subject = _subject(kind, title)
+        # Render once per language with markers where the per-member values go, then fill them in
+        # (escaped for HTML): the translated strings are looked up once per language, not per member.
+        marks = {"name": f"\x1e{uuid.uuid4().hex}\x1e", "unsubscribe_url": f"\x1e{uuid.uuid4().hex}\x1e"}
+        text_form = text_template.render({**common, **marks})
+        html_form = html_template.render({**common, **marks})
         for r in recipients:
             unsubscribe = unsubscribe_url(r.member_id)
-            context = {**common, "name": r.name, "unsubscribe_url": unsubscribe}
             rows.append({
                 "dedup_key": dedup(r), "mailing": mailing, "kind": kind, "recipient": r.email,
                 "member_id": r.member_id, "language": language, "subject": subject,
-                "text_body": text_template.render(context), "html_body": html_template.render(context),
+                "text_body": text_form.replace(marks["name"], r.name).replace(marks["unsubscribe_url"], unsubscribe),
+                "html_body": html_form.replace(marks["name"], str(escape(r.name)))
+                .replace(marks["unsubscribe_url"], str(escape(unsubscribe))),
                 "ics": before + attendee_line(r.email, r.name) + after, "ics_method": method,
                 "headers": {"Content-Language": language, "List-Unsubscribe": f"<{unsubscribe}>",
                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},

@@ -201,3 +201,20 @@ def test_member_without_a_translation_gets_the_events_own_texts_in_their_locale(
     message = next(m for m in smtp.messages if "Kyoto meeting" in m["Subject"])
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
     assert "Kyoto meeting" in text and "mars" in text  # French month name
+
+
+def test_each_member_gets_their_own_name_and_link_escaped_in_html():
+    event = tokyo_event()
+    a = make_member(given_name="<b>Ana</b>", family_name="O'Neil & Co", preferred_language="es")
+    b = make_member(given_name="Budi", family_name="Santoso", preferred_language="es")
+    isvc.queue_invitations(event, isvc.clean_audience({}))
+    first, second = outbox_rows()
+    assert "<b>Ana</b> O'Neil & Co" in first.text_body and "Budi" not in first.text_body
+    assert "&lt;b&gt;Ana&lt;/b&gt; O&#39;Neil &amp; Co" in first.html_body and "<b>Ana" not in first.html_body
+    assert "Budi Santoso" in second.text_body
+    from alumni.services.mailmerge import member_id_for_token
+
+    for row, member in ((first, a), (second, b)):
+        token = row.headers["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
+        assert member_id_for_token(token) == member.id and token in row.text_body and token in row.html_body
+        assert "\x1e" not in row.text_body + row.html_body
