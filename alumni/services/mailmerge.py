@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.dates import format_date, format_time, get_datetime_format, get_timezone_name
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from icalendar import vCalAddress, vText
@@ -89,6 +89,14 @@ def _split_on_attendee(ics: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- rendering
+def date_and_time(moment: datetime, locale) -> str:
+    """The full date and the short time, joined as the locale joins them (no seconds, no zone:
+    the zone is named on its own line)."""
+    pattern = str(get_datetime_format("full", locale=locale)).replace("'", "")
+    return pattern.format(format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale),
+                          format_date(moment.date(), "full", locale=locale))
+
+
 def event_when(event: Event, locale) -> dict:
     """The event's dates and times as readers of `locale` write them, in the event's own zone."""
     zone = ZoneInfo(event.timezone)
@@ -96,11 +104,11 @@ def event_when(event: Event, locale) -> dict:
     end = event.ends_at.replace(tzinfo=zone)
     same_day = start.date() == end.date()
     return {
-        "starts": format_datetime(start, "full", tzinfo=zone, locale=locale),
+        "starts": date_and_time(start, locale),
         "start_date": format_date(start.date(), "full", locale=locale),
         "start_time": format_time(start, "short", tzinfo=zone, locale=locale),
         "end": format_time(end, "short", tzinfo=zone, locale=locale) if same_day
-        else format_datetime(end, "full", tzinfo=zone, locale=locale),
+        else date_and_time(end, locale),
         "zone": get_timezone_name(zone, locale=locale),
         "zone_id": event.timezone,
     }
