@@ -31,6 +31,7 @@ from alumni.services import outbox
 from alumni.services import validation as v
 from alumni.services.cohorts import first_inbound_participation
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
+from alumni.services.registrations import lock_event
 
 AUDIENCE_FIELDS = ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees")
 MAX_VALUES = 300
@@ -203,6 +204,8 @@ def _already_invited(event: Event) -> set[int]:
 def queue_invitations(event: Event, audience: Audience, actor=None, *, now: datetime | None = None) -> tuple[int, int]:
     """Queue the invitation for every member of the audience; answers (queued, skipped) —
     skipped: unsubscribed members, members invited before, held addresses."""
+    # Two organizers sending at once: the second waits here, then sees the first one's keys.
+    event = lock_event(event)
     _check_invitable(event)
     members = db.session.execute(
         select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,

@@ -20,6 +20,7 @@ from alumni.models.types import utcnow
 from alumni.services import outbox
 from alumni.services.events import starts_utc
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
+from alumni.services.registrations import lock_event
 
 #: Reminders this many days before the start; the nearest window that is open is sent.
 REMINDER_DAYS = (7, 1)
@@ -99,6 +100,7 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
         days = reminder_window(event, now)
         if days is None:
             continue
+        lock_event(event)  # two overlapping runs: the second sees the first one's keys
         recipients = _recipients(event, (RegistrationStatus.yes,))
         rows = render_rows("reminder", event, recipients, mailing=f"event:{event.id}:reminder:{days}d",
                            dedup=lambda r, days=days, event=event: f"reminder:{days}d:{event.id}:{r.member_id}",
