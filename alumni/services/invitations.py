@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import delete, exists, func, select
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
@@ -235,12 +235,25 @@ def preview_invitation(event: Event, language: str, member: Member | None = None
 
 
 def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
-    """The member wants no more invitations (from the one-click link or their settings)."""
+    """The member wants no more invitations (from the one-click link or their settings):
+    invitations to them not yet sent are withdrawn too."""
     if member.invitations_unsubscribed_at is None:
         from alumni.models.types import utcnow
 
         member.invitations_unsubscribed_at = now or utcnow()
+        withdraw_unsent_to(member.id, kinds=("invitation",))
         db.session.flush()
+
+
+def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
+    """Take mail to a member that is still waiting in the outbox out of it (all of it when the
+    member is deleted; their invitations when they unsubscribe)."""
+    from alumni.services.notices import unclaimed_queued
+
+    stmt = delete(OutgoingMail).where(OutgoingMail.member_id == member_id, *unclaimed_queued())
+    if kinds:
+        stmt = stmt.where(OutgoingMail.kind.in_(kinds))
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
 
 
 def resubscribe(member: Member) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from alumni.extensions import db
-from alumni.models import Event, EventStatus, Member, Registration, RegistrationStatus
+from alumni.models import Event, EventStatus, MailStatus, Member, OutgoingMail, Registration, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.services import outbox
 from alumni.services.events import starts_utc
@@ -37,19 +37,67 @@ def _recipients(event: Event, statuses) -> list[Recipient]:
             for mid, email, lang, given, family, native, first in rows]
 
 
+def unclaimed_queued() -> tuple:
+    """Queued and not in a worker's hands right now (a message being sent cannot be called back;
+    withdrawing it would let a re-rendered copy go as well)."""
+    return (OutgoingMail.status == MailStatus.queued,
+            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < utcnow()))
+
+
+def _update_mailing(event: Event) -> str:
+    return f"event:{event.id}:update:{event.sequence}"
+
+
+def _unsent(event: Event, kinds):
+    """Conditions for this event's mail of `kinds` still waiting in the outbox."""
+    return (OutgoingMail.mailing.startswith(f"event:{event.id}:"), OutgoingMail.kind.in_(kinds),
+            *unclaimed_queued())
+
+
+def withdraw_unsent(event: Event, kinds) -> int:
+    """Take this event's not-yet-sent mail of `kinds` out of the outbox (it says something no
+    longer true); answers how many. Their keys are freed, so they can be queued anew."""
+    return db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+def refresh_unsent(event: Event) -> None:
+    """After a change of time or place: invitations not yet sent are rendered again with the new
+    details (same keys, so still once per member); older updates and reminders not yet sent are
+    dropped (the new update replaces them; the next reminder run queues reminders anew)."""
+    from alumni.services.invitations import invitation_key, invitation_mailing
+
+    waiting = db.session.execute(
+        select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
+               Member.native_name, Member.family_name_first)
+        .join(OutgoingMail, OutgoingMail.member_id == Member.id)
+        .where(*_unsent(event, ("invitation",))).order_by(Member.id)).all()
+    withdraw_unsent(event, ("invitation", "reminder"))
+    db.session.execute(delete(OutgoingMail).where(*_unsent(event, ("update",)),
+                                                  OutgoingMail.mailing != _update_mailing(event))
+                       .execution_options(synchronize_session=False))
+    recipients = [Recipient(mid, email, lang or "en", recipient_name(given, family, native, first))
+                  for mid, email, lang, given, family, native, first in waiting]
+    outbox.queue_many(render_rows("invitation", event, recipients, mailing=invitation_mailing(event),
+                                  dedup=lambda r: invitation_key(event, r.member_id)))
+
+
 def queue_event_update(event: Event) -> tuple[int, int]:
     """The new time or place, with a calendar REQUEST at the new SEQUENCE, to everyone
     registered yes or maybe."""
     if event.status != EventStatus.published:
         return 0, 0
+    refresh_unsent(event)
     recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe))
-    rows = render_rows("update", event, recipients, mailing=f"event:{event.id}:update:{event.sequence}",
+    rows = render_rows("update", event, recipients, mailing=_update_mailing(event),
                        dedup=lambda r: f"update:{event.id}:{event.sequence}:{r.member_id}")
     return outbox.queue_many(rows)
 
 
 def queue_event_cancellation(event: Event) -> tuple[int, int]:
-    """The cancellation, with a calendar CANCEL, to everyone registered yes, maybe or waitlisted."""
+    """The cancellation, with a calendar CANCEL, to everyone registered yes, maybe or waitlisted.
+    Invitations, reminders, updates and seat notices not yet sent are withdrawn."""
+    withdraw_unsent(event, ("invitation", "reminder", "update", "promotion"))
     recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe, RegistrationStatus.waitlisted))
     rows = render_rows("cancellation", event, recipients, mailing=f"event:{event.id}:cancel",
                        dedup=lambda r: f"cancel:{event.id}:{r.member_id}")

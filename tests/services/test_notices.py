@@ -73,13 +73,15 @@ def test_changing_time_or_place_sends_an_update_with_the_higher_sequence_once_pe
     db.session.commit()
     first = event.sequence
     assert notices.queue_event_update(event) == (0, 2)  # already queued for this sequence
+    assert outbox.deliver_due("w").sent == 2
     esvc.update_event(event, {"starts_at": event.starts_at + timedelta(hours=1),
                               "ends_at": event.ends_at + timedelta(hours=1)})
     db.session.commit()
     updates = rows("update")
     assert sorted(r.recipient for r in updates) == sorted([yes.email, maybe.email] * 2)
     assert {r.dedup_key.split(":")[2] for r in updates} == {str(first), str(event.sequence)}
-    assert outbox.deliver_due("w").sent == 4
+    assert outbox.deliver_due("w").sent == 2
+    assert len(smtp.messages) == 4
     latest = [m for m in smtp.messages if f"SEQUENCE:{event.sequence}" in _ics(m)]
     assert len(latest) == 2
     for message in latest:
@@ -135,3 +137,75 @@ def test_the_hooks_are_registered_once_however_often_the_app_is_made(app):
     assert registrations.promotion_hooks.count(notices.queue_promotion_notice) == 1
     assert esvc.update_hooks.count(notices.queue_event_update) == 1
     assert esvc.cancel_hooks.count(notices.queue_event_cancellation) == 1
+
+
+def test_unsent_invitations_are_rendered_again_after_a_change_and_withdrawn_on_cancel():
+    from alumni.services import invitations as isvc
+
+    event = make_event(venue="Old hall")
+    invited, registered = make_member(), make_member()
+    answer(event, registered, "yes")
+    isvc.queue_invitations(event, isvc.clean_audience({}))
+    db.session.commit()
+    esvc.update_event(event, {"venue": "New hall"})
+    db.session.commit()
+    invitations = rows("invitation")
+    assert sorted(r.recipient for r in invitations) == sorted([invited.email, registered.email])
+    assert all("New hall" in r.text_body and f"SEQUENCE:{event.sequence}" in r.ics for r in invitations)
+    assert isvc.queue_invitations(event, isvc.clean_audience({})) == (0, 2)  # still once each
+    esvc.cancel_event(event)
+    db.session.commit()
+    assert rows("invitation") == [] and rows("update") == []
+    assert [r.recipient for r in rows("cancellation")] == [registered.email]
+
+
+def test_sent_invitations_stay_and_are_not_sent_again_after_a_change(smtp):
+    from alumni.services import invitations as isvc
+
+    event = make_event()
+    make_member()
+    isvc.queue_invitations(event, isvc.clean_audience({}))
+    db.session.commit()
+    outbox.deliver_due("w")
+    esvc.update_event(event, {"venue": "New hall"})
+    db.session.commit()
+    assert outbox.deliver_due("w").sent == 0  # not registered: no update; the invitation went already
+    assert len(smtp.messages) == 1
+
+
+def test_unsubscribing_or_deleting_the_account_withdraws_unsent_mail():
+    from alumni.services import invitations as isvc
+    from alumni.services import members as msvc
+
+    event = make_event()
+    leaving, deleted, staying = make_member(), make_member(), make_member()
+    isvc.queue_invitations(event, isvc.clean_audience({}))
+    db.session.commit()
+    isvc.unsubscribe(leaving)
+    msvc.delete_member(deleted)
+    db.session.commit()
+    assert [r.recipient for r in rows("invitation")] == [staying.email]
+
+
+def test_an_unsent_update_is_replaced_by_the_next_one():
+    event = make_event()
+    answer(event, make_member(), "yes")
+    esvc.update_event(event, {"venue": "Hall A"})
+    esvc.update_event(event, {"venue": "Hall B"})
+    db.session.commit()
+    [update] = rows("update")
+    assert update.dedup_key.split(":")[2] == str(event.sequence) and "Hall B" in update.text_body
+
+
+def test_a_message_in_a_workers_hands_is_not_withdrawn_or_rendered_twice():
+    from alumni.services import invitations as isvc
+
+    event = make_event()
+    make_member()
+    isvc.queue_invitations(event, isvc.clean_audience({}))
+    db.session.commit()
+    assert len(outbox.claim_batch("busy-worker")) == 1  # being sent right now
+    esvc.update_event(event, {"venue": "Elsewhere"})
+    db.session.commit()
+    [invitation] = rows("invitation")
+    assert invitation.claimed_by == "busy-worker" and "Elsewhere" not in invitation.text_body
