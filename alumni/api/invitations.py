@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from alumni.api import commit, require_actor
+from alumni.api import commit, forbid_unless, require_actor
 from alumni.api.events import visible_event
 from alumni.api.schemas import StrictSchema
-from alumni.api import forbid_unless
 from alumni.permissions import can_invite
 from alumni.services import invitations as isvc
 
@@ -19,9 +18,9 @@ class AudienceSchema(StrictSchema):
     chapter = fields.String(allow_none=True, metadata={"description": "chapter code: members of its countries"})
     countries = fields.List(fields.String(), metadata={"description": "ISO 3166-1 alpha-2 codes"})
     programmes = fields.List(fields.String(), metadata={"description": "programme codes, e.g. SSP-A"})
-    fiscal_years = fields.List(fields.Raw(), metadata={"description": "cohorts: fiscal year of the first inbound participation"})
-    host_institution = fields.Raw(allow_none=True, metadata={"description": "id of a Japanese host institution"})
-    returnees = fields.Raw(metadata={"description": "true: only members who returned to Japan"})
+    fiscal_years = fields.List(fields.Raw(metadata={"type": "integer"}), metadata={"description": "cohorts: fiscal year of the first inbound participation"})
+    host_institution = fields.Raw(allow_none=True, metadata={"type": "integer", "description": "id of a Japanese host institution"})
+    returnees = fields.Raw(metadata={"type": "boolean", "description": "true: only members who returned to Japan"})
 
 
 class InvitationRequestSchema(StrictSchema):

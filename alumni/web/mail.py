@@ -34,7 +34,8 @@ def _member_for(token: str) -> Member:
 def unsubscribe_page(token: str):
     """A button, not an action: link checkers that follow GETs must not unsubscribe anyone."""
     member = _member_for(token)
-    return render_template("mail/unsubscribe.html", token=token, done=member.invitations_unsubscribed_at is not None)
+    return render_template("mail/unsubscribe.html", token=token, done=member.invitations_unsubscribed_at is not None,
+                           action_form=ActionForm())
 
 
 @bp.route("/mail/unsubscribe/<token>", methods=["POST"])
@@ -44,7 +45,19 @@ def unsubscribe(token: str):
     member = _member_for(token)
     isvc.unsubscribe(member)
     db.session.commit()
-    return render_template("mail/unsubscribe.html", token=token, done=True)
+    return render_template("mail/unsubscribe.html", token=token, done=True, action_form=ActionForm())
+
+
+@bp.route("/mail/subscribe/<token>", methods=["POST"])
+def resubscribe(token: str):
+    """Changed their mind (a form on our own page, so the CSRF token is checked)."""
+    member = _member_for(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    isvc.resubscribe(member)
+    db.session.commit()
+    flash(_("You will receive invitations again."), "info")
+    return redirect(url_for("mail.unsubscribe_page", token=token))
 
 
 # ---------------------------------------------------------------- organizers

@@ -172,3 +172,22 @@ def test_api_only_the_events_organizers_and_staff_invite(api):
     assert api.post(f"/events/{event.id}/invitations", other, json={"audience": {}}).status_code == 403
     staff = make_token(make_user("staff"))
     assert api.post(f"/events/{event.id}/invitations", staff, json={"audience": {}}).status_code == 200
+
+
+def test_an_unsubscribed_member_can_subscribe_again_from_the_same_page(client):
+    member = make_member()
+    token = unsubscribe_token(member.id)
+    page = client.post(f"/mail/unsubscribe/{token}").get_data(as_text=True)
+    assert "Subscribe again" in page
+    assert client.post(f"/mail/subscribe/{token}").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Member, member.id).invitations_unsubscribed_at is None
+
+
+def test_subscribing_again_needs_the_pages_csrf_token(client, csrf_on):
+    member = make_member()
+    token = unsubscribe_token(member.id)
+    client.post(f"/mail/unsubscribe/{token}")
+    assert client.post(f"/mail/subscribe/{token}").status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Member, member.id).invitations_unsubscribed_at is not None
