@@ -110,11 +110,28 @@ def invite(event_id: int):
     return render_template("mail/invite.html", event=event, form=form, count=count, previews=previews), status
 
 
+def mailing_label(name: str) -> str:
+    """"event:12:reminder:7d" → "Reminders, 7 days before" (in the reader's language)."""
+    parts = name.split(":")[2:]
+    kind, detail = parts[0], parts[1] if len(parts) > 1 else ""
+    if kind == "invite":
+        return _("Invitations")
+    if kind == "update":
+        return _("Change of time or place (version %(n)s)", n=detail)
+    if kind == "reminder":
+        return _("Reminders, %(n)s days before", n=detail.removesuffix("d"))
+    if kind == "cancel":
+        return _("Cancellation")
+    if kind == "seat":
+        return _("Seats from the waitlist")
+    return name
+
+
 @bp.route("/manage/events/<int:event_id>/mail")
 @login_required
 def status(event_id: int):
     event = _invitable_event(event_id)
-    mailings = [(name, outbox.mailing_status(name)) for name in isvc.event_mailings(event)]
+    mailings = [(name, mailing_label(name), outbox.mailing_status(name)) for name in isvc.event_mailings(event)]
     return render_template("mail/status.html", event=event, mailings=mailings, action_form=ActionForm())
 
 

@@ -29,6 +29,6 @@ def test_organizer_counts_previews_and_sends_invitations(page, live_server, tmp_
 
     page.get_by_role("button", name="Send 5 invitations").click()
     expect(page.get_by_text("5 invitations queued, 0 skipped.")).to_be_visible()
-    expect(page.get_by_role("heading", name="invite")).to_be_visible()
+    expect(page.get_by_role("heading", name="Invitations")).to_be_visible()
     shot(page, tmp_path, "invite-status.png")
     assert db.session.scalar(select(func.count(OutgoingMail.id))) == 5

@@ -78,7 +78,7 @@ def test_organizer_counts_previews_every_language_then_sends(client):
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/manage/events/{event.id}/mail")
     assert len(db.session.scalars(select(OutgoingMail)).all()) == 4
     status = client.get(f"/manage/events/{event.id}/mail").get_data(as_text=True)
-    assert "<strong>4</strong> Queued" in status
+    assert "<strong>4</strong> Queued" in status and ">Invitations</h2>" in status
 
 
 def test_bad_audience_on_the_page_names_the_field(client):
