@@ -53,6 +53,10 @@ def create_app(config: str | dict | None = None) -> Flask:
     _register_error_handlers(app)
     _register_request_guards(app)
 
+    from alumni.services.notices import register_hooks
+
+    register_hooks()
+
     from alumni.cli import register_cli
 
     register_cli(app)

@@ -159,6 +159,21 @@ def members_export(path: str) -> None:
     click.echo(f"exported {count} rows to {path}", err=True)
 
 
+events_cli = AppGroup("events", help="Events.")
+
+
+@events_cli.command("remind")
+def events_remind() -> None:
+    """Queue the reminders that are due (7 days and 1 day before, to yes-registrations); each
+    reminder is queued once however often this runs (e.g. hourly from cron)."""
+    from alumni.services.notices import queue_reminders
+
+    queued, skipped = queue_reminders()
+    db.session.commit()
+    click.echo(f"queued {queued}, skipped {skipped}")
+
+
 def register_cli(app: Flask) -> None:
     for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli):
         app.cli.add_command(group)
+    app.cli.add_command(events_cli)

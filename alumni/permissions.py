@@ -78,3 +78,14 @@ def can_check_in(actor: User | None, event) -> bool:
 def can_view_reports(actor: User | None) -> bool:
     """The programme's reports, the overview and the member import: headquarters staff."""
     return is_staff(actor)
+
+
+# ---------------------------------------------------------------- mail
+def can_invite(actor: User | None, event) -> bool:
+    """Invite an audience to an event and follow its mailings: those who manage the event."""
+    return can_manage_event(actor, event)
+
+
+def can_manage_mail_holds(actor: User | None) -> bool:
+    """See addresses on hold (permanent failures) and release them: staff."""
+    return is_staff(actor)

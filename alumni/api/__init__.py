@@ -130,7 +130,7 @@ def commit():
 
 def init_api(app: Flask) -> None:
     from alumni.api import chapters, institutions, members, programmes
-    from alumni.api import events, registrations, reports
+    from alumni.api import events, invitations, registrations, reports
 
     api.init_app(app, spec_kwargs={
         "servers": [{"url": "/"}],
@@ -140,7 +140,7 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
-                   events, registrations, reports):
+                   events, registrations, reports, invitations):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
 

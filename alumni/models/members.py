@@ -101,6 +101,8 @@ class Member(db.Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Reminder in the private feed, minutes before each event; None = no reminder.
     calendar_alarm_minutes: Mapped[int | None] = mapped_column(default=24 * 60)
+    #: Set when the member unsubscribed from invitations (one-click link in every mail); None = subscribed.
+    invitations_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -22,6 +22,11 @@ EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "sta
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
+#: Called inside the transaction after a published event's time or place changed (the mail area
+#: queues the update to registered members; see alumni.services.notices.register_hooks).
+update_hooks: list = []
+#: Called inside the transaction after an event was cancelled.
+cancel_hooks: list = []
 
 
 # ---------------------------------------------------------------- time
@@ -218,6 +223,9 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
     from alumni.services.registrations import promote_waitlisted
 
     promote_waitlisted(event)
+    if moved and event.status == EventStatus.published:
+        for hook in update_hooks:
+            hook(event)
     return event
 
 
@@ -240,6 +248,8 @@ def cancel_event(event: Event, actor=None) -> Event:
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
+    for hook in cancel_hooks:
+        hook(event)
     return event
 
 

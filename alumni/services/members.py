@@ -107,6 +107,9 @@ def update_member(member: Member, changes: dict, actor=None) -> Member:
 
 
 def delete_member(member: Member, actor=None) -> None:
+    from alumni.services.invitations import withdraw_unsent_to
+
+    withdraw_unsent_to(member.id)  # nothing more goes to a deleted member
     db.session.delete(member)
     db.session.flush()
 

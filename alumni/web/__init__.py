@@ -16,6 +16,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(events.bp)
     app.register_blueprint(manage.bp)
     app.register_blueprint(staff.bp)
+    from alumni.web import mail
+
+    app.register_blueprint(mail.bp)
     app.context_processor(main.template_globals)
 
     from alumni.web import account, directory, members

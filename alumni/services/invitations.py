@@ -1,0 +1,261 @@
+"""Invitations: an organizer invites an audience to an event; each member gets the invitation in
+their own language, with a calendar entry, once.
+
+The audience is chosen by the database (chapter → its countries, countries, programmes, cohort
+fiscal years, Japanese host institution, returnees), counted per language before sending, and
+queued through the outbox with the key invite:{event}:{member} — a member is never invited twice
+to the same event, however often the organizer sends. Members who unsubscribed are skipped."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, exists, func, select
+
+from alumni.errors import Conflict, Invalid
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import (
+    Chapter,
+    ChapterCountry,
+    Event,
+    EventStatus,
+    Institution,
+    Member,
+    OutgoingMail,
+    Participation,
+    Programme,
+    ReturnVisit,
+)
+from alumni.services import outbox
+from alumni.services import validation as v
+from alumni.services.cohorts import first_inbound_participation
+from alumni.services.mailmerge import Recipient, recipient_name, render_rows
+from alumni.services.registrations import lock_event
+
+AUDIENCE_FIELDS = ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees")
+MAX_VALUES = 300
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is invited: every criterion given must hold (an empty audience is every member)."""
+
+    chapter: str | None = None
+    countries: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    fiscal_years: tuple[int, ...] = ()
+    host_institution: int | None = None
+    returnees: bool = False
+
+    def as_dict(self) -> dict:
+        return {"chapter": self.chapter, "countries": list(self.countries), "programmes": list(self.programmes),
+                "fiscal_years": list(self.fiscal_years), "host_institution": self.host_institution,
+                "returnees": self.returnees}
+
+
+@dataclass
+class AudienceCount:
+    by_language: dict[str, int] = field(default_factory=dict)
+    unsubscribed: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_language.values())
+
+
+# ---------------------------------------------------------------- audience
+def _list(values: dict, name: str) -> list:
+    value = values.get(name)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = [part for part in value.replace(";", ",").split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise Invalid(_("%(field)s must be a list.", field=name), field=f"audience.{name}")
+    if len(value) > MAX_VALUES:
+        raise Invalid(_("%(field)s has too many values.", field=name), field=f"audience.{name}")
+    return list(value)
+
+
+def clean_audience(values: dict | None) -> Audience:
+    """An Audience from API or form values; unknown names and values are refused, naming the field."""
+    values = values or {}
+    if not isinstance(values, dict):
+        raise Invalid(_("The audience must be an object."), field="audience")
+    unknown = sorted(set(values) - set(AUDIENCE_FIELDS))
+    if unknown:
+        raise Invalid(_("Unknown field %(field)s.", field=unknown[0]), field=f"audience.{unknown[0]}")
+    chapter = values.get("chapter") or None
+    if chapter is not None:
+        if not isinstance(chapter, str) or db.session.scalar(
+                select(Chapter.id).where(Chapter.code == chapter.strip().upper())) is None:
+            raise Invalid(_("There is no chapter %(code)s.", code=chapter), field="audience.chapter")
+        chapter = chapter.strip().upper()
+    countries = tuple(sorted({v.country(c, "audience.countries") for c in _list(values, "countries")}))
+    programmes = tuple(sorted({str(p).strip().upper() for p in _list(values, "programmes")}))
+    if programmes:
+        known = set(db.session.scalars(select(Programme.code).where(Programme.code.in_(programmes))))
+        missing = [p for p in programmes if p not in known]
+        if missing:
+            raise Invalid(_("There is no programme %(code)s.", code=missing[0]), field="audience.programmes")
+    years = []
+    for year in _list(values, "fiscal_years"):
+        try:
+            number = int(str(year).strip())
+        except ValueError:
+            number = None
+        if isinstance(year, bool) or number is None or not 1950 <= number <= 2100:
+            raise Invalid(_("%(value)s is not a fiscal year (for example 2019).", value=year),
+                          field="audience.fiscal_years")
+        years.append(number)
+    host = values.get("host_institution")
+    if host in (None, ""):
+        host = None
+    else:
+        try:
+            host = int(host)
+        except (TypeError, ValueError):
+            host = None
+        if host is None or isinstance(values.get("host_institution"), bool) or not 1 <= host < 2**31 \
+                or db.session.get(Institution, host) is None:
+            raise Invalid(_("There is no institution %(id)s.", id=values.get("host_institution")),
+                          field="audience.host_institution")
+    returnees = values.get("returnees", False)
+    if returnees in ("", None):
+        returnees = False
+    if isinstance(returnees, str) and returnees.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+        returnees = returnees.lower() in ("true", "1", "yes", "on")
+    if not isinstance(returnees, bool):
+        raise Invalid(_("returnees must be true or false."), field="audience.returnees")
+    return Audience(chapter=chapter, countries=countries, programmes=programmes,
+                    fiscal_years=tuple(sorted(set(years))), host_institution=host, returnees=returnees)
+
+
+def audience_filter(audience: Audience) -> list:
+    """SQL conditions on Member selecting the audience (evaluated by the database)."""
+    conditions = []
+    if audience.chapter:
+        conditions.append(Member.country.in_(
+            select(ChapterCountry.country).join(Chapter, Chapter.id == ChapterCountry.chapter_id)
+            .where(Chapter.code == audience.chapter)))
+    if audience.countries:
+        conditions.append(Member.country.in_(audience.countries))
+    if audience.programmes:
+        conditions.append(exists().where(Participation.member_id == Member.id,
+                                         Participation.programme_code.in_(audience.programmes)))
+    if audience.fiscal_years:
+        first = first_inbound_participation()
+        conditions.append(Member.id.in_(select(first.c.member_id).where(first.c.cohort.in_(audience.fiscal_years))))
+    if audience.host_institution:
+        conditions.append(exists().where(Participation.member_id == Member.id,
+                                         Participation.host_institution_id == audience.host_institution))
+    if audience.returnees:
+        conditions.append(exists().where(ReturnVisit.member_id == Member.id))
+    return conditions
+
+
+def count_audience(audience: Audience) -> AudienceCount:
+    """How many members will receive the invitation, per language, and how many are skipped
+    because they unsubscribed."""
+    rows = db.session.execute(
+        select(Member.preferred_language, Member.invitations_unsubscribed_at.is_(None), func.count(Member.id))
+        .where(*audience_filter(audience))
+        .group_by(Member.preferred_language, Member.invitations_unsubscribed_at.is_(None))).all()
+    count = AudienceCount()
+    for language, subscribed, n in rows:
+        if subscribed:
+            count.by_language[language] = count.by_language.get(language, 0) + n
+        else:
+            count.unsubscribed += n
+    count.by_language = dict(sorted(count.by_language.items(), key=lambda item: (-item[1], item[0])))
+    return count
+
+
+# ---------------------------------------------------------------- sending
+def invitation_key(event: Event, member_id: int) -> str:
+    return f"invite:{event.id}:{member_id}"
+
+
+def invitation_mailing(event: Event) -> str:
+    return f"event:{event.id}:invite"
+
+
+def event_mailings(event: Event) -> list[str]:
+    """Every mailing about `event` (invitations, updates, reminders, …), oldest first."""
+    return list(db.session.scalars(
+        select(OutgoingMail.mailing).where(OutgoingMail.mailing.startswith(f"event:{event.id}:"))
+        .group_by(OutgoingMail.mailing).order_by(func.min(OutgoingMail.id))))
+
+
+def _check_invitable(event: Event) -> None:
+    if event.status == EventStatus.draft:
+        raise Conflict(_("Publish the event before inviting anyone."), field="status")
+    if event.status == EventStatus.cancelled:
+        raise Conflict(_("This event is cancelled; nobody can be invited."), field="status")
+
+
+def _already_invited(event: Event) -> set[int]:
+    prefix = f"invite:{event.id}:"
+    keys = db.session.scalars(select(OutgoingMail.dedup_key).where(OutgoingMail.dedup_key.startswith(prefix)))
+    return {int(key[len(prefix):]) for key in keys}
+
+
+def queue_invitations(event: Event, audience: Audience, actor=None, *, now: datetime | None = None) -> tuple[int, int]:
+    """Queue the invitation for every member of the audience; answers (queued, skipped) —
+    skipped: unsubscribed members, members invited before, held addresses."""
+    # Two organizers sending at once: the second waits here, then sees the first one's keys.
+    event = lock_event(event)
+    _check_invitable(event)
+    members = db.session.execute(
+        select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
+               Member.native_name, Member.family_name_first, Member.invitations_unsubscribed_at)
+        .where(*audience_filter(audience)).order_by(Member.id)).all()
+    invited = _already_invited(event)
+    recipients = []
+    skipped = 0
+    for member_id, email, language, given, family, native, family_first, unsubscribed_at in members:
+        if unsubscribed_at is not None or member_id in invited:
+            skipped += 1
+            continue
+        recipients.append(Recipient(member_id, email, language or "en",
+                                    recipient_name(given, family, native, family_first)))
+    rows = render_rows("invitation", event, recipients, dedup=lambda r: invitation_key(event, r.member_id),
+                       mailing=invitation_mailing(event), stamp=now)
+    queued, held = outbox.queue_many(rows)
+    return queued, skipped + held
+
+
+def preview_invitation(event: Event, language: str, member: Member | None = None) -> dict:
+    """The invitation as a member reading `language` will get it (a sample reader if none)."""
+    sample = Recipient(member.id if member else 0, member.email if member else "member@example.org", language,
+                       member.display_name if member else _("Alumna or alumnus"))
+    [row] = render_rows("invitation", event, [sample], dedup=lambda r: "preview", mailing="preview")
+    return row
+
+
+def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
+    """The member wants no more invitations (from the one-click link or their settings):
+    invitations to them not yet sent are withdrawn too."""
+    if member.invitations_unsubscribed_at is None:
+        from alumni.models.types import utcnow
+
+        member.invitations_unsubscribed_at = now or utcnow()
+        withdraw_unsent_to(member.id, kinds=("invitation",))
+        db.session.flush()
+
+
+def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
+    """Take mail to a member that is still waiting in the outbox out of it (all of it when the
+    member is deleted; their invitations when they unsubscribe)."""
+    from alumni.services.notices import unclaimed_queued
+
+    stmt = delete(OutgoingMail).where(OutgoingMail.member_id == member_id, *unclaimed_queued())
+    if kinds:
+        stmt = stmt.where(OutgoingMail.kind.in_(kinds))
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
+def resubscribe(member: Member) -> None:
+    member.invitations_unsubscribed_at = None
+    db.session.flush()

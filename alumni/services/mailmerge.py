@@ -1,0 +1,182 @@
+"""Event mail rendered for many members at once: invitations, reminders, updates,
+cancellations and "you got a seat" notices.
+
+Rendering is grouped by language: what is the same for every reader of a language (subject, the
+event's texts, Babel-formatted dates, the calendar attachment) is computed once per language
+inside `force_locale`, and each template is rendered once per language with markers that are then
+replaced, per member, by the name and the unsubscribe link (HTML-escaped in the HTML part); the
+calendar's ATTENDEE line is the only other per-member part. So templates must use `name` and
+`unsubscribe_url` as plain values (no conditions or filters on them)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_datetime_format, get_timezone_name
+from flask import current_app
+from flask_babel import force_locale, get_locale
+from icalendar import vCalAddress, vText
+from icalendar.parser import Contentline
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import escape
+
+from alumni.i18n import RTL_LANGUAGES, _, babel_locale
+from alumni.models import Event
+from alumni.models.types import utcnow
+from alumni.calendar import fold_line
+from alumni.services.calendars import invitation_ics
+
+#: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
+KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
+_ATTENDEE_MARK = "attendee@placeholder.invalid"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int
+    email: str
+    language: str
+    name: str
+
+
+def recipient_name(given: str, family: str, native: str, family_first: bool) -> str:
+    """How the mail greets a member: their own script where they gave it, else the Latin name in
+    their order (the same rule as Member.display_name, on plain columns)."""
+    parts = [family, given] if family_first else [given, family]
+    latin = " ".join(p for p in parts if p)
+    return native or latin
+
+
+# ---------------------------------------------------------------- unsubscribe tokens
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe-invitations")
+
+
+def unsubscribe_token(member_id: int) -> str:
+    return _signer().dumps(member_id)
+
+
+def member_id_for_token(token: str) -> int | None:
+    try:
+        value = _signer().loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def unsubscribe_url(member_id: int) -> str:
+    return f"{current_app.config['BASE_URL']}/mail/unsubscribe/{unsubscribe_token(member_id)}"
+
+
+# ---------------------------------------------------------------- calendar attendee
+def attendee_line(email: str, name: str) -> str:
+    """The folded ATTENDEE content line the calendar code writes for (email, name)."""
+    who = vCalAddress(f"mailto:{email}")
+    who.params.update({"cn": vText(name or email), "role": vText("REQ-PARTICIPANT"),
+                       "partstat": vText("NEEDS-ACTION"), "rsvp": vText("TRUE")})
+    line = Contentline.from_parts("ATTENDEE", who.params, who.to_ical().decode("utf-8"))
+    return fold_line(line).decode("utf-8")  # folded exactly as alumni.calendar.to_ics folds
+
+
+def _split_on_attendee(ics: str) -> tuple[str, str]:
+    """The calendar text before and after its (folded) ATTENDEE line."""
+    start = ics.index("\r\nATTENDEE") + 2
+    end = ics.index("\r\n", start)
+    while ics.startswith("\r\n ", end):  # folded continuation lines
+        end = ics.index("\r\n", end + 2)
+    return ics[:start], ics[end:]
+
+
+# ---------------------------------------------------------------- rendering
+def date_and_time(moment: datetime, locale) -> str:
+    """The full date and the short time, joined as the locale joins them (no seconds, no zone:
+    the zone is named on its own line)."""
+    pattern = str(get_datetime_format("full", locale=locale)).replace("'", "")
+    return pattern.format(format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale),
+                          format_date(moment.date(), "full", locale=locale))
+
+
+def event_when(event: Event, locale) -> dict:
+    """The event's dates and times as readers of `locale` write them, in the event's own zone."""
+    zone = ZoneInfo(event.timezone)
+    start = event.starts_at.replace(tzinfo=zone)
+    end = event.ends_at.replace(tzinfo=zone)
+    same_day = start.date() == end.date()
+    return {
+        "starts": date_and_time(start, locale),
+        "start_date": format_date(start.date(), "full", locale=locale),
+        "start_time": format_time(start, "short", tzinfo=zone, locale=locale),
+        "end": format_time(end, "short", tzinfo=zone, locale=locale) if same_day
+        else date_and_time(end, locale),
+        "zone": get_timezone_name(zone, locale=locale),
+        "zone_id": event.timezone,
+    }
+
+
+def _subject(kind: str, title: str) -> str:
+    subjects = {
+        "invitation": _("Invitation: %(title)s", title=title),
+        "reminder": _("Reminder: %(title)s", title=title),
+        "update": _("Changed: %(title)s", title=title),
+        "cancellation": _("Cancelled: %(title)s", title=title),
+        "promotion": _("You have a seat: %(title)s", title=title),
+    }
+    return subjects[kind]
+
+
+def render_for_language(kind: str, event: Event, language: str, recipients, *, dedup, mailing: str,
+                        stamp: datetime | None = None, extra: dict | None = None) -> list[dict]:
+    """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key."""
+    stamp = stamp or utcnow()
+    base = current_app.config["BASE_URL"]
+    env = current_app.jinja_env
+    text_template = env.get_template(f"email/{kind}.txt")
+    html_template = env.get_template(f"email/{kind}.html")
+    rows: list[dict] = []
+    with force_locale(babel_locale(language)):
+        locale = get_locale()
+        title, description = event.text_in(language)
+        ics, method = invitation_ics(event, language, (_ATTENDEE_MARK, _ATTENDEE_MARK), stamp=stamp)
+        before, after = _split_on_attendee(ics)
+        common = {
+            "kind": kind, "event": event, "title": title, "description": description,
+            "when": event_when(event, locale), "lang": language, "locale": str(locale),
+            "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+            "event_url": f"{base}/events/{event.id}", "venue": event.venue, "online_url": event.online_url,
+            "chapter": event.chapter.name if event.chapter else "", **(extra or {}),
+        }
+        subject = _subject(kind, title)
+        # Render once per language with markers where the per-member values go, then fill them in
+        # (escaped for HTML): the translated strings are looked up once per language, not per member.
+        marks = {"name": f"\x1e{uuid.uuid4().hex}\x1e", "unsubscribe_url": f"\x1e{uuid.uuid4().hex}\x1e"}
+        text_form = text_template.render({**common, **marks})
+        html_form = html_template.render({**common, **marks})
+        for r in recipients:
+            unsubscribe = unsubscribe_url(r.member_id)
+            rows.append({
+                "dedup_key": dedup(r), "mailing": mailing, "kind": kind, "recipient": r.email,
+                "member_id": r.member_id, "language": language, "subject": subject,
+                "text_body": text_form.replace(marks["name"], r.name).replace(marks["unsubscribe_url"], unsubscribe),
+                "html_body": html_form.replace(marks["name"], str(escape(r.name)))
+                .replace(marks["unsubscribe_url"], str(escape(unsubscribe))),
+                "ics": before + attendee_line(r.email, r.name) + after, "ics_method": method,
+                "headers": {"Content-Language": language, "List-Unsubscribe": f"<{unsubscribe}>",
+                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            })
+    return rows
+
+
+def render_rows(kind: str, event: Event, recipients, *, dedup, mailing: str, stamp: datetime | None = None,
+                extra: dict | None = None) -> list[dict]:
+    """Outbox rows for recipients of any languages, rendered one language at a time."""
+    by_language: dict[str, list[Recipient]] = {}
+    for r in recipients:
+        by_language.setdefault(r.language, []).append(r)
+    stamp = stamp or utcnow()
+    rows: list[dict] = []
+    for language, group in sorted(by_language.items()):
+        rows.extend(render_for_language(kind, event, language, group, dedup=dedup, mailing=mailing,
+                                        stamp=stamp, extra=extra))
+    return rows

@@ -1,0 +1,171 @@
+"""Mail that follows an event: reminders before it, updates when its time or place changes,
+the cancellation, and "you got a seat" when the waitlist moves. Each is queued in the transaction
+of the change that causes it, with a key that makes it go once:
+
+- reminder:{days}d:{event}:{member}   once per reminder window
+- update:{event}:{sequence}:{member}  once per change (the SEQUENCE the calendar sees)
+- cancel:{event}:{member}             once
+- seat:{registration}:{promoted_at}   once per promotion
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import selectinload
+
+from alumni.extensions import db
+from alumni.models import Event, EventStatus, MailStatus, Member, OutgoingMail, Registration, RegistrationStatus
+from alumni.models.types import utcnow
+from alumni.services import outbox
+from alumni.services.events import starts_utc
+from alumni.services.mailmerge import Recipient, recipient_name, render_rows
+from alumni.services.registrations import lock_event
+
+#: Reminders this many days before the start; the nearest window that is open is sent.
+REMINDER_DAYS = (7, 1)
+
+
+def _recipients(event: Event, statuses) -> list[Recipient]:
+    rows = db.session.execute(
+        select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
+               Member.native_name, Member.family_name_first)
+        .join(Registration, Registration.member_id == Member.id)
+        .where(Registration.event_id == event.id, Registration.status.in_(statuses))
+        .order_by(Member.id)).all()
+    return [Recipient(mid, email, lang or "en", recipient_name(given, family, native, first))
+            for mid, email, lang, given, family, native, first in rows]
+
+
+def unclaimed_queued() -> tuple:
+    """Queued and not in a worker's hands right now (a message being sent cannot be called back;
+    withdrawing it would let a re-rendered copy go as well)."""
+    return (OutgoingMail.status == MailStatus.queued,
+            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < utcnow()))
+
+
+def _update_mailing(event: Event) -> str:
+    return f"event:{event.id}:update:{event.sequence}"
+
+
+def _unsent(event: Event, kinds):
+    """Conditions for this event's mail of `kinds` still waiting in the outbox."""
+    return (OutgoingMail.mailing.startswith(f"event:{event.id}:"), OutgoingMail.kind.in_(kinds),
+            *unclaimed_queued())
+
+
+def withdraw_unsent(event: Event, kinds) -> int:
+    """Take this event's not-yet-sent mail of `kinds` out of the outbox (it says something no
+    longer true); answers how many. Their keys are freed, so they can be queued anew."""
+    return db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+def refresh_unsent(event: Event) -> None:
+    """After a change of time or place: invitations not yet sent are rendered again with the new
+    details (same keys, so still once per member); older updates and reminders not yet sent are
+    dropped (the new update replaces them; the next reminder run queues reminders anew)."""
+    from alumni.services.invitations import invitation_key, invitation_mailing
+
+    waiting = db.session.execute(
+        select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
+               Member.native_name, Member.family_name_first)
+        .join(OutgoingMail, OutgoingMail.member_id == Member.id)
+        .where(*_unsent(event, ("invitation",))).order_by(Member.id)).all()
+    withdraw_unsent(event, ("invitation", "reminder"))
+    db.session.execute(delete(OutgoingMail).where(*_unsent(event, ("update",)),
+                                                  OutgoingMail.mailing != _update_mailing(event))
+                       .execution_options(synchronize_session=False))
+    recipients = [Recipient(mid, email, lang or "en", recipient_name(given, family, native, first))
+                  for mid, email, lang, given, family, native, first in waiting]
+    outbox.queue_many(render_rows("invitation", event, recipients, mailing=invitation_mailing(event),
+                                  dedup=lambda r: invitation_key(event, r.member_id)))
+
+
+def queue_event_update(event: Event) -> tuple[int, int]:
+    """The new time or place, with a calendar REQUEST at the new SEQUENCE, to everyone
+    registered yes or maybe."""
+    if event.status != EventStatus.published:
+        return 0, 0
+    refresh_unsent(event)
+    recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe))
+    rows = render_rows("update", event, recipients, mailing=_update_mailing(event),
+                       dedup=lambda r: f"update:{event.id}:{event.sequence}:{r.member_id}")
+    return outbox.queue_many(rows)
+
+
+def queue_event_cancellation(event: Event) -> tuple[int, int]:
+    """The cancellation, with a calendar CANCEL, to everyone registered yes, maybe or waitlisted.
+    Invitations, reminders, updates and seat notices not yet sent are withdrawn."""
+    withdraw_unsent(event, ("invitation", "reminder", "update", "promotion"))
+    recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe, RegistrationStatus.waitlisted))
+    rows = render_rows("cancellation", event, recipients, mailing=f"event:{event.id}:cancel",
+                       dedup=lambda r: f"cancel:{event.id}:{r.member_id}")
+    return outbox.queue_many(rows)
+
+
+def queue_promotion_notice(registration: Registration) -> bool:
+    """"You have a seat", to a member promoted from the waitlist."""
+    member = registration.member
+    if member is None or registration.promoted_at is None:
+        return False
+    event = registration.event
+    stamp = int(registration.promoted_at.timestamp())
+    recipient = Recipient(member.id, member.email, member.preferred_language or "en",
+                          recipient_name(member.given_name, member.family_name, member.native_name,
+                                         member.family_name_first))
+    rows = render_rows("promotion", event, [recipient], mailing=f"event:{event.id}:seat",
+                       dedup=lambda r: f"seat:{registration.id}:{stamp}")
+    queued, _skipped = outbox.queue_many(rows)
+    return queued == 1
+
+
+def reminder_window(event: Event, now: datetime) -> int | None:
+    """The reminder due for `event` at `now`: 1 within a day of the start, 7 within a week,
+    None when it has started or is further away."""
+    left = starts_utc(event) - now
+    if left <= timedelta(0):
+        return None
+    for days in sorted(REMINDER_DAYS):
+        if left <= timedelta(days=days):
+            return days
+    return None
+
+
+def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
+    """Reminders for the published events starting within the next week, to yes-registrations;
+    each (window, event, member) once, however often this runs. Answers (queued, skipped)."""
+    now = now or utcnow()
+    horizon = max(REMINDER_DAYS)
+    # Local times: a day of slack either side covers every zone; the exact test is in Python.
+    naive = now.replace(tzinfo=None)
+    events = db.session.scalars(
+        select(Event).options(selectinload(Event.chapter))
+        .where(Event.status == EventStatus.published, Event.starts_at > naive - timedelta(days=1),
+               Event.starts_at < naive + timedelta(days=horizon + 1))).all()
+    queued = skipped = 0
+    for event in events:
+        days = reminder_window(event, now)
+        if days is None:
+            continue
+        lock_event(event)  # two overlapping runs: the second sees the first one's keys
+        recipients = _recipients(event, (RegistrationStatus.yes,))
+        rows = render_rows("reminder", event, recipients, mailing=f"event:{event.id}:reminder:{days}d",
+                           dedup=lambda r, days=days, event=event: f"reminder:{days}d:{event.id}:{r.member_id}",
+                           extra={"days": days})
+        q, s = outbox.queue_many(rows)
+        queued += q
+        skipped += s
+    return queued, skipped
+
+
+def register_hooks() -> None:
+    """Wire the notices into the event and registration services (idempotent: a hook is never
+    added twice, so each change queues its mail once, from pages, API and CLI alike)."""
+    from alumni.services import events, registrations
+
+    for hooks, hook in ((registrations.promotion_hooks, queue_promotion_notice),
+                        (events.update_hooks, queue_event_update),
+                        (events.cancel_hooks, queue_event_cancellation)):
+        if hook not in hooks:
+            hooks.append(hook)

@@ -1,0 +1,171 @@
+"""Mail pages: the one-click unsubscribe link (public, signed, CSRF-exempt: the mail client posts
+it, RFC 8058); the organizer's invitation page (audience, counts per language, previews, send);
+the status of an event's mailings with a retry button; staff's list of held addresses."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from alumni.errors import ServiceError
+from alumni.extensions import csrf, db
+from alumni.forms.events import ActionForm
+from alumni.forms.invitations import AudienceForm
+from alumni.i18n import _
+from alumni.models import Chapter, Event, MailAddressHold, Member
+from alumni.permissions import can_invite, can_manage_mail_holds, can_view_event
+from alumni.services import invitations as isvc
+from alumni.services import outbox
+from alumni.services.mailmerge import member_id_for_token
+
+bp = Blueprint("mail", __name__)
+
+
+# ---------------------------------------------------------------- unsubscribe (no login)
+def _member_for(token: str) -> Member:
+    member_id = member_id_for_token(token)
+    member = db.session.get(Member, member_id) if member_id else None
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.route("/mail/unsubscribe/<token>", methods=["GET"])
+def unsubscribe_page(token: str):
+    """A button, not an action: link checkers that follow GETs must not unsubscribe anyone."""
+    member = _member_for(token)
+    return render_template("mail/unsubscribe.html", token=token, done=member.invitations_unsubscribed_at is not None,
+                           action_form=ActionForm())
+
+
+@bp.route("/mail/unsubscribe/<token>", methods=["POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """RFC 8058 one-click: the mail client POSTs List-Unsubscribe=One-Click here."""
+    member = _member_for(token)
+    isvc.unsubscribe(member)
+    db.session.commit()
+    return render_template("mail/unsubscribe.html", token=token, done=True, action_form=ActionForm())
+
+
+@bp.route("/mail/subscribe/<token>", methods=["POST"])
+def resubscribe(token: str):
+    """Changed their mind (a form on our own page, so the CSRF token is checked)."""
+    member = _member_for(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    isvc.resubscribe(member)
+    db.session.commit()
+    flash(_("You will receive invitations again."), "info")
+    return redirect(url_for("mail.unsubscribe_page", token=token))
+
+
+# ---------------------------------------------------------------- organizers
+def _invitable_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view_event(current_user, event):
+        abort(404)
+    if not can_invite(current_user, event):
+        abort(403)
+    return event
+
+
+def _audience_form() -> AudienceForm:
+    form = AudienceForm()
+    chapters = db.session.scalars(select(Chapter).order_by(Chapter.code))
+    form.chapter.choices = [("", _("Any chapter"))] + [(c.code, f"{c.code} — {c.name}") for c in chapters]
+    return form
+
+
+@bp.route("/manage/events/<int:event_id>/invite", methods=["GET", "POST"])
+@login_required
+def invite(event_id: int):
+    """Choose the audience → see the count per language and the message in each → send."""
+    event = _invitable_event(event_id)
+    form = _audience_form()
+    if request.method == "GET" and not request.args.get("chapter"):
+        form.chapter.data = event.chapter.code
+    count = previews = None
+    if form.validate_on_submit():
+        try:
+            audience = isvc.clean_audience(form.audience_values())
+            if request.form.get("action") == "send":
+                queued, skipped = isvc.queue_invitations(event, audience, current_user)
+                db.session.commit()
+                flash(_("%(queued)s invitations queued, %(skipped)s skipped.", queued=queued, skipped=skipped), "info")
+                return redirect(url_for("mail.status", event_id=event.id))
+            count = isvc.count_audience(audience)
+            previews = {lang: isvc.preview_invitation(event, lang) for lang in count.by_language}
+        except ServiceError as error:
+            db.session.rollback()
+            placed = False
+            for key, message in error.fields.items():
+                name = key.removeprefix("audience.")
+                if name in form:
+                    form[name].errors = list(form[name].errors) + [message]
+                    placed = True
+            if not placed:
+                flash(error.message, "error")
+    status = 422 if form.errors else 200
+    return render_template("mail/invite.html", event=event, form=form, count=count, previews=previews), status
+
+
+def mailing_label(name: str) -> str:
+    """"event:12:reminder:7d" → "Reminders, 7 days before" (in the reader's language)."""
+    parts = name.split(":")[2:]
+    kind, detail = parts[0], parts[1] if len(parts) > 1 else ""
+    if kind == "invite":
+        return _("Invitations")
+    if kind == "update":
+        return _("Change of time or place (version %(n)s)", n=detail)
+    if kind == "reminder":
+        return _("Reminders, %(n)s days before", n=detail.removesuffix("d"))
+    if kind == "cancel":
+        return _("Cancellation")
+    if kind == "seat":
+        return _("Seats from the waitlist")
+    return name
+
+
+@bp.route("/manage/events/<int:event_id>/mail")
+@login_required
+def status(event_id: int):
+    event = _invitable_event(event_id)
+    mailings = [(name, mailing_label(name), outbox.mailing_status(name)) for name in isvc.event_mailings(event)]
+    return render_template("mail/status.html", event=event, mailings=mailings, action_form=ActionForm())
+
+
+@bp.route("/manage/events/<int:event_id>/mail/retry", methods=["POST"])
+@login_required
+def retry(event_id: int):
+    event = _invitable_event(event_id)
+    mailing = request.form.get("mailing", "")
+    if not ActionForm().validate_on_submit() or mailing not in isvc.event_mailings(event):
+        abort(400)
+    n = outbox.retry_failed(mailing)
+    db.session.commit()
+    flash(_("%(n)s messages queued again.", n=n), "info")
+    return redirect(url_for("mail.status", event_id=event.id))
+
+
+# ---------------------------------------------------------------- staff
+@bp.route("/manage/mail/holds")
+@login_required
+def holds():
+    if not can_manage_mail_holds(current_user):
+        abort(403)
+    rows = db.session.scalars(select(MailAddressHold).where(MailAddressHold.held).order_by(MailAddressHold.email))
+    return render_template("mail/holds.html", holds=list(rows), action_form=ActionForm())
+
+
+@bp.route("/manage/mail/holds/release", methods=["POST"])
+@login_required
+def release():
+    if not can_manage_mail_holds(current_user):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    outbox.release_hold(request.form.get("email", ""))
+    db.session.commit()
+    flash(_("The address will receive mail again."), "info")
+    return redirect(url_for("mail.holds"))
