@@ -1,6 +1,7 @@
 """The mails of account life (confirm, reset, claim, "already registered"): rendered from
-templates/email/ in the recipient's language, sent through services/mailer.py. Call only
-after the transaction that made the link has been committed."""
+templates/email/ in the recipient's language and queued in the outbox in the same transaction
+as the change that made the link; after the commit the page asks the outbox to send it at once
+(outbox.deliver_now), and the `mail deliver` worker retries whatever could not go."""
 from __future__ import annotations
 
 from flask import current_app
@@ -8,7 +9,7 @@ from flask import current_app
 from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import User
 from alumni.services.links import LinkPurpose, make_link_token
-from alumni.services.mailer import send_message
+from alumni.services.outbox import new_message_id, queue_message
 from alumni.services.membership import MailKind, Outcome
 
 _LINK = {
@@ -40,11 +41,11 @@ def render_mail_template(template: str, /, **context) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
-def send_account_mail(outcome: Outcome) -> None:
-    """Send what the outcome asks for (nothing for an unknown address)."""
+def queue_account_mail(outcome: Outcome) -> int | None:
+    """Queue what the outcome asks for (nothing for an unknown address); answers the outbox id."""
     user, kind = outcome.user, outcome.mail
     if user is None or kind is None:
-        return
+        return None
     member = user.member
     language = member.preferred_language if member is not None else "en"
     with force_locale(babel_locale(language)):
@@ -59,4 +60,7 @@ def send_account_mail(outcome: Outcome) -> None:
         text = render_mail_template(f"email/{kind.value}.txt", **context)
         html = render_mail_template(f"email/{kind.value}.html", **context)
         subject = _subject(kind)
-    send_message(user.email, subject, text, html)
+    # Each request is its own message (a second reset request sends a second link).
+    return queue_message(dedup_key=f"account:{kind.value}:{user.id}:{new_message_id()}", kind=f"account-{kind.value}",
+                         recipient=user.email, member_id=member.id if member is not None else None,
+                         language=language, subject=subject, text_body=text, html_body=html)

@@ -21,7 +21,7 @@ from flask import current_app
 from flask_mail import Connection, Message
 from sqlalchemy import func, insert, or_, select, update
 
-from alumni.extensions import db
+from alumni.extensions import db, mail
 from alumni.models import MailAddressHold, MailStatus, OutgoingMail
 from alumni.models.types import utcnow
 
@@ -77,6 +77,33 @@ def queue_many(rows: list[dict]) -> tuple[int, int]:
     for start in range(0, len(fresh), 1000):
         db.session.execute(insert(OutgoingMail), fresh[start:start + 1000])
     return len(fresh), len(rows) - len(fresh)
+
+
+def queue_message(**row) -> int | None:
+    """Queue one message and answer its outbox id (None if skipped: key used or address held)."""
+    if queue_mail(**row):
+        return db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.dedup_key == row["dedup_key"]))
+    return None
+
+
+def deliver_now(ids: list[int | None], worker: str = "request") -> DeliveryReport:
+    """Try at once to send these just-committed messages (a password-reset link should not wait
+    for the worker's next poll). Best effort: whatever fails stays queued for `mail deliver`."""
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return DeliveryReport()
+    now = utcnow()
+    try:
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids), *_due(now))
+                           .values(claimed_until=now + LEASE, claimed_by=worker))
+        db.session.commit()
+        mine = list(db.session.scalars(select(OutgoingMail.id).where(
+            OutgoingMail.id.in_(ids), OutgoingMail.claimed_by == worker, OutgoingMail.status == MailStatus.queued)))
+        return deliver_batch(mine, now=now)
+    except Exception:  # the request already succeeded; the worker will deliver
+        log.exception("immediate delivery failed; the outbox worker will retry")
+        db.session.rollback()
+        return DeliveryReport()
 
 
 def queue_mail(**row) -> bool:
@@ -244,7 +271,9 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
                     on_progress(1)
             _mark_sent(sent)
             return report
-        with _TimeoutConnection(current_app.extensions["mail"]) as conn:
+        # Settings read at each batch: a changed configuration needs no restart.
+        state = mail.init_mail(current_app.config, current_app.debug, testing=False)
+        with _TimeoutConnection(state) as conn:
             while pending:
                 row = pending[0]
                 try:
