@@ -9,6 +9,7 @@ same Message-ID (at-least-once). A claim is a lease: a worker that died loses it
 from __future__ import annotations
 
 import email.policy
+from email.header import Header
 import logging
 import smtplib
 import socket
@@ -173,6 +174,11 @@ class _Message(Message):
     def as_bytes(self) -> bytes:
         mime = self._message()
         mime.policy = _RENDER_POLICY
+        if self.subject and not self.subject.isascii():
+            # A Header object folds as RFC 2047 words on the Subject line itself; Flask-Mail's
+            # pre-encoded string would start on a continuation line (a leading space when read).
+            del mime["Subject"]
+            mime["Subject"] = Header(self.subject, "utf-8")
         return mime.as_bytes()
 
 
