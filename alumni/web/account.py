@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user, login_required, logout_user
 
 from alumni.errors import ServiceError
+from alumni.forms import show_errors
 from alumni.extensions import db, limiter
 from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailForm, NewPasswordForm, SignupForm
 from alumni.i18n import _
@@ -18,17 +19,6 @@ from alumni.services.links import LinkPurpose, read_link_token
 from alumni.web.auth import account_key
 
 bp = Blueprint("account", __name__)
-
-
-def show_errors(form, error: ServiceError) -> None:
-    """Put a service error next to the field it names (or at the top of the form)."""
-    placed = False
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [message]
-            placed = True
-    if not placed:
-        flash(error.message, "error")
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from alumni.errors import ServiceError
+from alumni.forms import show_errors
 from alumni.extensions import csrf, db
 from alumni.forms.events import ActionForm
 from alumni.forms.invitations import AudienceForm
@@ -98,14 +99,7 @@ def invite(event_id: int):
             previews = {lang: isvc.preview_invitation(event, lang) for lang in count.by_language}
         except ServiceError as error:
             db.session.rollback()
-            placed = False
-            for key, message in error.fields.items():
-                name = key.removeprefix("audience.")
-                if name in form:
-                    form[name].errors = list(form[name].errors) + [message]
-                    placed = True
-            if not placed:
-                flash(error.message, "error")
+            show_errors(form, error, prefix="audience.")
     status = 422 if form.errors else 200
     return render_template("mail/invite.html", event=event, form=form, count=count, previews=previews), status
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
+from alumni.forms import show_errors
 from alumni.forms.events import ActionForm, EventForm, options
 from alumni.i18n import _
 from alumni.models import Chapter, Event, Registration, RegistrationStatus
@@ -105,14 +106,6 @@ def _values_from(form: EventForm, event: Event | None) -> dict:
     }
 
 
-def _show_errors(form: EventForm, error: ServiceError) -> None:
-    placed = False
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [message]
-            placed = True
-    if not placed:
-        flash(error.message, "error")
 
 
 def _save(form: EventForm, event: Event | None):
@@ -126,7 +119,7 @@ def _save(form: EventForm, event: Event | None):
             svc.update_event(event, values, current_user)
     except ServiceError as error:
         db.session.rollback()
-        _show_errors(form, error)
+        show_errors(form, error)
         return None
     db.session.commit()
     return event

@@ -19,7 +19,7 @@ from alumni.services import members as svc
 from alumni.services import membership
 from alumni.services.account_mail import queue_account_mail
 from alumni.services.outbox import deliver_now
-from alumni.web.account import show_errors
+from alumni.forms import show_errors
 
 bp = Blueprint("members", __name__)
 
