@@ -120,14 +120,10 @@ def smtp(app, _smtp_sink):
         _smtp_sink.start()
     saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_smtp_sink.port, MAIL_TIMEOUT=5)
-    from alumni.extensions import mail
-
-    mail.init_app(app)
-    yield _smtp_sink
+    yield _smtp_sink  # the outbox reads the mail settings at each batch
     if _smtp_sink.controller is None:
         _smtp_sink.start()
     app.config.update(saved)
-    mail.init_app(app)
 
 
 @pytest.fixture(autouse=True)
@@ -139,77 +135,10 @@ def fresh_rate_limits(app):
     yield
 
 
-class ReceivedMail:
-    """One message as the SMTP server received it: envelope and the parsed message."""
-
-    def __init__(self, mail_from: str, rcpt_tos: list[str], raw: bytes):
-        import email
-        from email import policy
-
-        self.mail_from = mail_from
-        self.rcpt_tos = rcpt_tos
-        self.raw = raw
-        self.message = email.message_from_bytes(raw, policy=policy.default)
-
-    @property
-    def subject(self) -> str:
-        return str(self.message["Subject"])
-
-    def text(self) -> str:
-        return self.message.get_body(preferencelist=("plain",)).get_content()
-
-    def html(self) -> str:
-        part = self.message.get_body(preferencelist=("html",))
-        return part.get_content() if part is not None else ""
-
-    def __repr__(self) -> str:
-        return f"<ReceivedMail to={self.rcpt_tos} {self.subject!r}>"
-
-
-class SmtpServer:
-    """A real SMTP server (aiosmtpd) on a loopback port, keeping what it receives."""
-
-    def __init__(self):
-        import socket
-        import threading
-
-        from aiosmtpd.controller import Controller
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.host = "127.0.0.1"
-        self.messages: list[ReceivedMail] = []
-        self._lock = threading.Lock()
-        self.controller = Controller(self, hostname=self.host, port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-    def clear(self) -> None:
-        with self._lock:
-            self.messages.clear()
-
-    def to(self, address: str) -> list[ReceivedMail]:
-        return [m for m in self.messages if address in m.rcpt_tos]
-
-
-@pytest.fixture(scope="session")
-def smtp_server():
-    server = SmtpServer()
-    server.controller.start()
-    yield server
-    server.controller.stop()
-
-
 @pytest.fixture
-def mailbox(app, smtp_server):
-    """The app sends over SMTP to the test server for this test; yields the server (emptied)."""
-    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL")}
-    app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False,
-                      MAIL_USE_SSL=False)
-    smtp_server.clear()
-    yield smtp_server
-    app.config.update(saved)
+def mailbox(smtp):
+    """The same real SMTP server as `smtp`, read by envelope (ReceivedMail: subject, text(),
+    html(), rcpt_tos, mail_from)."""
+    from tests.smtp import Mailbox
+
+    return Mailbox(smtp)
