@@ -80,6 +80,9 @@ def requests_per_second(url: str, seconds: float = 5.0, connections: int = 8,
                         cookie: str | None = None) -> tuple[float, str]:
     """Throughput against `url`: wrk where installed, else a threaded keep-alive Python client
     (a slower client: the same one measures the floor, so the ratio stays fair)."""
+    for _ in range(20):  # warm every worker up (imports, templates, catalogues, connections)
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        urllib.request.urlopen(request, timeout=10).read()
     wrk = shutil.which("wrk")
     if wrk:
         extra = ["-H", f"Cookie: {cookie}"] if cookie else []
