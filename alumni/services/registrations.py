@@ -6,7 +6,6 @@ serialised per event and a count followed by an insert cannot race. SQLite seria
 on its own."""
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from alumni.models import (
     Response,
 )
 from alumni.models.types import utcnow
+from alumni.services import csvsafe
 from alumni.services import validation as v
 from alumni.services.events import answers_close_utc, clean_side
 from alumni.services.institutions import get_institution
@@ -379,7 +379,7 @@ CSV_COLUMNS = ["registration_id", "name", "native_name", "email", "country", "st
 def export_csv(event: Event) -> bytes:
     """Attendees as CSV, UTF-8 with a BOM so that Excel shows 佐藤 花子 and प्रिया शर्मा correctly."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)  # names and institutions are typed by people
     writer.writerow(CSV_COLUMNS)
     positions = waitlist_positions(event)
     rows = db.session.execute(

@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from alumni.errors import Invalid
@@ -73,12 +73,14 @@ def test_dates_parse_round_trip(value):
 
 
 @given(anything)
+@example(float("-inf"))  # regression: OverflowError
 def test_years_are_within_the_programmes_span(value):
     result = _valid_or_invalid(v.year, value, "fy")
     assert result is None or 1900 <= result <= 2200
 
 
 @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2150, 12, 31)), anything)
+@example(date(2020, 5, 1), float("inf"))  # regression: int(inf) raised OverflowError
 def test_fiscal_year_runs_april_to_march(start, given_year):
     expected = start.year if start.month >= 4 else start.year - 1
     assert fiscal_year(start) == expected
@@ -114,6 +116,8 @@ def test_any_bytes_decode_or_are_refused(data):
 
 
 @given(st.text(max_size=400))
+@example(",".join(COLUMNS) + "\na\rb")  # regression: csv.Error (a stray CR) escaped as a 500
+@example(",".join(COLUMNS) + '\n"' + "x" * 140_000 + '"')  # regression: beyond csv's field size limit
 def test_any_text_parses_to_rows_or_a_file_error(text):
     try:
         rows = list(read_rows(io.StringIO(text)))
