@@ -219,7 +219,10 @@ def main() -> int:
         procs.append(sink)
         assert sink.stdout.readline().strip() == "ready"
         server = subprocess.Popen([str(venv_bin / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", str(WORKERS),
-                                   "--threads", str(THREADS), "--log-level", "warning", "wsgi:app"],
+                                   "--threads", str(THREADS), "--log-level", "warning",
+                                   # longer than a user's think time: a kept-alive connection is
+                                   # not closed under a client that is about to reuse it
+                                   "--keep-alive", "30", "wsgi:app"],
                                   env=env, cwd=ROOT)
         procs.append(server)
         base = f"http://{HOST}:{port}"

@@ -189,8 +189,11 @@ def _side_for(event: Event, value) -> str | None:
 
 
 def find_registration(event: Event, member: Member) -> Registration | None:
+    # populate_existing: a registration the caller loaded before taking the event's lock (the
+    # API's PATCH) is re-read, not trusted — another request may have promoted it meanwhile.
     return db.session.scalar(
         select(Registration).where(Registration.event_id == event.id, Registration.member_id == member.id)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -243,6 +246,10 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
 def withdraw(registration: Registration, actor=None) -> Outcome:
     """Cancel a registration; a seat it held goes to the waitlist."""
     event = lock_event(registration.event)
+    # Re-read under the lock: the caller loaded it before, and a concurrent withdrawal may have
+    # promoted it from the waitlist since. Trusting the stale "waitlisted" would free its seat
+    # without promoting anyone (found by bench/load.py).
+    db.session.refresh(registration)
     if registration.status == RegistrationStatus.cancelled:
         return Outcome(registration)
     held_seat = registration.status == RegistrationStatus.yes
