@@ -8,9 +8,9 @@ event pages and RSVP to a small event (capacity 20) through the API: yes, cancel
 `flask mail deliver` drains it to a local SMTP sink that records every Message-ID.
 
 A monitor reads one snapshot every 0.2 s: seats taken never above capacity, never a free seat
-while someone waits. Afterwards it checks: zero 5xx; yes ≤ capacity; the waitlist's numbers
-distinct and its positions 1..n in their order; every queued mail sent exactly once (by
-Message-ID at the sink). It prints p50/p95 latency per kind of request and the throughput, and
+while someone waits (the waitlist is served in order the moment a seat frees). Afterwards it
+checks: zero 5xx and no dropped connection; yes ≤ capacity; no free seat with a waitlist; the
+waitlist's numbers distinct; every queued mail sent exactly once (by Message-ID at the sink). It prints p50/p95 latency per kind of request and the throughput, and
 exits non-zero if an invariant failed.
 """
 from __future__ import annotations
