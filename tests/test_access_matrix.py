@@ -295,6 +295,15 @@ def test_every_route_has_a_row(app):
     assert not stale, f"rows for routes that no longer exist: {stale}"
 
 
+def test_a_new_route_without_a_row_is_caught():
+    from alumni import create_app
+
+    fresh = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    fresh.add_url_rule("/members/<int:member_id>/secrets", "secrets", lambda member_id: "", methods=["GET", "POST"])
+    missing = [route for route in all_routes(fresh) if route not in MATRIX]
+    assert missing == ["GET /members/<int:member_id>/secrets", "POST /members/<int:member_id>/secrets"]
+
+
 def test_rows_are_well_formed():
     for route, row in MATRIX.items():
         cells = row.split()
