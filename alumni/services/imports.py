@@ -95,10 +95,10 @@ def read_rows(text_stream: Iterable[str]) -> Iterator[tuple[int, dict]]:
     line = 1
     for record in _records(reader):
         start_line, line = line + 1, reader.line_num
+        record = [csvsafe.unescape_cell(cell) for cell in record]
         if not any(cell.strip() for cell in record):
             continue
-        yield start_line, {name: (csvsafe.unescape_cell(record[i]) if i < len(record) else "")
-                           for name, i in index.items()}
+        yield start_line, {name: (record[i] if i < len(record) else "") for name, i in index.items()}
 
 
 def _records(reader) -> Iterator[list[str]]:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from alumni.errors import Invalid
 from alumni.extensions import db
 from alumni.rules import fiscal_year
+from alumni.services import csvsafe
 from alumni.services import validation as v
 from alumni.services.imports import COLUMNS, decode_upload, import_members, read_rows, write_export
 
@@ -129,9 +130,15 @@ def test_any_text_parses_to_rows_or_a_file_error(text):
 
 
 @given(st.lists(st.lists(cells, min_size=len(COLUMNS), max_size=len(COLUMNS)), max_size=6), st.booleans())
+@example([["\t"] + [""] * (len(COLUMNS) - 1)], True)  # a row blank but for a marked tab
+@example([["'=x", "=1+2", "''", "'", "-", "@a", "\tb", "'abc"] + [""] * (len(COLUMNS) - 8)], False)
 def test_rows_written_as_csv_read_back_the_same(rows, bom):
+    """What the members export writes (formula cells marked) the import reads back unchanged,
+    and no cell of the file begins with a formula character."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([list(COLUMNS), *rows])
+    csvsafe.writer(buffer, reversible=True).writerows([list(COLUMNS), *rows])
+    assert not any(cell.startswith(csvsafe.FORMULA_STARTS)
+                   for row in csv.reader(io.StringIO(buffer.getvalue(), newline="")) for cell in row)
     text = ("\ufeff" if bom else "") + buffer.getvalue()
     parsed = [row for _line, row in read_rows(io.StringIO(text, newline=""))]
     expected = [dict(zip(COLUMNS, row)) for row in rows if any(cell.strip() for cell in row)]
