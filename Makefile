@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export ALUMNI_ENV ?= development
 
-.PHONY: run test install translations compile-translations bench clean
+.PHONY: run test install translations compile-translations bench clean load
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -57,6 +57,12 @@ translations: $(VENV)/.installed
 
 bench: install
 	$(PY) -m bench.run
+
+# 200 simulated users for 60 s against gunicorn on 127.0.0.1 and PostgreSQL (LOAD_DATABASE_URL;
+# its schema is dropped and rebuilt), while `flask mail deliver` drains the outbox; checks the
+# invariants and prints latency and throughput (bench/load.py).
+load: install
+	$(PY) -m bench.load
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,7 +1,6 @@
 """The programme's reports (staff): returnees and dispatches."""
 from __future__ import annotations
 
-import csv
 import io
 
 import marshmallow as ma
@@ -14,6 +13,7 @@ from alumni.api import forbid_unless, require_actor
 from alumni.api.schemas import PageArgsSchema
 from alumni.models import Direction
 from alumni.permissions import can_view_reports
+from alumni.services import csvsafe
 from alumni.services import reports as svc
 
 PREFIX = "/reports"
@@ -72,7 +72,7 @@ class DispatchReportSchema(ma.Schema):
 
 def returnees_csv(filters) -> Response:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(svc.RETURNEE_CSV_COLUMNS)
     for row in svc.iter_returnees(filters):
         writer.writerow(["" if row[c] is None else row[c] for c in svc.RETURNEE_CSV_COLUMNS])

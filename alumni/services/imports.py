@@ -22,6 +22,7 @@ from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Direction, Institution, InstitutionKind, Member, Participation, Programme
 from alumni.models.types import utcnow
+from alumni.services import csvsafe
 from alumni.services import validation as v
 from alumni.services.institutions import name_key
 from alumni.services.members import _clean_member, _clean_participation
@@ -83,7 +84,7 @@ def read_rows(text_stream: Iterable[str]) -> Iterator[tuple[int, dict]]:
     """(line number, row) for each data row; the header is line 1. A BOM is dropped."""
     reader = csv.reader(text_stream)
     try:
-        header = next(reader)
+        header = next(_records(reader))
     except StopIteration:
         raise Invalid(_("The file is empty."), field="file") from None
     header = [h.lstrip("\ufeff").strip().lower() for h in header]
@@ -92,11 +93,27 @@ def read_rows(text_stream: Iterable[str]) -> Iterator[tuple[int, dict]]:
         raise Invalid(_("The file lacks the columns: %(columns)s.", columns=", ".join(missing)), field="file")
     index = {name: header.index(name) for name in COLUMNS}
     line = 1
-    for record in reader:
+    for record in _records(reader):
         start_line, line = line + 1, reader.line_num
+        record = [csvsafe.unescape_cell(cell) for cell in record]
         if not any(cell.strip() for cell in record):
             continue
         yield start_line, {name: (record[i] if i < len(record) else "") for name, i in index.items()}
+
+
+def _records(reader) -> Iterator[list[str]]:
+    """The reader's records; a file the csv module cannot parse (a stray carriage return in an
+    unquoted cell, a cell beyond the csv module's size limit) is the user's to fix, not a 500.
+    Callers read every row before writing any, so nothing is half-imported."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise Invalid(_("Line %(line)d of the file is not valid CSV (%(reason)s).",
+                            line=reader.line_num, reason=str(exc)), field="file") from None
+        yield record
 
 
 def _institution_ref(name: str, country: str, field: str) -> tuple[str, str] | None:
@@ -301,7 +318,9 @@ def export_rows() -> Iterator[list[str]]:
 
 def write_export(stream: io.TextIOBase) -> int:
     """Write the export to a text stream; the number of data rows written."""
-    writer = csv.writer(stream, lineterminator="\n")
+    # Reversible neutralising: a spreadsheet shows formulas as text, and the import reads the
+    # file back unchanged (alumni/services/csvsafe.py).
+    writer = csvsafe.writer(stream, reversible=True, lineterminator="\n")
     count = -1
     for row in export_rows():
         writer.writerow(row)

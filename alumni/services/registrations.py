@@ -6,7 +6,6 @@ serialised per event and a count followed by an insert cannot race. SQLite seria
 on its own."""
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from alumni.models import (
     Response,
 )
 from alumni.models.types import utcnow
+from alumni.services import csvsafe
 from alumni.services import validation as v
 from alumni.services.events import answers_close_utc, clean_side
 from alumni.services.institutions import get_institution
@@ -189,8 +189,11 @@ def _side_for(event: Event, value) -> str | None:
 
 
 def find_registration(event: Event, member: Member) -> Registration | None:
+    # populate_existing: a registration the caller loaded before taking the event's lock (the
+    # API's PATCH) is re-read, not trusted — another request may have promoted it meanwhile.
     return db.session.scalar(
         select(Registration).where(Registration.event_id == event.id, Registration.member_id == member.id)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -243,6 +246,10 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
 def withdraw(registration: Registration, actor=None) -> Outcome:
     """Cancel a registration; a seat it held goes to the waitlist."""
     event = lock_event(registration.event)
+    # Re-read under the lock: the caller loaded it before, and a concurrent withdrawal may have
+    # promoted it from the waitlist since. Trusting the stale "waitlisted" would free its seat
+    # without promoting anyone (found by bench/load.py).
+    db.session.refresh(registration)
     if registration.status == RegistrationStatus.cancelled:
         return Outcome(registration)
     held_seat = registration.status == RegistrationStatus.yes
@@ -379,7 +386,7 @@ CSV_COLUMNS = ["registration_id", "name", "native_name", "email", "country", "st
 def export_csv(event: Event) -> bytes:
     """Attendees as CSV, UTF-8 with a BOM so that Excel shows 佐藤 花子 and प्रिया शर्मा correctly."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)  # names and institutions are typed by people
     writer.writerow(CSV_COLUMNS)
     positions = waitlist_positions(event)
     rows = db.session.execute(

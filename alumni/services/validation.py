@@ -127,7 +127,7 @@ def year(value, field: str) -> int:
     """A calendar or fiscal year the programme could have (1900–2200)."""
     try:
         result = int(str(value).strip())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float('inf'))
         raise Invalid(_("%(value)s is not a year.", value=value), field=field) from None
     if not 1900 <= result <= 2200:
         raise Invalid(_("%(value)s is not a year between 1900 and 2200.", value=value), field=field)
@@ -141,7 +141,7 @@ def fiscal_year_matches(value, start: date, field: str = "fiscal_year") -> int:
         return expected
     try:
         year = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float('inf'))
         raise Invalid(_("%(value)s is not a year.", value=value), field=field) from None
     if year != expected:
         raise Invalid(

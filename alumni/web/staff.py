@@ -1,7 +1,6 @@
 """Staff pages: member import, the returnee report, the programme overview (all staff only)."""
 from __future__ import annotations
 
-import csv
 import io
 from functools import wraps
 
@@ -14,6 +13,7 @@ from alumni.forms.staff import ImportForm
 from alumni.i18n import _
 from alumni.models import Programme
 from alumni.permissions import can_view_reports
+from alumni.services import csvsafe
 from alumni.services import overview as overview_svc
 from alumni.services import reports
 from alumni.services.imports import decode_upload, import_members, read_rows
@@ -35,7 +35,7 @@ def staff_required(view):
 
 def csv_response(rows, filename: str) -> Response:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    csvsafe.writer(out, lineterminator="\n").writerows(rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

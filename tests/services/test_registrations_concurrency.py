@@ -103,3 +103,60 @@ def test_two_scanners_at_once_record_one_arrival(app, postgresql_only):
         t.join(timeout=30)
     assert sorted(results) == ["Conflict", "Conflict", "Conflict", "ok"]
     assert rsvc.summarise(db.session.get(Event, event_id))["checked_in"] == 1
+
+
+def test_withdrawing_a_registration_promoted_meanwhile_passes_its_seat_on(app):
+    """Regression (found by bench/load.py): request A loads a waitlisted registration; before A
+    takes the event's lock, request B's withdrawal promotes it. A then withdraws it: the seat it
+    now holds must go to the next in line, not stay empty while people wait."""
+    event = make_event(capacity=1)
+    holder, first, second = make_member(), make_member(), make_member()
+    seat = rsvc.respond(event, holder, "yes").registration
+    rsvc.respond(event, first, "yes")
+    rsvc.respond(event, second, "yes")
+    db.session.commit()
+    seat_id = seat.id
+    stale = db.session.scalar(select(Registration).where(Registration.member_id == first.id))
+    assert stale.status == RegistrationStatus.waitlisted  # what request A has in hand
+
+    def request_b():
+        with app.app_context():
+            rsvc.withdraw(db.session.get(Registration, seat_id))
+            db.session.commit()
+
+    thread = threading.Thread(target=request_b)
+    thread.start()
+    thread.join()
+    rsvc.withdraw(stale)  # request A, with its old copy
+    db.session.commit()
+    statuses = dict(db.session.execute(select(Registration.member_id, Registration.status)).all())
+    assert statuses[second.id] == RegistrationStatus.yes
+    assert statuses[first.id] == RegistrationStatus.cancelled
+
+
+def test_answering_again_with_a_stale_copy_reads_the_registration_afresh(app):
+    """The same race through respond(): a waitlisted registration promoted by another request,
+    then answered "no" by its member; the freed seat goes on."""
+    event = make_event(capacity=1)
+    holder, first, second = make_member(), make_member(), make_member()
+    seat = rsvc.respond(event, holder, "yes").registration
+    rsvc.respond(event, first, "yes")
+    rsvc.respond(event, second, "yes")
+    db.session.commit()
+    seat_id = seat.id
+    stale = db.session.scalar(select(Registration).where(Registration.member_id == first.id))
+    assert stale.status == RegistrationStatus.waitlisted
+
+    def request_b():
+        with app.app_context():
+            rsvc.withdraw(db.session.get(Registration, seat_id))
+            db.session.commit()
+
+    thread = threading.Thread(target=request_b)
+    thread.start()
+    thread.join()
+    rsvc.change_registration(stale, {"response": "no"})
+    db.session.commit()
+    statuses = dict(db.session.execute(select(Registration.member_id, Registration.status)).all())
+    assert statuses[second.id] == RegistrationStatus.yes
+    assert statuses[first.id] == RegistrationStatus.no

@@ -1,0 +1,104 @@
+"""Failure drills: what a dropped database connection or a dying mail server leaves behind.
+
+(The third drill of the issue, a worker killed mid-delivery whose claimed messages are picked up
+after the lease, is tests/services/test_outbox.py::test_a_dead_workers_claim_is_taken_over_after_the_lease;
+a crash between send and mark is test_crash_after_send_before_mark_resends_with_the_same_message_id.)
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event, func, select
+
+from alumni.extensions import db
+from alumni.models import MailStatus, Member, OutgoingMail, Participation
+from alumni.models.types import utcnow
+from alumni.services import outbox
+from alumni.services.imports import COLUMNS, import_members
+
+
+def _rows(n: int) -> list[tuple[int, dict]]:
+    return [(i + 2, {**dict.fromkeys(COLUMNS, ""), "email": f"drill{i}@example.org", "given_name": "Drill",
+                     "family_name": f"Member{i}", "country": "IN", "preferred_language": "en",
+                     "programme": "SSP-A", "start_date": "2019-07-01", "end_date": "2019-07-07",
+                     "host_institution": "Kyoto University", "host_country": "JP"}) for i in range(n)]
+
+
+def _drop_connection(conn, database_url: str) -> None:
+    """Cut the session's database connection the way a network failure or a server restart does."""
+    raw = conn.connection.dbapi_connection
+    if database_url.startswith("postgresql"):
+        killer = sa.create_engine(database_url)
+        with killer.begin() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": raw.info.backend_pid})
+        killer.dispose()
+    else:
+        raw.close()
+
+
+def test_database_connection_drops_during_an_import_batch(database_url):
+    """Three batches of two members; the connection dies in the second batch after its members
+    were inserted and before their participations: the first batch stays whole, nothing of the
+    second is left, and running the import again finishes the job."""
+    rows = _rows(6)
+    batches_done = []
+    engine = db.engine
+
+    def cut_in_second_batch(conn, cursor, statement, parameters, context, executemany):
+        if len(batches_done) == 1 and statement.lstrip().upper().startswith("INSERT INTO PARTICIPATIONS"):
+            _drop_connection(conn, database_url)
+
+    def end_batch():
+        db.session.commit()
+        batches_done.append(True)
+
+    event.listen(engine, "before_cursor_execute", cut_in_second_batch)
+    try:
+        with pytest.raises(sa.exc.DBAPIError):
+            import_members(rows, None, end_batch=end_batch, batch_members=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", cut_in_second_batch)
+    db.session.rollback()
+    db.session.remove()
+
+    emails = set(db.session.scalars(select(Member.email)))
+    assert emails == {"drill0@example.org", "drill1@example.org"}  # batch 1 whole, batch 2 gone
+    assert db.session.scalar(select(func.count(Participation.id))) == 2  # every member has theirs
+    again = import_members(rows, None, end_batch=db.session.commit, batch_members=2)
+    assert (again.created, again.unchanged, again.rejected) == (4, 2, [])
+    assert db.session.scalar(select(func.count(Participation.id))) == 6
+
+
+def test_smtp_server_dies_mid_batch_nothing_lost_nothing_twice(smtp):
+    """The server accepts three messages of a batch of ten and dies. Those three are marked sent;
+    the seven wait; when it is back they go, and every recipient has exactly one message."""
+    rows = [{"dedup_key": f"drill:{i}", "kind": "test", "recipient": f"alum{i}@example.org",
+             "subject": f"Drill {i}", "text_body": "Body", "mailing": "drill"} for i in range(10)]
+    outbox.queue_many(rows)
+    db.session.commit()
+    sent_so_far = []
+
+    def on_progress(n):
+        sent_so_far.append(n)
+        if len(sent_so_far) == 3:
+            smtp.stop()  # the server process dies between two messages
+
+    report = outbox.deliver_due("drill-worker", on_progress=on_progress)
+    assert report.sent == 3 and report.deferred == 7
+    db.session.expire_all()
+    by_status = Counter(db.session.scalars(select(OutgoingMail.status)))
+    assert by_status == {MailStatus.sent: 3, MailStatus.queued: 7}
+    assert len(smtp.messages) == 3
+
+    smtp.start()
+    later = utcnow() + timedelta(hours=1)
+    assert outbox.deliver_due("drill-worker-2", now=later).sent == 7
+    assert outbox.deliver_due("drill-worker-3", now=later + timedelta(hours=1)).sent == 0  # nothing left
+    recipients = Counter(str(m["To"]) for m in smtp.messages)
+    assert recipients == {f"alum{i}@example.org": 1 for i in range(10)}
+    message_ids = {m["Message-ID"] for m in smtp.messages}
+    assert message_ids == set(db.session.scalars(select(OutgoingMail.message_id)))
+    assert Counter(db.session.scalars(select(OutgoingMail.status))) == {MailStatus.sent: 10}
