@@ -74,14 +74,19 @@ def db(app):
     """An app context for the test and a clean database after it."""
     with app.app_context():
         yield _db
-        _db.session.remove()
-        tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
-        with _db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+        empty_tables()
+
+
+def empty_tables() -> None:
+    """Every table emptied but the programme catalogue (written by a migration)."""
+    _db.session.remove()
+    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from alumni.extensions import db as _db
+from tests.conftest import empty_tables
 from tests.factories import (make_career, make_chapter, make_event, make_member, make_participation, make_return,
                              make_token, make_user)
 
@@ -202,19 +203,6 @@ def build_world() -> World:
     _db.session.commit()
     tokens = {name: make_token(user) for name, user in users.items()}
     return World(users, tokens, member, event, registration, records, calendar_token)
-
-
-def empty_tables() -> None:
-    from tests.conftest import KEEP_TABLES
-
-    _db.session.remove()
-    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
-    with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
 
 
 # ------------------------------------------------------------------------------------- requests
