@@ -70,6 +70,16 @@ def reset_request():
     return render_template("account/reset_request.html", form=form), (422 if request.method == "POST" else 200)
 
 
+def _commit_and_end_session(message: str, endpoint: str):
+    """After a change that ends the account's sessions (new password, deletion): commit, log this
+    browser out too, say so, and move on."""
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(message, "info")
+    return redirect(url_for(endpoint))
+
+
 def _set_password_page(token: str, purpose: LinkPurpose, template: str):
     try:
         user = read_link_token(token, purpose)
@@ -83,11 +93,7 @@ def _set_password_page(token: str, purpose: LinkPurpose, template: str):
             db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your password is set. Log in with it now."), "info")
-            return redirect(url_for("auth.login"))
+            return _commit_and_end_session(_("Your password is set. Log in with it now."), "auth.login")
     return render_template(template, form=form, email=user.email), (422 if request.method == "POST" else 200)
 
 
@@ -112,11 +118,8 @@ def change_password():
             db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your password is changed and your other sessions have ended. Log in again."), "info")
-            return redirect(url_for("auth.login"))
+            return _commit_and_end_session(
+                _("Your password is changed and your other sessions have ended. Log in again."), "auth.login")
     return render_template("account/change_password.html", form=form), (422 if request.method == "POST" else 200)
 
 
@@ -140,9 +143,5 @@ def delete_account():
             db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your account and your record have been deleted."), "info")
-            return redirect(url_for("main.index"))
+            return _commit_and_end_session(_("Your account and your record have been deleted."), "main.index")
     return render_template("account/delete.html", form=form), (422 if request.method == "POST" else 200)

@@ -13,10 +13,11 @@ from alumni.extensions import csrf, db
 from alumni.forms.events import ActionForm
 from alumni.forms.invitations import AudienceForm
 from alumni.i18n import _
-from alumni.models import Chapter, Event, MailAddressHold, Member
-from alumni.permissions import can_invite, can_manage_mail_holds, can_view_event
+from alumni.models import Chapter, MailAddressHold, Member
+from alumni.permissions import can_invite, can_manage_mail_holds
 from alumni.services import invitations as isvc
 from alumni.services import outbox
+from alumni.web.manage import managed_event
 from alumni.services.mailmerge import member_id_for_token
 
 bp = Blueprint("mail", __name__)
@@ -62,15 +63,6 @@ def resubscribe(token: str):
 
 
 # ---------------------------------------------------------------- organizers
-def _invitable_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or not can_view_event(current_user, event):
-        abort(404)
-    if not can_invite(current_user, event):
-        abort(403)
-    return event
-
-
 def _audience_form() -> AudienceForm:
     form = AudienceForm()
     chapters = db.session.scalars(select(Chapter).order_by(Chapter.code))
@@ -82,7 +74,7 @@ def _audience_form() -> AudienceForm:
 @login_required
 def invite(event_id: int):
     """Choose the audience → see the count per language and the message in each → send."""
-    event = _invitable_event(event_id)
+    event = managed_event(event_id, can_invite)
     form = _audience_form()
     if request.method == "GET" and not request.args.get("chapter"):
         form.chapter.data = event.chapter.code
@@ -124,7 +116,7 @@ def mailing_label(name: str) -> str:
 @bp.route("/manage/events/<int:event_id>/mail")
 @login_required
 def status(event_id: int):
-    event = _invitable_event(event_id)
+    event = managed_event(event_id, can_invite)
     mailings = [(name, mailing_label(name), outbox.mailing_status(name)) for name in isvc.event_mailings(event)]
     return render_template("mail/status.html", event=event, mailings=mailings, action_form=ActionForm())
 
@@ -132,7 +124,7 @@ def status(event_id: int):
 @bp.route("/manage/events/<int:event_id>/mail/retry", methods=["POST"])
 @login_required
 def retry(event_id: int):
-    event = _invitable_event(event_id)
+    event = managed_event(event_id, can_invite)
     mailing = request.form.get("mailing", "")
     if not ActionForm().validate_on_submit() or mailing not in isvc.event_mailings(event):
         abort(400)

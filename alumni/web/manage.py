@@ -28,12 +28,13 @@ def organizers_only():
         abort(403)
 
 
-def _managed_event(event_id: int) -> Event:
-    """A draft of another chapter is 404 (not confirmed to exist); a public one is 403."""
+def managed_event(event_id: int, allowed=can_manage_event) -> Event:
+    """The event, if the user may do this with it (`allowed`, a permissions predicate). A draft of
+    another chapter is 404 (not confirmed to exist); a public one is 403."""
     event = db.session.get(Event, event_id)
     if event is None or not can_view_event(current_user, event):
         abort(404)
-    if not can_manage_event(current_user, event):
+    if not allowed(current_user, event):
         abort(403)
     return event
 
@@ -141,7 +142,7 @@ def new_event():
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
-    event = _managed_event(event_id)
+    event = managed_event(event_id)
     form = EventForm(obj=event if request.method == "GET" else None)
     _chapter_choices(form)
     if request.method == "GET":
@@ -156,7 +157,7 @@ def edit_event(event_id: int):
 
 @bp.route("/events/<int:event_id>/<any(publish, cancel):action>", methods=["POST"])
 def change_status(event_id: int, action: str):
-    event = _managed_event(event_id)
+    event = managed_event(event_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -173,7 +174,7 @@ def change_status(event_id: int, action: str):
 # ---------------------------------------------------------------- registrations
 @bp.route("/events/<int:event_id>")
 def registrations(event_id: int):
-    event = _managed_event(event_id)
+    event = managed_event(event_id)
     status = request.args.get("status") or None
     if status not in {s.value for s in RegistrationStatus}:
         status = None
@@ -193,14 +194,14 @@ def registrations(event_id: int):
 
 @bp.route("/events/<int:event_id>/registrations.csv")
 def registrations_csv(event_id: int):
-    event = _managed_event(event_id)
+    event = managed_event(event_id)
     return Response(rsvc.export_csv(event), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="event-{event.id}-registrations.csv"'})
 
 
 @bp.route("/events/<int:event_id>/check-in")
 def check_in_page(event_id: int):
-    event = _managed_event(event_id)
+    event = managed_event(event_id)
     q = (request.args.get("q") or "").strip()
     found = list(db.session.scalars(
         rsvc.list_registrations(event, status=RegistrationStatus.yes.value, q=q).limit(PER_PAGE))) if q else []
@@ -213,7 +214,7 @@ def check_in(registration_id: int):
     reg = db.session.get(Registration, registration_id)
     if reg is None:
         abort(404)
-    event = _managed_event(reg.event_id)
+    event = managed_event(reg.event_id)
     if not (ActionForm().validate_on_submit() and can_check_in(current_user, event)):
         abort(400)
     _check_in_and_tell(reg)
@@ -242,7 +243,7 @@ def scan(token: str):
         reg = rsvc.find_by_token(token)
     except ServiceError:
         abort(404)
-    event = _managed_event(reg.event_id)
+    event = managed_event(reg.event_id)
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
