@@ -31,20 +31,28 @@ def load_events(n: int) -> int:
 
 
 def bench_calendar(url: str, events: int = 1000) -> dict:
-    app = make_app(url)
+    # Rendering is measured with the page cache off; the 304 both ways: the version from the
+    # database, and from the few-second cache that repeated polls of a public feed hit.
+    app = make_app(url, PAGE_CACHE_SECONDS=0)
     with app.app_context():
         first_id = load_events(events)
     client = app.test_client()
     feed = client.get("/calendar/events.ics")
     assert feed.status_code == 200 and feed.data.count(b"BEGIN:VEVENT") == events
     etag = feed.headers["ETag"]
-    return {
+
+    def poll():
+        response = client.get("/calendar/events.ics", headers={"If-None-Match": etag})
+        assert response.status_code == 304
+    figures = {
         "feed_ms": median_ms(lambda: client.get("/calendar/events.ics"), runs=5),
         "event_ms": median_ms(lambda: client.get(f"/events/{first_id}.ics"), runs=21),
-        "not_modified_ms": median_ms(lambda: client.get("/calendar/events.ics", headers={"If-None-Match": etag}),
-                                     runs=21),
+        "not_modified_uncached_ms": median_ms(poll, runs=41),
         "feed_kb": len(feed.data) / 1024,
     }
+    app.config["PAGE_CACHE_SECONDS"] = 5
+    figures["not_modified_ms"] = median_ms(poll, runs=41)
+    return figures
 
 
 def main() -> None:
@@ -55,7 +63,8 @@ def main() -> None:
     for url in args.database_url or [sqlite_url("calendar"), pg_url()]:
         r = bench_calendar(url, args.events)
         print(f"{url.split(':')[0]:18} feed of {args.events} events {r['feed_ms']:7.1f} ms ({r['feed_kb']:.0f} KiB)  "
-              f"one event {r['event_ms']:5.1f} ms  304 {r['not_modified_ms']:5.2f} ms")
+              f"one event {r['event_ms']:5.1f} ms  304 {r['not_modified_ms']:5.2f} ms "
+              f"(version from the database {r['not_modified_uncached_ms']:5.2f} ms)")
 
 
 if __name__ == "__main__":

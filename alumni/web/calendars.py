@@ -1,5 +1,6 @@
 """Calendar routes (text/calendar, no /api prefix): one event, the public feed, a member's
-private feed. Conditional GET: calendar programs poll every hour, and a 304 costs one query."""
+private feed. Conditional GET: calendar programs poll every hour, and a 304 costs one query —
+none for the public feed when its version was computed in the last few seconds (pagecache)."""
 from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
@@ -15,6 +16,7 @@ from alumni.models import Registration
 from alumni.permissions import can_view_event
 from alumni.services import calendars as svc
 from alumni.services.events import get_event
+from alumni.web import pagecache
 
 bp = Blueprint("calendars", __name__)
 
@@ -64,11 +66,13 @@ def event_ics(event_id: int):
 
 
 @bp.route("/calendar/events.ics")
+@pagecache.cached_for_anonymous
 def public_feed():
     kind, chapter, country = (request.args.get(k) or None for k in ("kind", "chapter", "country"))
     lang = _lang()
     stmt = svc.public_feed_query(kind=kind, chapter=chapter, country=country)
-    etag, modified = svc.feed_version(stmt, lang, kind, chapter, country)
+    etag, modified = pagecache.remembered(("public-feed", lang, kind, chapter, country),
+                                          lambda: svc.feed_version(stmt, lang, kind, chapter, country))
     name = _("Sakura Science Club events")
     return _conditional(etag, modified, lambda: svc.render_feed(db.session.scalars(stmt), lang=lang, name=name),
                         "sakura-alumni-events.ics")
