@@ -53,6 +53,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     _register_error_handlers(app)
     _register_request_guards(app)
 
+    from alumni.services import cohorts  # noqa: F401  (its session hook keeps members' cohorts current)
     from alumni.services.notices import register_hooks
 
     register_hooks()

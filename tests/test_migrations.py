@@ -23,3 +23,40 @@ def test_migrations_go_down_and_up_again():
     from alumni.models import Programme
 
     assert db.session.query(Programme).count() == 8
+
+
+def test_cohort_migration_fills_members_already_there():
+    """0008 stores each member's first inbound participation: members imported before it get
+    theirs from the upgrade (earliest start; outbound ones never count)."""
+    import sqlalchemy as sa
+
+    downgrade(revision="0007_invitations")
+    with db.engine.begin() as conn:
+        def member(email):
+            return conn.execute(sa.text(
+                "INSERT INTO members (email, given_name, family_name, native_name, family_name_first, search_key,"
+                " country, preferred_language, timezone, field, visibility, calendar_alarm_minutes, created_at,"
+                " updated_at) VALUES (:e, 'A', 'B', '', false, '', 'IN', 'en', 'UTC', '', 'members', 1440,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"), {"e": email}).scalar()
+
+        twice, outbound_only = member("twice@example.org"), member("outbound@example.org")
+        for member_id, code, fy, direction, start, end in (
+                (twice, "SSP-A", 2019, "inbound", "2019-05-10", "2019-05-20"),
+                (twice, "SSP-D", 2016, "outbound", "2016-05-10", "2016-05-20"),
+                (twice, "LOTUS", 2017, "inbound", "2018-02-01", "2018-03-31"),
+                (outbound_only, "SSP-D", 2020, "outbound", "2020-07-01", "2020-07-10")):
+            conn.execute(sa.text(
+                "INSERT INTO participations (member_id, programme_code, fiscal_year, direction, start_date, end_date)"
+                " VALUES (:m, :c, :fy, :d, :s, :e)"),
+                {"m": member_id, "c": code, "fy": fy, "d": direction, "s": start, "e": end})
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = {r.email: r for r in conn.execute(sa.text(
+            "SELECT email, cohort, cohort_programme, first_inbound_start, first_inbound_end FROM members"))}
+    twice_row = rows["twice@example.org"]
+    assert (twice_row.cohort, twice_row.cohort_programme) == (2017, "LOTUS")
+    assert str(twice_row.first_inbound_start) == "2018-02-01" and str(twice_row.first_inbound_end) == "2018-03-31"
+    assert rows["outbound@example.org"].cohort is None
+    from alumni.services.cohorts import cohort_drift
+
+    assert cohort_drift(db.session) == []

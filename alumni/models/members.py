@@ -103,6 +103,13 @@ class Member(db.Model):
     calendar_alarm_minutes: Mapped[int | None] = mapped_column(default=24 * 60)
     #: Set when the member unsubscribed from invitations (one-click link in every mail); None = subscribed.
     invitations_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The member's first inbound participation (earliest start, then lowest id), kept here by
+    #: services.cohorts after every change of participations: its fiscal year is the cohort.
+    #: None for members never invited to Japan. Reports, directory and audiences read these.
+    cohort: Mapped[int | None] = mapped_column(index=True)
+    cohort_programme: Mapped[str | None] = mapped_column(String(16))
+    first_inbound_start: Mapped[date | None] = mapped_column(Date)
+    first_inbound_end: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -10,7 +10,6 @@ from sqlalchemy import exists, func, select
 from alumni.extensions import db
 from alumni.models import Member, Participation, User, Visibility
 from alumni.services import validation as v
-from alumni.services.cohorts import first_inbound_participation
 from alumni.services.search import fold
 
 
@@ -46,8 +45,7 @@ def directory_query(viewer: User | None, *, q: str = "", country: str | None = N
         stmt = stmt.where(exists().where(Participation.member_id == Member.id,
                                          Participation.programme_code == programme))
     if cohort is not None:
-        first = first_inbound_participation()
-        stmt = stmt.where(Member.id.in_(select(first.c.member_id).where(first.c.cohort == cohort)))
+        stmt = stmt.where(Member.cohort == cohort)
     if field.strip():
         stmt = stmt.where(Member.field.ilike(f"%{_escape_like(field.strip())}%", escape="\\"))
     return stmt
@@ -74,8 +72,7 @@ def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
             .order_by(Participation.member_id, Participation.programme_code)
         ):
             programmes[member_id].append(code)
-        first = first_inbound_participation()
-        cohorts = dict(db.session.execute(select(first.c.member_id, first.c.cohort).where(first.c.member_id.in_(ids))).all())
+        cohorts = {m.id: m.cohort for m in members if m.cohort is not None}
     full = viewer is not None and viewer.is_authenticated
     return [DirectoryEntry(m, cohorts.get(m.id), programmes[m.id], full) for m in members], total
 

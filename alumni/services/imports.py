@@ -21,6 +21,7 @@ from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Direction, Institution, InstitutionKind, Member, Participation, Programme
+from alumni.services.cohorts import refresh_cohorts
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
@@ -258,7 +259,8 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
                 part_inserts.append({"member_id": ids[email], **values})
                 changed = True
             elif any(getattr(old, f) != values[f] for f in PARTICIPATION_COMPARED):
-                part_updates.append({"id": old.id, **{f: values[f] for f in PARTICIPATION_COMPARED}})
+                part_updates.append({"id": old.id, "member_id": old.member_id,
+                                     **{f: values[f] for f in PARTICIPATION_COMPARED}})
                 changed = True
         if member is None:
             report.created += 1
@@ -272,6 +274,9 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
         db.session.execute(update(Participation), part_updates)
     if part_inserts:
         db.session.execute(insert(Participation), part_inserts)
+    if part_inserts or part_updates:
+        # Bulk statements bypass the session hook that keeps members' cohorts current.
+        refresh_cohorts(db.session, {p["member_id"] for p in part_inserts} | {p["member_id"] for p in part_updates})
     db.session.flush()
 
 

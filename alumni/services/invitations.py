@@ -29,7 +29,6 @@ from alumni.models import (
 )
 from alumni.services import outbox
 from alumni.services import validation as v
-from alumni.services.cohorts import first_inbound_participation
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.registrations import lock_event
 
@@ -145,8 +144,7 @@ def audience_filter(audience: Audience) -> list:
         conditions.append(exists().where(Participation.member_id == Member.id,
                                          Participation.programme_code.in_(audience.programmes)))
     if audience.fiscal_years:
-        first = first_inbound_participation()
-        conditions.append(Member.id.in_(select(first.c.member_id).where(first.c.cohort.in_(audience.fiscal_years))))
+        conditions.append(Member.cohort.in_(audience.fiscal_years))
     if audience.host_institution:
         conditions.append(exists().where(Participation.member_id == Member.id,
                                          Participation.host_institution_id == audience.host_institution))

@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from alumni.extensions import db
 from alumni.models import CareerEntry, Direction, Member, Participation
-from alumni.services.cohorts import first_inbound_participation
 from alumni.services.reports import ReturneeFilters, returnees_query
 
 TOP_COUNTRIES = 20
@@ -22,12 +21,11 @@ def members_by_country(top: int = TOP_COUNTRIES) -> tuple[list[tuple[str, int]],
 
 def cohorts_by_programme() -> dict[str, dict[int, int]]:
     """{programme: {cohort fiscal year: members}} from each member's first inbound participation."""
-    first = first_inbound_participation()
     table: dict[str, dict[int, int]] = {}
     for code, cohort, n in db.session.execute(
-            select(first.c.programme_code, first.c.cohort, func.count())
-            .group_by(first.c.programme_code, first.c.cohort)
-            .order_by(first.c.programme_code, first.c.cohort)):
+            select(Member.cohort_programme, Member.cohort, func.count()).where(Member.cohort.is_not(None))
+            .group_by(Member.cohort_programme, Member.cohort)
+            .order_by(Member.cohort_programme, Member.cohort)):
         table.setdefault(code, {})[cohort] = n
     return table
 
@@ -35,7 +33,7 @@ def cohorts_by_programme() -> dict[str, dict[int, int]]:
 def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -> list[dict]:
     """Per cohort: members invited to Japan, and how many came back after it (as a researcher,
     student or employee), with the share. Cohort sizes are summed from `cohorts_by_programme()`
-    when the caller has it already (it ranks every participation once)."""
+    when the caller has it already."""
     if by_programme is None:
         by_programme = cohorts_by_programme()
     sizes: dict[int, int] = {}

@@ -2,14 +2,14 @@
 
 Returnees follow PRODUCT.md to the letter: a qualifying record (a return visit with the
 purpose, or a career entry in Japan with a matching role) that starts after the end date of
-the member's first inbound participation (`cohorts.first_inbound_participation`, whose fiscal
-year is the cohort); counted once per member, dated by the earliest such record.
+the member's first inbound participation (kept on the member row, see `services.cohorts`; its
+fiscal year is the cohort); counted once per member, dated by the earliest such record.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Float, Integer, String, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -19,7 +19,6 @@ from alumni.i18n import _
 from alumni.models import CareerEntry, CareerRole, Direction, Member, Participation, ReturnPurpose, ReturnVisit
 from alumni.rules import SHORT_TERM_MAX_DAYS
 from alumni.services import validation as v
-from alumni.services.cohorts import first_inbound_participation
 
 #: What "came back as …" means: the return-visit purpose and the roles of a career in Japan.
 RETURN_KINDS = {
@@ -90,53 +89,40 @@ def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
     kinds = RETURN_KINDS.values() if any_kind else [RETURN_KINDS[filters.kind]]
     purposes = [purpose for purpose, _roles in kinds]
     roles = [role for _purpose, rs in kinds for role in rs]
-    visit = (ReturnVisit.purpose.in_(purposes),)
-    career = (CareerEntry.country == "JP", CareerEntry.role.in_(roles))
-    # Only members with a qualifying record at all need their first inbound participation ranked.
-    candidates = union_all(select(ReturnVisit.member_id).where(*visit),
-                           select(CareerEntry.member_id).where(*career))
-    first = first_inbound_participation(candidates)
-    # The earliest qualifying record after the end of that participation, looked up per member
-    # through the member_id indexes (a join of two derived tables would be scanned on SQLite).
-    visit_on = (select(func.min(ReturnVisit.start_date))
-                .where(ReturnVisit.member_id == first.c.member_id, ReturnVisit.start_date > first.c.end_date,
-                       *visit).scalar_subquery())
-    career_on = (select(func.min(CareerEntry.start_date))
-                 .where(CareerEntry.member_id == first.c.member_id, CareerEntry.start_date > first.c.end_date,
-                        *career).scalar_subquery())
-    dated = (
-        select(first.c.member_id, first.c.programme_code, first.c.cohort, first.c.end_date,
-               visit_on.label("visit_on"), career_on.label("career_on"))
-        .cte("dated").prefix_with("MATERIALIZED")  # each lookup once per member, not per use
-    )
-    returned_on = case((dated.c.visit_on.is_(None), dated.c.career_on),
-                       (dated.c.career_on.is_(None), dated.c.visit_on),
-                       (dated.c.visit_on < dated.c.career_on, dated.c.visit_on),
-                       else_=dated.c.career_on)
+    # Every qualifying record: a return visit with the purpose, a career in Japan in the role.
+    records = union_all(
+        select(ReturnVisit.member_id, ReturnVisit.start_date).where(ReturnVisit.purpose.in_(purposes)),
+        select(CareerEntry.member_id, CareerEntry.start_date).where(CareerEntry.country == "JP",
+                                                                    CareerEntry.role.in_(roles)),
+    ).subquery("records")
+    # The earliest one after the end of the member's first inbound participation (kept on the
+    # member row by services.cohorts), for the members the filters select.
+    chosen = [Member.cohort.is_not(None), records.c.start_date > Member.first_inbound_end]
+    if filters.programme:
+        chosen.append(Member.cohort_programme == filters.programme)
+    if filters.country:
+        chosen.append(Member.country == filters.country)
+    if filters.fy_from is not None:
+        chosen.append(Member.cohort >= filters.fy_from)
+    if filters.fy_to is not None:
+        chosen.append(Member.cohort <= filters.fy_to)
+    if filters.field:
+        chosen.append(func.lower(Member.field).contains(filters.field.lower(), autoescape=True))
     earliest = (
-        select(dated.c.member_id, dated.c.programme_code, dated.c.cohort, dated.c.end_date,
-               returned_on.label("returned_on"))
-        .where(or_(dated.c.visit_on.is_not(None), dated.c.career_on.is_not(None)))
+        select(records.c.member_id, func.min(records.c.start_date).label("returned_on"))
+        .join(Member, Member.id == records.c.member_id)
+        .where(*chosen)
+        .group_by(records.c.member_id)
         .subquery("earliest")
     )
     stmt = (
         select(
-            Member.id.label("member_id"), Member.country, earliest.c.programme_code.label("programme"),
-            earliest.c.cohort, earliest.c.end_date, earliest.c.returned_on,
-            days_between(earliest.c.returned_on, earliest.c.end_date).label("days_to_return"),
+            Member.id.label("member_id"), Member.country, Member.cohort_programme.label("programme"),
+            Member.cohort, Member.first_inbound_end.label("end_date"), earliest.c.returned_on,
+            days_between(earliest.c.returned_on, Member.first_inbound_end).label("days_to_return"),
         )
         .join(Member, Member.id == earliest.c.member_id)
     )
-    if filters.programme:
-        stmt = stmt.where(earliest.c.programme_code == filters.programme)
-    if filters.country:
-        stmt = stmt.where(Member.country == filters.country)
-    if filters.fy_from is not None:
-        stmt = stmt.where(earliest.c.cohort >= filters.fy_from)
-    if filters.fy_to is not None:
-        stmt = stmt.where(earliest.c.cohort <= filters.fy_to)
-    if filters.field:
-        stmt = stmt.where(func.lower(Member.field).contains(filters.field.lower(), autoescape=True))
     return stmt.cte("returnees").prefix_with("MATERIALIZED")
 
 

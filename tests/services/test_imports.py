@@ -168,3 +168,24 @@ def test_export_then_import_is_a_no_op():
     assert write_export(out) == 3
     report = run_import(out.getvalue())
     assert report.summary() == "created 0, updated 0, unchanged 3, rejected 0"
+
+
+def test_import_keeps_the_stored_cohorts_right():
+    """The import writes participations in bulk (no session hook): it refreshes the cohorts of
+    the members it changed itself."""
+    from alumni.services.cohorts import cohort_drift
+
+    text = "\n".join([HEADER, row(), row(programme="LOTUS", fy="2019", start="2019-09-01", end="2020-03-31")])
+    run_import(text)
+    member = db.session.scalar(select(Member))
+    assert (member.cohort, member.cohort_programme) == (2019, "LOTUS")
+    # A changed row (the same participation, a later end) updates it; a new earlier row takes over.
+    longer = "\n".join([HEADER, row(), row(programme="LOTUS", fy="2019", start="2019-09-01", end="2020-06-30")])
+    assert run_import(longer).updated == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(Member.first_inbound_end)) == date(2020, 6, 30)
+    earlier = "\n".join([HEADER, row(programme="SSP-A", fy="2017", start="2017-07-01", end="2017-07-07")])
+    run_import(earlier)
+    db.session.expire_all()
+    assert db.session.execute(select(Member.cohort, Member.cohort_programme)).one() == (2017, "SSP-A")
+    assert cohort_drift(db.session) == []
