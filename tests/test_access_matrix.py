@@ -118,6 +118,7 @@ MATRIX = {
     "GET /staff/returnees": "login 403 403 403 403 ok",
     "GET /staff/returnees.csv": "login 403 403 403 403 ok",
     "GET /staff/overview.csv": "login 403 403 403 403 ok",
+    "GET /staff/work-map.svg": "login 403 403 403 403 ok",
     "GET /staff/import": "login 403 403 403 403 ok",
     "POST /staff/import": "login 403 403 403 403 422",  # no file sent
     "GET /staff/access-log": "login 403 403 403 403 ok",

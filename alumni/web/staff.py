@@ -1,10 +1,12 @@
 """Staff pages: member import, the returnee report, the programme overview (all staff only)."""
 from __future__ import annotations
 
+import hashlib
 import io
 from functools import wraps
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from alumni.errors import ServiceError
@@ -17,7 +19,7 @@ from alumni.services import csvsafe
 from alumni.services import overview as overview_svc
 from alumni.services import reports
 from alumni.services.imports import decode_upload, import_members, read_rows
-from alumni.web.charts import bar_chart, stacked_chart
+from alumni.web.charts import bar_chart, stacked_chart, world_map
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PER_PAGE = 50
@@ -138,6 +140,29 @@ def overview():
     cohort_years = sorted({fy for years in data["by_programme"].values() for fy in years})
     return render_template("staff/overview.html", data=data, charts=charts, dispatch=dispatch,
                            by_country=by_country, cohort_years=cohort_years)
+
+
+WORK_MAPS = ("all", "japanese_abroad")
+
+
+@bp.route("/work-map.svg")
+@staff_required
+def work_map():
+    """The world map of where alumni work now (?who=all), or of the Japanese participants sent
+    abroad who now work outside Japan (?who=japanese_abroad). An image of its own: it is large,
+    and the browser keeps it (ETag) while the numbers stay the same."""
+    who = request.args.get("who", "all")
+    if who not in WORK_MAPS:
+        abort(400, description=_("%(value)s is not allowed for %(field)s; use one of %(choices)s.",
+                                 value=who, field="who", choices=", ".join(WORK_MAPS)))
+    counts = overview_svc.where_alumni_work_now()[who]
+    title = (_("Where alumni work now (current career entry)") if who == "all"
+             else _("Japanese participants sent abroad, now working outside Japan"))
+    response = Response(world_map(title, _("Members"), counts), mimetype="image/svg+xml")
+    response.set_etag(hashlib.sha256(repr((who, counts, str(get_locale()))).encode()).hexdigest()[:32])
+    response.cache_control.private = True
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
 
 
 @bp.route("/overview.csv")

@@ -13,7 +13,8 @@ from alumni.services.imports import COLUMNS
 from tests.factories import make_career, make_member, make_participation, make_return, make_user
 
 PASSWORD = "a long enough passphrase"
-PAGES = ["/staff/", "/staff/returnees", "/staff/import", "/staff/returnees.csv", "/staff/overview.csv"]
+PAGES = ["/staff/", "/staff/returnees", "/staff/import", "/staff/returnees.csv", "/staff/overview.csv",
+         "/staff/work-map.svg"]
 
 
 def login_as(client, role):
@@ -98,6 +99,26 @@ def test_overview_page_and_publication_csv(client, staff, data):
     publication = client.get("/staff/overview.csv?publication=1").get_data(as_text=True)
     assert "members_by_country,KE,,<5" in publication and "members_by_country,IN,,6" in publication
     assert "outbound_dispatches,2024,mid_long_term,<5" in publication
+
+
+def test_world_maps_of_where_alumni_work_now(client, staff, data):
+    import xml.etree.ElementTree as ET
+
+    html = client.get("/staff/").get_data(as_text=True)
+    assert 'src="/staff/work-map.svg?who=all"' in html and 'src="/staff/work-map.svg?who=japanese_abroad"' in html
+    everyone = client.get("/staff/work-map.svg?who=all")
+    assert everyone.status_code == 200 and everyone.mimetype == "image/svg+xml"
+    ET.fromstring(everyone.data)  # one well-formed SVG document
+    svg = everyone.get_data(as_text=True)
+    assert "<script" not in svg and "Germany: 1" in svg  # the one current career, in Germany
+    abroad = client.get("/staff/work-map.svg?who=japanese_abroad").get_data(as_text=True)
+    assert "Germany: 1" in abroad
+    again = client.get("/staff/work-map.svg?who=all", headers={"If-None-Match": everyone.headers["ETag"]})
+    assert again.status_code == 304
+    make_career(data[0], country="JP", role="researcher", start_date=date(2025, 2, 1))
+    moved = client.get("/staff/work-map.svg?who=all", headers={"If-None-Match": everyone.headers["ETag"]})
+    assert moved.status_code == 200 and "Japan: 1" in moved.get_data(as_text=True)
+    assert client.get("/staff/work-map.svg?who=everyone").status_code == 400
 
 
 def test_staff_sees_the_nav_link(client, staff):
