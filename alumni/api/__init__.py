@@ -108,7 +108,9 @@ def current_actor():
 
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
-        request.environ["alumni.actor"] = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        actor, touched = user_for_token(token.strip()) if scheme.lower() == "bearer" else (None, False)
+        request.environ["alumni.actor"] = actor
+        request.environ["alumni.token_touched"] = touched
     return request.environ["alumni.actor"]
 
 
@@ -138,6 +140,15 @@ def init_api(app: Flask) -> None:
                                 "the Sakura Science Club."},
     })
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+
+    @app.after_request
+    def record_token_use(response):
+        """Keep the token's `last_used_at` written by `user_for_token` (a read-only request
+        commits nothing else). A failed or still-streaming answer leaves it to the next one."""
+        if request.environ.get("alumni.token_touched") and response.status_code < 400 \
+                and not response.is_streamed:
+            db.session.commit()
+        return response
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
                    events, registrations, reports, invitations):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
@@ -99,14 +100,30 @@ def issue_token(user: User) -> str:
     return token
 
 
-def user_for_token(token: str) -> User | None:
+#: A token's `last_used_at` is brought up to date when it is older than this: one write per
+#: token every few minutes, not one per API request.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def user_for_token(token: str) -> tuple[User | None, bool]:
+    """The account behind an API token (None if there is none), in one query; and whether its
+    last use was written now — the caller commits that with the request's work."""
     if not token:
-        return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None:
-        return None
-    row.last_used_at = utcnow()
-    return row.user
+        return None, False
+    found = db.session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token))).first()
+    if found is None:
+        return None, False
+    user, token_id, last_used = found
+    now = utcnow()
+    if last_used is not None and last_used.tzinfo is None:
+        last_used = last_used.replace(tzinfo=timezone.utc)
+    if last_used is not None and now - last_used < TOKEN_TOUCH_INTERVAL:
+        return user, False
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+                       .execution_options(synchronize_session=False))
+    return user, True
 
 
 def authenticate(email: str, password: str) -> User | None:

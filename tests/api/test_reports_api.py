@@ -58,3 +58,32 @@ def test_members_and_organizers_get_403(api, role):
     assert api.get("/reports/returnees", token).status_code == 403
     assert api.get("/reports/dispatches", token).status_code == 403
     assert api.get("/reports/returnees").status_code == 401
+
+
+def test_a_read_only_request_records_the_tokens_last_use_at_most_every_few_minutes(api, staff_token):
+    """last_used_at is written (and committed) by a GET; within TOKEN_TOUCH_INTERVAL the next
+    requests do not write it again; a request with an unknown token records nothing."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from alumni.extensions import db
+    from alumni.models import ApiToken
+    from alumni.services.accounts import TOKEN_TOUCH_INTERVAL
+
+    def last_used():
+        db.session.rollback()
+        return db.session.scalar(select(ApiToken.last_used_at))
+
+    assert last_used() is None
+    assert api.get("/reports/dispatches", staff_token).status_code == 200
+    first = last_used()
+    assert first is not None
+    assert api.get("/reports/dispatches", staff_token).status_code == 200
+    assert last_used() == first  # not rewritten within the interval
+    old = first - TOKEN_TOUCH_INTERVAL - timedelta(seconds=1)
+    db.session.execute(update(ApiToken).values(last_used_at=old))
+    db.session.commit()
+    assert api.get("/reports/dispatches", staff_token).status_code == 200
+    assert last_used() > old
+    assert api.get("/reports/dispatches", staff_token + "x").status_code == 401

@@ -30,6 +30,7 @@ def test_password_change_ends_older_sessions():
 def test_tokens_are_stored_hashed():
     user = make_user("staff")
     token = accounts.issue_token(user)
-    assert accounts.user_for_token(token) == user
+    assert accounts.user_for_token(token)[0] == user
     assert all(row.token_hash != token for row in user.tokens)
-    assert accounts.user_for_token(token + "x") is None
+    assert accounts.user_for_token(token + "x") == (None, False)
+    assert accounts.user_for_token("") == (None, False)
