@@ -87,16 +87,24 @@ def member_feed_query(member: Member, *, now: datetime | None = None):
             .order_by(Event.starts_at, Event.id))
 
 
-def feed_version(stmt, *extra) -> tuple[str, datetime | None]:
-    """(ETag, Last-Modified) of a feed, from one aggregate query — no calendar is built for a 304."""
+def feed_version(stmt, *extra, also=()) -> tuple[str, datetime | None]:
+    """(ETag, Last-Modified) of a feed, from one aggregate query — no calendar is built for a 304.
+    `also`: more scalar subqueries the version depends on, read in the same statement."""
     # The feed's own WHERE clause, with aggregates in place of the rows.
-    count, newest, seq = db.session.execute(stmt.with_only_columns(
-        func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.sequence), 0),
+    count, newest, seq, *more = db.session.execute(stmt.with_only_columns(
+        func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.sequence), 0), *also,
         maintain_column_froms=True).order_by(None)).one()
     if newest is not None and newest.tzinfo is None:
         newest = newest.replace(tzinfo=timezone.utc)
-    key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *extra))
+    key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *more, *extra))
     return hashlib.sha256(key.encode()).hexdigest()[:32], newest
+
+
+def member_answers_changed(member: Member):
+    """When the member last answered anything (a scalar subquery): a "no" takes an event out of
+    their feed without changing the event."""
+    return (select(func.max(Registration.updated_at)).where(Registration.member_id == member.id)
+            .scalar_subquery())
 
 
 def render_feed(events, *, lang: str | None, name: str, alarm_minutes: int | None = 24 * 60) -> bytes:

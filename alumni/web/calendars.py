@@ -8,11 +8,9 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, _
-from alumni.models import Registration
 from alumni.permissions import can_view_event
 from alumni.services import calendars as svc
 from alumni.services.events import get_event
@@ -83,8 +81,8 @@ def member_feed(token: str):
     member = svc.member_for_calendar_token(token)
     lang = request.args.get("lang") and _lang() or member.preferred_language
     stmt = svc.member_feed_query(member)
-    answered = db.session.scalar(select(func.max(Registration.updated_at)).where(Registration.member_id == member.id))
-    etag, modified = svc.feed_version(stmt, lang, member.calendar_alarm_minutes, answered)
+    etag, modified = svc.feed_version(stmt, lang, member.calendar_alarm_minutes,
+                                      also=(svc.member_answers_changed(member),))
     name = _("My Sakura Science Club events")
     return _conditional(etag, modified, lambda: svc.render_feed(
         db.session.scalars(stmt), lang=lang, name=name, alarm_minutes=member.calendar_alarm_minutes),

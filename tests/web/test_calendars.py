@@ -166,6 +166,36 @@ def test_conditional_get_answers_304_until_something_changes(client):
     assert client.get("/calendar/events.ics", headers={"If-None-Match": etag}).status_code == 200
 
 
+def test_member_feed_304_until_the_member_changes_an_answer(client):
+    """The private feed's version covers the member's answers, the reminder choice and the
+    events: a "no" takes an event out without changing the event itself."""
+    me = make_member()
+    later, instead, going = make_event(title="Later"), make_event(title="Instead"), make_event(title="Going")
+    reg_svc.respond(going, me, "yes")
+    reg_svc.respond(later, me, "yes")
+    reg_svc.respond(instead, me, "no")
+    db.session.commit()
+    from alumni.services.calendars import member_feed_url
+
+    url = member_feed_url(me).split("alumni.test", 1)[1]
+    db.session.commit()
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # One event out, another in: the same number of events, none of them changed, and the
+    # newest of them (the feed's Last-Modified) the same.
+    reg_svc.respond(later, me, "no")
+    reg_svc.respond(instead, me, "yes")
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert sorted(vevents(changed.data)) == sorted([f"event-{going.id}@sakura-alumni", f"event-{instead.id}@sakura-alumni"])
+    assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
+    me.calendar_alarm_minutes = None
+    db.session.commit()
+    assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
+
+
 def test_draft_ics_is_not_found_for_the_public(client):
     draft = make_event(publish=False)
     assert client.get(f"/events/{draft.id}.ics").status_code == 404
