@@ -23,7 +23,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'alumni.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No ping on every checkout: alumni/dbpool.py pings connections idle longer than this.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_PING_AFTER_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_SECONDS", "10"))
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

@@ -102,3 +102,72 @@ def test_smtp_server_dies_mid_batch_nothing_lost_nothing_twice(smtp):
     message_ids = {m["Message-ID"] for m in smtp.messages}
     assert message_ids == set(db.session.scalars(select(OutgoingMail.message_id)))
     assert Counter(db.session.scalars(select(OutgoingMail.status))) == {MailStatus.sent: 10}
+
+
+# --- stale pooled connections (alumni/dbpool.py) --------------------------------------------
+
+
+def _pool_app(database_url, ping_after: float):
+    """An app of its own on the test database, its pool checked after `ping_after` idle seconds."""
+    from alumni import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DATABASE_PING_AFTER_SECONDS": ping_after,
+                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
+
+
+def _count_pings(app, monkeypatch) -> list:
+    with app.app_context():
+        dialect = db.engine.dialect
+    pings = []
+    original = dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(1)
+        return original(dbapi_connection)
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    return pings
+
+
+def test_connections_in_use_a_moment_ago_are_not_pinged(database_url, monkeypatch):
+    app = _pool_app(database_url, ping_after=60)
+    pings = _count_pings(app, monkeypatch)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert pings == []
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_an_idle_connection_the_server_cut_is_replaced_before_the_request_uses_it(database_url, monkeypatch):
+    """The server (or a firewall) closed the pooled connection while it sat idle: the check at
+    checkout finds it dead, the pool opens a new one, and the request is served."""
+    app = _pool_app(database_url, ping_after=0)
+    pings = _count_pings(app, monkeypatch)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    with app.app_context():
+        with db.engine.connect() as conn:  # the pool's one connection
+            _drop_connection(conn, database_url)
+    assert client.get("/healthz").status_code == 200
+    if database_url.startswith("postgresql"):
+        assert len(pings) >= 2  # the dead one was checked, found dead and replaced
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_without_the_idle_check_a_cut_connection_fails_one_request_then_the_pool_recovers(database_url):
+    """The contrast that shows the check is what saves the request above (PostgreSQL: SQLite's
+    pool already drops a closed connection when it is handed back)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server-side cut needs a server: PostgreSQL only")
+    app = _pool_app(database_url, ping_after=3600)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    with app.app_context():
+        with db.engine.connect() as conn:
+            _drop_connection(conn, database_url)
+    assert client.get("/healthz").status_code == 503  # the one request that meets the dead connection
+    assert client.get("/healthz").status_code == 200  # SQLAlchemy renewed the pool on the disconnect
+    with app.app_context():
+        db.engine.dispose()

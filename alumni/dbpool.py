@@ -1,0 +1,40 @@
+"""Stale database connections: checked before use only when they have sat idle a while.
+
+SQLAlchemy's `pool_pre_ping` sends a `SELECT 1` on every checkout — on PostgreSQL a round trip
+(and, with psycopg, autocommit switched off and on) on every request, about half a millisecond
+of a 304 that should take a few. A connection that was in use a moment ago is alive unless the
+server restarted in that moment; one that sat idle may have been cut by a firewall, a proxy or a
+restart. So the ping runs only for connections idle longer than `DATABASE_PING_AFTER_SECONDS`
+(10). A failed ping raises `DisconnectionError`: the pool throws the connection away and opens
+a new one (up to three times) — the request never sees it. If the server restarts while a
+connection is between two quick requests, that one request fails and SQLAlchemy renews the whole
+pool on the disconnect it detects (its "optimistic" handling); the next requests are served.
+"""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import event, exc
+
+IDLE_SINCE = "alumni_idle_since"
+
+
+def install_idle_ping(engine, ping_after_seconds: float) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _note_idle(dbapi_connection, record) -> None:
+        if record is not None:
+            record.info[IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+        idle_since = record.info.pop(IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < ping_after_seconds:
+            return  # a new connection, or one in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError(str(error)) from error
+            raise
