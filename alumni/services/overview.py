@@ -2,10 +2,15 @@
 work now. Every figure is a GROUP BY in the database; Python only arranges the few rows."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timezone
+
+from sqlalchemy import case, func, select
 
 from alumni.extensions import db
-from alumni.models import CareerEntry, Direction, Member, Participation
+from alumni.models import (CareerEntry, Direction, Event, EventStatus, Member, Participation, Registration,
+                           RegistrationStatus)
+from alumni.models.types import utcnow
+from alumni.rules import fiscal_year
 from alumni.services.reports import ReturneeFilters, returnees_query
 
 TOP_COUNTRIES = 20
@@ -59,6 +64,30 @@ def where_alumni_work_now() -> dict:
     return {"all": [(c, n) for c, n in everyone], "japanese_abroad": [(c, n) for c, n in japanese_abroad]}
 
 
+def events_held(now=None) -> list[dict]:
+    """Per fiscal year of the start date: events held (published and over; cancelled ones were
+    not held), the confirmed seats ("yes") and the people checked in at the door — one grouped
+    query per event, summed by year here (events are few)."""
+    current = (now or utcnow()).astimezone(timezone.utc).replace(tzinfo=None)
+    confirmed = func.coalesce(func.sum(case((Registration.status == RegistrationStatus.yes, 1), else_=0)), 0)
+    attended = func.count(Registration.checked_in_at)
+    rows = db.session.execute(
+        select(Event.starts_at, confirmed, attended)
+        .outerjoin(Registration, Registration.event_id == Event.id)
+        .where(Event.status == EventStatus.published, Event.ends_at < current)
+        .group_by(Event.id, Event.starts_at))
+    years: dict[int, dict] = {}
+    for starts_at, yes, came in rows:
+        fy = fiscal_year(starts_at.date())
+        year = years.setdefault(fy, {"fiscal_year": fy, "events": 0, "confirmed": 0, "attended": 0})
+        year["events"] += 1
+        year["confirmed"] += int(yes)
+        year["attended"] += int(came)
+    for year in years.values():
+        year["attendance_rate"] = year["attended"] / year["confirmed"] if year["confirmed"] else None
+    return [years[fy] for fy in sorted(years)]
+
+
 def overview() -> dict:
     top, rest = members_by_country()
     by_programme = cohorts_by_programme()
@@ -73,4 +102,5 @@ def overview() -> dict:
         "invited": invited, "came_back": came_back,
         "came_back_share": came_back / invited if invited else 0.0,
         "work_now": where_alumni_work_now(),
+        "events_held": events_held(),
     }

@@ -180,6 +180,10 @@ def overview_csv():
     rows += [("came_back_by_cohort", c["fiscal_year"], "", cell(c["came_back"])) for c in data["by_cohort"]]
     rows += [("work_now", c, "", cell(n)) for c, n in data["work_now"]["all"]]
     rows += [("japanese_abroad_work_now", c, "", cell(n)) for c, n in data["work_now"]["japanese_abroad"]]
+    for y in data["events_held"]:  # the number of events is no person: never suppressed
+        rows += [("events_held", y["fiscal_year"], "events", y["events"]),
+                 ("events_held", y["fiscal_year"], "confirmed", cell(y["confirmed"])),
+                 ("events_held", y["fiscal_year"], "attended", cell(y["attended"]))]
     for fy, y in reports.dispatches("outbound")["fiscal_years"].items():
         rows += [("outbound_dispatches", fy, "short_term", cell(y["short_term"])),
                  ("outbound_dispatches", fy, "mid_long_term", cell(y["mid_long_term"]))]

@@ -49,3 +49,42 @@ def test_came_back_agrees_with_the_returnee_report_of_any_kind():
     back = returnees_query(ReturneeFilters(), any_kind=True)
     expected = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
     assert {c["fiscal_year"]: c["came_back"] for c in came_back_by_cohort() if c["came_back"]} == expected
+
+
+def test_events_held_by_fiscal_year_with_confirmed_seats_and_check_ins():
+    """Held = published and over. A cancelled event, an event still to come and a draft are
+    not counted; the fiscal year is that of the (local) start date: March 2025 is FY2024."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import update
+
+    from alumni.extensions import db
+    from alumni.models import Event
+    from alumni.services import events as event_svc
+    from alumni.services import registrations as reg_svc
+    from alumni.services.overview import events_held
+    from tests.factories import make_event
+
+    people = [make_member() for _ in range(4)]
+    march, may, cancelled, coming = (make_event(title=t) for t in ("March", "May", "Cancelled", "Coming"))
+    draft = make_event(title="Draft", publish=False)
+    for person in people[:3]:
+        reg_svc.respond(march, person, "yes")
+    reg_svc.respond(march, people[3], "no")
+    reg_svc.respond(may, people[0], "yes")
+    reg_svc.respond(cancelled, people[1], "yes")
+    db.session.commit()
+    for person in people[:2]:
+        reg_svc.check_in(reg_svc.find_registration(march, person))
+    event_svc.cancel_event(cancelled)
+    db.session.commit()
+    for event, start in ((march, datetime(2025, 3, 20, 18)), (may, datetime(2025, 5, 10, 18)),
+                         (cancelled, datetime(2025, 6, 1, 18)), (draft, datetime(2025, 6, 2, 18))):
+        db.session.execute(update(Event).where(Event.id == event.id)
+                           .values(starts_at=start, ends_at=start + timedelta(hours=3)))
+    db.session.commit()
+    assert events_held() == [
+        {"fiscal_year": 2024, "events": 1, "confirmed": 3, "attended": 2, "attendance_rate": 2 / 3},
+        {"fiscal_year": 2025, "events": 1, "confirmed": 1, "attended": 0, "attendance_rate": 0.0},
+    ]
+    assert coming.ends_at > datetime.now()

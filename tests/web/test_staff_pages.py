@@ -101,6 +101,33 @@ def test_overview_page_and_publication_csv(client, staff, data):
     assert "outbound_dispatches,2024,mid_long_term,<5" in publication
 
 
+def test_overview_shows_events_held_and_attendance(client, staff, data):
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import update
+
+    from alumni.models import Event
+    from alumni.services import registrations as reg_svc
+    from tests.factories import make_event
+
+    assert "No event has been held yet." in client.get("/staff/").get_data(as_text=True)
+    event = make_event(title="Nairobi reunion")
+    for person in data[:3]:
+        reg_svc.respond(event, person, "yes")
+    db.session.commit()
+    reg_svc.check_in(reg_svc.find_registration(event, data[0]))
+    start = datetime(2025, 11, 8, 17)
+    db.session.execute(update(Event).where(Event.id == event.id).values(starts_at=start,
+                                                                         ends_at=start + timedelta(hours=4)))
+    db.session.commit()
+    html = client.get("/staff/").get_data(as_text=True)
+    assert 'class="events-held"' in html and "33%" in html
+    full = client.get("/staff/overview.csv").get_data(as_text=True)
+    assert "events_held,2025,events,1" in full and "events_held,2025,confirmed,3" in full
+    publication = client.get("/staff/overview.csv?publication=1").get_data(as_text=True)
+    assert "events_held,2025,events,1" in publication and "events_held,2025,attended,<5" in publication
+
+
 def test_world_maps_of_where_alumni_work_now(client, staff, data):
     import xml.etree.ElementTree as ET
 
