@@ -18,6 +18,15 @@ ZONES = [
 ]
 
 
+def private_feed_path(member) -> str:
+    """The path of the member's private feed (its token made and committed)."""
+    from alumni.services.calendars import member_feed_url
+
+    path = member_feed_url(member).split("alumni.test", 1)[1]
+    db.session.commit()
+    return path
+
+
 def vevents(ics: bytes) -> dict:
     cal = parse_vobject(ics)
     return {ev.uid.value: ev for ev in cal.contents.get("vevent", [])}
@@ -76,10 +85,7 @@ def test_moving_an_event_raises_sequence_and_moves_it_everywhere_uid_unchanged(c
     event = make_event(starts_at=datetime(2027, 1, 23, 18, 0), ends_at=datetime(2027, 1, 23, 21, 0))
     reg_svc.respond(event, member, "yes")
     db.session.commit()
-    from alumni.services.calendars import member_feed_url
-
-    feed = member_feed_url(member).split("alumni.test", 1)[1]
-    db.session.commit()
+    feed = private_feed_path(member)
     uid = f"event-{event.id}@sakura-alumni"
     before = {url: vevents(client.get(url).data)[uid] for url in (f"/events/{event.id}.ics", "/calendar/events.ics", feed)}
     event_svc.update_event(event, {"starts_at": "2027-01-24T19:00:00", "ends_at": "2027-01-24T22:00:00"})
@@ -96,10 +102,7 @@ def test_cancelled_event_stays_in_feeds_as_cancelled(client, tmp_path):
     reg_svc.respond(event, member, "yes")
     event_svc.cancel_event(event)
     db.session.commit()
-    from alumni.services.calendars import member_feed_url
-
-    feed = member_feed_url(member).split("alumni.test", 1)[1]
-    db.session.commit()
+    feed = private_feed_path(member)
     for url in (f"/events/{event.id}.ics", "/calendar/events.ics", feed):
         ev = vevents(client.get(url).data)[f"event-{event.id}@sakura-alumni"]
         assert ev.status.value == "CANCELLED", url
@@ -113,10 +116,7 @@ def test_member_feed_holds_only_that_members_yes_events(client):
     reg_svc.respond(maybe, me, "maybe")
     reg_svc.respond(theirs, other, "yes")
     db.session.commit()
-    from alumni.services.calendars import member_feed_url
-
-    feed = member_feed_url(me).split("alumni.test", 1)[1]
-    db.session.commit()
+    feed = private_feed_path(me)
     parsed = vevents(client.get(feed).data)
     assert list(parsed) == [f"event-{yes.id}@sakura-alumni"]
 
@@ -127,10 +127,7 @@ def test_waitlisted_is_not_in_the_feed_until_promoted(client):
     reg_svc.respond(event, first, "yes")
     reg_svc.respond(event, me, "yes")
     db.session.commit()
-    from alumni.services.calendars import member_feed_url
-
-    feed = member_feed_url(me).split("alumni.test", 1)[1]
-    db.session.commit()
+    feed = private_feed_path(me)
     assert b"BEGIN:VEVENT" not in client.get(feed).data
     reg_svc.withdraw(reg_svc.find_registration(event, first))
     db.session.commit()
@@ -175,10 +172,7 @@ def test_member_feed_304_until_the_member_changes_an_answer(client):
     reg_svc.respond(later, me, "yes")
     reg_svc.respond(instead, me, "no")
     db.session.commit()
-    from alumni.services.calendars import member_feed_url
-
-    url = member_feed_url(me).split("alumni.test", 1)[1]
-    db.session.commit()
+    url = private_feed_path(me)
     first = client.get(url)
     etag = first.headers["ETag"]
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
