@@ -171,3 +171,45 @@ def test_without_the_idle_check_a_cut_connection_fails_one_request_then_the_pool
     assert client.get("/healthz").status_code == 200  # SQLAlchemy renewed the pool on the disconnect
     with app.app_context():
         db.engine.dispose()
+
+
+# --- read-only requests on autocommit connections (alumni/dbpool.py) ------------------------
+
+
+def test_read_only_requests_are_the_api_gets_and_the_feeds():
+    from alumni.dbpool import is_read_only_request
+
+    assert is_read_only_request("GET", "/api/v1/reports/dispatches")
+    assert is_read_only_request("HEAD", "/calendar/events.ics") and is_read_only_request("GET", "/events/7.ics")
+    assert not is_read_only_request("POST", "/api/v1/members")
+    assert not is_read_only_request("GET", "/me/calendar") and not is_read_only_request("GET", "/events/7")
+
+
+def _dbapi_autocommit(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "autocommit") and not hasattr(dbapi_connection, "isolation_level"):
+        return bool(dbapi_connection.autocommit)  # psycopg
+    return dbapi_connection.isolation_level is None  # sqlite3
+
+
+def test_an_api_get_runs_without_a_transaction_and_leaves_none_behind(client):
+    """The GET's statements run on an autocommit connection; the connection goes back to the
+    pool transactional again, so the next writer still gets its all-or-nothing."""
+    from sqlalchemy import event as sa_event
+
+    seen = []
+
+    def on_execute(conn, *_args):
+        seen.append(conn.get_execution_options().get("isolation_level"))
+
+    db.session.commit()
+    db.session.close()
+    sa_event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get("/api/v1/programmes").status_code == 200
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert seen and set(seen) == {"AUTOCOMMIT"}
+    db.session.close()
+    with db.engine.connect() as conn:
+        assert not _dbapi_autocommit(conn.connection.dbapi_connection)
+        assert conn.get_execution_options().get("isolation_level") is None
