@@ -35,13 +35,11 @@ def create_app(config: str | dict | None = None) -> Flask:
     from alumni.i18n import select_locale
 
     db.init_app(app)
-    from alumni.dbpool import install_idle_ping, use_autocommit_for_reads
+    from alumni.dbpool import install_idle_ping
 
     with app.app_context():
         for engine in db.engines.values():
             install_idle_ping(engine, app.config["DATABASE_PING_AFTER_SECONDS"])
-    if app.config.get("AUTOCOMMIT_READS", True):
-        use_autocommit_for_reads(app, db)
     migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True,
                      compare_type=True)
     login_manager.init_app(app)

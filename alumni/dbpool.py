@@ -38,24 +38,3 @@ def install_idle_ping(engine, ping_after_seconds: float) -> None:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise exc.DisconnectionError(str(error)) from error
             raise
-
-
-#: Requests that only read: the API's GETs and the calendar feeds (polled every hour by every
-#: subscribed calendar). They run on an autocommit connection: no BEGIN before the first query
-#: and no ROLLBACK at the end — two round trips of a request that may be a 304. What such a
-#: request does write (an access-log row, a first calendar token, a token's last use) is
-#: committed statement by statement, as those requests commit it anyway.
-READ_ONLY_PREFIXES = ("/api/", "/calendar/")
-
-
-def is_read_only_request(method: str, path: str) -> bool:
-    return method in ("GET", "HEAD") and (path.startswith(READ_ONLY_PREFIXES) or path.endswith(".ics"))
-
-
-def use_autocommit_for_reads(app, db) -> None:
-    from flask import request
-
-    @app.before_request
-    def _autocommit_reads():
-        if is_read_only_request(request.method, request.path) and not db.session().in_transaction():
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
