@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta, timezone
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
@@ -105,14 +106,19 @@ def issue_token(user: User) -> str:
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
+@lru_cache(maxsize=1)
+def _token_lookup():
+    """Built once (every API request runs it); the hash is a bound parameter."""
+    return (select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def user_for_token(token: str) -> tuple[User | None, bool]:
     """The account behind an API token (None if there is none), in one query; and whether its
     last use was written now — the caller commits that with the request's work."""
     if not token:
         return None, False
-    found = db.session.execute(
-        select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token))).first()
+    found = db.session.execute(_token_lookup(), {"token_hash": _token_hash(token)}).first()
     if found is None:
         return None, False
     user, token_id, last_used = found
