@@ -38,3 +38,22 @@ def install_idle_ping(engine, ping_after_seconds: float) -> None:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise exc.DisconnectionError(str(error)) from error
             raise
+
+
+def reads_without_transaction(view):
+    """For views that only read, with no server-side cursor (the calendar feeds, polled every
+    hour by every subscribed calendar): their statements run on an autocommit connection — no
+    BEGIN before the first query, no ROLLBACK after the last, two round trips of a request
+    that is usually a 304. The connection goes back to the pool transactional again."""
+    from functools import wraps
+
+    from alumni.extensions import db
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        session = db.session()
+        if not session.in_transaction():
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -171,3 +171,40 @@ def test_without_the_idle_check_a_cut_connection_fails_one_request_then_the_pool
     assert client.get("/healthz").status_code == 200  # SQLAlchemy renewed the pool on the disconnect
     with app.app_context():
         db.engine.dispose()
+
+
+# --- calendar feeds read without a transaction (alumni/dbpool.py) ---------------------------
+
+
+def _dbapi_autocommit(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "autocommit") and not hasattr(dbapi_connection, "isolation_level"):
+        return bool(dbapi_connection.autocommit)  # psycopg
+    return dbapi_connection.isolation_level is None  # sqlite3
+
+
+def test_a_feed_is_read_without_a_transaction_and_leaves_none_behind(client):
+    """The feed's statements run on an autocommit connection (no BEGIN/ROLLBACK round trips);
+    the connection goes back to the pool transactional, so the next writer still gets its
+    all-or-nothing."""
+    from sqlalchemy import event as sa_event
+
+    from tests.factories import make_event
+
+    make_event()
+    seen = []
+
+    def on_execute(conn, *_args):
+        seen.append(conn.get_execution_options().get("isolation_level"))
+
+    db.session.commit()
+    db.session.close()
+    sa_event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get("/calendar/events.ics").status_code == 200
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert seen and set(seen) == {"AUTOCOMMIT"}
+    db.session.close()
+    with db.engine.connect() as conn:
+        assert not _dbapi_autocommit(conn.connection.dbapi_connection)
+        assert conn.get_execution_options().get("isolation_level") is None

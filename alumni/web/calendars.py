@@ -14,6 +14,7 @@ from alumni.i18n import LANGUAGES, _
 from alumni.permissions import can_view_event
 from alumni.services import calendars as svc
 from alumni.services.events import get_event
+from alumni.dbpool import reads_without_transaction
 from alumni.web import pagecache
 
 bp = Blueprint("calendars", __name__)
@@ -54,6 +55,7 @@ def _conditional(etag: str, last_modified, build, filename: str) -> Response:
 
 
 @bp.route("/events/<int:event_id>.ics")
+@reads_without_transaction
 def event_ics(event_id: int):
     event = get_event(event_id)
     if not can_view_event(current_user if current_user.is_authenticated else None, event):
@@ -65,6 +67,7 @@ def event_ics(event_id: int):
 
 @bp.route("/calendar/events.ics")
 @pagecache.cached_for_anonymous
+@reads_without_transaction
 def public_feed():
     kind, chapter, country = (request.args.get(k) or None for k in ("kind", "chapter", "country"))
     lang = _lang()
@@ -77,6 +80,7 @@ def public_feed():
 
 
 @bp.route("/calendar/member/<token>.ics")
+@reads_without_transaction
 def member_feed(token: str):
     member = svc.member_for_calendar_token(token)
     lang = request.args.get("lang") and _lang() or member.preferred_language
