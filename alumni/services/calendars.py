@@ -3,6 +3,7 @@ by the .ics routes, the feeds and the invitation mail alike."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -76,35 +77,70 @@ def public_feed_query(*, kind: str | None = None, chapter: str | None = None, co
                           and_(Event.status == EventStatus.cancelled, Event.updated_at >= now - CANCELLED_KEPT)))
 
 
-def member_feed_query(member: Member, *, now: datetime | None = None):
-    """The events the member said yes to (and still holds a seat for), cancelled ones included."""
-    now = now or utcnow()
-    seats = select(Registration.event_id).where(Registration.member_id == member.id,
-                                                Registration.status == RegistrationStatus.yes)
-    return (select(Event).options(selectinload(Event.chapter))
-            .where(Event.id.in_(seats), Event.status != EventStatus.draft,
-                   or_(Event.status == EventStatus.published, Event.updated_at >= now - CANCELLED_KEPT))
-            .order_by(Event.starts_at, Event.id))
+def _in_member_feed(member_id, now: datetime):
+    """Join condition of the member's private feed: the events they said yes to (and still hold a
+    seat for), cancelled ones included for a while, drafts never. `member_id` is a value or a
+    column — the feed query and its one-statement version share it."""
+    return and_(Registration.event_id == Event.id, Registration.member_id == member_id,
+                Registration.status == RegistrationStatus.yes, Event.status != EventStatus.draft,
+                or_(Event.status == EventStatus.published, Event.updated_at >= now - CANCELLED_KEPT))
 
 
-def feed_version(stmt, *extra, also=()) -> tuple[str, datetime | None]:
-    """(ETag, Last-Modified) of a feed, from one aggregate query — no calendar is built for a 304.
-    `also`: more scalar subqueries the version depends on, read in the same statement."""
-    # The feed's own WHERE clause, with aggregates in place of the rows.
-    count, newest, seq, *more = db.session.execute(stmt.with_only_columns(
-        func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.sequence), 0), *also,
-        maintain_column_froms=True).order_by(None)).one()
+def member_feed_query(member_id: int, *, now: datetime | None = None):
+    """The events of the member's private feed, in order."""
+    return (select(Event).join(Registration, _in_member_feed(member_id, now or utcnow()))
+            .options(selectinload(Event.chapter)).order_by(Event.starts_at, Event.id))
+
+
+def _version(count, newest, seq, *more) -> tuple[str, datetime | None]:
     if newest is not None and newest.tzinfo is None:
         newest = newest.replace(tzinfo=timezone.utc)
-    key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *more, *extra))
+    key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *more))
     return hashlib.sha256(key.encode()).hexdigest()[:32], newest
 
 
-def member_answers_changed(member: Member):
-    """When the member last answered anything (a scalar subquery): a "no" takes an event out of
-    their feed without changing the event."""
-    return (select(func.max(Registration.updated_at)).where(Registration.member_id == member.id)
-            .scalar_subquery())
+def feed_version(stmt, *extra) -> tuple[str, datetime | None]:
+    """(ETag, Last-Modified) of a feed, from one aggregate query — no calendar is built for a 304."""
+    # The feed's own WHERE clause, with aggregates in place of the rows.
+    count, newest, seq = db.session.execute(stmt.with_only_columns(
+        func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.sequence), 0),
+        maintain_column_froms=True).order_by(None)).one()
+    return _version(count, newest, seq, *extra)
+
+
+@dataclass(frozen=True)
+class MemberFeed:
+    member_id: int
+    language: str | None
+    alarm_minutes: int | None
+    etag: str
+    last_modified: datetime | None
+
+
+def member_feed(token: str, lang: str | None = None, *, now: datetime | None = None) -> MemberFeed:
+    """The private feed behind `token`, with its version — one statement, one round trip, so
+    that an hourly poll answered 304 costs little. The version moves when an event in the feed
+    changes, when one joins or leaves it, when the member answers anything (a "no" takes an
+    event out without changing it), and with the language and reminder asked for.
+    NotFound for an unknown (or reset) token."""
+    row = None
+    if token and len(token) <= 64:
+        # Every registration of the member (for their last answer), and the feed's events among them.
+        row = db.session.execute(
+            select(Member.id, Member.preferred_language, Member.calendar_alarm_minutes,
+                   func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.sequence), 0),
+                   func.max(Registration.updated_at))
+            .outerjoin(Registration, Registration.member_id == Member.id)
+            .outerjoin(Event, _in_member_feed(Member.id, now or utcnow()))
+            .where(Member.calendar_token == token)
+            .group_by(Member.id, Member.preferred_language, Member.calendar_alarm_minutes)).one_or_none()
+    if row is None:
+        raise NotFound(_("There is no calendar at this address. It may have been reset; get the new "
+                         "address from your profile."))
+    member_id, preferred, alarm, count, newest, seq, answered = row
+    lang = lang or preferred
+    etag, modified = _version(count, newest, seq, answered, lang, alarm)
+    return MemberFeed(member_id, lang, alarm, etag, modified)
 
 
 def render_feed(events, *, lang: str | None, name: str, alarm_minutes: int | None = 24 * 60) -> bytes:
@@ -132,16 +168,6 @@ def reset_calendar_token(member: Member, actor=None) -> str:
     member.calendar_token = secrets.token_urlsafe(32)
     db.session.flush()
     return member.calendar_token
-
-
-def member_for_calendar_token(token: str) -> Member:
-    member = None
-    if token and len(token) <= 64:
-        member = db.session.scalar(select(Member).where(Member.calendar_token == token))
-    if member is None:
-        raise NotFound(_("There is no calendar at this address. It may have been reset; get the new "
-                         "address from your profile."))
-    return member
 
 
 def member_feed_url(member: Member) -> str:

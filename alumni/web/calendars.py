@@ -82,15 +82,11 @@ def public_feed():
 @bp.route("/calendar/member/<token>.ics")
 @reads_without_transaction
 def member_feed(token: str):
-    member = svc.member_for_calendar_token(token)
-    lang = request.args.get("lang") and _lang() or member.preferred_language
-    stmt = svc.member_feed_query(member)
-    etag, modified = svc.feed_version(stmt, lang, member.calendar_alarm_minutes,
-                                      also=(svc.member_answers_changed(member),))
+    feed = svc.member_feed(token, request.args.get("lang") and _lang())
     name = _("My Sakura Science Club events")
-    return _conditional(etag, modified, lambda: svc.render_feed(
-        db.session.scalars(stmt), lang=lang, name=name, alarm_minutes=member.calendar_alarm_minutes),
-        "my-sakura-alumni-events.ics")
+    return _conditional(feed.etag, feed.last_modified, lambda: svc.render_feed(
+        db.session.scalars(svc.member_feed_query(feed.member_id)), lang=feed.language, name=name,
+        alarm_minutes=feed.alarm_minutes), "my-sakura-alumni-events.ics")
 
 
 def calendar_links(event, lang: str | None) -> dict:

@@ -9,6 +9,7 @@ from alumni.services import events as event_svc
 from alumni.services import registrations as reg_svc
 from tests.factories import make_account, make_event, make_member
 from tests.icalcheck import parse_icaljs, parse_vobject
+from tests.sqlcount import Statements
 
 ZONES = [
     ("Asia/Kolkata", datetime(2027, 1, 23, 18, 0), datetime(2027, 1, 23, 12, 30, tzinfo=timezone.utc)),
@@ -188,6 +189,36 @@ def test_member_feed_304_until_the_member_changes_an_answer(client):
     me.calendar_alarm_minutes = None
     db.session.commit()
     assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
+
+
+def test_member_feed_poll_is_one_statement(client):
+    """An hourly poll of a private feed: the token, the member and the feed's version come back
+    in one statement (one round trip to the database), and a 304 builds nothing else."""
+    me, other = make_member(), make_member()
+    events = [make_event(title=f"Reunion {i}") for i in range(3)]
+    for event in events:
+        reg_svc.respond(event, me, "yes")
+        reg_svc.respond(event, other, "no")
+    db.session.commit()
+    url = private_feed_path(me)
+    etag = client.get(url).headers["ETag"]
+    with Statements() as sent:
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert sent.count == 1, sent.sql
+    # Another member's answers do not move this member's version.
+    reg_svc.respond(events[0], other, "yes")
+    db.session.commit()
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # A member with no answers at all still has a (empty) feed and a 304.
+    lonely = private_feed_path(make_member())
+    empty = client.get(lonely)
+    assert empty.status_code == 200 and b"BEGIN:VEVENT" not in empty.data
+    assert client.get(lonely, headers={"If-None-Match": empty.headers["ETag"]}).status_code == 304
+
+
+def test_unknown_or_overlong_feed_token_is_404(client):
+    assert client.get("/calendar/member/nope.ics").status_code == 404
+    assert client.get("/calendar/member/" + "x" * 200 + ".ics").status_code == 404
 
 
 def test_draft_ics_is_not_found_for_the_public(client):

@@ -6,6 +6,7 @@ from alumni.extensions import db
 from alumni.models import Event, Registration, RegistrationStatus
 from alumni.services import registrations as rsvc
 from tests.factories import make_chapter, make_event, make_member, make_user
+from tests.sqlcount import Statements
 
 PASSWORD = "a long enough passphrase"
 
@@ -138,20 +139,9 @@ def test_check_in_by_name_search_and_by_scan(client):
 
 
 def _queries_for(client, url):
-    from sqlalchemy import event as sa_event
-
-    count = [0]
-
-    def on_execute(_conn, _cursor, statement, *_args):
-        count[0] += 1
-
-    db.session.expire_all()  # the same start for each measurement (the test shares the session)
-    sa_event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
+    with Statements() as sent:
         assert client.get(url).status_code == 200
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", on_execute)
-    return count[0]
+    return sent.count
 
 
 def test_registrations_page_queries_do_not_grow_with_registrations(client):

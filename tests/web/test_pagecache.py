@@ -6,6 +6,7 @@ from alumni.extensions import db
 from alumni.services import events as event_svc
 from alumni.web import pagecache
 from tests.factories import make_account, make_event
+from tests.sqlcount import Statements
 
 
 @pytest.fixture
@@ -43,35 +44,15 @@ def test_no_cookies_are_replayed_from_the_cache(client, cache_on):
     assert "Set-Cookie" not in again.headers
 
 
-class _Queries:
-    """Counts the SQL statements sent while it is open."""
-
-    def __enter__(self):
-        from sqlalchemy import event as sa_event
-
-        self.count = 0
-        db.session.expire_all()
-        sa_event.listen(db.engine, "before_cursor_execute", self._on_execute)
-        return self
-
-    def _on_execute(self, *_args):
-        self.count += 1
-
-    def __exit__(self, *_exc):
-        from sqlalchemy import event as sa_event
-
-        sa_event.remove(db.engine, "before_cursor_execute", self._on_execute)
-
-
 def test_public_feed_polls_get_their_304_without_a_query(client, app):
     event = make_event(title="Delhi reunion")
     etag = client.get("/calendar/events.ics").headers["ETag"]  # cache off: straight from the database
     app.config["PAGE_CACHE_SECONDS"] = 60
     pagecache.clear()
     try:
-        with _Queries() as first:
+        with Statements() as first:
             assert client.get("/calendar/events.ics", headers={"If-None-Match": etag}).status_code == 304
-        with _Queries() as second:
+        with Statements() as second:
             again = client.get("/calendar/events.ics", headers={"If-None-Match": etag})
         assert first.count >= 1 and second.count == 0
         assert again.status_code == 304 and again.headers["ETag"] == etag
@@ -79,7 +60,7 @@ def test_public_feed_polls_get_their_304_without_a_query(client, app):
         # A full download is kept too, and a poll with its ETag is answered from it.
         body = client.get("/calendar/events.ics", headers={"Accept-Language": "ja"})
         assert body.status_code == 200 and b"Delhi reunion" in body.data
-        with _Queries() as third:
+        with Statements() as third:
             polled = client.get("/calendar/events.ics", headers={"Accept-Language": "ja",
                                                                   "If-None-Match": body.headers["ETag"]})
         assert polled.status_code == 304 and third.count == 0
