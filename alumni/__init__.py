@@ -32,7 +32,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
 
     from alumni import models  # noqa: F401  (every table known before migrate/create_all)
-    from alumni.i18n import select_locale
+    from alumni.i18n import init_template_gettext, select_locale
 
     db.init_app(app)
     from alumni.dbpool import install_idle_ping
@@ -46,6 +46,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    init_template_gettext(app)
     limiter.init_app(app)
 
     from alumni.api import init_api

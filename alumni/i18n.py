@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 #: BCP 47 tags we store (members' preferred_language, event languages) -> Babel locale names.
 LANGUAGES: dict[str, str] = {
@@ -45,3 +47,45 @@ def select_locale() -> str:
     if best:
         return babel_locale(best) if best in LANGUAGES else best
     return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+
+
+# --- templates' _() and ngettext() ----------------------------------------------------------
+# Flask-Babel's template callables look the translations up again for every string (three
+# context lookups through `g` each); a page has dozens of strings. Here the translations are
+# looked up once per render (a context processor) and the callables read them from the
+# template context — the same output, formatted and escaped as Jinja's newstyle gettext does.
+_TRANSLATIONS_KEY = "_babel_translations"
+
+
+def _translations_in(context):
+    from flask_babel import get_translations
+
+    return context.get(_TRANSLATIONS_KEY) or get_translations()
+
+
+@pass_context
+def _template_gettext(__context, __string, **variables):
+    rv = _translations_in(__context).ugettext(__string)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
+def _template_ngettext(__context, __singular, __plural, __num, **variables):
+    variables.setdefault("num", __num)
+    rv = _translations_in(__context).ungettext(__singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+def init_template_gettext(app) -> None:
+    """After Babel's init_app: replace its per-string lookups in templates."""
+    from flask_babel import get_translations
+
+    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
+
+    @app.context_processor
+    def _translations() -> dict:
+        return {_TRANSLATIONS_KEY: get_translations()}

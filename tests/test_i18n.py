@@ -111,3 +111,21 @@ def test_invitation_is_in_the_members_language(smtp, tag):
     from babel.dates import format_date
 
     assert format_date(date(2027, 3, 20), "full", locale=LANGUAGES[tag]) in text
+
+
+def test_template_strings_follow_the_locale_of_each_render(app):
+    """Templates read the translations once per render: a mail rendered under force_locale in
+    the middle of a French request is Japanese, and the request's next render is French again;
+    plural forms, placeholders and escaping as in Jinja's own newstyle gettext."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = ("{{ _('Events') }}|{{ ngettext('%(num)d place left', '%(num)d places left', 3) }}|"
+              "{{ _('%(value)s is not a supported language.', value='<b>') }}")
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        french = render_template_string(source)
+        with force_locale("ja"):
+            japanese = render_template_string(source)
+        again = render_template_string(source)
+    assert french.startswith("Événements|3 places restantes|&lt;b&gt;") and again == french
+    assert japanese.startswith("イベント|") and "&lt;b&gt;" in japanese

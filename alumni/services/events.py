@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
@@ -190,7 +190,7 @@ def _clean(values: dict, current: Event | None = None) -> dict:
 
 # ---------------------------------------------------------------- commands
 def get_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id, options=(joinedload(Event.chapter),))
     if event is None:
         raise NotFound(_("There is no event %(id)s.", id=event_id))
     return event

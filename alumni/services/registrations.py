@@ -62,15 +62,37 @@ def lock_event(event: Event) -> Event:
     ).one()
 
 
+@dataclass(frozen=True)
+class Seats:
+    """An event's seats as counted now: taken (yes) in all and per side, and the waitlist."""
+    capacity: int | None
+    taken: int
+    per_side: dict[str, int]
+    waitlisted: int
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - self.taken)
+
+
+def seats(event: Event) -> Seats:
+    """One grouped count of the event's yes and waitlisted registrations."""
+    rows = db.session.execute(
+        select(Registration.status, Registration.side, func.count(Registration.id))
+        .where(Registration.event_id == event.id,
+               Registration.status.in_((RegistrationStatus.yes, RegistrationStatus.waitlisted)))
+        .group_by(Registration.status, Registration.side)
+    ).all()
+    yes = [(side, n) for status, side, n in rows if status == RegistrationStatus.yes]
+    return Seats(capacity=event.capacity, taken=sum(n for _side, n in yes),
+                 per_side={side: n for side, n in yes if side is not None},
+                 waitlisted=sum(n for status, _side, n in rows if status == RegistrationStatus.waitlisted))
+
+
 def count_taken(event: Event) -> tuple[int, dict[str, int]]:
     """Seats taken (yes) in all and per side."""
-    rows = db.session.execute(
-        select(Registration.side, func.count(Registration.id))
-        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.yes)
-        .group_by(Registration.side)
-    ).all()
-    per_side = {side: n for side, n in rows if side is not None}
-    return sum(n for _side, n in rows), per_side
+    counted = seats(event)
+    return counted.taken, counted.per_side
 
 
 def _has_seat(event: Event, side: str | None, taken: int, per_side: dict[str, int]) -> bool:
@@ -81,10 +103,7 @@ def _has_seat(event: Event, side: str | None, taken: int, per_side: dict[str, in
 
 
 def places_left(event: Event) -> int | None:
-    if event.capacity is None:
-        return None
-    taken, _per_side = count_taken(event)
-    return max(0, event.capacity - taken)
+    return None if event.capacity is None else seats(event).places_left
 
 
 def _next_waitlist_number(event: Event) -> int:
@@ -92,11 +111,6 @@ def _next_waitlist_number(event: Event) -> int:
         select(func.max(Registration.waitlist_number)).where(Registration.event_id == event.id)
     )
     return (current or 0) + 1
-
-
-def count_status(event: Event, status: RegistrationStatus) -> int:
-    return db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.event_id == event.id, Registration.status == status))
 
 
 def waitlist(event: Event) -> list[Registration]:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from alumni.extensions import db, limiter, login_manager
 from alumni.forms.auth import LoginForm
@@ -24,7 +25,8 @@ def load_user(user_id: str) -> User | None:
         uid, version = (int(part) for part in user_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, uid)
+    # The member and chapter the pages show come in the same statement.
+    user = db.session.get(User, uid, options=(joinedload(User.member), joinedload(User.chapter)))
     if user is None or user.session_version != version:
         return None
     return user

@@ -135,10 +135,10 @@ def detail(event_id: int):
             form.institution_id.data = str(registration.institution_id or "")
             form.side.data = registration.side
     title, description = event.text_in(_lang())
-    waitlisted = rsvc.count_status(event, RegistrationStatus.waitlisted)
+    counted = rsvc.seats(event)
     return render_template(
         "events/detail.html", event=event, title=title, description=description, registration=registration,
-        position=position, places_left=rsvc.places_left(event), waitlisted=waitlisted, form=form,
+        position=position, places_left=counted.places_left, waitlisted=counted.waitlisted, form=form,
         open_for_answers=open_for_answers, member=member, can_manage=can_manage_event(user, event),
         zone=viewer_zone(), closes_utc=svc.answers_close_utc(event), action_form=ActionForm(),
     )

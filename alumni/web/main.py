@@ -1,6 +1,8 @@
 """The home page and what every template can use."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
@@ -25,8 +27,10 @@ def template_globals() -> dict:
     }
 
 
+@lru_cache(maxsize=None)
 def language_name(tag: str) -> str:
-    """A language's name written in that language (日本語, हिन्दी, العربية), from Babel's data."""
+    """A language's name written in that language (日本語, हिन्दी, العربية), from Babel's data
+    (the same on every page: kept once computed)."""
     return Locale.parse(babel_locale(tag)).display_name
 
 

@@ -132,6 +132,25 @@ def test_a_full_side_waitlists_only_its_own_registrants():
         rsvc.respond(event, make_member(), "yes", side="KE")
 
 
+def test_seats_counts_taken_per_side_and_the_waitlist_apart_from_other_answers():
+    event = forum(capacity=3, side_quotas={"IN": 1, "JP": 2})
+    in1, in2, jp1, jp2, maybe, no = (make_member() for _ in range(6))
+    yes(event, in1, side="IN")
+    yes(event, in2, side="IN")  # IN is full: waitlisted
+    yes(event, jp1, side="JP")
+    yes(event, jp2, side="JP")  # the event is full now
+    rsvc.respond(event, maybe, "maybe", side="JP")
+    rsvc.respond(event, no, "no")
+    db.session.commit()
+    counted = rsvc.seats(event)
+    assert (counted.taken, counted.per_side, counted.waitlisted) == (3, {"IN": 1, "JP": 2}, 1)
+    assert counted.places_left == 0 == rsvc.places_left(event)
+    assert rsvc.count_taken(event) == (3, {"IN": 1, "JP": 2})
+    unlimited = forum(capacity=None, side_quotas={})
+    yes(unlimited, make_member())
+    assert rsvc.seats(unlimited).places_left is None and rsvc.seats(unlimited).taken == 1
+
+
 def test_a_freed_seat_goes_to_someone_who_fits_its_side():
     event = forum(capacity=3, side_quotas={"IN": 2, "JP": 2})
     in1, in2, jp1, in3, jp2 = (make_member() for _ in range(5))

@@ -174,3 +174,24 @@ def test_forum_rsvp_records_institution_and_side(client):
     client.post(f"/events/{event.id}/rsvp", data={"response": "yes", "side": "IN", "institution_id": str(inst.id)})
     reg = db.session.scalar(select(Registration))
     assert (reg.side, reg.institution_id, reg.status) == ("IN", inst.id, RegistrationStatus.yes)
+
+
+def test_member_event_page_is_four_statements(client):
+    """The page a member answers on is never cached: it reads the user with their member and
+    chapter, the event with its chapter, the member's registration, and the seats (taken and
+    waitlisted in one grouped count) — four statements, however many people answered."""
+    member = make_member()
+    user = make_user("member", member=member, password=PASSWORD)
+    event = make_event(capacity=2)
+    rsvc.respond(event, member, "yes")
+    for _ in range(3):
+        rsvc.respond(event, make_member(), "yes")
+    db.session.commit()
+    login(client, user)
+    url = f"/events/{event.id}"
+    db.session.close()  # nothing already loaded, as in a fresh worker's request
+    with Statements() as sent:
+        page = client.get(url)
+    assert page.status_code == 200
+    assert "2 people on the waitlist" in page.get_data(as_text=True)
+    assert sent.count == 4, "\n".join(q[:90] for q in sent.sql)
