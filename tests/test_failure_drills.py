@@ -182,29 +182,38 @@ def _dbapi_autocommit(dbapi_connection) -> bool:
     return dbapi_connection.isolation_level is None  # sqlite3: None is autocommit
 
 
-def test_a_feed_is_read_without_a_transaction_and_leaves_none_behind(client):
-    """The feed's statements run on an autocommit connection (no BEGIN/ROLLBACK round trips);
-    that connection goes back to the pool transactional, so the next writer still gets its
-    all-or-nothing."""
+@pytest.mark.parametrize("what", ["feed", "dispatches"])
+def test_a_read_is_served_without_a_transaction_and_leaves_none_behind(client, what):
+    """A calendar feed's, and the dispatches report's, statements run on an autocommit connection
+    (no BEGIN/ROLLBACK round trips); that connection goes back to the pool transactional, so the
+    next writer still gets its all-or-nothing. The API token's last use is still saved."""
     from sqlalchemy import event as sa_event
 
-    from tests.factories import make_event
+    from alumni.models import ApiToken
+    from tests.factories import make_event, make_token, make_user
 
     make_event()
-    seen, used = [], []
+    headers, url = {}, "/calendar/events.ics"
+    if what == "dispatches":
+        headers = {"Authorization": f"Bearer {make_token(make_user('staff'))}"}
+        url = "/api/v1/reports/dispatches?direction=inbound"
+    seen, used, autocommit = [], [], []
 
     def on_execute(conn, *_args):
         seen.append(conn.get_execution_options().get("isolation_level"))
         used.append(conn.connection.dbapi_connection)
+        autocommit.append(_dbapi_autocommit(conn.connection.dbapi_connection))
 
     db.session.commit()
     db.session.close()
     sa_event.listen(db.engine, "before_cursor_execute", on_execute)
     try:
-        assert client.get("/calendar/events.ics").status_code == 200
+        assert client.get(url, headers=headers).status_code == 200
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", on_execute)
     assert seen and set(seen) == {"AUTOCOMMIT"}
-    assert all(_dbapi_autocommit(c) for c in used)  # during the request
+    assert all(autocommit)  # the driver's connection, at each statement
     db.session.close()  # the request's connection goes back to the pool
     assert not any(_dbapi_autocommit(c) for c in used)
+    if what == "dispatches":
+        assert db.session.scalar(select(ApiToken.last_used_at)) is not None

@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 
 from alumni.api import forbid_unless, require_actor
 from alumni.api.schemas import PageArgsSchema
+from alumni.dbpool import reads_without_transaction
 from alumni.models import Direction
 from alumni.permissions import can_view_reports
 from alumni.services import csvsafe
@@ -103,6 +104,7 @@ class Returnees(MethodView):
 class Dispatches(MethodView):
     @blp.arguments(DispatchQuerySchema, location="query")
     @blp.response(200, DispatchReportSchema)
+    @reads_without_transaction  # one SELECT (after the token's): no BEGIN/ROLLBACK round trips
     def get(self, args):
         """Participations per fiscal year in one direction, short-term (≤ 30 days) and mid/long-term."""
         actor = require_actor()
