@@ -202,7 +202,9 @@ def main() -> None:
     markdown = (f"Measured by `make bench` on {date.today().isoformat()}, {platform.machine()}, "
                 f"{os.cpu_count()} cores, Python {platform.python_version()}; whole run {minutes:.1f} min; "
                 f"load generator for pages: {client}. Medians of several runs (import: {args.runs}).\n\n"
-                + table(results))
+                + table(results)
+                + "\n\nExport → import of the same 43,000 members (must change nothing): "
+                + "; ".join(f"{kind} `{fig['roundtrip']}`" for kind, fig in results.items()) + ".")
     print(markdown)
     if not args.no_readme:
         write_readme(markdown)
