@@ -76,6 +76,7 @@ MATRIX = {
     "GET /me/delete": "login ok ok ok ok ok",
     "POST /me/delete": "login 422 422 422 422 422",  # without the password nothing is deleted
     "GET /me/events": "login ok ok ok ok ok",
+    "POST /me/invitations": "login 400 400 404 404 404",  # an empty form: neither on nor off
     "GET /me/calendar": "login ok ok 404 404 404",  # accounts without a member record have no feed
     "POST /me/calendar/reset": "login ok ok 400 400 400",
     "POST /me/calendar/reminder": "login ok ok 400 400 400",

@@ -47,6 +47,7 @@ def member_out(member, actor, *, make_calendar_url: bool = False):
     if not can_manage_member(actor, member):
         return {name: getattr(member, name) for name in PUBLIC_FIELDS}
     out = {name: getattr(member, name) for name in ("id", *svc.MEMBER_FIELDS)}
+    out["invitations"] = member.invitations_unsubscribed_at is None
     if make_calendar_url or member.calendar_token:
         out["calendar_url"] = member_feed_url(member)
     return out
@@ -85,9 +86,12 @@ class Members(MethodView):
         """Create a member (staff)."""
         actor = require_actor()
         forbid_unless(can_create_member(actor))
+        invitations = data.pop("invitations", None)
         member = svc.create_member(data, actor)
+        if invitations is not None:
+            update_profile(member, {"invitations": invitations}, actor)
         commit()
-        return member
+        return member_out(member, actor)
 
 
 @blp.route("/<int:member_id>")

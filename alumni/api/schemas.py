@@ -85,6 +85,9 @@ class MemberSchema(StrictSchema):
     visibility = fields.String(validate=validate.OneOf(_values(Visibility)))
     calendar_url = fields.String(dump_only=True, metadata={
         "description": "the private calendar feed (the member themselves and staff only)"})
+    invitations = fields.Boolean(metadata={
+        "description": "invitations to events by mail; false once the member unsubscribed (shown to the "
+                       "member themselves and staff only)"})
 
 
 class CalendarTokenSchema(ma.Schema):

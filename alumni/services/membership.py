@@ -154,9 +154,19 @@ def list_consents(member: Member) -> list[Consent]:
 
 def update_profile(member: Member, changes: dict, actor=None) -> Member:
     """Profile changes (pages and API). When the member themselves moves in or out of the
-    directory, that is a consent, recorded with its date; staff corrections are not consents."""
+    directory, that is a consent, recorded with its date; staff corrections are not consents.
+    `invitations` (true/false) turns invitations by mail on or off, as the one-click link does."""
+    from alumni.services import invitations
+
+    changes = dict(changes)
+    wanted = changes.pop("invitations", None)
     was_listed = member.visibility != Visibility.hidden
-    update_member(member, changes, actor)
+    if changes:
+        update_member(member, changes, actor)
+    if wanted is not None:
+        if not isinstance(wanted, bool):
+            raise Invalid(_("Choose whether to receive invitations."), field="invitations")
+        (invitations.resubscribe if wanted else invitations.unsubscribe)(member)
     listed = member.visibility != Visibility.hidden
     if listed != was_listed and (actor is None or is_self(actor, member)):
         record_consent(member, ConsentKind.directory_listing, listed)

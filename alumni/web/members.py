@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from alumni.errors import NotFound, ServiceError
 from alumni.extensions import db
+from alumni.forms.events import ActionForm
 from alumni.forms.members import CareerForm, ParticipationForm, ProfileForm, ReturnForm, VISIBILITY_HELP
 from alumni.i18n import _
 from alumni.models import Institution, Programme
@@ -84,7 +85,27 @@ def me():
     member = current_user.member
     consents = membership.list_consents(member) if member is not None else []
     guided = member is not None and (member.country is None or not member.participations)
-    return render_template("members/me.html", member=member, consents=consents, guided=guided)
+    return render_template("members/me.html", member=member, consents=consents, guided=guided,
+                           action_form=ActionForm())
+
+
+@bp.route("/me/invitations", methods=["POST"])
+@login_required
+def set_invitations():
+    """Invitations by mail, on or off, from the profile — also for a member who lost the mail
+    with the one-click link. Mail about events they registered for is not affected."""
+    member = _own_member()
+    if not ActionForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return redirect(url_for("members.me") + "#invitations")
+    wanted = request.form.get("invitations")
+    if wanted not in ("on", "off"):
+        abort(400, description=_("Choose whether to receive invitations."))
+    membership.update_profile(member, {"invitations": wanted == "on"}, current_user)
+    db.session.commit()
+    flash(_("You will receive invitations again.") if wanted == "on" else _("You will receive no more invitations."),
+          "info")
+    return redirect(url_for("members.me") + "#invitations")
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])

@@ -59,6 +59,7 @@ BAD_MEMBERS = [
     ({"visibility": "all"}, "visibility"),
     ({"surprise": 1}, "surprise"),
     ({"country": 42}, "country"),
+    ({"invitations": "perhaps"}, "invitations"),
 ]
 
 
@@ -133,6 +134,33 @@ def test_member_reads_and_edits_only_their_own_record(api):
                           json={"purpose": "research", "start_date": "2022-01-01"}), 403)
     assert_error(api.post("/members", token, json={"email": "n@example.org", "given_name": "N", "country": "JP"}), 403)
     assert db.session.get(Member, other.id).field == ""
+
+
+def test_a_member_turns_invitations_off_and_on_through_the_api(api, staff_token):
+    """The same switch as the one-click link and the profile page: off withdraws invitations
+    still waiting in the outbox; only the member themselves and staff see or change it."""
+    from alumni.models import OutgoingMail
+    from alumni.services import invitations as isvc
+    from tests.factories import make_event
+
+    me = make_member(visibility="members")
+    other_token = make_token(make_user("member", member=make_member(visibility="members")))
+    token = make_token(make_user("member", member=me))
+    isvc.queue_invitations(make_event(), isvc.clean_audience({}))
+    db.session.commit()
+    waiting = select(func.count(OutgoingMail.id)).where(OutgoingMail.member_id == me.id)
+    assert db.session.scalar(waiting) == 1
+
+    assert api.get(f"/members/{me.id}", token).json["invitations"] is True
+    assert "invitations" not in api.get(f"/members/{me.id}", other_token).json
+    r = api.patch(f"/members/{me.id}", token, json={"invitations": False})
+    assert r.status_code == 200 and r.json["invitations"] is False
+    assert db.session.scalar(waiting) == 0
+    assert db.session.get(Member, me.id).invitations_unsubscribed_at is not None
+    assert api.patch(f"/members/{me.id}", staff_token, json={"invitations": True}).json["invitations"] is True
+    created = api.post("/members", staff_token, json={"email": "quiet@example.org", "given_name": "Quiet",
+                                                      "country": "KE", "invitations": False})
+    assert created.status_code == 201 and created.json["invitations"] is False
 
 
 def test_a_members_record_ids_cannot_be_reached_through_another_member(api):

@@ -97,3 +97,21 @@ def test_password_reset(page, mailbox):
     expect(page.get_by_role("link", name="My profile")).to_be_visible()
     page.goto(path)  # the link works once
     expect(page.get_by_text("already been used")).to_be_visible()
+
+
+def test_invitations_switch_on_the_profile(page):
+    from tests.browser.test_events_journey import PASSWORD, log_in
+
+    make_account("amina@example.ke", password=PASSWORD, given_name="Amina")
+    log_in(page, "amina@example.ke")
+    page.get_by_role("link", name="My profile").click()
+    section = page.locator("#invitations")
+    expect(section.get_by_text("You receive invitations to alumni events")).to_be_visible()
+    section.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("status")).to_have_text("You will receive no more invitations.")
+    expect(page.locator("#invitations").get_by_role("button", name="Subscribe again")).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "me-invitations.png"), full_page=True)
+    page.locator("#invitations").get_by_role("button", name="Subscribe again").click()
+    expect(page.get_by_role("status")).to_have_text("You will receive invitations again.")
+    expect(page.locator("#invitations").get_by_role("button", name="Unsubscribe")).to_be_visible()

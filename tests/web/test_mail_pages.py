@@ -1,7 +1,7 @@
 """Mail pages: one-click unsubscribe without login, the organizer's invitation and status pages,
 staff's held addresses; and the invitations API."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from alumni.extensions import db
 from alumni.models import MailAddressHold, MailStatus, Member, OutgoingMail
@@ -191,3 +191,42 @@ def test_subscribing_again_needs_the_pages_csrf_token(client, csrf_on):
     assert client.post(f"/mail/subscribe/{token}").status_code == 400
     db.session.expire_all()
     assert db.session.get(Member, member.id).invitations_unsubscribed_at is not None
+
+
+def test_a_member_turns_invitations_off_and_on_from_the_profile(client, csrf_on):
+    """For a member who no longer has the mail with the link: the same switch on /me. Off also
+    withdraws invitations still waiting in the outbox; a form without the page's token does
+    nothing."""
+    import re
+
+    from tests.factories import make_account
+
+    user = make_account("switch@example.org", password=PASSWORD)
+    member_id = user.member.id
+    login_page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    assert client.post("/login", data={"csrf_token": csrf, "email": user.email, "password": PASSWORD}).status_code == 302
+    isvc.queue_invitations(make_event(), isvc.clean_audience({}))
+    db.session.commit()
+    waiting = select(func.count(OutgoingMail.id)).where(OutgoingMail.member_id == member_id)
+    assert db.session.scalar(waiting) == 1
+
+    page = client.get("/me").get_data(as_text=True)
+    assert "You receive invitations to alumni events" in page
+    token = re.search(r'id="invitations".*?name="csrf_token" type="hidden" value="([^"]+)"', page, re.S).group(1)
+    assert client.post("/me/invitations", data={"invitations": "off"}).status_code == 400  # no token
+    db.session.expire_all()
+    assert db.session.get(Member, member_id).invitations_unsubscribed_at is None
+
+    r = client.post("/me/invitations", data={"csrf_token": token, "invitations": "off"}, follow_redirects=True)
+    assert "You will receive no more invitations." in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Member, member_id).invitations_unsubscribed_at is not None
+    assert db.session.scalar(waiting) == 0  # the invitation still in the outbox is withdrawn
+    assert isvc.queue_invitations(make_event(), isvc.clean_audience({})) == (0, 1)
+
+    assert client.post("/me/invitations", data={"csrf_token": token, "invitations": "maybe"}).status_code == 400
+    r = client.post("/me/invitations", data={"csrf_token": token, "invitations": "on"}, follow_redirects=True)
+    assert "Subscribe again" not in r.get_data(as_text=True) and "You will receive invitations again." in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Member, member_id).invitations_unsubscribed_at is None
