@@ -8,6 +8,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from alumni import create_app
 from alumni.extensions import db as _db
@@ -64,6 +65,7 @@ def app(database_url, tmp_path_factory):
         g.__dict__.clear()
 
     app.before_request_funcs.setdefault(None, []).insert(0, fresh_g)  # before every other hook
+    app.test_client_class = ClosingClient
     yield app
     with app.app_context():
         _db.engine.dispose()
@@ -87,6 +89,15 @@ def empty_tables() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+class ClosingClient(FlaskClient):
+    """The test client, closing each response as a WSGI server does once it has sent it (so
+    what runs on close — mail sent after the response — has run when the call returns). Pass
+    buffered=False to hold a response open."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from alumni.extensions import db, limiter
 from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailForm, NewPasswordForm, SignupForm
 from alumni.i18n import _
 from alumni.services import membership
-from alumni.services.account_mail import queue_account_mail
-from alumni.services.outbox import deliver_now
+from alumni.services.account_mail import commit_and_send, send_password_link_after_response
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.web.auth import account_key
 
@@ -35,9 +34,7 @@ def signup():
             db.session.rollback()
             show_errors(form, error)
         else:
-            mail_id = queue_account_mail(outcome)
-            db.session.commit()
-            deliver_now([mail_id])
+            commit_and_send(outcome)
             # The same page whether or not the address was already registered.
             return render_template("account/check_mail.html", email=form.email.data.strip())
     return render_template("account/signup.html", form=form), (422 if request.method == "POST" else 200)
@@ -62,10 +59,7 @@ def verify(token: str):
 def reset_request():
     form = EmailForm()
     if form.validate_on_submit():
-        outcome = membership.request_password_link(form.email.data)
-        mail_id = queue_account_mail(outcome)
-        db.session.commit()
-        deliver_now([mail_id])
+        send_password_link_after_response(form.email.data)
         return render_template("account/check_mail.html", email=form.email.data.strip())
     return render_template("account/reset_request.html", form=form), (422 if request.method == "POST" else 200)
 

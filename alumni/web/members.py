@@ -18,8 +18,7 @@ from alumni.models import Institution, Programme
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership
-from alumni.services.account_mail import queue_account_mail
-from alumni.services.outbox import deliver_now
+from alumni.services.account_mail import commit_and_send
 from alumni.forms import show_errors
 
 bp = Blueprint("members", __name__)
@@ -220,9 +219,7 @@ def send_claim_link(member_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        mail_id = queue_account_mail(outcome)
-        db.session.commit()
-        deliver_now([mail_id])
+        commit_and_send(outcome)
         flash(_("A link to claim the record has been sent to %(email)s.", email=member.email), "info")
     return redirect(url_for("members.member_page", member_id=member.id))
 

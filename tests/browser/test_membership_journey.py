@@ -1,6 +1,7 @@
 """The membership journeys in a real browser: join → confirm from the mail → log in → complete
 the profile → find a classmate; and a password reset. Mail goes through a real SMTP server."""
 import re
+import time
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,10 @@ SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
 
 
 def mailed_path(mailbox, address) -> str:
+    """The link in the one mail to `address`; it is sent just after the page, so wait for it."""
+    deadline = time.monotonic() + 10
+    while not mailbox.to(address) and time.monotonic() < deadline:
+        time.sleep(0.05)
     [mail] = mailbox.to(address)
     return LINK.search(mail.text()).group(1)
 
