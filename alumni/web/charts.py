@@ -68,10 +68,14 @@ def stacked_chart(title: str, labels: list[str], series: dict[str, list[int]]) -
 
 
 @lru_cache(maxsize=CACHED_CHARTS)
-def _world_svg(title: str, series: str, counts: tuple, no_data: str) -> str:
+def _world_svg(title: str, series: str, counts: tuple, no_data: str, locale: str) -> str:
+    from babel import Locale
     from pygal_maps_world.maps import World
 
     chart = World(**_config(title, no_data, height=420))
+    # Country names in the SVG (each country's value text) in the page's language, from Babel.
+    territories = Locale.parse(locale).territories
+    chart.area_names = {code: territories.get(code.upper(), name) for code, name in World.area_names.items()}
     chart.add(series, {code.lower(): n for code, n in counts})
     return _render(chart)
 
@@ -79,4 +83,6 @@ def _world_svg(title: str, series: str, counts: tuple, no_data: str) -> str:
 def world_map(title: str, series: str, counts: list[tuple[str, int]]) -> str:
     """A world map shaded by count per country (ISO 3166-1 alpha-2 codes), as a whole SVG
     document — served on its own URL, it is large (≈ 0.8 MB before compression)."""
-    return _world_svg(str(title), str(series), tuple(counts), _no_data())
+    from flask_babel import get_locale
+
+    return _world_svg(str(title), str(series), tuple(counts), _no_data(), str(get_locale() or "en"))

@@ -140,6 +140,9 @@ def test_world_maps_of_where_alumni_work_now(client, staff, data):
     assert "<script" not in svg and "Germany: 1" in svg  # the one current career, in Germany
     abroad = client.get("/staff/work-map.svg?who=japanese_abroad").get_data(as_text=True)
     assert "Germany: 1" in abroad
+    japanese = client.get("/staff/work-map.svg?who=all", headers={"Accept-Language": "ja"})
+    assert "ドイツ: 1" in japanese.get_data(as_text=True)  # country names in the page's language
+    assert japanese.headers["ETag"] != everyone.headers["ETag"]
     again = client.get("/staff/work-map.svg?who=all", headers={"If-None-Match": everyone.headers["ETag"]})
     assert again.status_code == 304
     make_career(data[0], country="JP", role="researcher", start_date=date(2025, 2, 1))
