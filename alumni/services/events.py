@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
 from alumni.errors import Conflict, Invalid, NotFound
@@ -189,8 +190,20 @@ def _clean(values: dict, current: Event | None = None) -> dict:
 
 
 # ---------------------------------------------------------------- commands
+def event_state(event: Event) -> str:
+    """Every column of the event as one string: equal strings, equal events (a cache key)."""
+    return repr(tuple(getattr(event, attr.key) for attr in _EVENT_COLUMNS))
+
+
+_EVENT_COLUMNS = tuple(sa_inspect(Event).column_attrs)
+
+
+#: Built once (every event page runs it): an event with the chapter its pages show.
+_EVENT_WITH_CHAPTER = select(Event).options(joinedload(Event.chapter)).where(Event.id == bindparam("event_id"))
+
+
 def get_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id, options=(joinedload(Event.chapter),))
+    event = db.session.execute(_EVENT_WITH_CHAPTER, {"event_id": event_id}).unique().scalar_one_or_none()
     if event is None:
         raise NotFound(_("There is no event %(id)s.", id=event_id))
     return event

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import format_datetime
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
 from alumni.errors import Conflict, Invalid, NotFound
@@ -75,14 +75,16 @@ class Seats:
         return None if self.capacity is None else max(0, self.capacity - self.taken)
 
 
+#: Built once: every event page counts its seats.
+_SEATS = (select(Registration.status, Registration.side, func.count(Registration.id))
+          .where(Registration.event_id == bindparam("event_id"),
+                 Registration.status.in_((RegistrationStatus.yes, RegistrationStatus.waitlisted)))
+          .group_by(Registration.status, Registration.side))
+
+
 def seats(event: Event) -> Seats:
     """One grouped count of the event's yes and waitlisted registrations."""
-    rows = db.session.execute(
-        select(Registration.status, Registration.side, func.count(Registration.id))
-        .where(Registration.event_id == event.id,
-               Registration.status.in_((RegistrationStatus.yes, RegistrationStatus.waitlisted)))
-        .group_by(Registration.status, Registration.side)
-    ).all()
+    rows = db.session.execute(_SEATS, {"event_id": event.id}).all()
     yes = [(side, n) for status, side, n in rows if status == RegistrationStatus.yes]
     return Seats(capacity=event.capacity, taken=sum(n for _side, n in yes),
                  per_side={side: n for side, n in yes if side is not None},
@@ -205,10 +207,13 @@ def _side_for(event: Event, value) -> str | None:
 def find_registration(event: Event, member: Member) -> Registration | None:
     # populate_existing: a registration the caller loaded before taking the event's lock (the
     # API's PATCH) is re-read, not trusted — another request may have promoted it meanwhile.
-    return db.session.scalar(
-        select(Registration).where(Registration.event_id == event.id, Registration.member_id == member.id)
-        .execution_options(populate_existing=True)
-    )
+    return db.session.scalar(_REGISTRATION_OF, {"event_id": event.id, "member_id": member.id})
+
+
+_REGISTRATION_OF = (select(Registration)
+                    .where(Registration.event_id == bindparam("event_id"),
+                           Registration.member_id == bindparam("member_id"))
+                    .execution_options(populate_existing=True))
 
 
 def respond(event: Event, member: Member, response, *, institution_id=None, side=None,

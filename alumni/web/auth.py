@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from alumni.extensions import db, limiter, login_manager
@@ -18,6 +19,10 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")
 
 
+_USER_FOR_SESSION = (select(User).options(joinedload(User.member), joinedload(User.chapter))
+                     .where(User.id == bindparam("uid")))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The session carries "id:version"; a bumped session_version ends older sessions."""
@@ -25,8 +30,9 @@ def load_user(user_id: str) -> User | None:
         uid, version = (int(part) for part in user_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    # The member and chapter the pages show come in the same statement.
-    user = db.session.get(User, uid, options=(joinedload(User.member), joinedload(User.chapter)))
+    # The member and chapter the pages show come in the same statement (built once: every
+    # logged-in request runs it).
+    user = db.session.execute(_USER_FOR_SESSION, {"uid": uid}).unique().scalar_one_or_none()
     if user is None or user.session_version != version:
         return None
     return user

@@ -22,7 +22,7 @@ from alumni.permissions import can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import paginate
-from alumni.web.pagecache import cached_for_anonymous
+from alumni.web.pagecache import cached_for_anonymous, remembered
 
 
 bp = Blueprint("events", __name__)
@@ -125,8 +125,11 @@ def detail(event_id: int):
     registration = rsvc.find_registration(event, member) if member is not None else None
     position = rsvc.waitlist_position(registration) if registration is not None else None
     open_for_answers = event.status == EventStatus.published and utcnow() <= svc.answers_close_utc(event)
-    form = RsvpForm()
+    # The answer buttons need only the CSRF token; the form object (costly to build on a page
+    # every member opens) only where it has fields to show.
+    form = None
     if event.side_quotas or event.kind == EventKind.forum:
+        form = RsvpForm()
         form.institution_id.choices = options([("", "—")] + [
             (str(i.id), f"{i.name} ({i.country})")
             for i in db.session.scalars(select(Institution).order_by(Institution.country, Institution.name))])
@@ -137,11 +140,22 @@ def detail(event_id: int):
     title, description = event.text_in(_lang())
     counted = rsvc.seats(event)
     return render_template(
-        "events/detail.html", event=event, title=title, description=description, registration=registration,
-        position=position, places_left=counted.places_left, waitlisted=counted.waitlisted, form=form,
+        "events/detail.html", event=event, title=title, registration=registration, position=position,
+        article=_article(event, title, description, counted, viewer_zone()), form=form,
         open_for_answers=open_for_answers, member=member, can_manage=can_manage_event(user, event),
-        zone=viewer_zone(), closes_utc=svc.answers_close_utc(event), action_form=ActionForm(),
     )
+
+
+def _article(event, title: str, description: str, counted: rsvc.Seats, zone: str | None) -> Markup:
+    """The event itself, rendered once per process for each distinct set of what it shows: every
+    column of the event, its chapter, the language, the viewer's zone, the seats and the host its
+    links point to are the key, so an edit or an answer makes a new entry rather than a stale one.
+    Logged-in members get it from here (anonymous visitors get the whole page from the page cache)."""
+    key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), event.chapter.name,
+           title, description, counted.places_left, counted.waitlisted)
+    return remembered(key, lambda: Markup(render_template(
+        "events/_article.html", event=event, title=title, description=description, zone=zone,
+        places_left=counted.places_left, waitlisted=counted.waitlisted)))
 
 
 @bp.route("/events/<int:event_id>/rsvp", methods=["POST"])

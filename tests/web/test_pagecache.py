@@ -74,3 +74,71 @@ def test_public_feed_polls_get_their_304_without_a_query(client, app):
     finally:
         app.config["PAGE_CACHE_SECONDS"] = 0
         pagecache.clear()
+
+
+# ---------------------------------------------------------------- the event, for members
+def _logged_in(app, email, **member_values):
+    make_account(email, **member_values)
+    member_client = app.test_client()
+    assert member_client.post("/login", data={"email": email, "password": "a long enough passphrase"}).status_code == 302
+    return member_client
+
+
+@pytest.fixture
+def article_renders(app):
+    """How many times the event part of the page was rendered (not taken from the cache)."""
+    from flask import template_rendered
+
+    seen = []
+
+    def record(sender, template, context, **extra):
+        if template.name == "events/_article.html":
+            seen.append(template.name)
+
+    template_rendered.connect(record, app)
+    yield seen
+    template_rendered.disconnect(record, app)
+
+
+def test_members_reuse_the_rendered_event_but_never_a_stale_one(app, cache_on, article_renders):
+    from alumni.services import registrations
+
+    event = make_event(title="Nairobi forum", venue="Hall A", capacity=10, timezone="Africa/Nairobi",
+                       country="KE", chapter="KE")
+    delhi = _logged_in(app, "delhi@example.org", timezone="Asia/Kolkata")
+    page = delhi.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "Hall A" in page and "10 places left" in page and "your time, Asia/Kolkata" in page
+    again = delhi.get(f"/events/{event.id}").get_data(as_text=True)
+    assert _without_csrf(again) == _without_csrf(page)  # the same page (the token is signed afresh) …
+    assert len(article_renders) == 1  # … with the event rendered once
+
+    # Each thing the event part shows is in its key: an edit, an answer, the viewer's zone, the language.
+    event_svc.update_event(event, {"venue": "Hall B"})
+    db.session.commit()
+    assert "Hall B" in delhi.get(f"/events/{event.id}").get_data(as_text=True)
+    registrations.respond(event, make_account("other@example.org").member, "yes")
+    db.session.commit()
+    assert "9 places left" in delhi.get(f"/events/{event.id}").get_data(as_text=True)
+    tokyo = _logged_in(app, "tokyo@example.org", timezone="Asia/Tokyo")
+    assert "your time, Asia/Tokyo" in tokyo.get(f"/events/{event.id}").get_data(as_text=True)
+    japanese = _logged_in(app, "ja@example.org", timezone="Asia/Kolkata", preferred_language="ja")
+    assert 'lang="ja"' in japanese.get(f"/events/{event.id}").get_data(as_text=True)
+    assert len(article_renders) == 5
+
+    # The viewer's own part is never shared: each member sees their own answer.
+    registrations.respond(event, delhi_member(), "maybe")
+    db.session.commit()
+    assert "status-maybe" in delhi.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "status-maybe" not in tokyo.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+def delhi_member():
+    from alumni.services.accounts import find_user_by_email
+
+    return find_user_by_email("delhi@example.org").member
+
+
+def _without_csrf(page: str) -> str:
+    import re
+
+    return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", page)
