@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from alumni.dbpool import Session as ReadsOnlySession
+
 #: Constraint names are explicit so that SQLite and PostgreSQL migrations agree.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,7 +25,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: The session class reads `reads_without_transaction` views on autocommit (alumni/dbpool.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": ReadsOnlySession})
 migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()

@@ -182,21 +182,27 @@ def _dbapi_autocommit(dbapi_connection) -> bool:
     return dbapi_connection.isolation_level is None  # sqlite3: None is autocommit
 
 
-@pytest.mark.parametrize("what", ["feed", "dispatches"])
+@pytest.mark.parametrize("what", ["feed", "dispatches", "member's event page"])
 def test_a_read_is_served_without_a_transaction_and_leaves_none_behind(client, what):
-    """A calendar feed's, and the dispatches report's, statements run on an autocommit connection
-    (no BEGIN/ROLLBACK round trips); that connection goes back to the pool transactional, so the
-    next writer still gets its all-or-nothing. The API token's last use is still saved."""
+    """A calendar feed's, the dispatches report's and a member's event page's statements (the
+    user's own included) run on an autocommit connection (no BEGIN/ROLLBACK round trips); that
+    connection goes back to the pool transactional, so the next writer still gets its
+    all-or-nothing. The API token's last use is still saved."""
     from sqlalchemy import event as sa_event
 
     from alumni.models import ApiToken
-    from tests.factories import make_event, make_token, make_user
+    from tests.factories import make_account, make_event, make_token, make_user
 
-    make_event()
+    event = make_event()
     headers, url = {}, "/calendar/events.ics"
     if what == "dispatches":
         headers = {"Authorization": f"Bearer {make_token(make_user('staff'))}"}
         url = "/api/v1/reports/dispatches?direction=inbound"
+    elif what == "member's event page":
+        make_account("reader@example.org")
+        assert client.post("/login", data={"email": "reader@example.org",
+                                           "password": "a long enough passphrase"}).status_code == 302
+        url = f"/events/{event.id}"
     seen, used, autocommit = [], [], []
 
     def on_execute(conn, *_args):
@@ -211,9 +217,37 @@ def test_a_read_is_served_without_a_transaction_and_leaves_none_behind(client, w
         assert client.get(url, headers=headers).status_code == 200
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", on_execute)
-    assert seen and set(seen) == {"AUTOCOMMIT"}
+    assert len(seen) >= (4 if what == "member's event page" else 1) and set(seen) == {"AUTOCOMMIT"}
     assert all(autocommit)  # the driver's connection, at each statement
     db.session.close()  # the request's connection goes back to the pool
     assert not any(_dbapi_autocommit(c) for c in used)
     if what == "dispatches":
         assert db.session.scalar(select(ApiToken.last_used_at)) is not None
+
+
+def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, client):
+    from sqlalchemy import event as sa_event
+
+    from alumni.web import pagecache
+    from tests.factories import make_event
+
+    path = f"/events/{make_event().id}"
+    db.session.commit()
+    db.session.close()
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    pagecache.clear()
+    checkouts = []
+
+    def on_checkout(*_args):
+        checkouts.append(1)
+
+    sa_event.listen(db.engine, "checkout", on_checkout)
+    try:
+        assert client.get(path).status_code == 200
+        first = len(checkouts)
+        assert client.get(path).status_code == 200
+    finally:
+        sa_event.remove(db.engine, "checkout", on_checkout)
+        app.config["PAGE_CACHE_SECONDS"] = 0
+        pagecache.clear()
+    assert first >= 1 and len(checkouts) == first

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from alumni.dbpool import reads_without_transaction
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
@@ -74,6 +75,7 @@ def event_helpers() -> dict:
 
 # ---------------------------------------------------------------- pages
 @bp.route("/events")
+@reads_without_transaction
 @cached_for_anonymous
 def list_page():
     args = request.args
@@ -117,6 +119,7 @@ def _visible_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>")
+@reads_without_transaction  # outermost: the user's statement too runs without BEGIN/ROLLBACK
 @cached_for_anonymous
 def detail(event_id: int):
     event = _visible_event(event_id)
