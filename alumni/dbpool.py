@@ -42,7 +42,7 @@ def install_idle_ping(engine, ping_after_seconds: float) -> None:
 
 
 _READS_ONLY = "alumni_reads_only"
-_AUTOCOMMIT_COPIES = "alumni_autocommit_engines"
+_AUTOCOMMIT_COPY = "_alumni_autocommit_copy"
 
 
 class Session(FlaskSession):
@@ -53,12 +53,12 @@ class Session(FlaskSession):
         bind = super().get_bind(*args, **kwargs)
         if not self.info.get(_READS_ONLY) or not isinstance(bind, Engine):
             return bind
-        # One copy per engine for the session's life: the transaction keys its connection by it.
+        # One copy per engine, made once (the session's transaction keys its connection by it).
         # Connections checked out through the copy are put in autocommit and reset on check-in.
-        copies = self.info.setdefault(_AUTOCOMMIT_COPIES, {})
-        if bind not in copies:
-            copies[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
-        return copies[bind]
+        copy = bind.__dict__.get(_AUTOCOMMIT_COPY)
+        if copy is None:
+            copy = bind.__dict__[_AUTOCOMMIT_COPY] = bind.execution_options(isolation_level="AUTOCOMMIT")
+        return copy
 
 
 def reads_without_transaction(view):
