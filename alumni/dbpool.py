@@ -69,9 +69,9 @@ def reads_without_transaction(view):
     """For views that only read, with no server-side cursor (calendar feeds polled every hour,
     the dispatches report, event pages): on PostgreSQL their statements run on an autocommit
     connection — no BEGIN before the first query, no ROLLBACK after the last, two round trips
-    fewer (on SQLite reads hold no transaction anyway). Nothing is
-    checked out until the first statement, so a page answered from the page cache touches no
-    connection at all. The connection goes back to the pool transactional again."""
+    fewer (on SQLite reads hold no transaction anyway). Nothing is checked out until the first
+    statement, so a page answered from the page cache touches no connection at all. The
+    connection goes back to the pool transactional again."""
     from functools import wraps
 
     from alumni.extensions import db

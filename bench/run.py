@@ -25,6 +25,7 @@ from bench.common import ROOT, sqlite_url
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 README = ROOT / "README.md"
 MEMBER = ("bench-member@example.org", "bench member passphrase")
+REPORT_RUNS = 31  # timed calls of each report (after replay_sql_ms's warm-up), and replays of its SQL
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -91,7 +92,7 @@ def bench_database(kind: str, main_url: str, scratch_url: str, csv_path: str, ru
     for name, path in (("returnees", "/api/v1/reports/returnees?as=research"),
                        ("dispatches", "/api/v1/reports/dispatches?direction=outbound")):
         fig[f"{name}_ms"], fig[f"{name}_sql_ms"] = replay_sql_ms(app, lambda p=path: client.get(p, headers=headers),
-                                                                 runs=31)
+                                                                 runs=REPORT_RUNS)
     with client.session_transaction() as session:
         session["_user_id"] = staff_session_id
         session["_fresh"] = True
@@ -202,7 +203,7 @@ def main() -> None:
     client = next(iter(results.values())).get("client", "?")
     markdown = (f"Measured by `make bench` on {date.today().isoformat()}, {platform.machine()}, "
                 f"{os.cpu_count()} cores, Python {platform.python_version()}; whole run {minutes:.1f} min; "
-                f"load generator for pages: {client}. Medians of several runs (import: {args.runs}; reports and their SQL: 31).\n\n"
+                f"load generator for pages: {client}. Medians of several runs (import: {args.runs}; reports and their SQL: {REPORT_RUNS}).\n\n"
                 + table(results)
                 + "\n\nExport → import of the same 43,000 members (must change nothing): "
                 + "; ".join(f"{kind} `{fig['roundtrip']}`" for kind, fig in results.items()) + ".")

@@ -125,6 +125,13 @@ def make_account(email: str = "alumna@example.org", password: str = "a long enou
     return make_user("member", member=member, password=password)
 
 
+def logged_in(client, email: str = "me@example.org", **member_values):
+    """A member account (make_account) logged in through the real login form on `client`."""
+    user = make_account(email, **member_values)
+    assert client.post("/login", data={"email": email, "password": "a long enough passphrase"}).status_code == 302
+    return user
+
+
 def make_career(member, **values):
     defaults = {"organisation": "Kyoto University", "country": "JP", "role": "researcher",
                 "start_date": date(2022, 4, 1)}

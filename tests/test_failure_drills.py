@@ -192,7 +192,7 @@ def test_a_read_is_served_without_a_transaction_and_leaves_none_behind(client, w
     from sqlalchemy import event as sa_event
 
     from alumni.models import ApiToken
-    from tests.factories import make_account, make_event, make_token, make_user
+    from tests.factories import logged_in, make_event, make_token, make_user
 
     event = make_event()
     headers, url = {}, "/calendar/events.ics"
@@ -200,9 +200,7 @@ def test_a_read_is_served_without_a_transaction_and_leaves_none_behind(client, w
         headers = {"Authorization": f"Bearer {make_token(make_user('staff'))}"}
         url = "/api/v1/reports/dispatches?direction=inbound"
     elif what == "member's event page":
-        make_account("reader@example.org")
-        assert client.post("/login", data={"email": "reader@example.org",
-                                           "password": "a long enough passphrase"}).status_code == 302
+        logged_in(client, "reader@example.org")
         url = f"/events/{event.id}"
     seen, used, autocommit, in_transaction = [], [], [], []
 

@@ -190,12 +190,12 @@ def _clean(values: dict, current: Event | None = None) -> dict:
 
 
 # ---------------------------------------------------------------- commands
+_EVENT_COLUMNS = tuple(sa_inspect(Event).column_attrs)
+
+
 def event_state(event: Event) -> str:
     """Every column of the event as one string: equal strings, equal events (a cache key)."""
     return repr(tuple(getattr(event, attr.key) for attr in _EVENT_COLUMNS))
-
-
-_EVENT_COLUMNS = tuple(sa_inspect(Event).column_attrs)
 
 
 #: Built once (every event page runs it): an event with the chapter its pages show.

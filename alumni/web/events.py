@@ -151,11 +151,12 @@ def detail(event_id: int):
 
 def _article(event, title: str, description: str, counted: rsvc.Seats, zone: str | None) -> Markup:
     """The event itself, rendered once per process for each distinct set of what it shows: every
-    column of the event, its chapter, the language, the viewer's zone, the seats and the host its
-    links point to are the key, so an edit or an answer makes a new entry rather than a stale one.
+    column of the event (its texts in every language among them), its chapter, the language, the
+    viewer's zone, the seats and the host its links point to are the key, so an edit or an answer
+    makes a new entry rather than a stale one.
     Logged-in members get it from here (anonymous visitors get the whole page from the page cache)."""
     key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), event.chapter.name,
-           title, description, counted.places_left, counted.waitlisted)
+           counted.places_left, counted.waitlisted)
     return remembered(key, lambda: Markup(render_template(
         "events/_article.html", event=event, title=title, description=description, zone=zone,
         places_left=counted.places_left, waitlisted=counted.waitlisted)))

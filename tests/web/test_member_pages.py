@@ -6,15 +6,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from alumni.models import CareerEntry, Member, Participation, ReturnVisit, StaffAccess, User
-from tests.factories import make_account, make_institution, make_member, make_participation, make_user
+from tests.factories import logged_in, make_institution, make_member, make_participation, make_user
 
 PASSWORD = "a long enough passphrase"
-
-
-def logged_in(client, email="me@example.org", **member_values):
-    user = make_account(email, **member_values)
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return user
 
 
 def test_me_needs_a_login(client):

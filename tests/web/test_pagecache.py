@@ -5,7 +5,7 @@ import pytest
 from alumni.extensions import db
 from alumni.services import events as event_svc
 from alumni.web import pagecache
-from tests.factories import make_account, make_event
+from tests.factories import logged_in, make_account, make_event
 from tests.sqlcount import Statements
 
 
@@ -24,9 +24,8 @@ def test_anonymous_pages_are_cached_members_are_not(client, app, cache_on):
     event_svc.update_event(event, {"title": "New title"})
     db.session.commit()
     assert "Old title" in client.get(f"/events/{event.id}").get_data(as_text=True)  # cached
-    make_account("m@example.org")
     member = app.test_client()
-    member.post("/login", data={"email": "m@example.org", "password": "a long enough passphrase"})
+    logged_in(member, "m@example.org")
     assert "New title" in member.get(f"/events/{event.id}").get_data(as_text=True)
 
 
@@ -77,13 +76,6 @@ def test_public_feed_polls_get_their_304_without_a_query(client, app):
 
 
 # ---------------------------------------------------------------- the event, for members
-def _logged_in(app, email, **member_values):
-    make_account(email, **member_values)
-    member_client = app.test_client()
-    assert member_client.post("/login", data={"email": email, "password": "a long enough passphrase"}).status_code == 302
-    return member_client
-
-
 @pytest.fixture
 def article_renders(app):
     """How many times the event part of the page was rendered (not taken from the cache)."""
@@ -105,7 +97,8 @@ def test_members_reuse_the_rendered_event_but_never_a_stale_one(app, cache_on, a
 
     event = make_event(title="Nairobi forum", venue="Hall A", capacity=10, timezone="Africa/Nairobi",
                        country="KE", chapter="KE")
-    delhi = _logged_in(app, "delhi@example.org", timezone="Asia/Kolkata")
+    delhi = app.test_client()
+    delhi_user = logged_in(delhi, "delhi@example.org", timezone="Asia/Kolkata")
     page = delhi.get(f"/events/{event.id}").get_data(as_text=True)
     assert "Hall A" in page and "10 places left" in page and "your time, Asia/Kolkata" in page
     again = delhi.get(f"/events/{event.id}").get_data(as_text=True)
@@ -119,23 +112,19 @@ def test_members_reuse_the_rendered_event_but_never_a_stale_one(app, cache_on, a
     registrations.respond(event, make_account("other@example.org").member, "yes")
     db.session.commit()
     assert "9 places left" in delhi.get(f"/events/{event.id}").get_data(as_text=True)
-    tokyo = _logged_in(app, "tokyo@example.org", timezone="Asia/Tokyo")
+    tokyo = app.test_client()
+    logged_in(tokyo, "tokyo@example.org", timezone="Asia/Tokyo")
     assert "your time, Asia/Tokyo" in tokyo.get(f"/events/{event.id}").get_data(as_text=True)
-    japanese = _logged_in(app, "ja@example.org", timezone="Asia/Kolkata", preferred_language="ja")
+    japanese = app.test_client()
+    logged_in(japanese, "ja@example.org", timezone="Asia/Kolkata", preferred_language="ja")
     assert 'lang="ja"' in japanese.get(f"/events/{event.id}").get_data(as_text=True)
     assert len(article_renders) == 5
 
     # The viewer's own part is never shared: each member sees their own answer.
-    registrations.respond(event, delhi_member(), "maybe")
+    registrations.respond(event, delhi_user.member, "maybe")
     db.session.commit()
     assert "status-maybe" in delhi.get(f"/events/{event.id}").get_data(as_text=True)
     assert "status-maybe" not in tokyo.get(f"/events/{event.id}").get_data(as_text=True)
-
-
-def delhi_member():
-    from alumni.services.accounts import find_user_by_email
-
-    return find_user_by_email("delhi@example.org").member
 
 
 def _without_csrf(page: str) -> str:
