@@ -62,30 +62,46 @@ class Gunicorn:
         self.stop()
 
 
-def login_cookie(base: str, email: str, password: str) -> str:
-    """The session cookie of a member logged in through the real login form (CSRF included)."""
+#: What the load generator says it is, at login and on every request after: a member's browser
+#: keeps one User-Agent, and Flask-Login ties the session to it (a different one marks the
+#: session not fresh, rewriting the cookie on every request).
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) alumni-bench"
+
+
+def login_cookie(base: str, email: str, password: str, then: str = "/") -> str:
+    """The session cookie of a member logged in through the real login form (CSRF included),
+    as their browser holds it after opening `then`: the state every later request starts from
+    (checked: the next request with it sets no new cookie)."""
     import http.cookiejar
     import urllib.parse
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode()
     opener.open(base + "/login", data=data)
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
+    opener.open(base + then).read()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    check = urllib.request.Request(base + then, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
+    with urllib.request.urlopen(check) as response:
+        if response.headers.get("Set-Cookie"):
+            raise RuntimeError(f"{then}: a logged-in request with the browser's cookie sets a new one")
+    return cookie
 
 
 def requests_per_second(url: str, seconds: float = 5.0, connections: int = 8,
                         cookie: str | None = None) -> tuple[float, str]:
     """Throughput against `url`: wrk where installed, else a threaded keep-alive Python client
     (a slower client: the same one measures the floor, so the ratio stays fair)."""
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
     for _ in range(20):  # warm every worker up (imports, templates, catalogues, connections)
-        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        request = urllib.request.Request(url, headers=headers)
         urllib.request.urlopen(request, timeout=10).read()
     wrk = shutil.which("wrk")
     if wrk:
-        extra = ["-H", f"Cookie: {cookie}"] if cookie else []
+        extra = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
         out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds:.0f}s", *extra, url],
                              capture_output=True, text=True, check=True).stdout
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -103,7 +119,7 @@ def requests_per_second(url: str, seconds: float = 5.0, connections: int = 8,
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         while time.perf_counter() < stop:
-            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             assert response.status == 200, response.status
@@ -128,9 +144,9 @@ def bench_pages(database_url: str, event_id: int, seconds: float = 5.0,
         figures["event_page_rps"], _ = requests_per_second(f"{app.url}/events/{event_id}", seconds)
         figures["events_list_rps"], _ = requests_per_second(f"{app.url}/events", seconds)
         if member:
-            cookie = login_cookie(app.url, *member)
-            figures["event_page_member_rps"], _ = requests_per_second(f"{app.url}/events/{event_id}", seconds,
-                                                                      cookie=cookie)
+            page = f"/events/{event_id}"
+            cookie = login_cookie(app.url, *member, then=page)
+            figures["event_page_member_rps"], _ = requests_per_second(app.url + page, seconds, cookie=cookie)
     return figures
 
 

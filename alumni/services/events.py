@@ -205,8 +205,12 @@ _EVENT_WITH_CHAPTER = select(Event).options(joinedload(Event.chapter)).where(Eve
 def get_event(event_id: int) -> Event:
     event = db.session.execute(_EVENT_WITH_CHAPTER, {"event_id": event_id}).unique().scalar_one_or_none()
     if event is None:
-        raise NotFound(_("There is no event %(id)s.", id=event_id))
+        raise missing_event(event_id)
     return event
+
+
+def missing_event(event_id: int) -> NotFound:
+    return NotFound(_("There is no event %(id)s.", id=event_id))
 
 
 def create_event(values: dict, actor=None) -> Event:

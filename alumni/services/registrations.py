@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import format_datetime
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
@@ -31,7 +31,7 @@ from alumni.models import (
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
-from alumni.services.events import answers_close_utc, clean_side
+from alumni.services.events import answers_close_utc, clean_side, missing_event
 from alumni.services.institutions import get_institution
 
 #: Called with each registration promoted from the waitlist, inside the same transaction —
@@ -129,16 +129,17 @@ def waitlist_positions(event: Event) -> dict[int, int]:
     return {reg.id: n for n, reg in enumerate(waitlist(event), start=1)}
 
 
+_WAITLIST_AHEAD = (select(func.count(Registration.id))
+                   .where(Registration.event_id == bindparam("event_id"),
+                          Registration.status == RegistrationStatus.waitlisted,
+                          Registration.waitlist_number <= bindparam("number")))
+
+
 def waitlist_position(registration: Registration) -> int | None:
     if registration.status != RegistrationStatus.waitlisted:
         return None
-    return db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.waitlisted,
-            Registration.waitlist_number <= registration.waitlist_number,
-        )
-    )
+    return db.session.scalar(_WAITLIST_AHEAD, {"event_id": registration.event_id,
+                                               "number": registration.waitlist_number})
 
 
 def promote_waitlisted(event: Event) -> list[Registration]:
@@ -202,6 +203,47 @@ def _side_for(event: Event, value) -> str | None:
             raise Invalid(_("Choose the side: %(sides)s.", sides=", ".join(quotas)), field="side")
         return match
     return side
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """What an event's page shows, read in one statement: the event (with its chapter), the
+    seats left and the waitlist's length, and the viewer's own registration with its place on
+    the waitlist."""
+    event: Event
+    places_left: int | None
+    waitlisted: int
+    registration: Registration | None
+    position: int | None
+
+
+def _counted(status: RegistrationStatus, *extra):
+    other = aliased(Registration)
+    return (select(func.count(other.id)).where(other.event_id == Event.id, other.status == status, *extra)
+            .correlate(Event).scalar_subquery())
+
+
+_MINE = aliased(Registration)
+#: Built once: every event page, and every member's, runs it.
+_EVENT_PAGE = (
+    select(Event, _MINE, _counted(RegistrationStatus.yes), _counted(RegistrationStatus.waitlisted))
+    .outerjoin(_MINE, and_(_MINE.event_id == Event.id, _MINE.member_id == bindparam("member_id")))
+    .options(joinedload(Event.chapter))
+    .where(Event.id == bindparam("event_id"))
+)
+
+
+def event_page(event_id: int, member: Member | None) -> EventPage:
+    """The event `event_id` as its page shows it to `member` (None: a visitor), in one
+    statement (two for a member on the waitlist, who is also told their place)."""
+    row = db.session.execute(_EVENT_PAGE, {"event_id": event_id,
+                                           "member_id": member.id if member is not None else None}).first()
+    if row is None:
+        raise missing_event(event_id)
+    event, registration, taken, waitlisted = row
+    return EventPage(event=event, places_left=None if event.capacity is None else max(0, event.capacity - taken),
+                     waitlisted=waitlisted, registration=registration,
+                     position=waitlist_position(registration) if registration is not None else None)
 
 
 def find_registration(event: Event, member: Member) -> Registration | None:

@@ -122,11 +122,15 @@ def _visible_event(event_id: int):
 @reads_without_transaction  # outermost: the user's statement too runs without BEGIN/ROLLBACK
 @cached_for_anonymous
 def detail(event_id: int):
-    event = _visible_event(event_id)
     user = actor()
     member = user.member if user is not None else None
-    registration = rsvc.find_registration(event, member) if member is not None else None
-    position = rsvc.waitlist_position(registration) if registration is not None else None
+    try:
+        page = rsvc.event_page(event_id, member)
+    except ServiceError:
+        abort(404)
+    event, registration = page.event, page.registration
+    if not can_view_event(user, event):
+        abort(404)
     open_for_answers = event.status == EventStatus.published and utcnow() <= svc.answers_close_utc(event)
     # The answer buttons need only the CSRF token; the form object (costly to build on a page
     # every member opens) only where it has fields to show.
@@ -141,25 +145,25 @@ def detail(event_id: int):
             form.institution_id.data = str(registration.institution_id or "")
             form.side.data = registration.side
     title, description = event.text_in(_lang())
-    counted = rsvc.seats(event)
     return render_template(
-        "events/detail.html", event=event, title=title, registration=registration, position=position,
-        article=_article(event, title, description, counted, viewer_zone()), form=form,
+        "events/detail.html", event=event, title=title, registration=registration, position=page.position,
+        article=_article(page, title, description, viewer_zone()), form=form,
         open_for_answers=open_for_answers, member=member, can_manage=can_manage_event(user, event),
     )
 
 
-def _article(event, title: str, description: str, counted: rsvc.Seats, zone: str | None) -> Markup:
+def _article(page: rsvc.EventPage, title: str, description: str, zone: str | None) -> Markup:
     """The event itself, rendered once per process for each distinct set of what it shows: every
     column of the event (its texts in every language among them), its chapter, the language, the
     viewer's zone, the seats and the host its links point to are the key, so an edit or an answer
     makes a new entry rather than a stale one.
     Logged-in members get it from here (anonymous visitors get the whole page from the page cache)."""
+    event = page.event
     key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), event.chapter.name,
-           counted.places_left, counted.waitlisted)
+           page.places_left, page.waitlisted)
     return remembered(key, lambda: Markup(render_template(
         "events/_article.html", event=event, title=title, description=description, zone=zone,
-        places_left=counted.places_left, waitlisted=counted.waitlisted)))
+        places_left=page.places_left, waitlisted=page.waitlisted)))
 
 
 @bp.route("/events/<int:event_id>/rsvp", methods=["POST"])

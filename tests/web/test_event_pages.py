@@ -176,10 +176,10 @@ def test_forum_rsvp_records_institution_and_side(client):
     assert (reg.side, reg.institution_id, reg.status) == ("IN", inst.id, RegistrationStatus.yes)
 
 
-def test_member_event_page_is_four_statements(client):
+def test_member_event_page_is_two_statements(client):
     """The page a member answers on is never cached: it reads the user with their member and
-    chapter, the event with its chapter, the member's registration, and the seats (taken and
-    waitlisted in one grouped count) — four statements, however many people answered."""
+    chapter, then the event with its chapter, the seats taken and waitlisted and the member's
+    own registration in one statement — two, however many people answered."""
     member = make_member()
     user = make_user("member", member=member, password=PASSWORD)
     event = make_event(capacity=2)
@@ -193,5 +193,26 @@ def test_member_event_page_is_four_statements(client):
     with Statements() as sent:
         page = client.get(url)
     assert page.status_code == 200
-    assert "2 people on the waitlist" in page.get_data(as_text=True)
-    assert sent.count == 4, "\n".join(q[:90] for q in sent.sql)
+    text = page.get_data(as_text=True)
+    assert "2 people on the waitlist" in text and "Show my ticket" in text
+    assert sent.count == 2, "\n".join(q[:90] for q in sent.sql)
+
+
+def test_a_waitlisted_member_is_told_their_place(client):
+    """Their place is counted among those still waiting (one more statement, for them only)."""
+    event = make_event(capacity=1)
+    rsvc.respond(event, make_member(), "yes")
+    ahead, member = make_member(), make_member()
+    rsvc.respond(event, ahead, "yes")
+    rsvc.respond(event, member, "yes")
+    db.session.commit()
+    login(client, make_user("member", member=member, password=PASSWORD))
+    url = f"/events/{event.id}"
+    ahead_registration = rsvc.find_registration(event, ahead)
+    db.session.expunge_all()
+    with Statements() as sent:
+        text = client.get(url).get_data(as_text=True)
+    assert "number 2 on the waitlist" in text and sent.count == 3
+    rsvc.withdraw(db.session.merge(ahead_registration))
+    db.session.commit()
+    assert "number 1 on the waitlist" in client.get(url).get_data(as_text=True)
