@@ -150,11 +150,38 @@ def bench_pages(database_url: str, event_id: int, seconds: float = 5.0,
     return figures
 
 
+def wsgi_get(app, path: str, headers: dict | None = None):
+    """A GET of `path` (query string included) made the way a WSGI server makes it: one call of
+    the application with an environ built once — not the test client, whose own request
+    building and response wrapping no server has. Fails unless the answer is 200."""
+    import io
+
+    from werkzeug.test import EnvironBuilder
+
+    url_path, _sep, query = path.partition("?")
+    environ = EnvironBuilder(path=url_path, query_string=query, headers=headers or {}).get_environ()
+
+    def call() -> None:
+        status: list[str] = []
+        response = app({**environ, "wsgi.input": io.BytesIO()}, lambda s, _headers, _exc=None: status.append(s))
+        try:
+            b"".join(response)
+        finally:
+            getattr(response, "close", lambda: None)()
+        if not status[0].startswith("200"):
+            raise RuntimeError(f"{path}: {status[0]}")
+
+    return call
+
+
 def replay_sql_ms(app, call, runs: int = 7, warmup: int = 20) -> tuple[float, float]:
     """(median ms of `call` through the app, median ms of the same SQL statements replayed through
     the bare DBAPI driver) — the report's floor is its own SQL without Flask or the ORM. Both are
     timed warm, as a server that has answered a few requests runs: the app after `warmup` calls
-    (the first ones compile statements and fill caches), the SQL after one replay."""
+    (the first ones compile statements and fill caches), the SQL after one replay. The two are
+    timed in turns (app, SQL, app, SQL, …), so that both medians see the machine in the same
+    moments: timed one block after the other, a busy spell on a shared machine moved the ratio
+    by 1× between two runs."""
     import statistics
 
     from sqlalchemy import event
@@ -175,23 +202,33 @@ def replay_sql_ms(app, call, runs: int = 7, warmup: int = 20) -> tuple[float, fl
         call()
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    app_times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        app_times.append((time.perf_counter() - started) * 1000)
     raw = engine.raw_connection()
+    # No transaction held between turns (the app's reads run without one too); on SQLite the
+    # driver begins none for reads anyway.
+    autocommit = engine.dialect.name != "sqlite"
+    if autocommit:
+        raw.driver_connection.autocommit = True
+
+    def replay() -> None:
+        cursor = raw.cursor()
+        for statement, parameters in captured:
+            cursor.execute(statement, parameters)
+            cursor.fetchall() if cursor.description else None
+        cursor.close()
+
+    def timed(function) -> float:
+        started = time.perf_counter()
+        function()
+        return (time.perf_counter() - started) * 1000
+
     try:
-        sql_times = []
-        for _ in range(runs + 1):
-            cursor = raw.cursor()
-            started = time.perf_counter()
-            for statement, parameters in captured:
-                cursor.execute(statement, parameters)
-                cursor.fetchall() if cursor.description else None
-            sql_times.append((time.perf_counter() - started) * 1000)
-            cursor.close()
-        raw.rollback()
+        replay()  # its first round prepares what the driver prepares
+        app_times, sql_times = [], []
+        for _ in range(runs):
+            app_times.append(timed(call))
+            sql_times.append(timed(replay))
     finally:
+        if autocommit:
+            raw.driver_connection.autocommit = False
         raw.close()
-    return statistics.median(app_times), statistics.median(sql_times[1:])
+    return statistics.median(app_times), statistics.median(sql_times)

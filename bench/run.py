@@ -48,7 +48,7 @@ def bench_database(kind: str, main_url: str, scratch_url: str, csv_path: str, ru
     from bench.calendar_bench import bench_calendar
     from bench.import_bench import run_import_bench
     from bench.mail_bench import bench_delivery
-    from bench.pages import bench_pages, replay_sql_ms
+    from bench.pages import bench_pages, replay_sql_ms, wsgi_get
     from bench.reports_bench import STAFF_EMAIL, ensure_outcomes
 
     fig: dict = {}
@@ -91,7 +91,7 @@ def bench_database(kind: str, main_url: str, scratch_url: str, csv_path: str, ru
     headers = {"Authorization": f"Bearer {token}"}
     for name, path in (("returnees", "/api/v1/reports/returnees?as=research"),
                        ("dispatches", "/api/v1/reports/dispatches?direction=outbound")):
-        fig[f"{name}_ms"], fig[f"{name}_sql_ms"] = replay_sql_ms(app, lambda p=path: client.get(p, headers=headers),
+        fig[f"{name}_ms"], fig[f"{name}_sql_ms"] = replay_sql_ms(app, wsgi_get(app, path, headers),
                                                                  runs=REPORT_RUNS)
     with client.session_transaction() as session:
         session["_user_id"] = staff_session_id
