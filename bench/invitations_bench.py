@@ -9,6 +9,7 @@ delivering the rendered invitations to a local SMTP sink.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from datetime import datetime
 
@@ -37,6 +38,15 @@ def seed(n_total: int, n_audience: int):
                      "timezone": "UTC", "field": "", "visibility": "members"})
     for start in range(0, len(rows), 5000):
         db.session.execute(insert(Member), rows[start:start + 5000])
+    db.session.commit()
+    return new_event()
+
+
+def new_event() -> int:
+    """A published reunion of the IN chapter, in ten languages, that nobody is invited to yet."""
+    from alumni.extensions import db
+    from alumni.services import events
+
     translations = {lang: {"title": f"Reunion ({lang})", "description": f"Description in {lang}."}
                     for lang in LANGUAGES if lang != "en"}
     event = events.create_event({
@@ -48,7 +58,9 @@ def seed(n_total: int, n_audience: int):
     return event.id
 
 
-def bench(url: str, *, deliver: bool) -> dict:
+def bench(url: str, *, deliver: bool, runs: int = 3) -> dict:
+    """Counting the audience, queuing it (the median of `runs` events, each invited once), queuing
+    it again (all skipped), and with `deliver` sending every invitation queued."""
     from alumni.extensions import db
     from alumni.models import Event
     from alumni.services import invitations, outbox
@@ -64,11 +76,16 @@ def bench(url: str, *, deliver: bool) -> dict:
             count = invitations.count_audience(audience)
             result["count_ms"] = (time.perf_counter() - start) * 1000
             assert count.total == AUDIENCE and len(count.by_language) == 10, count
-            start = time.perf_counter()
-            queued, skipped = invitations.queue_invitations(event, audience)
-            db.session.commit()
-            result["queue_s"] = time.perf_counter() - start
-            assert (queued, skipped) == (AUDIENCE, 0), (queued, skipped)
+            queue_runs = []
+            for run in range(runs):
+                invited = event if run == 0 else db.session.get(Event, new_event())
+                start = time.perf_counter()
+                queued, skipped = invitations.queue_invitations(invited, audience)
+                db.session.commit()
+                queue_runs.append(time.perf_counter() - start)
+                assert (queued, skipped) == (AUDIENCE, 0), (queued, skipped)
+            result["queue_s"] = statistics.median(queue_runs)
+            result["queue_runs"] = queue_runs
             start = time.perf_counter()
             again = invitations.queue_invitations(event, audience)
             db.session.commit()
@@ -78,8 +95,8 @@ def bench(url: str, *, deliver: bool) -> dict:
                 start = time.perf_counter()
                 report = outbox.deliver_due("bench", batch_size=200)
                 seconds = time.perf_counter() - start
-                assert report.sent == AUDIENCE, report
-                result["deliver_per_s"] = AUDIENCE / seconds
+                assert report.sent == AUDIENCE * runs, report  # every event's invitations
+                result["deliver_per_s"] = report.sent / seconds
         result["rss_mb"] = peak_rss_mb()
     return result
 

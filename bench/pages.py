@@ -134,20 +134,28 @@ def requests_per_second(url: str, seconds: float = 5.0, connections: int = 8,
 
 
 def bench_pages(database_url: str, event_id: int, seconds: float = 5.0,
-                member: tuple[str, str] | None = None) -> dict:
+                member: tuple[str, str] | None = None, rounds: int = 3) -> dict:
     """Anonymous visitors (the page cache answers them) and, with `member` (email, password),
-    a logged-in member, whose pages are always rendered fresh."""
-    with Gunicorn("bench.hello:app") as hello:
-        floor, client = requests_per_second(hello.url + "/", seconds)
-    figures = {"hello_rps": floor, "client": client}
-    with Gunicorn("wsgi:app", database_url) as app:
-        figures["event_page_rps"], _ = requests_per_second(f"{app.url}/events/{event_id}", seconds)
-        figures["events_list_rps"], _ = requests_per_second(f"{app.url}/events", seconds)
+    a logged-in member, whose pages are always rendered fresh. The floor and the pages run in
+    turns, `rounds` times (hello world, event page, events list, member's page, hello world, …),
+    each figure the median of its rounds: both servers stay up, and each figure sees the machine
+    in the same moments as its floor."""
+    with Gunicorn("bench.hello:app") as hello, Gunicorn("wsgi:app", database_url) as app:
+        page = f"/events/{event_id}"
+        targets = {"hello_rps": (hello.url + "/", None), "event_page_rps": (app.url + page, None),
+                   "events_list_rps": (app.url + "/events", None)}
         if member:
-            page = f"/events/{event_id}"
-            cookie = login_cookie(app.url, *member, then=page)
-            figures["event_page_member_rps"], _ = requests_per_second(app.url + page, seconds, cookie=cookie)
-    return figures
+            targets["event_page_member_rps"] = (app.url + page, login_cookie(app.url, *member, then=page))
+        runs: dict[str, list[float]] = {name: [] for name in targets}
+        client = "?"
+        for _ in range(rounds):
+            for name, (url, cookie) in targets.items():
+                rate, client = requests_per_second(url, seconds, cookie=cookie)
+                runs[name].append(rate)
+    import statistics
+
+    return {"client": client, **{name: statistics.median(rates) for name, rates in runs.items()},
+            "page_runs": runs}
 
 
 def wsgi_get(app, path: str, headers: dict | None = None):
