@@ -136,16 +136,19 @@ def requests_per_second(url: str, seconds: float = 5.0, connections: int = 8,
 def bench_pages(database_url: str, event_id: int, seconds: float = 5.0,
                 member: tuple[str, str] | None = None, rounds: int = 3) -> dict:
     """Anonymous visitors (the page cache answers them) and, with `member` (email, password),
-    a logged-in member, whose pages are always rendered fresh. The floor and the pages run in
+    a logged-in member, whose pages are always rendered fresh — with a second floor for them: a
+    route of the same app that only loads the member (bench/logged_in.py). The floor and the pages run in
     turns, `rounds` times (hello world, event page, events list, member's page, hello world, …),
     each figure the median of its rounds: both servers stay up, and each figure sees the machine
     in the same moments as its floor."""
-    with Gunicorn("bench.hello:app") as hello, Gunicorn("wsgi:app", database_url) as app:
+    with Gunicorn("bench.hello:app") as hello, Gunicorn("bench.logged_in:app", database_url) as app:
         page = f"/events/{event_id}"
         targets = {"hello_rps": (hello.url + "/", None), "event_page_rps": (app.url + page, None),
                    "events_list_rps": (app.url + "/events", None)}
         if member:
-            targets["event_page_member_rps"] = (app.url + page, login_cookie(app.url, *member, then=page))
+            cookie = login_cookie(app.url, *member, then=page)
+            targets["event_page_member_rps"] = (app.url + page, cookie)
+            targets["logged_in_floor_rps"] = (app.url + "/bench/whoami", cookie)
         runs: dict[str, list[float]] = {name: [] for name in targets}
         client = "?"
         for _ in range(rounds):

@@ -135,6 +135,8 @@ ROWS = [
     ("event page under gunicorn, anonymous (req/s)", "event_page_rps", "hello_rps", "/s", "≥ ¼ of hello world"),
     ("events list under gunicorn (req/s)", "events_list_rps", "hello_rps", "/s", "≥ ¼ of hello world"),
     ("event page, logged-in member (req/s)", "event_page_member_rps", "hello_rps", "/s", "¼ of hello world: missed (below)"),
+    ("  the same against a logged-in route that does nothing (req/s)", "event_page_member_rps", "logged_in_floor_rps", "/s",
+     "(what any logged-in request costs)"),
     ("calendar feed, 1,000 events (ms)", "feed_ms", None, "ms", "< 1,000 ms"),
     ("one event .ics (ms)", "event_ms", None, "ms", "< 20 ms"),
     ("feed answered 304, repeated poll (ms)", "not_modified_ms", None, "ms", "< 5 ms"),
@@ -179,7 +181,8 @@ def rounds(results: dict[str, dict]) -> str:
         cells = " · ".join(f"{name}: {', '.join(f'{rate:,.0f}' for rate in pages.get(key, []))}"
                            for name, key in (("hello world", "hello_rps"), ("event page", "event_page_rps"),
                                              ("events list", "events_list_rps"),
-                                             ("member's page", "event_page_member_rps")) if key in pages)
+                                             ("member's page", "event_page_member_rps"),
+                                             ("logged-in route doing nothing", "logged_in_floor_rps")) if key in pages)
         mail = " / ".join(f"{a:,.0f} vs {b:,.0f}" for a, b in fig.get("delivery_runs", []))
         parts.append(f"{kind} — pages (req/s) {cells}; delivery (msg/s, app vs bare smtplib) {mail}")
     return "Rounds behind the medians: " + "; ".join(parts) + "."
