@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import email.policy
 import smtplib
+import statistics
 import time
 
 from bench.common import make_app, pg_url, smtp_sink, sqlite_url
@@ -56,8 +57,6 @@ def _bare_mime(row: dict) -> bytes:
 def bench_delivery(url: str, n: int = 2000, rounds: int = 3) -> dict:
     """Messages per second from the outbox to the sink, and the bare smtplib floor: `rounds`
     rounds of both in turns, each figure the median of its rounds."""
-    import statistics
-
     from alumni.extensions import db
     from alumni.services import outbox
 

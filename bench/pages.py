@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -137,8 +138,8 @@ def bench_pages(database_url: str, event_id: int, seconds: float = 5.0,
                 member: tuple[str, str] | None = None, rounds: int = 3) -> dict:
     """Anonymous visitors (the page cache answers them) and, with `member` (email, password),
     a logged-in member, whose pages are always rendered fresh — with a second floor for them: a
-    route of the same app that only loads the member (bench/logged_in.py). The floor and the pages run in
-    turns, `rounds` times (hello world, event page, events list, member's page, hello world, …),
+    route of the same app that only loads the member (bench/logged_in.py). The floors and the
+    pages run in turns, `rounds` times (hello world, event page, events list, member's page, …),
     each figure the median of its rounds: both servers stay up, and each figure sees the machine
     in the same moments as its floor."""
     with Gunicorn("bench.hello:app") as hello, Gunicorn("bench.logged_in:app", database_url) as app:
@@ -155,8 +156,6 @@ def bench_pages(database_url: str, event_id: int, seconds: float = 5.0,
             for name, (url, cookie) in targets.items():
                 rate, client = requests_per_second(url, seconds, cookie=cookie)
                 runs[name].append(rate)
-    import statistics
-
     return {"client": client, **{name: statistics.median(rates) for name, rates in runs.items()},
             "page_runs": runs}
 
@@ -193,8 +192,6 @@ def replay_sql_ms(app, call, runs: int = 7, warmup: int = 20) -> tuple[float, fl
     timed in turns (app, SQL, app, SQL, …), so that both medians see the machine in the same
     moments: timed one block after the other, a busy spell on a shared machine moved the ratio
     by 1× between two runs."""
-    import statistics
-
     from sqlalchemy import event
 
     from alumni.extensions import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -198,12 +198,8 @@ def event_state(event: Event) -> str:
     return repr(tuple(getattr(event, attr.key) for attr in _EVENT_COLUMNS))
 
 
-#: Built once (every event page runs it): an event with the chapter its pages show.
-_EVENT_WITH_CHAPTER = select(Event).options(joinedload(Event.chapter)).where(Event.id == bindparam("event_id"))
-
-
 def get_event(event_id: int) -> Event:
-    event = db.session.execute(_EVENT_WITH_CHAPTER, {"event_id": event_id}).unique().scalar_one_or_none()
+    event = db.session.get(Event, event_id, options=(joinedload(Event.chapter),))
     if event is None:
         raise missing_event(event_id)
     return event

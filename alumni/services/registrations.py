@@ -72,10 +72,14 @@ class Seats:
 
     @property
     def places_left(self) -> int | None:
-        return None if self.capacity is None else max(0, self.capacity - self.taken)
+        return _places_left(self.capacity, self.taken)
 
 
-#: Built once: every event page counts its seats.
+def _places_left(capacity: int | None, taken: int) -> int | None:
+    return None if capacity is None else max(0, capacity - taken)
+
+
+#: Built once: every answer counts the seats.
 _SEATS = (select(Registration.status, Registration.side, func.count(Registration.id))
           .where(Registration.event_id == bindparam("event_id"),
                  Registration.status.in_((RegistrationStatus.yes, RegistrationStatus.waitlisted)))
@@ -207,9 +211,8 @@ def _side_for(event: Event, value) -> str | None:
 
 @dataclass(frozen=True)
 class EventPage:
-    """What an event's page shows, read in one statement: the event (with its chapter), the
-    seats left and the waitlist's length, and the viewer's own registration with its place on
-    the waitlist."""
+    """What an event's page shows: the event (with its chapter), the seats left and the
+    waitlist's length, and the viewer's own registration with its place on the waitlist."""
     event: Event
     places_left: int | None
     waitlisted: int
@@ -217,9 +220,10 @@ class EventPage:
     position: int | None
 
 
-def _counted(status: RegistrationStatus, *extra):
+def _counted(status: RegistrationStatus):
+    """The event's registrations in `status`, as a column of a statement selecting the event."""
     other = aliased(Registration)
-    return (select(func.count(other.id)).where(other.event_id == Event.id, other.status == status, *extra)
+    return (select(func.count(other.id)).where(other.event_id == Event.id, other.status == status)
             .correlate(Event).scalar_subquery())
 
 
@@ -241,7 +245,7 @@ def event_page(event_id: int, member: Member | None) -> EventPage:
     if row is None:
         raise missing_event(event_id)
     event, registration, taken, waitlisted = row
-    return EventPage(event=event, places_left=None if event.capacity is None else max(0, event.capacity - taken),
+    return EventPage(event=event, places_left=_places_left(event.capacity, taken),
                      waitlisted=waitlisted, registration=registration,
                      position=waitlist_position(registration) if registration is not None else None)
 
