@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export ALUMNI_ENV ?= development
 
-.PHONY: run test install translations compile-translations bench clean load
+.PHONY: run test lint typecheck install translations compile-translations bench clean load
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -35,7 +35,15 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The suite runs on SQLite, then — where TEST_DATABASE_URL names a PostgreSQL database — again on it.
-test: install tests/js/node_modules/.installed
+# ruff (rules in pyproject.toml) over the code, tests and benchmarks.
+lint: install
+	$(VENV)/bin/ruff check alumni tests bench wsgi.py migrations/env.py
+
+# mypy over the service layer and the models (settings in pyproject.toml).
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install lint typecheck tests/js/node_modules/.installed
 	env -u TEST_DATABASE_URL ALUMNI_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \

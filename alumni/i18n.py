@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401
+from flask_babel import force_locale, ngettext  # noqa: F401
+from flask_babel import gettext as _  # noqa: F401 - re-exported: `from alumni.i18n import _`
+from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup

@@ -25,7 +25,7 @@ def seed(n_total: int, n_audience: int):
 
     from alumni.extensions import db
     from alumni.models import Member
-    from alumni.services import chapters, events
+    from alumni.services import chapters
 
     chapters.create_chapter("IN", "India chapter", ["IN"])
     others = ["KE", "TH", "VN", "ID", "BR", "EG", "FR", "MX"]
@@ -66,7 +66,7 @@ def bench(url: str, *, deliver: bool, runs: int = 3) -> dict:
     from alumni.services import invitations, outbox
 
     result: dict = {}
-    with smtp_sink() as (port, counter):
+    with smtp_sink() as (port, _counter):
         app = make_app(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         with app.app_context():
             event_id = seed(TOTAL, AUDIENCE)

@@ -198,7 +198,7 @@ def monitor(engine, event_id: int, stop: threading.Event, findings: dict) -> Non
 # ------------------------------------------------------------------------------------------ main
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
 
 
 def main() -> int:
@@ -234,7 +234,7 @@ def main() -> int:
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not come up")
-        mail_log = open(tmp / "mail-deliver.log", "w")
+        mail_log = open(tmp / "mail-deliver.log", "w")  # noqa: SIM115 - held open while the worker runs
         mailer = subprocess.Popen([str(venv_bin / "flask"), "--app", "wsgi", "mail", "deliver", "--poll", "1"],
                                   env=env, cwd=ROOT, stdout=mail_log, stderr=subprocess.STDOUT)
         print(f"mail worker's output: {tmp / 'mail-deliver.log'}")

@@ -61,7 +61,7 @@ def bench_delivery(url: str, n: int = 2000, rounds: int = 3) -> dict:
     from alumni.services import outbox
 
     runs: list[tuple[float, float]] = []
-    with smtp_sink() as (port, counter):
+    with smtp_sink() as (port, _counter):
         app = make_app(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         for round_ in range(rounds):
             with app.app_context():

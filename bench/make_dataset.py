@@ -61,14 +61,13 @@ def write_members_csv(path: str, members: int = 43_000, seed: int = SEED) -> int
                       country, lang, rng.choice(FIELDS)]
             visits = 2 if rng.random() < 0.16 else 1
             start = date(2014, 4, 1) + timedelta(days=rng.randrange(3900))
-            for k in range(visits):
+            for _k in range(visits):
                 outbound = japanese
                 programme = rng.choice(OUTBOUND if outbound else INBOUND)
                 end = start + timedelta(days=rng.randrange(3, STAY[programme] + 1))
                 host = (f"Overseas University {rng.randrange(2000)}", rng.choice(BIG)) if outbound else rng.choice(hosts)
                 sending = rng.choice(hosts) if outbound else (f"Overseas University {rng.randrange(2000)}", country)
-                writer.writerow(person + [programme, fiscal_year(start), "outbound" if outbound else "inbound",
-                                          start.isoformat(), end.isoformat(), host[0], host[1], sending[0], sending[1]])
+                writer.writerow([*person, programme, fiscal_year(start), "outbound" if outbound else "inbound", start.isoformat(), end.isoformat(), host[0], host[1], sending[0], sending[1]])
                 rows += 1
                 start = end + timedelta(days=rng.randrange(30, 700))
     return rows

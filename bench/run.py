@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -57,7 +56,7 @@ def bench_database(kind: str, main_url: str, scratch_url: str, csv_path: str, ru
     if not imports:  # a rerun of the other figures on the data a previous run imported
         imports = [{"import_s": float("nan"), "reimport_s": float("nan"), "peak_rss_mb": 0,
                     "export_then_import": "(skipped)"}]
-    rows = sum(1 for _ in open(csv_path, encoding="utf-8-sig")) - 1 if not skip_import else 1
+    rows = _count_lines(csv_path) - 1 if not skip_import else 1
     fig["import_s"] = statistics.median(r["import_s"] for r in imports)
     fig["reimport_s"] = statistics.median(r["reimport_s"] for r in imports)
     fig["import_rows_s"] = rows / fig["import_s"]
@@ -237,3 +236,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _count_lines(path) -> int:
+    with open(path, encoding="utf-8-sig") as fh:
+        return sum(1 for _ in fh)

@@ -146,9 +146,8 @@ def test_an_idle_connection_the_server_cut_is_replaced_before_the_request_uses_i
     pings = _count_pings(app, monkeypatch)
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
-    with app.app_context():
-        with db.engine.connect() as conn:  # the pool's one connection
-            _drop_connection(conn, database_url)
+    with app.app_context(), db.engine.connect() as conn:  # the pool's one connection
+        _drop_connection(conn, database_url)
     assert client.get("/healthz").status_code == 200
     if database_url.startswith("postgresql"):
         assert len(pings) >= 2  # the dead one was checked, found dead and replaced
@@ -164,9 +163,8 @@ def test_without_the_idle_check_a_cut_connection_fails_one_request_then_the_pool
     app = _pool_app(database_url, ping_after=3600)
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
-    with app.app_context():
-        with db.engine.connect() as conn:
-            _drop_connection(conn, database_url)
+    with app.app_context(), db.engine.connect() as conn:
+        _drop_connection(conn, database_url)
     assert client.get("/healthz").status_code == 503  # the one request that meets the dead connection
     assert client.get("/healthz").status_code == 200  # SQLAlchemy renewed the pool on the disconnect
     with app.app_context():

@@ -7,10 +7,10 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
+from alumni.api.schemas import ApiErrorSchema
 from alumni.errors import Forbidden, ServiceError, Unauthorized
 from alumni.extensions import csrf, db
 from alumni.i18n import _
-from alumni.api.schemas import ApiErrorSchema
 
 API_PREFIX = "/api/v1"
 
@@ -131,8 +131,7 @@ def commit():
 
 
 def init_api(app: Flask) -> None:
-    from alumni.api import chapters, institutions, members, programmes
-    from alumni.api import events, invitations, registrations, reports
+    from alumni.api import chapters, events, institutions, invitations, members, programmes, registrations, reports
 
     api.init_app(app, spec_kwargs={
         "servers": [{"url": "/"}],
@@ -156,4 +155,4 @@ def init_api(app: Flask) -> None:
         csrf.exempt(module.blp)
 
 
-__all__ = ["Blueprint", "api", "init_api", "current_actor", "require_actor", "forbid_unless", "commit"]
+__all__ = ["Blueprint", "api", "commit", "current_actor", "forbid_unless", "init_api", "require_actor"]

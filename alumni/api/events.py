@@ -264,4 +264,4 @@ def summary(event_id):
     return rsvc.summarise(managed_event(actor, event_id))
 
 
-__all__ = ["blp", "PREFIX", "RegistrationSchema", "registration_out"]
+__all__ = ["PREFIX", "RegistrationSchema", "blp", "registration_out"]

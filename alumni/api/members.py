@@ -30,8 +30,8 @@ from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.permissions import can_create_member, can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
-from alumni.services.membership import log_staff_access, update_profile
 from alumni.services.calendars import member_feed_url, reset_calendar_token
+from alumni.services.membership import log_staff_access, update_profile
 from alumni.services.paging import paginate
 
 PREFIX = "/members"

@@ -11,7 +11,7 @@ def show_errors(form, error, *, prefix: str = "") -> None:
     for key, message in error.fields.items():
         name = key.removeprefix(prefix)
         if name in form:
-            form[name].errors = list(form[name].errors) + [message]
+            form[name].errors = [*list(form[name].errors), message]
             placed = True
     if not placed:
         flash(error.message, "error")

@@ -1,7 +1,16 @@
 """All models, imported so that Alembic and the app see every table."""
 from alumni.models.accounts import ApiToken, Role, User  # noqa: F401
 from alumni.models.chapters import Chapter, ChapterCountry  # noqa: F401
+from alumni.models.events import (  # noqa: F401
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Response,
+)
 from alumni.models.institutions import Institution, InstitutionKind  # noqa: F401
+from alumni.models.mail import MailAddressHold, MailStatus, OutgoingMail  # noqa: F401
 from alumni.models.members import (  # noqa: F401
     CareerEntry,
     CareerRole,
@@ -12,14 +21,6 @@ from alumni.models.members import (  # noqa: F401
     ReturnVisit,
     Visibility,
 )
-from alumni.models.programmes import Programme  # noqa: F401
-from alumni.models.events import (  # noqa: F401
-    Event,
-    EventKind,
-    EventStatus,
-    Registration,
-    RegistrationStatus,
-    Response,
-)
-from alumni.models.mail import MailAddressHold, MailStatus, OutgoingMail  # noqa: F401
 from alumni.models.privacy import Consent, ConsentKind, StaffAccess  # noqa: F401
+from alumni.models.programmes import Programme  # noqa: F401
+from alumni.models.workers import WorkerHeartbeat  # noqa: F401

@@ -8,8 +8,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import false as sa_false
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from alumni.extensions import db

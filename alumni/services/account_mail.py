@@ -13,8 +13,8 @@ from flask import after_this_request, current_app
 from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import User
 from alumni.services.links import LinkPurpose, make_link_token
-from alumni.services.outbox import deliver_now, new_message_id, queue_message
 from alumni.services.membership import MailKind, Outcome, request_password_link
+from alumni.services.outbox import deliver_now, new_message_id, queue_message
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -124,7 +124,7 @@ def user_for_token(token: str) -> tuple[User | None, bool]:
     user, token_id, last_used = found
     now = utcnow()
     if last_used is not None and last_used.tzinfo is None:
-        last_used = last_used.replace(tzinfo=timezone.utc)
+        last_used = last_used.replace(tzinfo=UTC)
     if last_used is not None and now - last_used < TOKEN_TOUCH_INTERVAL:
         return user, False
     db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)

@@ -3,11 +3,11 @@ by the .ics routes, the feeds and the invitation mail alike."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from functools import lru_cache
 import secrets
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
@@ -94,7 +94,7 @@ def member_feed_query(member_id: int, *, now: datetime | None = None):
 
 def _version(count, newest, seq, *more) -> tuple[str, datetime | None]:
     if newest is not None and newest.tzinfo is None:
-        newest = newest.replace(tzinfo=timezone.utc)
+        newest = newest.replace(tzinfo=UTC)
     key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *more))
     return hashlib.sha256(key.encode()).hexdigest()[:32], newest
 

@@ -2,7 +2,7 @@
 zone; UTC is derived here when a rule needs it (deadlines, upcoming/past)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
@@ -33,7 +33,7 @@ cancel_hooks: list = []
 # ---------------------------------------------------------------- time
 def to_utc(local: datetime, zone: str) -> datetime:
     """A local wall-clock time in `zone` as an aware UTC datetime (computed with today's rules)."""
-    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def in_zone(local: datetime, event_zone: str, viewer_zone: str) -> datetime:
@@ -299,7 +299,7 @@ def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list
         # Local end times are compared with UTC now. Zones span UTC-12…UTC+14, so an event
         # that ended less than 14 hours ago may still list as upcoming — acceptable for a
         # listing; rules (deadlines, answers) always use the exact UTC (answers_close_utc).
-        current = (now or utcnow()).astimezone(timezone.utc).replace(tzinfo=None)
+        current = (now or utcnow()).astimezone(UTC).replace(tzinfo=None)
         if when == "upcoming":
             stmt = stmt.where(Event.ends_at >= current).order_by(Event.starts_at, Event.id)
         else:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 
 from sqlalchemy import insert, select, update
@@ -21,10 +22,10 @@ from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Direction, Institution, InstitutionKind, Member, Participation, Programme
-from alumni.services.cohorts import refresh_cohorts
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
+from alumni.services.cohorts import refresh_cohorts
 from alumni.services.institutions import name_key
 from alumni.services.members import _clean_member, _clean_participation
 
@@ -41,8 +42,8 @@ IMPORTED_MEMBER_FIELDS = ("given_name", "family_name", "native_name", "country",
 PARTICIPATION_COMPARED = ("fiscal_year", "direction", "end_date", "host_institution_id",
                           "sending_institution_id")
 BATCH_MEMBERS = 1000
-_MEMBER_LOADED = ("id", "email", "timezone", "visibility", "family_name_first") + IMPORTED_MEMBER_FIELDS
-_PARTICIPATION_LOADED = ("id", "member_id", "programme_code", "start_date") + PARTICIPATION_COMPARED
+_MEMBER_LOADED = ("id", "email", "timezone", "visibility", "family_name_first", *IMPORTED_MEMBER_FIELDS)
+_PARTICIPATION_LOADED = ("id", "member_id", "programme_code", "start_date", *PARTICIPATION_COMPARED)
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
         values = [{**by_email[email][0].member, "created_at": now, "updated_at": now} for email in new_emails]
         result = db.session.execute(
             insert(Member).returning(Member.id, sort_by_parameter_order=True), values)
-        ids.update(zip(new_emails, result.scalars()))
+        ids.update(zip(new_emails, result.scalars(), strict=False))
     member_updates, part_inserts, part_updates = [], [], []
     for email, rows in members:
         member = existing.get(email)

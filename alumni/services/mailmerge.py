@@ -22,10 +22,10 @@ from icalendar.parser import Contentline
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 
+from alumni.calendar import fold_line
 from alumni.i18n import RTL_LANGUAGES, _, babel_locale
 from alumni.models import Event
 from alumni.models.types import utcnow
-from alumni.calendar import fold_line
 from alumni.services.calendars import invitation_ics
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.

@@ -9,13 +9,13 @@ same Message-ID (at-least-once). A claim is a lease: a worker that died loses it
 from __future__ import annotations
 
 import email.policy
-from email.header import Header
 import logging
 import smtplib
 import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.header import Header
 from pathlib import Path
 
 from flask import current_app
@@ -304,7 +304,7 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
                 if on_progress:
                     on_progress(1)
             _mark_sent(sent)
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         # The server went away: what was sent is marked, the rest waits for the next attempt.
         reason = f"{type(exc).__name__}: {exc}"
         log.warning("SMTP delivery interrupted, %d message(s) deferred: %s", len(pending), reason)

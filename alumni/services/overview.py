@@ -2,13 +2,21 @@
 work now. Every figure is a GROUP BY in the database; Python only arranges the few rows."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import case, func, select
 
 from alumni.extensions import db
-from alumni.models import (CareerEntry, Direction, Event, EventStatus, Member, Participation, Registration,
-                           RegistrationStatus)
+from alumni.models import (
+    CareerEntry,
+    Direction,
+    Event,
+    EventStatus,
+    Member,
+    Participation,
+    Registration,
+    RegistrationStatus,
+)
 from alumni.models.types import utcnow
 from alumni.rules import fiscal_year
 from alumni.services.reports import ReturneeFilters, returnees_query
@@ -68,7 +76,7 @@ def events_held(now=None) -> list[dict]:
     """Per fiscal year of the start date: events held (published and over; cancelled ones were
     not held), the confirmed seats ("yes") and the people checked in at the door — one grouped
     query per event, summed by year here (events are few)."""
-    current = (now or utcnow()).astimezone(timezone.utc).replace(tzinfo=None)
+    current = (now or utcnow()).astimezone(UTC).replace(tzinfo=None)
     confirmed = func.coalesce(func.sum(case((Registration.status == RegistrationStatus.yes, 1), else_=0)), 0)
     attended = func.count(Registration.checked_in_at)
     rows = db.session.execute(

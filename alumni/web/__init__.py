@@ -5,8 +5,7 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from alumni.web import auth, main
-    from alumni.web import staff
+    from alumni.web import auth, main, staff
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

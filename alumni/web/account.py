@@ -8,8 +8,8 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user, login_required, logout_user
 
 from alumni.errors import ServiceError
-from alumni.forms import show_errors
 from alumni.extensions import db, limiter
+from alumni.forms import show_errors
 from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailForm, NewPasswordForm, SignupForm
 from alumni.i18n import _
 from alumni.services import membership

@@ -3,18 +3,17 @@ private feed. Conditional GET: calendar programs poll every hour, and a 304 cost
 none for the public feed when its version was computed in the last few seconds (pagecache)."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from alumni.dbpool import reads_without_transaction
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, _
 from alumni.permissions import can_view_event
 from alumni.services import calendars as svc
 from alumni.services.events import get_event
-from alumni.dbpool import reads_without_transaction
 from alumni.web import pagecache
 
 bp = Blueprint("calendars", __name__)
@@ -144,6 +143,6 @@ def set_my_reminder():
     return redirect(url_for("calendars.my_calendar"))
 
 
-def ALARM_LABELS() -> list[tuple[str, str]]:  # noqa: N802 - reads as a constant in templates
+def ALARM_LABELS() -> list[tuple[str, str]]:
     return [("none", _("No reminder")), ("15", _("15 minutes before")), ("60", _("1 hour before")),
             ("1440", _("1 day before")), ("2880", _("2 days before")), ("10080", _("1 week before"))]

@@ -25,7 +25,6 @@ from alumni.services import registrations as rsvc
 from alumni.services.paging import paginate
 from alumni.web.pagecache import cached_for_anonymous, remembered
 
-
 bp = Blueprint("events", __name__)
 PER_PAGE = 20
 

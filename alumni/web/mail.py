@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from alumni.errors import ServiceError
-from alumni.forms import show_errors
 from alumni.extensions import csrf, db
+from alumni.forms import show_errors
 from alumni.forms.events import ActionForm
 from alumni.forms.invitations import AudienceForm
 from alumni.i18n import _
@@ -17,8 +17,8 @@ from alumni.models import Chapter, MailAddressHold, Member
 from alumni.permissions import can_invite, can_manage_mail_holds
 from alumni.services import invitations as isvc
 from alumni.services import outbox
-from alumni.web.manage import managed_event
 from alumni.services.mailmerge import member_id_for_token
+from alumni.web.manage import managed_event
 
 bp = Blueprint("mail", __name__)
 

@@ -1,7 +1,7 @@
 """The home page and what every template can use."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from babel import Locale
 from flask import Blueprint, redirect, render_template, request, session
@@ -27,7 +27,7 @@ def template_globals() -> dict:
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def language_name(tag: str) -> str:
     """A language's name written in that language (日本語, हिन्दी, العربية), from Babel's data
     (the same on every page: kept once computed)."""

@@ -69,7 +69,7 @@ def _chapter_choices(form: EventForm) -> None:
 
     named = [(tag, f"{language_name(tag)} ({tag})") for tag in LANGUAGES]
     form.language.choices = options(named)
-    form.translation_language.choices = options([("", "—")] + named)
+    form.translation_language.choices = options([("", "—"), *named])
 
 
 def _parse_quotas(text: str) -> dict:
@@ -148,10 +148,9 @@ def edit_event(event_id: int):
     if request.method == "GET":
         form.chapter.data = event.chapter.code
         form.side_quotas.data = ", ".join(f"{s}={n}" for s, n in (event.side_quotas or {}).items())
-    if form.validate_on_submit():
-        if _save(form, event) is not None:
-            flash(_("The event is saved."), "info")
-            return redirect(url_for("manage.registrations", event_id=event.id))
+    if form.validate_on_submit() and _save(form, event) is not None:
+        flash(_("The event is saved."), "info")
+        return redirect(url_for("manage.registrations", event_id=event.id))
     return render_template("manage/form.html", form=form, event=event), (422 if form.errors else 200)
 
 

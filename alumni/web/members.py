@@ -6,20 +6,20 @@ import pycountry
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from alumni.errors import NotFound, ServiceError
 from alumni.extensions import db
+from alumni.forms import show_errors
 from alumni.forms.events import ActionForm
-from alumni.forms.members import CareerForm, ParticipationForm, ProfileForm, ReturnForm, VISIBILITY_HELP
+from alumni.forms.members import VISIBILITY_HELP, CareerForm, ParticipationForm, ProfileForm, ReturnForm
 from alumni.i18n import _
 from alumni.models import Institution, Programme
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership
 from alumni.services.account_mail import commit_and_send
-from alumni.forms import show_errors
 
 bp = Blueprint("members", __name__)
 

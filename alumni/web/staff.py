@@ -15,9 +15,8 @@ from alumni.forms.staff import ImportForm
 from alumni.i18n import _
 from alumni.models import Programme
 from alumni.permissions import can_view_reports
-from alumni.services import csvsafe
+from alumni.services import csvsafe, reports
 from alumni.services import overview as overview_svc
-from alumni.services import reports
 from alumni.services.imports import decode_upload, import_members, read_rows
 from alumni.web.charts import bar_chart, stacked_chart, world_map
 
@@ -101,7 +100,7 @@ def returnees():
 @staff_required
 def returnees_csv():
     """Every returnee (for staff work), or with ?publication=1 the counts only, cells under 5 suppressed."""
-    filters, errors = _filters_from_request()
+    filters, _errors = _filters_from_request()
     if filters is None:
         abort(422)
     if request.args.get("publication"):

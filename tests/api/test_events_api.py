@@ -61,7 +61,7 @@ def test_organizer_of_another_chapter_cannot_see_or_change(api):
     assert api.get(f"/events/{public.id}/summary", other).status_code == 403
     assert api.get(f"/events/{public.id}/registrations", other).status_code == 403
     assert api.post("/events", other, json=NEW).status_code == 403  # chapter IN is not theirs
-    member, mtoken = member_token()
+    _member, mtoken = member_token()
     reg_id = api.post(f"/events/{public.id}/registrations", mtoken, json={"response": "yes"}).get_json()["id"]
     assert api.post(f"/registrations/{reg_id}/check-in", other).status_code == 404
     assert api.patch(f"/registrations/{reg_id}", other, json={"status": "cancelled"}).status_code == 404
@@ -72,7 +72,7 @@ def test_organizer_of_another_chapter_cannot_see_or_change(api):
 
 def test_members_cannot_manage_and_answer_only_for_themselves(api):
     event = make_event(capacity=5)
-    me, token = member_token()
+    _me, token = member_token()
     someone = make_member()
     assert api.post("/events", token, json=NEW).status_code == 403
     assert api.post(f"/events/{event.id}/publish", token).status_code == 403
@@ -83,7 +83,7 @@ def test_members_cannot_manage_and_answer_only_for_themselves(api):
 
 def test_rsvp_waitlist_change_and_withdraw(api):
     event = make_event(capacity=1)
-    (a, ta), (b, tb) = member_token(), member_token()
+    (a, ta), (_b, tb) = member_token(), member_token()
     r = api.post(f"/events/{event.id}/registrations", ta, json={"response": "yes"})
     assert r.status_code == 201 and r.get_json()["status"] == "yes" and r.get_json()["member_id"] == a.id
     r = api.post(f"/events/{event.id}/registrations", tb, json={"response": "yes"})

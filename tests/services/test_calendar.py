@@ -1,29 +1,29 @@
 """The iCalendar we write, read back by independent parsers (vobject and ical.js): zones and
 local times, UID, SEQUENCE, cancellation, all-day events, folding of multibyte lines."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from alumni.calendar import CalendarItem, build_calendar, event_uid, google_calendar_link, to_ics
 from tests.icalcheck import parse_icaljs, parse_vobject
 
-STAMP = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+STAMP = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 CASES = [
     # zone, local start, expected UTC start
-    ("Asia/Kolkata", datetime(2026, 1, 17, 18, 0), datetime(2026, 1, 17, 12, 30, tzinfo=timezone.utc)),
-    ("Africa/Nairobi", datetime(2026, 8, 19, 10, 0), datetime(2026, 8, 19, 7, 0, tzinfo=timezone.utc)),
-    ("Asia/Tokyo", datetime(2026, 11, 15, 13, 30), datetime(2026, 11, 15, 4, 30, tzinfo=timezone.utc)),
-    ("America/Sao_Paulo", datetime(2026, 3, 5, 19, 0), datetime(2026, 3, 5, 22, 0, tzinfo=timezone.utc)),
+    ("Asia/Kolkata", datetime(2026, 1, 17, 18, 0), datetime(2026, 1, 17, 12, 30, tzinfo=UTC)),
+    ("Africa/Nairobi", datetime(2026, 8, 19, 10, 0), datetime(2026, 8, 19, 7, 0, tzinfo=UTC)),
+    ("Asia/Tokyo", datetime(2026, 11, 15, 13, 30), datetime(2026, 11, 15, 4, 30, tzinfo=UTC)),
+    ("America/Sao_Paulo", datetime(2026, 3, 5, 19, 0), datetime(2026, 3, 5, 22, 0, tzinfo=UTC)),
 ]
 
 
 def item(**overrides):
-    values = dict(uid=event_uid(7), summary="7th India alumni reunion", starts_at=datetime(2026, 1, 17, 18, 0),
-                  ends_at=datetime(2026, 1, 17, 21, 0), timezone="Asia/Kolkata", sequence=0,
-                  last_modified=STAMP, description="Dinner and talks.", location="India Habitat Centre, New Delhi",
-                  url="http://alumni.test/events/7", organizer_email="india@sakura-alumni.example",
-                  organizer_name="India chapter")
+    values = {"uid": event_uid(7), "summary": "7th India alumni reunion", "starts_at": datetime(2026, 1, 17, 18, 0),
+                  "ends_at": datetime(2026, 1, 17, 21, 0), "timezone": "Asia/Kolkata", "sequence": 0,
+                  "last_modified": STAMP, "description": "Dinner and talks.", "location": "India Habitat Centre, New Delhi",
+                  "url": "http://alumni.test/events/7", "organizer_email": "india@sakura-alumni.example",
+                  "organizer_name": "India chapter"}
     values.update(overrides)
     return CalendarItem(**values)
 
@@ -34,7 +34,7 @@ def test_local_times_and_zone_survive_both_parsers(zone, local, utc, tmp_path):
                                 stamp=STAMP))
     ev = parse_vobject(ics).vevent
     assert ev.dtstart.value.replace(tzinfo=None) == local
-    assert ev.dtstart.value.astimezone(timezone.utc) == utc
+    assert ev.dtstart.value.astimezone(UTC) == utc
     assert f"DTSTART;TZID={zone}:{local:%Y%m%dT%H%M%S}" in ics.decode()
     js = parse_icaljs(ics, tmp_path)["events"][0]
     assert js["tzid"] == zone

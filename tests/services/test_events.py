@@ -1,5 +1,5 @@
 """Events: local times with their zone, validation, status changes, sequence, listing filters."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +22,7 @@ def test_event_keeps_local_time_and_zone_and_derives_utc():
     stored = db.session.get(Event, event.id)
     assert stored.starts_at == datetime(2027, 1, 23, 18, 0) and stored.starts_at.tzinfo is None
     assert stored.timezone == "Asia/Kolkata"
-    assert svc.starts_utc(stored) == datetime(2027, 1, 23, 12, 30, tzinfo=timezone.utc)
+    assert svc.starts_utc(stored) == datetime(2027, 1, 23, 12, 30, tzinfo=UTC)
     assert stored.status == EventStatus.draft and stored.sequence == 0
 
 

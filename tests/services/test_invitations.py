@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date, format_datetime, format_time
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
@@ -19,10 +19,10 @@ START = datetime(2027, 3, 14, 18, 30)
 
 
 def tokyo_event(**values):
-    defaults = dict(title="Alumni reunion in Tokyo", language="en", starts_at=START, ends_at=START.replace(hour=21),
-                    timezone="Asia/Tokyo", venue="Miraikan, Tokyo", country="JP",
-                    translations={"ja": {"title": "東京同窓会", "description": "また会いましょう。"},
-                                  "hi": {"title": "टोक्यो पुनर्मिलन"}, "ar": {"title": "لقاء الخريجين في طوكيو"}})
+    defaults = {"title": "Alumni reunion in Tokyo", "language": "en", "starts_at": START, "ends_at": START.replace(hour=21),
+                    "timezone": "Asia/Tokyo", "venue": "Miraikan, Tokyo", "country": "JP",
+                    "translations": {"ja": {"title": "東京同窓会", "description": "また会いましょう。"},
+                                  "hi": {"title": "टोक्यो पुनर्मिलन"}, "ar": {"title": "لقاء الخريجين في طوكيو"}}}
     return make_event("JP", **{**defaults, **values})
 
 

@@ -6,9 +6,17 @@ from sqlalchemy import func, select
 
 from alumni.errors import Conflict, Invalid
 from alumni.models import (
-    CareerEntry, Consent, ConsentKind, Member, Participation, ReturnVisit, StaffAccess, User, ApiToken,
+    ApiToken,
+    CareerEntry,
+    Consent,
+    ConsentKind,
+    Member,
+    Participation,
+    ReturnVisit,
+    StaffAccess,
+    User,
 )
-from alumni.services import membership, members
+from alumni.services import members, membership
 from alumni.services.accounts import authenticate
 from alumni.services.links import LinkPurpose, make_link_token, read_link_token
 from alumni.services.membership import MailKind

@@ -1,5 +1,5 @@
 """Follow-up mail: reminders, updates, cancellations and seats, each once."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -48,7 +48,7 @@ def test_reminders_seven_days_and_one_day_before_to_yes_only_once_each():
 
 
 def test_remind_command_queues_due_reminders_once(runner):
-    soon = (datetime.now(timezone.utc) + timedelta(days=3)).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    soon = (datetime.now(UTC) + timedelta(days=3)).astimezone(timezone(timedelta(hours=5, minutes=30)))
     local = soon.replace(tzinfo=None, microsecond=0, second=0)
     event = make_event(starts_at=local, ends_at=local + timedelta(hours=2))
     answer(event, make_member(), "yes")

@@ -35,9 +35,10 @@ def test_came_back_share_by_cohort_counts_any_kind_once():
 
 
 def test_came_back_agrees_with_the_returnee_report_of_any_kind():
+    from sqlalchemy import func, select
+
     from alumni.extensions import db
     from alumni.services.reports import ReturneeFilters, returnees_query
-    from sqlalchemy import func, select
 
     for i in range(6):
         m = make_member()

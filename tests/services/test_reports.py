@@ -22,7 +22,7 @@ from tests.factories import make_career, make_member, make_participation, make_r
 D = date
 
 
-def alum(country="IN", start=D(2019, 7, 1), end=D(2019, 7, 7), programme="SSP-A", field="", **kw):
+def alum(country="IN", start=D(2019, 7, 1), end=D(2019, 7, 7), programme="SSP-A", field="", **kw):  # noqa: B008
     member = make_member(country=country, field=field, **kw)
     make_participation(member, programme=programme, start_date=start, end_date=end)
     return member
@@ -198,7 +198,7 @@ GROUP BY m.country
 
 def test_counts_agree_with_an_independent_plain_sql_query():
     rng = random.Random(7)
-    for i in range(80):
+    for _i in range(80):
         m = make_member(country=rng.choice(["IN", "VN", "KE", "BR", "TH"]))
         start = D(2015, 1, 1) + timedelta(days=rng.randrange(3000))
         for j in range(rng.choice([0, 1, 1, 2])):

@@ -1,6 +1,6 @@
 """Calendar routes read by independent parsers (vobject, ical.js): local times in four zones,
 UID stability, SEQUENCE growth, cancellation, the member's private feed, conditional GET."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,10 +12,10 @@ from tests.icalcheck import parse_icaljs, parse_vobject
 from tests.sqlcount import Statements
 
 ZONES = [
-    ("Asia/Kolkata", datetime(2027, 1, 23, 18, 0), datetime(2027, 1, 23, 12, 30, tzinfo=timezone.utc)),
-    ("Africa/Nairobi", datetime(2027, 8, 19, 10, 0), datetime(2027, 8, 19, 7, 0, tzinfo=timezone.utc)),
-    ("Asia/Tokyo", datetime(2027, 11, 15, 13, 30), datetime(2027, 11, 15, 4, 30, tzinfo=timezone.utc)),
-    ("America/Sao_Paulo", datetime(2027, 3, 5, 19, 0), datetime(2027, 3, 5, 22, 0, tzinfo=timezone.utc)),
+    ("Asia/Kolkata", datetime(2027, 1, 23, 18, 0), datetime(2027, 1, 23, 12, 30, tzinfo=UTC)),
+    ("Africa/Nairobi", datetime(2027, 8, 19, 10, 0), datetime(2027, 8, 19, 7, 0, tzinfo=UTC)),
+    ("Asia/Tokyo", datetime(2027, 11, 15, 13, 30), datetime(2027, 11, 15, 4, 30, tzinfo=UTC)),
+    ("America/Sao_Paulo", datetime(2027, 3, 5, 19, 0), datetime(2027, 3, 5, 22, 0, tzinfo=UTC)),
 ]
 
 
@@ -39,7 +39,7 @@ def test_event_ics_keeps_local_time_in_its_zone(client, zone, local, utc, tmp_pa
     r = client.get(f"/events/{event.id}.ics")
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/calendar")
     ev = vevents(r.data)[f"event-{event.id}@sakura-alumni"]
-    assert ev.dtstart.value.astimezone(timezone.utc) == utc
+    assert ev.dtstart.value.astimezone(UTC) == utc
     assert f"DTSTART;TZID={zone}:{local:%Y%m%dT%H%M%S}".encode() in r.data
     js = parse_icaljs(r.data, tmp_path)["events"][0]
     assert js["tzid"] == zone and js["start_utc"] == int(utc.timestamp())
@@ -53,7 +53,7 @@ def test_public_feed_in_all_four_zones_parses_in_both_parsers(client, tmp_path):
     parsed = vevents(r.data)
     assert set(parsed) == {f"event-{e.id}@sakura-alumni" for e in made}
     js = {e["uid"]: e for e in parse_icaljs(r.data, tmp_path)["events"]}
-    for event, (zone, local, utc) in zip(made, ZONES):
+    for event, (_zone, local, utc) in zip(made, ZONES, strict=False):
         assert js[f"event-{event.id}@sakura-alumni"]["start_utc"] == int(utc.timestamp())
         assert js[f"event-{event.id}@sakura-alumni"]["start_local"] == local.isoformat()
 
@@ -112,7 +112,7 @@ def test_cancelled_event_stays_in_feeds_as_cancelled(client, tmp_path):
 
 def test_member_feed_holds_only_that_members_yes_events(client):
     me, other = make_member(), make_member()
-    yes, maybe, theirs, unanswered = (make_event(title=t) for t in ("Yes", "Maybe", "Theirs", "Unanswered"))
+    yes, maybe, theirs, _unanswered = (make_event(title=t) for t in ("Yes", "Maybe", "Theirs", "Unanswered"))
     reg_svc.respond(yes, me, "yes")
     reg_svc.respond(maybe, me, "maybe")
     reg_svc.respond(theirs, other, "yes")

@@ -1,7 +1,6 @@
 """Staff pages: import upload, returnee report, overview — staff only."""
-import re
-
 import io
+import re
 from datetime import date
 
 import pytest
