@@ -12,7 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Strin
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.i18n import _l
 from alumni.models.chapters import Chapter
 from alumni.models.institutions import Institution
@@ -73,7 +73,7 @@ REGISTRATION_STATUS_LABELS = {
 }
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("ends_at >= starts_at", name="event_dates_ordered"),
@@ -137,7 +137,7 @@ class Event(db.Model):
         return f"<Event {self.id} {self.kind} {self.title!r} {self.status}>"
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A member's answer to an event. The member may be gone (account deleted): the row stays,
     anonymised, so that counts stay right."""
 

@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.i18n import _l
 from alumni.models.types import str_enum
 
@@ -32,7 +32,7 @@ INSTITUTION_KIND_LABELS = {
 }
 
 
-class Institution(db.Model):
+class Institution(Model):
     __tablename__ = "institutions"
     __table_args__ = (UniqueConstraint("name_key", "country"),)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -18,7 +18,7 @@ class MailStatus(enum.StrEnum):
     failed = "failed"
 
 
-class OutgoingMail(db.Model):
+class OutgoingMail(Model):
     __tablename__ = "outgoing_mail"
     __table_args__ = (
         # The delivery workers' query: due, unclaimed, in order.
@@ -58,7 +58,7 @@ class OutgoingMail(db.Model):
         return f"<OutgoingMail {self.id} {self.kind} to {self.recipient} {self.status}>"
 
 
-class MailAddressHold(db.Model):
+class MailAddressHold(Model):
     """Permanent failures per address; at two, the address is held (skipped until corrected)."""
 
     __tablename__ = "mail_address_holds"
