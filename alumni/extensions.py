@@ -34,10 +34,14 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": ReadsOnlySession})
 #: ("Name db.Model is not defined"), so models subclass this name; to the type checker it is what
 #: db.Model is at run time: Base with Flask-SQLAlchemy's model mixin.
 if TYPE_CHECKING:
+    from typing import ClassVar
+
     from flask_sqlalchemy.model import Model as _FlaskSQLAlchemyModel
+    from sqlalchemy import Table
 
     class Model(_FlaskSQLAlchemyModel, Base):
         __abstract__ = True
+        __table__: ClassVar[Table]  # every model maps a table (not a join or a select)
 else:
     Model = db.Model
 migrate = Migrate()

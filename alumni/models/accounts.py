@@ -24,7 +24,8 @@ class Role(enum.StrEnum):
 ROLE_LABELS = {Role.member: _l("Member"), Role.organizer: _l("Organizer"), Role.staff: _l("Staff")}
 
 
-class User(UserMixin, Model):
+# Flask-Login ships no type information, so UserMixin is Any to mypy.
+class User(UserMixin, Model):  # type: ignore[misc]
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role <> 'organizer' OR chapter_id IS NOT NULL", name="organizer_has_chapter"),

@@ -19,11 +19,11 @@ class InstitutionKind(enum.StrEnum):
     other = "other"
 
     @property
-    def label(self):
+    def label(self) -> str:
         return INSTITUTION_KIND_LABELS[self]
 
 
-INSTITUTION_KIND_LABELS = {
+INSTITUTION_KIND_LABELS: dict[InstitutionKind, str] = {
     InstitutionKind.university: _l("University"),
     InstitutionKind.research_institute: _l("Research institute"),
     InstitutionKind.company: _l("Company"),

@@ -41,7 +41,7 @@ class OutgoingMail(Model):
     ics: Mapped[str | None] = mapped_column(Text)
     ics_method: Mapped[str | None] = mapped_column(String(16))
     #: Extra headers (List-Unsubscribe, …).
-    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: Fixed when queued, so a message re-sent after a crash is recognisable as the same one.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus, "mail_status"), default=MailStatus.queued)
