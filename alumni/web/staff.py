@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from functools import wraps
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -105,7 +106,8 @@ def returnees_csv():
         abort(422)
     if request.args.get("publication"):
         summary = reports.summarise_returnees(filters)
-        rows = [("dimension", "key", "members"), ("total", "", reports.suppress_small(summary["total"]))]
+        rows: list[Sequence[object]] = [("dimension", "key", "members"),
+                                         ("total", "", reports.suppress_small(summary["total"]))]
         for dim in ("by_country", "by_programme", "by_fiscal_year"):
             rows += [(dim.removeprefix("by_"), key, reports.suppress_small(n)) for key, n in summary[dim].items()]
         return csv_response(rows, f"returnees-{filters.kind}-publication.csv")
