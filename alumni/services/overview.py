@@ -56,7 +56,8 @@ def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -
         for fy, n in years.items():
             sizes[fy] = sizes.get(fy, 0) + n
     back = returnees_query(ReturneeFilters(), any_kind=True)
-    returned: dict[int, int] = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
+    returned: dict[int, int]
+    returned = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
     return [{"fiscal_year": fy, "members": n, "came_back": returned.get(fy, 0),
              "share": returned.get(fy, 0) / n if n else 0.0} for fy, n in sorted(sizes.items())]
 

@@ -26,9 +26,12 @@ from alumni.services.account_mail import commit_and_send
 
 bp = Blueprint("members", __name__)
 
-RECORD_FORMS: dict[str, type[FlaskForm]] = {"participations": ParticipationForm, "careers": CareerForm, "returns": ReturnForm}
-RECORD_ADD: dict[str, Callable[..., object]] = {"participations": svc.add_participation, "careers": svc.add_career, "returns": svc.add_return}
-RECORD_UPDATE: dict[str, Callable[..., object]] = {"participations": svc.update_participation, "careers": svc.update_career,
+RECORD_FORMS: dict[str, type[FlaskForm]]
+RECORD_ADD: dict[str, Callable[..., object]]
+RECORD_UPDATE: dict[str, Callable[..., object]]
+RECORD_FORMS = {"participations": ParticipationForm, "careers": CareerForm, "returns": ReturnForm}
+RECORD_ADD = {"participations": svc.add_participation, "careers": svc.add_career, "returns": svc.add_return}
+RECORD_UPDATE = {"participations": svc.update_participation, "careers": svc.update_career,
                  "returns": svc.update_return}
 INSTITUTION_FIELDS = ("institution_id", "host_institution_id", "sending_institution_id")
 

@@ -104,10 +104,10 @@ def returnees_csv():
     filters, _errors = _filters_from_request()
     if filters is None:
         abort(422)
+    rows: list[Sequence[object]]
     if request.args.get("publication"):
         summary = reports.summarise_returnees(filters)
-        rows: list[Sequence[object]] = [("dimension", "key", "members"),
-                                         ("total", "", reports.suppress_small(summary["total"]))]
+        rows = [("dimension", "key", "members"), ("total", "", reports.suppress_small(summary["total"]))]
         for dim in ("by_country", "by_programme", "by_fiscal_year"):
             rows += [(dim.removeprefix("by_"), key, reports.suppress_small(n)) for key, n in summary[dim].items()]
         return csv_response(rows, f"returnees-{filters.kind}-publication.csv")
