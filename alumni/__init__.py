@@ -1,6 +1,8 @@
 """Sakura Alumni: the web service of the Sakura Science Club."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -77,7 +79,7 @@ def _register_request_guards(app: Flask) -> None:
     def reject_nul_bytes():
         """No text we store or search may hold NUL (PostgreSQL refuses it): refuse it at the door,
         in query strings, forms and JSON bodies alike."""
-        values = list(request.args.values())
+        values: list[Any] = list(request.args.values())
         if request.is_json:
             values.append(request.get_json(silent=True))
         else:

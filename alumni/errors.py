@@ -1,6 +1,8 @@
 """Errors the service layer raises; pages flash them, the API maps them to status codes."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """A rule said no. `message` is already translated for the current locale."""
@@ -16,7 +18,7 @@ class ServiceError(Exception):
             self.fields.setdefault(field, message)
 
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
         return body

@@ -1,4 +1,6 @@
 """Extensions: created here, bound to the app in create_app()."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -27,6 +29,21 @@ class Base(DeclarativeBase):
 
 #: The session class reads `reads_without_transaction` views on autocommit (alumni/dbpool.py).
 db = SQLAlchemy(model_class=Base, session_options={"class_": ReadsOnlySession})
+
+#: The models' base class, db.Model. mypy cannot use an attribute of an object as a base class
+#: ("Name db.Model is not defined"), so models subclass this name; to the type checker it is what
+#: db.Model is at run time: Base with Flask-SQLAlchemy's model mixin.
+if TYPE_CHECKING:
+    from typing import ClassVar
+
+    from flask_sqlalchemy.model import Model as _FlaskSQLAlchemyModel
+    from sqlalchemy import Table
+
+    class Model(_FlaskSQLAlchemyModel, Base):
+        __abstract__ = True
+        __table__: ClassVar[Table]  # every model maps a table (not a join or a select)
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()

@@ -1,10 +1,12 @@
 """Who may do what: named predicates, checked at the boundary (pages, API, CLI)."""
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from alumni.models import Member, Role, User, Visibility
 
 
-def is_staff(actor: User | None) -> bool:
+def is_staff(actor: User | None) -> TypeGuard[User]:
     return actor is not None and actor.role == Role.staff
 
 

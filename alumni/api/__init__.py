@@ -2,6 +2,8 @@
 OpenAPI document). Views only adapt: parse, check permission, call a service, commit, answer."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint
@@ -37,7 +39,7 @@ def wants_json() -> bool:
 
 
 def error_body(status: int, code: str, message: str, fields: dict | None = None):
-    error = {"code": code, "message": message}
+    error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
     return {"error": error}, status
@@ -93,7 +95,7 @@ def default_message(error: HTTPException) -> str:
         405: _("This method is not allowed here."),
         413: _("What you sent is too large."),
         429: _("Too many attempts. Please wait a little and try again."),
-    }.get(error.code, error.description or error.name)
+    }.get(error.code or 0, error.description or error.name)
 
 
 def service_error_response(error: ServiceError):

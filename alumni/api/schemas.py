@@ -26,7 +26,8 @@ class StrictSchema(ma.Schema):
 class ErrorDetailSchema(ma.Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.String())
+    # The error body's "fields" key; it shadows marshmallow's Schema.fields (a dict) for mypy only.
+    fields = fields.Dict(keys=fields.String(), values=fields.String())  # type: ignore[assignment]
 
 
 class ApiErrorSchema(ma.Schema):

@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.i18n import _l
 from alumni.models.chapters import Chapter
 from alumni.models.members import Member
@@ -24,7 +24,8 @@ class Role(enum.StrEnum):
 ROLE_LABELS = {Role.member: _l("Member"), Role.organizer: _l("Organizer"), Role.staff: _l("Staff")}
 
 
-class User(UserMixin, db.Model):
+# Flask-Login ships no type information, so UserMixin is Any to mypy.
+class User(UserMixin, Model):  # type: ignore[misc]
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role <> 'organizer' OR chapter_id IS NOT NULL", name="organizer_has_chapter"),
@@ -64,7 +65,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

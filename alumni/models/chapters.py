@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from alumni.extensions import db
+from alumni.extensions import Model
 
 
-class Chapter(db.Model):
+class Chapter(Model):
     __tablename__ = "chapters"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +25,7 @@ class Chapter(db.Model):
         return f"<Chapter {self.code}>"
 
 
-class ChapterCountry(db.Model):
+class ChapterCountry(Model):
     """A country a chapter covers (ISO 3166-1 alpha-2)."""
 
     __tablename__ = "chapter_countries"

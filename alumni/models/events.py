@@ -12,7 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Strin
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.i18n import _l
 from alumni.models.chapters import Chapter
 from alumni.models.institutions import Institution
@@ -26,7 +26,7 @@ class EventKind(enum.StrEnum):
     webinar = "webinar"
 
     @property
-    def label(self):
+    def label(self) -> str:
         return EVENT_KIND_LABELS[self]
 
 
@@ -36,7 +36,7 @@ class EventStatus(enum.StrEnum):
     cancelled = "cancelled"
 
     @property
-    def label(self):
+    def label(self) -> str:
         return EVENT_STATUS_LABELS[self]
 
 
@@ -59,21 +59,21 @@ class RegistrationStatus(enum.StrEnum):
     cancelled = "cancelled"
 
     @property
-    def label(self):
+    def label(self) -> str:
         return REGISTRATION_STATUS_LABELS[self]
 
 
-EVENT_KIND_LABELS = {EventKind.reunion: _l("Reunion"), EventKind.forum: _l("Forum"), EventKind.webinar: _l("Webinar")}
-EVENT_STATUS_LABELS = {EventStatus.draft: _l("Draft"), EventStatus.published: _l("Published"),
-                       EventStatus.cancelled: _l("Cancelled")}
-REGISTRATION_STATUS_LABELS = {
+EVENT_KIND_LABELS: dict[EventKind, str] = {EventKind.reunion: _l("Reunion"), EventKind.forum: _l("Forum"), EventKind.webinar: _l("Webinar")}
+EVENT_STATUS_LABELS: dict[EventStatus, str] = {EventStatus.draft: _l("Draft"), EventStatus.published: _l("Published"),
+                                               EventStatus.cancelled: _l("Cancelled")}
+REGISTRATION_STATUS_LABELS: dict[RegistrationStatus, str] = {
     RegistrationStatus.yes: _l("Attending"), RegistrationStatus.maybe: _l("Maybe"),
     RegistrationStatus.no: _l("Not attending"), RegistrationStatus.waitlisted: _l("Waitlisted"),
     RegistrationStatus.cancelled: _l("Withdrawn"),
 }
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("ends_at >= starts_at", name="event_dates_ordered"),
@@ -90,7 +90,7 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     #: {"ja": {"title": "…", "description": "…"}, …}
-    translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     #: Local wall-clock time in `timezone` (naive on purpose).
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
@@ -104,7 +104,7 @@ class Event(db.Model):
     #: Seats in all; None = unlimited.
     capacity: Mapped[int | None]
     #: Seats per side on top of the capacity (a forum's delegation quotas): {"IN": 40, "JP": 40}.
-    side_quotas: Mapped[dict] = mapped_column(JSON, default=dict)
+    side_quotas: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     #: Local time in `timezone`, like starts_at; None = answers until the event ends.
     registration_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"), index=True)
@@ -137,7 +137,7 @@ class Event(db.Model):
         return f"<Event {self.id} {self.kind} {self.title!r} {self.status}>"
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A member's answer to an event. The member may be gone (account deleted): the row stays,
     anonymised, so that counts stay right."""
 

@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.i18n import _l
 from alumni.models.types import str_enum
 
@@ -19,11 +19,11 @@ class InstitutionKind(enum.StrEnum):
     other = "other"
 
     @property
-    def label(self):
+    def label(self) -> str:
         return INSTITUTION_KIND_LABELS[self]
 
 
-INSTITUTION_KIND_LABELS = {
+INSTITUTION_KIND_LABELS: dict[InstitutionKind, str] = {
     InstitutionKind.university: _l("University"),
     InstitutionKind.research_institute: _l("Research institute"),
     InstitutionKind.company: _l("Company"),
@@ -32,7 +32,7 @@ INSTITUTION_KIND_LABELS = {
 }
 
 
-class Institution(db.Model):
+class Institution(Model):
     __tablename__ = "institutions"
     __table_args__ = (UniqueConstraint("name_key", "country"),)
 

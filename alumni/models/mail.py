@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -18,7 +18,7 @@ class MailStatus(enum.StrEnum):
     failed = "failed"
 
 
-class OutgoingMail(db.Model):
+class OutgoingMail(Model):
     __tablename__ = "outgoing_mail"
     __table_args__ = (
         # The delivery workers' query: due, unclaimed, in order.
@@ -41,7 +41,7 @@ class OutgoingMail(db.Model):
     ics: Mapped[str | None] = mapped_column(Text)
     ics_method: Mapped[str | None] = mapped_column(String(16))
     #: Extra headers (List-Unsubscribe, …).
-    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: Fixed when queued, so a message re-sent after a crash is recognisable as the same one.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus, "mail_status"), default=MailStatus.queued)
@@ -58,7 +58,7 @@ class OutgoingMail(db.Model):
         return f"<OutgoingMail {self.id} {self.kind} to {self.recipient} {self.status}>"
 
 
-class MailAddressHold(db.Model):
+class MailAddressHold(Model):
     """Permanent failures per address; at two, the address is held (skipped until corrected)."""
 
     __tablename__ = "mail_address_holds"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.i18n import _l
 from alumni.models.institutions import Institution
 from alumni.models.types import UTCDateTime, str_enum, utcnow
@@ -75,7 +75,7 @@ RETURN_PURPOSE_LABELS = {
 }
 
 
-class Member(db.Model):
+class Member(Model):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +139,7 @@ class Member(db.Model):
         return f"<Member {self.id} {self.email}>"
 
 
-class Participation(db.Model):
+class Participation(Model):
     """A member took part in a programme."""
 
     __tablename__ = "participations"
@@ -174,7 +174,7 @@ class Participation(db.Model):
         return f"<Participation {self.id} {self.programme_code} FY{self.fiscal_year}>"
 
 
-class CareerEntry(db.Model):
+class CareerEntry(Model):
     __tablename__ = "career_entries"
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
@@ -203,7 +203,7 @@ class CareerEntry(db.Model):
         return f"<CareerEntry {self.id} {self.role} {self.country}>"
 
 
-class ReturnVisit(db.Model):
+class ReturnVisit(Model):
     """A member came back to Japan after a participation."""
 
     __tablename__ = "return_visits"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.i18n import _l
 from alumni.models.types import UTCDateTime, str_enum, utcnow
 
@@ -26,7 +26,7 @@ CONSENT_LABELS = {
 }
 
 
-class Consent(db.Model):
+class Consent(Model):
     """One consent given or withdrawn; rows are only added, so the history stays."""
 
     __tablename__ = "consents"
@@ -42,7 +42,7 @@ class Consent(db.Model):
         return f"<Consent {self.id} member={self.member_id} {self.kind} {self.granted}>"
 
 
-class StaffAccess(db.Model):
+class StaffAccess(Model):
     """A staff member looked at someone's personal data."""
 
     __tablename__ = "staff_access_log"

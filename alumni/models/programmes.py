@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alumni.extensions import db
+from alumni.extensions import Model
 
 
-class Programme(db.Model):
+class Programme(Model):
     __tablename__ = "programmes"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alumni.extensions import db
+from alumni.extensions import Model
 from alumni.models.types import UTCDateTime, utcnow
 
 
-class WorkerHeartbeat(db.Model):
+class WorkerHeartbeat(Model):
     __tablename__ = "worker_heartbeats"
 
     #: One row per running process, e.g. "mail:host:1234:ab12cd34".

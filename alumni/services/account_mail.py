@@ -76,7 +76,7 @@ def after_response(work: Callable[[], object]) -> None:
     """Run `work()` once the response has been sent (when the WSGI server closes it), in an app
     context and database session of its own — the request's are gone by then. Failures are
     logged and rolled back: the visitor already has their page."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
 
     def run() -> None:
         from alumni.extensions import db

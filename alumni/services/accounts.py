@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
@@ -59,7 +59,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(email: str, role: str, *, chapter: str | None = None, password: str | None = None,
-                actor=None, verified: bool = True) -> User:
+                actor: User | None = None, verified: bool = True) -> User:
     """An account; a member account is linked to the member record with the same email, which
     is created (to be completed by its owner) where there is none. Accounts made by an
     operator count as verified; sign-up and claim pass verified=False until the mailed link
@@ -107,7 +107,7 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 @lru_cache(maxsize=1)
-def _token_lookup():
+def _token_lookup() -> Select[User, int, datetime | None]:
     """Built once (every API request runs it); the hash is a bound parameter."""
     return (select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == bindparam("token_hash")))

@@ -1,12 +1,12 @@
 """Alumni chapters."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from alumni.errors import NotFound
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Chapter, ChapterCountry
+from alumni.models import Chapter, ChapterCountry, User
 from alumni.services import validation as v
 
 
@@ -17,7 +17,8 @@ def get_chapter(code: str) -> Chapter:
     return chapter
 
 
-def create_chapter(code: str, name: str, countries: list[str] | None = None, actor=None) -> tuple[Chapter, bool]:
+def create_chapter(code: str, name: str, countries: list[str] | None = None,
+                   actor: User | None = None) -> tuple[Chapter, bool]:
     """The chapter with this code, created if new. Running it again with the same code changes
     nothing and answers (chapter, False)."""
     code = v.text(code, "code", required=True, max_length=32).upper()
@@ -32,5 +33,5 @@ def create_chapter(code: str, name: str, countries: list[str] | None = None, act
     return chapter, True
 
 
-def list_chapters():
+def list_chapters() -> Select[Chapter]:
     return select(Chapter).order_by(Chapter.code)

@@ -15,12 +15,17 @@ formula character follows it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MARK = "'"
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """A cell for a spreadsheet: text beginning with a formula character gets the mark."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return MARK + value
@@ -44,17 +49,18 @@ def unescape_cell(value: str) -> str:
 class SafeWriter:
     """csv.writer whose every cell is neutralised."""
 
-    def __init__(self, stream, *, reversible: bool = False, **kwargs):
+    def __init__(self, stream: SupportsWrite[str], *, reversible: bool = False, **kwargs: Any) -> None:
         self._writer = csv.writer(stream, **kwargs)
+        self._clean: Callable[[object], object]
         self._clean = (lambda c: escape_cell(c) if isinstance(c, str) else c) if reversible else neutralise
 
-    def writerow(self, row):
+    def writerow(self, row: Iterable[object]) -> Any:
         return self._writer.writerow([self._clean(cell) for cell in row])
 
-    def writerows(self, rows):
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def writer(stream, **kwargs) -> SafeWriter:
+def writer(stream: SupportsWrite[str], **kwargs: Any) -> SafeWriter:
     return SafeWriter(stream, **kwargs)

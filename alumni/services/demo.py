@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -129,7 +130,7 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
     start = date(2014, 4, 1) + timedelta(days=rng.randrange(0, 11 * 365))
     stay = max(1, int(rng.triangular(days * 0.5, days * 1.3, days)))
     end = start + timedelta(days=stay - 1)
-    home = senders.get(country) or [None]
+    home: list[Any] = senders.get(country) or [None]  # institutions, or [None] if the country has none
     member.participations.append(Participation(
         programme_code=code, fiscal_year=fiscal_year(start),
         direction=Direction.outbound if outbound else Direction.inbound,
@@ -146,7 +147,7 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
         end_date=career_start + timedelta(days=rng.randrange(300, 1200)),
     ))
     if rng.random() < 0.12 and not outbound:
-        back = member.careers[-1].end_date + timedelta(days=rng.randrange(10, 200))
+        back = cast(date, member.careers[-1].end_date) + timedelta(days=rng.randrange(10, 200))
         purpose = rng.choices([ReturnPurpose.research, ReturnPurpose.study, ReturnPurpose.employment,
                                ReturnPurpose.conference], weights=[4, 3, 2, 2])[0]
         host = rng.choice(hosts)
@@ -163,7 +164,7 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
         member.careers.append(CareerEntry(
             organisation=(rng.choice(home).name if home[0] else "Company"), country=country,
             role=rng.choice([CareerRole.researcher, CareerRole.faculty, CareerRole.engineer, CareerRole.entrepreneur]),
-            title="", start_date=member.careers[-1].end_date + timedelta(days=1), end_date=None,
+            title="", start_date=cast(date, member.careers[-1].end_date) + timedelta(days=1), end_date=None,
         ))
     return member
 
@@ -171,9 +172,9 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
 def load_demo(members: int = 300) -> dict[str, int]:
     """Load what is missing; answers counts of what was added."""
     added_chapters = sum(create_chapter(code, name, countries)[1] for code, name, countries in CHAPTERS)
-    before = db.session.scalar(select(db.func.count(Institution.id)))
+    before = db.session.scalar(select(db.func.count(Institution.id))) or 0
     institutions = [find_or_create_institution(name, country, kind) for name, country, kind in INSTITUTIONS]
-    added_institutions = db.session.scalar(select(db.func.count(Institution.id))) - before
+    added_institutions = (db.session.scalar(select(db.func.count(Institution.id))) or 0) - before
     hosts = [inst for inst in institutions if inst.country == "JP" and inst.kind != InstitutionKind.government]
     senders: dict[str, list[Institution]] = {}
     for inst in institutions:

@@ -60,7 +60,7 @@ def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
     """One page of the directory and the total, in three small queries: the count, the page,
     and the page's programmes and cohorts (never one query per member)."""
     stmt = directory_query(viewer, **filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     members = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     ids = [m.id for m in members]
     programmes: dict[int, list[str]] = {i: [] for i in ids}

@@ -109,9 +109,10 @@ def _side_quotas(value) -> dict[str, int]:
             raise Invalid(_("A side needs a name."), field="side_quotas")
         if name.casefold() in {s.casefold() for s in quotas}:
             raise Invalid(_("The side %(side)s is given twice.", side=name), field="side_quotas")
-        quotas[name] = _capacity(seats, "side_quotas")
-        if quotas[name] is None:
+        quota = _capacity(seats, "side_quotas")
+        if quota is None:
             raise Invalid(_("Give the seats of side %(side)s as a number.", side=name), field="side_quotas")
+        quotas[name] = quota
     return quotas
 
 

@@ -16,6 +16,7 @@ from dataclasses import field as dc_field
 from datetime import date
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
 from alumni.errors import Invalid, ServiceError
@@ -193,7 +194,7 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
     # Plain rows, not ORM objects: the session stays small however long the file is.
     existing = {m.email: m for m in db.session.execute(
         select(*(getattr(Member, c) for c in _MEMBER_LOADED)).where(Member.email.in_(emails)))}
-    current_parts: dict[int, dict[tuple[str, date], object]] = {}
+    current_parts: dict[int, dict[tuple[str, date], Row]] = {}
     if existing:
         for p in db.session.execute(select(*(getattr(Participation, c) for c in _PARTICIPATION_LOADED)).where(
                 Participation.member_id.in_([m.id for m in existing.values()]))):
@@ -235,9 +236,9 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
     ids = {email: m.id for email, m in existing.items()}
     if new_emails:
         by_email = dict(members)
-        values = [{**by_email[email][0].member, "created_at": now, "updated_at": now} for email in new_emails]
+        new_rows = [{**by_email[email][0].member, "created_at": now, "updated_at": now} for email in new_emails]
         result = db.session.execute(
-            insert(Member).returning(Member.id, sort_by_parameter_order=True), values)
+            insert(Member).returning(Member.id, sort_by_parameter_order=True), new_rows)
         ids.update(zip(new_emails, result.scalars(), strict=False))
     member_updates, part_inserts, part_updates = [], [], []
     for email, rows in members:

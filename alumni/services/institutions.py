@@ -1,12 +1,14 @@
 """Institutions: created once, matched by name and country."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, select
 
 from alumni.errors import Conflict, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Institution, InstitutionKind
+from alumni.models import Institution, InstitutionKind, User
 from alumni.services import validation as v
 
 
@@ -29,7 +31,7 @@ def find_institution(name: str, country: str) -> Institution | None:
     )
 
 
-def create_institution(values: dict, actor=None) -> Institution:
+def create_institution(values: dict[str, Any], actor: User | None = None) -> Institution:
     name = v.text(values.get("name"), "name", required=True, max_length=300)
     country = v.country(values.get("country"))
     kind = v.choice(values.get("kind") or InstitutionKind.university.value, InstitutionKind, "kind")
@@ -49,7 +51,7 @@ def find_or_create_institution(name: str, country: str, kind: InstitutionKind | 
     return create_institution({"name": name, "country": country, "kind": (kind or InstitutionKind.university).value})
 
 
-def list_institutions(*, country: str | None = None, q: str | None = None):
+def list_institutions(*, country: str | None = None, q: str | None = None) -> Select[Institution]:
     stmt = select(Institution).order_by(Institution.name, Institution.id)
     if country:
         stmt = stmt.where(Institution.country == v.country(country))

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql import ColumnElement
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
@@ -133,7 +136,7 @@ def clean_audience(values: dict | None) -> Audience:
 
 def audience_filter(audience: Audience) -> list:
     """SQL conditions on Member selecting the audience (evaluated by the database)."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if audience.chapter:
         conditions.append(Member.country.in_(
             select(ChapterCountry.country).join(Chapter, Chapter.id == ChapterCountry.chapter_id)
@@ -251,7 +254,8 @@ def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> 
     stmt = delete(OutgoingMail).where(OutgoingMail.member_id == member_id, *unclaimed_queued())
     if kinds:
         stmt = stmt.where(OutgoingMail.kind.in_(kinds))
-    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return cast("CursorResult[Any]", result).rowcount  # a DELETE answers a CursorResult
 
 
 def resubscribe(member: Member) -> None:

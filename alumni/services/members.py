@@ -5,6 +5,8 @@ updating both go through it, so the API, the pages, the import and the CLI share
 """
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
 
 from alumni.errors import Conflict, Invalid, NotFound
@@ -279,7 +281,8 @@ RECORD_MODELS = {"participations": Participation, "careers": CareerEntry, "retur
 
 def get_record(member: Member, kind: str, record_id: int):
     """A participation, career entry or return visit of this member (404 for anyone else's)."""
-    record = db.session.get(RECORD_MODELS[kind], record_id)
+    # mypy joins the three classes to their common base, which has no member_id.
+    record = cast("Participation | CareerEntry | ReturnVisit | None", db.session.get(RECORD_MODELS[kind], record_id))
     if record is None or record.member_id != member.id:
         raise NotFound(_("There is no such record for this member."))
     return record

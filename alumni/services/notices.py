@@ -10,8 +10,10 @@ of the change that causes it, with a key that makes it go once:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
 from alumni.extensions import db
@@ -57,8 +59,9 @@ def _unsent(event: Event, kinds):
 def withdraw_unsent(event: Event, kinds) -> int:
     """Take this event's not-yet-sent mail of `kinds` out of the outbox (it says something no
     longer true); answers how many. Their keys are freed, so they can be queued anew."""
-    return db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
-                              .execution_options(synchronize_session=False)).rowcount
+    result = db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
+                                .execution_options(synchronize_session=False))
+    return cast("CursorResult[Any]", result).rowcount  # a DELETE answers a CursorResult
 
 
 def refresh_unsent(event: Event) -> None:
@@ -164,6 +167,7 @@ def register_hooks() -> None:
     added twice, so each change queues its mail once, from pages, API and CLI alike)."""
     from alumni.services import events, registrations
 
+    hook: Any  # each list holds its own kind of callable
     for hooks, hook in ((registrations.promotion_hooks, queue_promotion_notice),
                         (events.update_hooks, queue_event_update),
                         (events.cancel_hooks, queue_event_cancellation)):

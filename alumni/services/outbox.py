@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
 from pathlib import Path
+from typing import Any, cast
 
 from flask import current_app
 from flask_mail import Connection, Message
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.engine import CursorResult, Row
 
 from alumni.extensions import db, mail
 from alumni.models import MailAddressHold, MailStatus, OutgoingMail
@@ -149,7 +151,7 @@ def _due(now: datetime):
 
 
 def due_count(now: datetime | None = None) -> int:
-    return db.session.scalar(select(func.count(OutgoingMail.id)).where(*_due(now or utcnow())))
+    return db.session.scalar(select(func.count(OutgoingMail.id)).where(*_due(now or utcnow()))) or 0
 
 
 def claim_batch(worker: str, size: int = BATCH_SIZE, *, now: datetime | None = None,
@@ -178,14 +180,15 @@ class _Message(Message):
             # A Header object folds as RFC 2047 words on the Subject line itself; Flask-Mail's
             # pre-encoded string would start on a continuation line (a leading space when read).
             del mime["Subject"]
-            mime["Subject"] = Header(self.subject, "utf-8")
+            # email accepts a Header object here; typeshed only allows str.
+            mime["Subject"] = Header(self.subject, "utf-8")  # type: ignore[assignment]
         return mime.as_bytes()
 
 
 _RENDER_POLICY = email.policy.compat32.clone(linesep="\r\n")
 
 
-def build_message(row: OutgoingMail) -> Message:
+def build_message(row: Row) -> Message:
     msg = _Message(subject=row.subject, recipients=[row.recipient], body=row.text_body, html=row.html_body,
                   sender=current_app.config["MAIL_DEFAULT_SENDER"], extra_headers=dict(row.headers or {}))
     msg.msgId = row.message_id  # stable across re-sends; an extra header would add a second Message-ID
@@ -206,7 +209,7 @@ def _mark(row_id: int, **values) -> None:
     db.session.commit()
 
 
-def _defer(row: OutgoingMail, reason: str, now: datetime, report: DeliveryReport) -> None:
+def _defer(row: Row, reason: str, now: datetime, report: DeliveryReport) -> None:
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         _mark(row.id, attempts=attempts, status=MailStatus.failed, last_error=f"gave up: {reason}")
@@ -216,7 +219,7 @@ def _defer(row: OutgoingMail, reason: str, now: datetime, report: DeliveryReport
         report.deferred += 1
 
 
-def _fail_permanently(row: OutgoingMail, reason: str, report: DeliveryReport) -> None:
+def _fail_permanently(row: Row, reason: str, report: DeliveryReport) -> None:
     _mark(row.id, attempts=row.attempts + 1, status=MailStatus.failed, last_error=reason)
     hold = db.session.get(MailAddressHold, row.recipient) or MailAddressHold(email=row.recipient, permanent_failures=0)
     hold.permanent_failures += 1
@@ -228,7 +231,7 @@ def _fail_permanently(row: OutgoingMail, reason: str, report: DeliveryReport) ->
     report.errors.append(f"{row.recipient}: {reason}")
 
 
-def _settle_refusal(row: OutgoingMail, code: int, text, now: datetime, report: DeliveryReport) -> None:
+def _settle_refusal(row: Row, code: int, text, now: datetime, report: DeliveryReport) -> None:
     """The server refused this message: 5xx is final for it, 4xx is tried again later."""
     reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
     if code >= 500:
@@ -237,7 +240,7 @@ def _settle_refusal(row: OutgoingMail, code: int, text, now: datetime, report: D
         _defer(row, reason, now, report)
 
 
-def _write_eml(row: OutgoingMail) -> None:
+def _write_eml(row: Row) -> None:
     folder = Path(current_app.config["MAIL_FILE_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{row.id:08d}-{row.kind}.eml").write_bytes(build_message(row).as_bytes())
@@ -279,7 +282,8 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
             return report
         # Settings read at each batch: a changed configuration needs no restart.
         state = mail.init_mail(current_app.config, current_app.debug, testing=False)
-        with _TimeoutConnection(state) as conn:
+        # Flask-Mail types Connection(mail: Mail), but its own connect() passes this state object too.
+        with _TimeoutConnection(state) as conn:  # type: ignore[arg-type]
             while pending:
                 row = pending[0]
                 try:
@@ -358,7 +362,7 @@ def retry_failed(mailing: str) -> int:
         .where(OutgoingMail.mailing == mailing, OutgoingMail.status == MailStatus.failed,
                OutgoingMail.recipient.not_in(held))
         .values(status=MailStatus.queued, attempts=0, next_attempt_at=utcnow(), last_error=None))
-    return result.rowcount
+    return cast("CursorResult[Any]", result).rowcount  # an UPDATE answers a CursorResult
 
 
 def release_hold(email: str) -> None:

@@ -3,6 +3,7 @@ work now. Every figure is a GROUP BY in the database; Python only arranges the f
 from __future__ import annotations
 
 from datetime import UTC
+from typing import cast
 
 from sqlalchemy import case, func, select
 
@@ -39,7 +40,8 @@ def cohorts_by_programme() -> dict[str, dict[int, int]]:
             select(Member.cohort_programme, Member.cohort, func.count()).where(Member.cohort.is_not(None))
             .group_by(Member.cohort_programme, Member.cohort)
             .order_by(Member.cohort_programme, Member.cohort)):
-        table.setdefault(code, {})[cohort] = n
+        # Not NULL: the WHERE keeps members with a cohort, and a cohort comes with its programme.
+        table.setdefault(cast(str, code), {})[cast(int, cohort)] = n
     return table
 
 
@@ -54,6 +56,7 @@ def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -
         for fy, n in years.items():
             sizes[fy] = sizes.get(fy, 0) + n
     back = returnees_query(ReturneeFilters(), any_kind=True)
+    returned: dict[int, int]
     returned = dict(db.session.execute(select(back.c.cohort, func.count()).group_by(back.c.cohort)).all())
     return [{"fiscal_year": fy, "members": n, "came_back": returned.get(fy, 0),
              "share": returned.get(fy, 0) / n if n else 0.0} for fy, n in sorted(sizes.items())]

@@ -10,9 +10,11 @@ import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from flask_babel import format_datetime
 from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from alumni.errors import Conflict, Invalid, NotFound
@@ -105,7 +107,7 @@ def _has_seat(event: Event, side: str | None, taken: int, per_side: dict[str, in
     if event.capacity is not None and taken >= event.capacity:
         return False
     quota = (event.side_quotas or {}).get(side) if side else None
-    return quota is None or per_side.get(side, 0) < quota
+    return quota is None or per_side.get(side or "", 0) < quota  # a quota implies a side
 
 
 def places_left(event: Event) -> int | None:
@@ -157,7 +159,7 @@ def promote_waitlisted(event: Event) -> list[Registration]:
     event = lock_event(event)
     taken, per_side = count_taken(event)
     promoted: list[Registration] = []
-    last_number = 0
+    last_number: int | None = 0
     while event.capacity is None or taken < event.capacity:
         batch = list(db.session.scalars(
             select(Registration).where(Registration.event_id == event.id,
@@ -277,7 +279,7 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
     side = _side_for(event, side) if needs_side else None
     reg = find_registration(event, member)
     created = reg is None
-    if created:
+    if reg is None:
         reg = Registration(event_id=event.id, member_id=member.id, ticket_token=secrets.token_urlsafe(32),
                            response=response, status=RegistrationStatus.no)
         db.session.add(reg)
@@ -374,7 +376,7 @@ def check_in(registration: Registration, actor=None) -> Registration:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(registration)
-    if result.rowcount == 0:
+    if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE answers a CursorResult
         raise Conflict(_("Already checked in at %(time)s.", time=format_datetime(registration.checked_in_at, "short")),
                        field="checked_in_at")
     return registration
@@ -423,6 +425,7 @@ def summarise(event: Event) -> dict:
     left = None if event.capacity is None else max(0, event.capacity - by_status["yes"])
     sides: dict[str, dict] = {}
     confirmed = (Registration.event_id == event.id) & (Registration.status == RegistrationStatus.yes)
+    side: str | None  # the queries below answer None for no side
     for side in list(event.side_quotas or {}):
         sides[side] = _empty_side()
     for side, n in db.session.execute(

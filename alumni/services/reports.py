@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Float, Integer, String, bindparam, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
@@ -70,7 +71,7 @@ def clean_returnee_filters(values: dict) -> ReturneeFilters:
                         value=kind, field="as", choices=", ".join(RETURN_KINDS)), field="as")
     programme = (values.get("programme") or "").strip() or None
     country = v.country(values.get("country"), required=False)
-    years = {}
+    years: dict[str, int | None] = {}
     for name in ("fy_from", "fy_to"):
         raw = values.get(name)
         if raw in (None, ""):
@@ -149,7 +150,7 @@ def summarise_returnees(filters: ReturneeFilters) -> dict:
         select(literal("fiscal_year"), cast(r.c.cohort, String(10)), cast(func.count(), Float)).group_by(r.c.cohort),
         _median_select(r),
     )
-    result = {"total": 0, "median_days_to_return": None, "by_country": {}, "by_programme": {},
+    result: dict[str, Any] = {"total": 0, "median_days_to_return": None, "by_country": {}, "by_programme": {},
               "by_fiscal_year": {}}
     for dim, key, n in db.session.execute(grouped):
         if dim == "total":

@@ -9,7 +9,7 @@ def fold(text: str) -> str:
     (José → jose) while keeping those that are letters in their own scripts (Devanagari vowel
     signs, Thai, Arabic harakat are kept: they distinguish words there)."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
-    out = []
+    out: list[str] = []
     for ch in unicodedata.normalize("NFD", text):
         if unicodedata.combining(ch) and out and out[-1].isascii():
             continue

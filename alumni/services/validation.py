@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from functools import lru_cache
+from typing import Literal, overload
 from zoneinfo import available_timezones
 
 import pycountry
@@ -27,6 +28,10 @@ def _timezones() -> frozenset[str]:
 _LANGUAGE_KEYS = {tag.lower().replace("_", "-"): tag for tag in LANGUAGES}
 
 
+@overload
+def country(value, field: str = ..., *, required: Literal[True] = ...) -> str: ...
+@overload
+def country(value, field: str = ..., *, required: bool) -> str | None: ...
 def country(value, field: str = "country", *, required: bool = True) -> str | None:
     """An ISO 3166-1 alpha-2 code, upper-cased."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -103,6 +108,10 @@ def choice(value, enum_cls: type[enum.Enum], field: str, *, required: bool = Tru
         ) from None
 
 
+@overload
+def parse_date(value, field: str, *, required: Literal[True] = ...) -> date: ...
+@overload
+def parse_date(value, field: str, *, required: bool) -> date | None: ...
 def parse_date(value, field: str, *, required: bool = True) -> date | None:
     """A date object, or an ISO 8601 date string (YYYY-MM-DD)."""
     if value is None or value == "":

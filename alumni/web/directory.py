@@ -29,7 +29,7 @@ def directory():
         "cohort": _int_arg("cohort", None, low=1900, high=2200),
         "field": request.args.get("field", "")[:200],
     }
-    page = _int_arg("page", 1, high=100_000)
+    page = _int_arg("page", 1, high=100_000) or 1
     error = None
     try:
         entries, total = search_directory(viewer, page=page, per_page=PER_PAGE, **filters)

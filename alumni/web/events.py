@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
@@ -78,7 +79,7 @@ def event_helpers() -> dict:
 @cached_for_anonymous
 def list_page():
     args = request.args
-    filters = {
+    filters: dict[str, Any] = {
         "kind": args.get("kind") if args.get("kind") in {k.value for k in EventKind} else None,
         "chapter": args.get("chapter") or None,
         "country": (args.get("country") or "").strip() or None,

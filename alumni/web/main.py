@@ -31,7 +31,7 @@ def template_globals() -> dict:
 def language_name(tag: str) -> str:
     """A language's name written in that language (日本語, हिन्दी, العربية), from Babel's data
     (the same on every page: kept once computed)."""
-    return Locale.parse(babel_locale(tag)).display_name
+    return Locale.parse(babel_locale(tag)).display_name or tag
 
 
 @bp.route("/language")

@@ -60,7 +60,7 @@ def events():
 
 def _chapter_choices(form: EventForm) -> None:
     if current_user.is_staff:
-        chapters = db.session.scalars(select(Chapter).order_by(Chapter.code))
+        chapters = list(db.session.scalars(select(Chapter).order_by(Chapter.code)))
     else:
         chapters = [current_user.chapter]
     form.chapter.choices = options((c.code, f"{c.code} — {c.name}") for c in chapters)

@@ -2,10 +2,13 @@
 of one member as others may see it (/members/<id>)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pycountry
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -23,6 +26,9 @@ from alumni.services.account_mail import commit_and_send
 
 bp = Blueprint("members", __name__)
 
+RECORD_FORMS: dict[str, type[FlaskForm]]
+RECORD_ADD: dict[str, Callable[..., object]]
+RECORD_UPDATE: dict[str, Callable[..., object]]
 RECORD_FORMS = {"participations": ParticipationForm, "careers": CareerForm, "returns": ReturnForm}
 RECORD_ADD = {"participations": svc.add_participation, "careers": svc.add_career, "returns": svc.add_return}
 RECORD_UPDATE = {"participations": svc.update_participation, "careers": svc.update_career,

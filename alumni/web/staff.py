@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from functools import wraps
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -103,6 +104,7 @@ def returnees_csv():
     filters, _errors = _filters_from_request()
     if filters is None:
         abort(422)
+    rows: list[Sequence[object]]
     if request.args.get("publication"):
         summary = reports.summarise_returnees(filters)
         rows = [("dimension", "key", "members"), ("total", "", reports.suppress_small(summary["total"]))]
