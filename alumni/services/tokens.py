@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import contains_eager
 
 from alumni.errors import Invalid, NotFound
 from alumni.extensions import db
@@ -78,7 +79,7 @@ def list_tokens(user: User) -> list[ApiToken]:
 
 def live_tokens(now: datetime | None = None) -> Select:
     """Every token that still opens something, with its account, newest first (for staff)."""
-    return (select(ApiToken).join(ApiToken.user)
+    return (select(ApiToken).join(ApiToken.user).options(contains_eager(ApiToken.user))
             .where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > (now or utcnow()))
             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
 
