@@ -63,19 +63,16 @@ def test_without_a_configured_proxy_x_forwarded_for_is_ignored(app, client, low_
 
 
 def test_proxy_hops_come_from_the_environment(monkeypatch):
-    import importlib
+    from alumni.config import _hops
 
-    import alumni.config
-
+    monkeypatch.delenv("PROXY_HOPS", raising=False)
+    assert _hops("PROXY_HOPS") == 0  # no proxy trusted unless configured
     monkeypatch.setenv("PROXY_HOPS", "2")
-    try:
-        assert importlib.reload(alumni.config).Config.PROXY_HOPS == 2
-        monkeypatch.setenv("PROXY_HOPS", "two")
+    assert _hops("PROXY_HOPS") == 2
+    for wrong in ("two", "-1", "1.5", "99"):
+        monkeypatch.setenv("PROXY_HOPS", wrong)
         with pytest.raises(RuntimeError, match="PROXY_HOPS"):
-            importlib.reload(alumni.config)
-    finally:
-        monkeypatch.delenv("PROXY_HOPS")
-        importlib.reload(alumni.config)
+            _hops("PROXY_HOPS")
 
 
 def test_the_forwarded_scheme_and_address_are_trusted_behind_the_proxy(behind_proxy, client):
