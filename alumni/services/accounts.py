@@ -14,7 +14,12 @@ from alumni.models.types import utcnow
 from alumni.services import validation as v
 from alumni.services.chapters import get_chapter
 from alumni.services.members import create_member, find_member_by_email
-from alumni.services.tokens import issue_token, revoke_all_tokens, user_for_token  # noqa: F401  (moved; callers import them here)
+from alumni.services.tokens import (  # noqa: F401  (moved to services/tokens.py; callers import them here)
+    TOKEN_TOUCH_INTERVAL,
+    issue_token,
+    revoke_all_tokens,
+    user_for_token,
+)
 
 #: OWASP ASVS 5.0 level 2 asks for argon2id with at least 19 MiB and 2 passes; we use more.
 PASSWORD_HASH_PARAMS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2}
