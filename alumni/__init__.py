@@ -32,6 +32,7 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     # Path ids beyond a 32-bit integer are no row of ours: 404 at routing, not a database error.
     app.url_map.converters["int"] = BoundedIntConverter
+    install_proxy_fix(app)
 
     from alumni import models  # noqa: F401  (every table known before migrate/create_all)
     from alumni.i18n import init_template_gettext, select_locale
@@ -70,6 +71,17 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def install_proxy_fix(app: Flask) -> None:
+    """Behind PROXY_HOPS trusted reverse proxies, the client's address (rate limits, logs) and
+    scheme come from their X-Forwarded-For / X-Forwarded-Proto; with 0, no such header is
+    believed (a client talking to the app directly could forge them)."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _register_request_guards(app: Flask) -> None:

@@ -58,19 +58,70 @@ def users_create(email: str, role: str, chapter: str | None, password_stdin: boo
     click.echo(f"created {user.role.value} account {user.email} (user {user.id}{linked})")
 
 
-@tokens_cli.command("create")
-@click.argument("email")
-def tokens_create(email: str) -> None:
-    """Print a new API token for the account, alone on the last line."""
-    from alumni.services.accounts import find_user_by_email, issue_token
+def _account(email: str):
+    from alumni.services.accounts import find_user_by_email
 
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"There is no account for {email}.")
-    token = issue_token(user)
+    return user
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--days", default=None, type=int, help="How long the token works (default 90 days).")
+def tokens_create(email: str, days: int | None) -> None:
+    """Print a new API token for the account, alone on the last line."""
+    from alumni.services.tokens import DEFAULT_TOKEN_DAYS, issue_token
+
+    user = _account(email)
+    try:
+        token = issue_token(user, DEFAULT_TOKEN_DAYS if days is None else days)
+    except ServiceError as error:
+        _fail(error)
     db.session.commit()
     click.echo(f"API token for {user.email} (shown once; store it now):")
     click.echo(token)
+
+
+def _moment(value) -> str:
+    return value.strftime("%Y-%m-%dT%H:%MZ") if value is not None else "never"
+
+
+@tokens_cli.command("list")
+@click.argument("email")
+def tokens_list(email: str) -> None:
+    """The account's tokens, newest first: id, created, last used, expires (UTC), state."""
+    from alumni.services.tokens import list_tokens
+
+    click.echo("id\tcreated\tlast_used\texpires\tstate")
+    for token in list_tokens(_account(email)):
+        click.echo(f"{token.id}\t{_moment(token.created_at)}\t{_moment(token.last_used_at)}\t"
+                   f"{_moment(token.expires_at)}\t{token.state.value}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", required=False, type=int)
+@click.option("--all", "all_of", metavar="EMAIL", default=None, help="Revoke every token of this account.")
+def tokens_revoke(token_id: int | None, all_of: str | None) -> None:
+    """Revoke one token (by the id `tokens list` shows) or, with --all EMAIL, every token of an
+    account. A revoked token answers 401."""
+    from alumni.models import ApiToken
+    from alumni.services.tokens import revoke_all_tokens, revoke_token
+
+    if (token_id is None) == (all_of is None):
+        raise click.UsageError("Give a token id, or --all EMAIL (not both).")
+    if all_of is not None:
+        count = revoke_all_tokens(_account(all_of))
+        db.session.commit()
+        click.echo(f"revoked {count} tokens of {all_of}")
+        return
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"There is no token {token_id}.")
+    changed = revoke_token(token)
+    db.session.commit()
+    click.echo(f"revoked token {token_id}" if changed else f"token {token_id} was already revoked")
 
 
 @demo_cli.command("load")

@@ -16,6 +16,14 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hops(name: str) -> int:
+    value = os.environ.get(name, "0").strip() or "0"
+    if not value.isdigit() or int(value) > 10:
+        raise RuntimeError(f"{name} must be a whole number of trusted proxies in front of the app (0-10), "
+                           f"not {value!r}")
+    return int(value)
+
+
 class Config:
     """Production defaults; development and testing relax them."""
 
@@ -44,14 +52,26 @@ class Config:
     #: Where mail goes as .eml files when no MAIL_SERVER is configured.
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail"))
 
+    #: How many reverse proxies in front of the app to trust for the client's address and scheme
+    #: (X-Forwarded-For / X-Forwarded-Proto); 0 trusts no header. See docs/operations.md.
+    PROXY_HOPS = _hops("PROXY_HOPS")
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "alumni")
     #: Attempts at login / password reset, per account (the email typed) and per client address.
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    #: Failed logins count per (account, client address); the per-account ceiling over all
+    #: addresses is much higher, so a stranger cannot lock the owner out from elsewhere.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "100 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "60 per 15 minutes")
+    #: Reset requests per (account, client address): another address's requests never use them up.
     RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
     RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "20 per hour")
     SIGNUP_LIMIT_PER_ADDRESS = os.environ.get("SIGNUP_LIMIT_PER_ADDRESS", "20 per hour")
+    #: Account mail a stranger can cause (confirm, "already registered", reset, claim) per
+    #: recipient, whoever asks and from wherever: beyond it the request is answered alike and no
+    #: mail is queued (services/mail_limits.py).
+    ACCOUNT_MAIL_LIMIT_PER_RECIPIENT = os.environ.get("ACCOUNT_MAIL_LIMIT_PER_RECIPIENT", "5 per hour")
     #: How long emailed links work, in seconds.
     VERIFY_LINK_MAX_AGE = 3 * 24 * 3600
     RESET_LINK_MAX_AGE = 3600

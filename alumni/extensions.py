@@ -51,11 +51,13 @@ babel = Babel()
 csrf = CSRFProtect()
 
 
-def _client_address() -> str:
+def client_address() -> str:
+    """The client's address: the peer's, or behind PROXY_HOPS trusted proxies the one they
+    forwarded (ProxyFix, installed by create_app, rewrites remote_addr)."""
     from flask_limiter.util import get_remote_address
 
     return get_remote_address()
 
 
 #: Rate limits (login, reset); storage from RATELIMIT_STORAGE_URI so workers share counts.
-limiter = Limiter(key_func=_client_address, strategy="moving-window")
+limiter = Limiter(key_func=client_address, strategy="moving-window")

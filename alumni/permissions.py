@@ -28,6 +28,11 @@ def can_view_member(actor: User | None, member: Member) -> bool:
     return member.visibility == Visibility.members and actor is not None
 
 
+def can_revoke_token(actor: User | None, token) -> bool:
+    """See and revoke an API token: its owner, and staff."""
+    return actor is not None and (actor.id == token.user_id or is_staff(actor))
+
+
 def can_create_member(actor: User | None) -> bool:
     return is_staff(actor)
 

@@ -88,6 +88,10 @@ MATRIX = {
     "GET /me/calendar": "login ok ok 404 404 404",  # accounts without a member record have no feed
     "POST /me/calendar/reset": "login ok ok 400 400 400",
     "POST /me/calendar/reminder": "login ok ok 400 400 400",
+    # API tokens: one's own list; revoking one is for its owner and staff (anyone else: 404)
+    "GET /me/tokens": "login ok ok ok ok ok",
+    "POST /me/logout-everywhere": "login ok ok ok ok ok",
+    "POST /tokens/<int:token_id>/revoke": "login ok 404 404 404 ok",
     # members and the directory
     # anonymous visitors see public profiles only (test_directory_hides_members_only_profiles)
     "GET /directory": "ok ok ok ok ok ok",
@@ -131,6 +135,7 @@ MATRIX = {
     "GET /staff/import": "login 403 403 403 403 ok",
     "POST /staff/import": "login 403 403 403 403 422",  # no file sent
     "GET /staff/access-log": "login 403 403 403 403 ok",
+    "GET /staff/tokens": "login 403 403 403 403 ok",
     # API: catalogue and public lists
     "GET /api/v1/openapi.json": "ok ok ok ok ok ok",
     "GET /api/v1/programmes": "ok ok ok ok ok ok",
@@ -227,6 +232,12 @@ def path_for(rule: str, world: World) -> str:
         values["record_id"] = world.records["participations"].id
     elif "/returns/" in rule:
         values["record_id"] = world.records["returns"].id
+    if "<int:token_id>" in rule:  # the API token of `member`
+        from alumni.models import ApiToken
+        from alumni.services.tokens import token_hash
+
+        values["token_id"] = _db.session.scalar(
+            sa.select(ApiToken.id).where(ApiToken.token_hash == token_hash(world.tokens["member"])))
     if "<token>" in rule:
         values["token"] = (world.calendar_token if rule.startswith("/calendar/")
                            else world.registration.ticket_token if rule.startswith(("/tickets/", "/manage/check-in/"))

@@ -65,6 +65,16 @@ class User(UserMixin, Model):  # type: ignore[misc]
         return f"<User {self.id} {self.email} {self.role}>"
 
 
+class TokenState(enum.StrEnum):
+    active = "active"
+    expired = "expired"
+    revoked = "revoked"
+
+
+TOKEN_STATE_LABELS = {TokenState.active: _l("Active"), TokenState.expired: _l("Expired"),
+                      TokenState.revoked: _l("Revoked")}
+
+
 class ApiToken(Model):
     __tablename__ = "api_tokens"
 
@@ -74,8 +84,18 @@ class ApiToken(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The token opens nothing from then on (services/tokens.py: 90 days after issue by default).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when revoked (by its owner, staff, a password change, "log out everywhere").
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
+    @property
+    def state(self) -> TokenState:
+        if self.revoked_at is not None:
+            return TokenState.revoked
+        return TokenState.active if self.expires_at > utcnow() else TokenState.expired
+
     def __repr__(self) -> str:
-        return f"<ApiToken {self.id} user={self.user_id}>"
+        return f"<ApiToken {self.id} user={self.user_id} {self.state.value}>"

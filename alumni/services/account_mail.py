@@ -13,6 +13,7 @@ from flask import after_this_request, current_app
 from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import User
 from alumni.services.links import LinkPurpose, make_link_token
+from alumni.services.mail_limits import account_mail_allowed
 from alumni.services.membership import MailKind, Outcome, request_password_link
 from alumni.services.outbox import deliver_now, new_message_id, queue_message
 
@@ -52,6 +53,8 @@ def queue_account_mail(outcome: Outcome) -> int | None:
     user, kind = outcome.user, outcome.mail
     if user is None or kind is None:
         return None
+    if not account_mail_allowed(user.email):
+        return None  # a stranger may not make us mail one address without end; the page is alike
     member = user.member
     language = member.preferred_language if member is not None else "en"
     with force_locale(babel_locale(language)):

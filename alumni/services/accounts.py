@@ -1,24 +1,25 @@
 """Accounts, passwords and API tokens."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import select
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import ApiToken, Role, User
+from alumni.models import Role, User
 from alumni.models.types import utcnow
 from alumni.services import validation as v
 from alumni.services.chapters import get_chapter
 from alumni.services.members import create_member, find_member_by_email
+from alumni.services.tokens import (  # noqa: F401  (moved to services/tokens.py; callers import them here)
+    TOKEN_TOUCH_INTERVAL,
+    issue_token,
+    revoke_all_tokens,
+    user_for_token,
+)
 
 #: OWASP ASVS 5.0 level 2 asks for argon2id with at least 19 MiB and 2 passes; we use more.
 PASSWORD_HASH_PARAMS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2}
@@ -42,6 +43,8 @@ def set_password(user: User, password: str) -> None:
     check_password_rules(password)
     user.password_hash = _hasher().hash(password)
     user.session_version = (user.session_version or 0) + 1
+    # Whoever had the old password may have made tokens with it: they stop working too.
+    revoke_all_tokens(user)
     db.session.flush()
 
 
@@ -87,49 +90,6 @@ def create_user(email: str, role: str, *, chapter: str | None = None, password: 
     if password is not None:
         set_password(user, password)
     return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(user: User) -> str:
-    """A new API token for `user`; only its hash is stored, so this is the one time it is seen."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=_token_hash(token)))
-    db.session.flush()
-    return token
-
-
-#: A token's `last_used_at` is brought up to date when it is older than this: one write per
-#: token every few minutes, not one per API request.
-TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
-
-
-@lru_cache(maxsize=1)
-def _token_lookup() -> Select[User, int, datetime | None]:
-    """Built once (every API request runs it); the hash is a bound parameter."""
-    return (select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == bindparam("token_hash")))
-
-
-def user_for_token(token: str) -> tuple[User | None, bool]:
-    """The account behind an API token (None if there is none), in one query; and whether its
-    last use was written now — the caller commits that with the request's work."""
-    if not token:
-        return None, False
-    found = db.session.execute(_token_lookup(), {"token_hash": _token_hash(token)}).first()
-    if found is None:
-        return None, False
-    user, token_id, last_used = found
-    now = utcnow()
-    if last_used is not None and last_used.tzinfo is None:
-        last_used = last_used.replace(tzinfo=UTC)
-    if last_used is not None and now - last_used < TOKEN_TOUCH_INTERVAL:
-        return user, False
-    db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
-                       .execution_options(synchronize_session=False))
-    return user, True
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -129,6 +129,15 @@ def end_sessions(user: User) -> None:
     db.session.flush()
 
 
+def log_out_everywhere(user: User) -> int:
+    """Every browser session ends and every API token of the account is revoked (answers how
+    many tokens): what to do after a lost laptop or a leaked token."""
+    from alumni.services.tokens import revoke_all_tokens
+
+    end_sessions(user)
+    return revoke_all_tokens(user)
+
+
 def change_password(user: User, current: str, new: str) -> None:
     from alumni.services.accounts import verify_password
 

@@ -25,3 +25,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(members.bp)
     app.register_blueprint(directory.bp)
+
+    from alumni.web import tokens
+
+    app.register_blueprint(tokens.bp)

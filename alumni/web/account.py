@@ -15,7 +15,7 @@ from alumni.i18n import _
 from alumni.services import membership
 from alumni.services.account_mail import commit_and_send, send_password_link_after_response
 from alumni.services.links import LinkPurpose, read_link_token
-from alumni.web.auth import account_key
+from alumni.web.auth import account_and_client_key
 
 bp = Blueprint("account", __name__)
 
@@ -55,7 +55,7 @@ def verify(token: str):
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"], scope="reset-address")
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ACCOUNT"], methods=["POST"], scope="reset-account",
-               key_func=account_key)
+               key_func=account_and_client_key)
 def reset_request():
     form = EmailForm()
     if form.validate_on_submit():

@@ -53,12 +53,22 @@ def account_key() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def account_and_client_key() -> str:
+    """The account and the client asking about it: one client's failures never hold up the
+    owner coming from elsewhere (behind a proxy, the address comes from PROXY_HOPS)."""
+    from alumni.extensions import client_address
+
+    return account_key() + "|client:" + client_address()
+
+
 def _failed(response) -> bool:
     return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], scope="login-address")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"], methods=["POST"],
+               scope="login-account-client", key_func=account_and_client_key, deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], scope="login-account",
                key_func=account_key, deduct_when=_failed)
 def login():

@@ -162,6 +162,7 @@ def test_members_cannot_send_claim_links(client):
 
 def test_login_is_limited_per_account(app, client):
     make_account("a@example.org")
+    saved = app.config["LOGIN_LIMIT_PER_ACCOUNT"]
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
     try:
         codes = [login(client, "a@example.org", "wrong password!").status_code for _ in range(4)]
@@ -173,10 +174,11 @@ def test_login_is_limited_per_account(app, client):
         codes = [login(client, "nobody@example.org", "x").status_code for _ in range(4)]
         assert codes == [422, 422, 422, 429]
     finally:
-        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "10 per 15 minutes"
+        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = saved
 
 
 def test_login_is_limited_per_address(app, client):
+    saved = app.config["LOGIN_LIMIT_PER_ADDRESS"]
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
     try:
         codes = [login(client, f"user{i}@example.org", "wrong password!").status_code for i in range(4)]
@@ -185,7 +187,7 @@ def test_login_is_limited_per_address(app, client):
                             environ_base={"REMOTE_ADDR": "10.1.2.3"})
         assert other.status_code == 422
     finally:
-        app.config["LOGIN_LIMIT_PER_ADDRESS"] = "60 per 15 minutes"
+        app.config["LOGIN_LIMIT_PER_ADDRESS"] = saved
 
 
 def test_reset_is_limited_per_account(app, client, mailbox):
