@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
@@ -358,7 +358,29 @@ def schedule_list() -> None:
         click.echo(f"{task.name}\tevery {int(task.every.total_seconds())} s")
 
 
+@click.command("check")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 60),
+              help="Seconds to wait for the mail server and the rate-limit storage.")
+@with_appcontext
+def check(timeout: float) -> None:
+    """The operator's pre-flight for this environment: one line per finding (ok, warning,
+    error); the exit status is 1 if there is any error."""
+    import os
+
+    from flask import current_app
+
+    from alumni.services.preflight import has_errors, run_checks
+
+    findings = run_checks(current_app.config, os.environ, current_app.extensions["migrate"].directory,
+                          timeout=timeout)
+    for finding in findings:
+        click.echo(str(finding))
+    if has_errors(findings):
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
     for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli, schedule_cli):
         app.cli.add_command(group)
     app.cli.add_command(events_cli)
+    app.cli.add_command(check)
