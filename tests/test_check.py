@@ -31,7 +31,7 @@ def production(app, smtp, monkeypatch):
     answers, a mail worker and a scheduler alive."""
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     for key, value in {"ENV_NAME": "production", "SECRET_KEY": STRONG,
-                       "BASE_URL": "https://alumni.example.org"}.items():
+                       "BASE_URL": "https://alumni.example.org", "SESSION_COOKIE_SECURE": True}.items():
         monkeypatch.setitem(app.config, key, value)
     workers.beat("mail", workers.process_name("mail"))
     workers.beat("scheduler", workers.process_name("scheduler"))
@@ -80,6 +80,14 @@ def test_an_unreachable_mail_server_fails_the_check(runner, production, monkeypa
     assert r.exit_code == 1, r.output
     (error,) = [line for line in lines(r) if line.startswith("error:")]
     assert f"MAIL_SERVER=127.0.0.1 MAIL_PORT={port} cannot be used" in error
+
+
+def test_session_cookies_over_plain_http_are_a_warning_in_production(runner, production, monkeypatch):
+    assert not any("SESSION_COOKIE_SECURE" in line for line in lines(runner.invoke(args=["check"])))
+    monkeypatch.setitem(production.config, "SESSION_COOKIE_SECURE", False)
+    r = runner.invoke(args=["check"])
+    assert r.exit_code == 0
+    assert any(line.startswith("warning: SESSION_COOKIE_SECURE is off") for line in lines(r))
 
 
 def test_memory_rate_limits_with_several_web_workers_fail(runner, production, monkeypatch):

@@ -102,6 +102,14 @@ def check_base_url(config: Mapping[str, Any]) -> Finding:
     return Finding("ok", f"BASE_URL {url} (links in mail, feeds and tickets)")
 
 
+def check_cookies(config: Mapping[str, Any]) -> list[Finding]:
+    """Session cookies over HTTPS only, in production (off only for a plain-HTTP test rig)."""
+    if _production(config) and not config.get("SESSION_COOKIE_SECURE"):
+        return [Finding("warning", "SESSION_COOKIE_SECURE is off: session cookies would also travel over plain "
+                        "HTTP (right only for a test rig)")]
+    return []
+
+
 def check_mail(config: Mapping[str, Any], *, timeout: float = 5.0) -> Finding:
     """Without MAIL_SERVER mail becomes files (right for a laptop, wrong in production); with one,
     connect, greet (and STARTTLS and log in where configured), then quit."""
@@ -251,6 +259,7 @@ def run_checks(config: Mapping[str, Any], environ: Mapping[str, str], migrations
         Finding("ok", f"environment {config.get('ENV_NAME')} (ALUMNI_ENV)"),
         check_secret(config),
         check_base_url(config),
+        *check_cookies(config),
         check_mail(config, timeout=timeout),
         check_rate_limits(config, environ, timeout=timeout),
         *check_database(config, migrations_dir, now=now),
