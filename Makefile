@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,run]'
 	touch $@
 
 install: $(VENV)/.installed compile-translations
@@ -29,10 +29,19 @@ compile-translations: $(VENV)/.installed
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(VENV)/bin/pybabel compile -d translations >/dev/null; fi
 
+# The web server, the mail worker and the scheduler (Procfile) under honcho: Ctrl-C stops all three.
+# Links in mail, calendar URLs and ticket QR codes follow HOST and PORT unless BASE_URL is set; it is
+# fixed here, before honcho gives each process a PORT of its own.
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) demo logins
+	@BASE_URL=$$($(PY) -c 'from alumni.config import _base_url; print(_base_url())'); \
+	  echo "serving $$BASE_URL (mail without MAIL_SERVER goes to instance/mail/)"; \
+	  BASE_URL=$$BASE_URL PYTHONUNBUFFERED=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	  exec $(VENV)/bin/honcho start --port $(PORT)
 
 # The suite runs on SQLite, then — where TEST_DATABASE_URL names a PostgreSQL database — again on it.
 # ruff (rules in pyproject.toml) over the code, tests and benchmarks.

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from alumni.config import INSTANCE, config_for
 from alumni.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+
+class MissingSecretKey(click.ClickException, RuntimeError):
+    """The app cannot start without a secret. A ClickException, so that `flask …` commands (`check`
+    first) print it as one line rather than a traceback."""
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -27,7 +33,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     else:
         app.config.from_object(config_for(config))
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set outside development (ALUMNI_ENV=development for a local run).")
+        raise MissingSecretKey("SECRET_KEY must be set outside development (ALUMNI_ENV=development for a local run); "
+                               "make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'")
     INSTANCE.mkdir(parents=True, exist_ok=True)
 
     # Path ids beyond a 32-bit integer are no row of ours: 404 at routing, not a database error.

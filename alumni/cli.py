@@ -1,11 +1,15 @@
 """The flask commands of INTERFACES.md. Each one calls services and commits once."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
@@ -14,6 +18,49 @@ from alumni.extensions import db
 def _fail(error: ServiceError) -> None:
     db.session.rollback()
     raise click.ClickException(error.message)
+
+
+@contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """SIGTERM (what honcho, systemd and Docker send to stop a process) ends a loop as Ctrl-C
+    does: through its `finally`, so a worker removes its heartbeat on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _beat(kind: str, name: str) -> None:
+    """A heartbeat, committed; a database that does not answer is logged, not fatal (the loop
+    goes on, and the missing beats show in `check` and /healthz)."""
+    from alumni.services import workers
+
+    try:
+        workers.beat(kind, name)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        click.echo(f"heartbeat failed: {type(exc).__name__}: {exc}"[:300], err=True)
+
+
+def _stop_beating(name: str) -> None:
+    from alumni.services import workers
+
+    try:
+        db.session.rollback()
+        workers.stop(name)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        click.echo(f"could not remove the heartbeat: {type(exc).__name__}"[:300], err=True)
 
 
 chapters_cli = AppGroup("chapters", help="Alumni chapters.")
@@ -39,23 +86,90 @@ def chapters_create(code: str, name: str, countries: str) -> None:
     click.echo(f"{'created' if created else 'unchanged'} chapter {chapter.code}")
 
 
+@chapters_cli.command("list")
+def chapters_list() -> None:
+    """The chapters: code, name, countries, organizers."""
+    from alumni.services.chapters import chapter_rows
+
+    rows = chapter_rows()
+    for code, name, countries, organizers in rows:
+        click.echo(f"{code}\t{name}\t{','.join(countries) or '-'}\torganizers {organizers}")
+    if not rows:
+        click.echo("no chapters yet: flask --app wsgi chapters create CODE --name NAME", err=True)
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["member", "organizer", "staff"]), required=True)
 @click.option("--chapter", default=None, help="Chapter code (required for organizers).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email: str, role: str, chapter: str | None, password_stdin: bool) -> None:
-    """Create an account; a member account links to the member with the same email."""
+    """Create an account; a member account links to the member with the same email. Without
+    --password-stdin the person is mailed a link to choose their password (through the outbox)."""
+    from flask import current_app
+
+    from alumni.services.account_mail import queue_account_mail
     from alumni.services.accounts import create_user
+    from alumni.services.membership import MailKind, Outcome
+    from alumni.services.outbox import deliver_now
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         user = create_user(email, role, chapter=chapter, password=password)
     except ServiceError as error:
         _fail(error)
+    mail_id = queue_account_mail(Outcome(user, MailKind.claim)) if password is None else None
     db.session.commit()
     linked = f", member {user.member_id}" if user.member_id else ""
     click.echo(f"created {user.role.value} account {user.email} (user {user.id}{linked})")
+    if password is not None:
+        return
+    if mail_id is None:
+        click.echo(f"no password, and no mail could be queued ({user.email} is held after bounces): "
+                   f"give one with `flask --app wsgi users set-password {user.email}`")
+        return
+    sent = deliver_now([mail_id]).sent
+    days = current_app.config["CLAIM_LINK_MAX_AGE"] // 86400
+    click.echo(f"no password given: {'sent' if sent else 'queued'} a mail to {user.email} with a link to choose "
+               f"one (valid {days} days; outbox message {mail_id})")
+
+
+@users_cli.command("list")
+@click.option("--role", type=click.Choice(["member", "organizer", "staff"]), default=None)
+def users_list(role: str | None) -> None:
+    """The accounts: email, role, chapter, whether a password is set and the address confirmed."""
+    from alumni.services.accounts import list_users
+
+    users = list_users(role)
+    for user in users:
+        chapter = user.chapter.code if user.chapter is not None else "-"
+        state = "password" if user.password_hash else "no password"
+        confirmed = "confirmed" if user.email_verified_at else "unconfirmed"
+        click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{chapter}\t{state}\t{confirmed}")
+    click.echo(f"{len(users)} accounts", err=True)
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Set an account's password (asked twice at the prompt, or read from standard input); every
+    session of the account ends."""
+    from alumni.services.accounts import find_user_by_email, set_password
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"There is no account for {email}.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(user, password)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"password set for {user.email}")
 
 
 def _account(email: str):
@@ -135,9 +249,23 @@ def demo_load(count: int | None) -> None:
 
     if count is None:
         count = current_app.config["DEMO_MEMBERS"]
-    report = load_demo(count)
+    report = load_demo(count, accounts=current_app.config["DEMO_ACCOUNTS"])
     db.session.commit()
     click.echo(", ".join(f"{key} {value}" for key, value in report.items()))
+
+
+@demo_cli.command("logins")
+def demo_logins() -> None:
+    """Print `demo login: EMAIL PASSWORD (ROLE)` for each demo account (development only)."""
+    from flask import current_app
+
+    from alumni.services.demo import demo_login_lines
+
+    if not current_app.config["DEMO_ACCOUNTS"]:
+        click.echo("no demo accounts outside development", err=True)
+        return
+    for line in demo_login_lines():
+        click.echo(line)
 
 
 mail_cli = AppGroup("mail", help="The outbox.")
@@ -152,21 +280,30 @@ def mail_deliver(once: bool, batch_size: int, poll: float) -> None:
     import time
 
     from alumni.services.outbox import deliver_due, due_count
+    from alumni.services.workers import process_name
 
-    while True:
-        due = due_count()
-        if due:
-            with click.progressbar(length=due, label="Delivering", file=sys.stderr) as bar:
-                report = deliver_due(batch_size=batch_size, on_progress=bar.update)
-            click.echo(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}")
-            for error in report.errors[:20]:
-                click.echo(f"  {error}", err=True)
-        elif once:
-            click.echo("sent 0, failed 0, deferred 0")
-        db.session.remove()
-        if once:
-            return
-        time.sleep(poll)
+    name = process_name("mail")
+    with _exit_on_sigterm():
+        try:
+            while True:
+                if not once:
+                    _beat("mail", name)
+                due = due_count()
+                if due:
+                    with click.progressbar(length=due, label="Delivering", file=sys.stderr) as bar:
+                        report = deliver_due(batch_size=batch_size, on_progress=bar.update)
+                    click.echo(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}")
+                    for error in report.errors[:20]:
+                        click.echo(f"  {error}", err=True)
+                elif once:
+                    click.echo("sent 0, failed 0, deferred 0")
+                db.session.remove()
+                if once:
+                    return
+                time.sleep(poll)
+        finally:
+            if not once:
+                _stop_beating(name)
 
 
 @members_cli.command("import")
@@ -224,7 +361,77 @@ def events_remind() -> None:
     click.echo(f"queued {queued}, skipped {skipped}")
 
 
+schedule_cli = AppGroup("schedule", help="Periodic work (alumni/services/schedule.py).")
+
+
+@schedule_cli.command("run")
+@click.option("--once", is_flag=True, help="Run every task once and exit (default: keep running).")
+@click.option("--tick", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between looks at what is due.")
+def schedule_run(once: bool, tick: float) -> None:
+    """Run the periodic tasks when they are due (e.g. `events remind` every 5 minutes), with a
+    heartbeat each loop; safe beside another scheduler (the tasks are idempotent)."""
+    import time
+    from datetime import datetime
+
+    from alumni.services.schedule import run_due
+    from alumni.services.workers import process_name
+
+    name = process_name("scheduler")
+    last_run: dict[str, datetime] = {}
+    with _exit_on_sigterm():
+        try:
+            while True:
+                _beat("scheduler", name)
+                try:
+                    outcomes = run_due(last_run)
+                except Exception as exc:  # the database is away: try again at the next tick
+                    db.session.rollback()
+                    click.echo(f"scheduler: {type(exc).__name__}: {exc}"[:300], err=True)
+                    outcomes = []
+                for outcome in outcomes:
+                    click.echo(f"{outcome.task}: {outcome.summary}"[:300] if outcome.ok
+                               else f"{outcome.task} failed: {outcome.summary}"[:300], err=not outcome.ok)
+                db.session.remove()
+                if once:
+                    return
+                time.sleep(tick)
+        finally:
+            _stop_beating(name)
+
+
+@schedule_cli.command("list")
+def schedule_list() -> None:
+    """The periodic tasks and how often they run."""
+    from alumni.services.schedule import TASKS
+
+    for task in TASKS:
+        click.echo(f"{task.name}\tevery {int(task.every.total_seconds())} s")
+
+
+@click.command("check")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 60),
+              help="Seconds to wait for the mail server and the rate-limit storage.")
+@with_appcontext
+def check(timeout: float) -> None:
+    """The operator's pre-flight for this environment: one line per finding (ok, warning,
+    error); the exit status is 1 if there is any error."""
+    import os
+
+    from flask import current_app
+
+    from alumni.services.preflight import has_errors, run_checks
+
+    findings = run_checks(current_app.config, os.environ, current_app.extensions["migrate"].directory,
+                          timeout=timeout)
+    for finding in findings:
+        click.echo(str(finding))
+    if has_errors(findings):
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
-    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli):
+    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli, schedule_cli):
         app.cli.add_command(group)
     app.cli.add_command(events_cli)
+    app.cli.add_command(check)

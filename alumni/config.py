@@ -24,6 +24,21 @@ def _hops(name: str) -> int:
     return int(value)
 
 
+def _base_url() -> str:
+    """BASE_URL, else where HOST and PORT serve (so that links in mail, calendar URLs and ticket QR
+    codes reach the server `make run` started). A wildcard host is not an address: loopback then."""
+    explicit = os.environ.get("BASE_URL", "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    port = os.environ.get("PORT", "").strip() or "5000"
+    return f"http://{host}:{port}"
+
+
 class Config:
     """Production defaults; development and testing relax them."""
 
@@ -35,7 +50,8 @@ class Config:
     #: No ping on every checkout: alumni/dbpool.py pings connections idle longer than this.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     DATABASE_PING_AFTER_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_SECONDS", "10"))
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    #: The public address, for links in mail and feeds (see _base_url: HOST/PORT when unset).
+    BASE_URL = _base_url()
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -104,10 +120,13 @@ class Config:
 
     #: Load the demo data set on `make run` the first time.
     DEMO_MEMBERS = int(os.environ.get("DEMO_MEMBERS", "300"))
+    #: `demo load` makes one account per role with a known password: in development only, never here.
+    DEMO_ACCOUNTS = False
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    DEMO_ACCOUNTS = True
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False

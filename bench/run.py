@@ -1,5 +1,5 @@
 """make bench: every figure the issues set a target for, on SQLite and on PostgreSQL, each with
-its floor measured in the same run, written as a Markdown table into the README.
+its floor measured in the same run, written as a Markdown table into docs/performance.md.
 
     .venv/bin/python -m bench.run [--only sqlite|postgresql] [--runs N] [--skip-import] [--no-readme]
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from bench.common import ROOT, sqlite_url
 
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
-README = ROOT / "README.md"
+README = ROOT / "docs" / "performance.md"  # where the table lives (the README links it)
 MEMBER = ("bench-member@example.org", "bench member passphrase")
 REPORT_RUNS = 31  # timed calls of each report (after replay_sql_ms's warm-up), and replays of its SQL
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"

@@ -61,6 +61,16 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def list_users(role: str | None = None) -> list[User]:
+    """Every account (of `role`, if given), by email, with its chapter loaded."""
+    from sqlalchemy.orm import selectinload
+
+    stmt = select(User).options(selectinload(User.chapter)).order_by(User.email)
+    if role is not None:
+        stmt = stmt.where(User.role == v.choice(role, Role, "role"))
+    return list(db.session.scalars(stmt))
+
+
 def create_user(email: str, role: str, *, chapter: str | None = None, password: str | None = None,
                 actor: User | None = None, verified: bool = True) -> User:
     """An account; a member account is linked to the member record with the same email, which

@@ -35,3 +35,18 @@ def create_chapter(code: str, name: str, countries: list[str] | None = None,
 
 def list_chapters() -> Select[Chapter]:
     return select(Chapter).order_by(Chapter.code)
+
+
+def chapter_rows() -> list[tuple[str, str, list[str], int]]:
+    """Every chapter as (code, name, countries, number of organizer accounts), by code."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import selectinload
+
+    from alumni.models import Role, User
+
+    counts: dict[int | None, int] = {}
+    for chapter_id, n in db.session.execute(
+            select(User.chapter_id, func.count(User.id)).where(User.role == Role.organizer).group_by(User.chapter_id)):
+        counts[chapter_id] = n
+    chapters = db.session.scalars(list_chapters().options(selectinload(Chapter.country_rows)))
+    return [(c.code, c.name, c.countries, counts.get(c.id, 0)) for c in chapters]

@@ -169,8 +169,65 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
     return member
 
 
-def load_demo(members: int = 300) -> dict[str, int]:
-    """Load what is missing; answers counts of what was added."""
+#: One account per role with a known password, made by `demo load` where DEMO_ACCOUNTS is on
+#: (development only; production never has them). (email, password, role, chapter code)
+DEMO_LOGINS: list[tuple[str, str, str, str | None]] = [
+    ("member@alumni.example", "member-password", "member", None),
+    ("organizer@alumni.example", "organizer-password", "organizer", "IN"),
+    ("staff@alumni.example", "staff-password", "staff", None),
+]
+
+
+def _demo_member(email: str) -> Member:
+    """The demo member: an Indian alumna of a joint-research stay in Kyoto, so that the India
+    chapter's invitations reach her and her pages have something to show."""
+    from alumni.services.members import create_member
+
+    member = create_member({"email": email, "given_name": "Meera", "family_name": "Nair",
+                            "native_name": "मीरा नायर", "country": "IN", "preferred_language": "en",
+                            "timezone": "Asia/Kolkata", "field": "Materials science", "visibility": "members"})
+    host = find_or_create_institution("Kyoto University", "JP", InstitutionKind.university)
+    sender = find_or_create_institution("Indian Institute of Technology Delhi", "IN", InstitutionKind.university)
+    start = date(2019, 6, 3)
+    member.participations.append(Participation(
+        programme_code="SSP-B", fiscal_year=fiscal_year(start), direction=Direction.inbound,
+        start_date=start, end_date=start + timedelta(days=20), host_institution=host, sending_institution=sender))
+    db.session.flush()
+    return member
+
+
+def load_demo_accounts() -> int:
+    """The accounts of DEMO_LOGINS that are missing (their chapters come from load_demo); answers
+    how many were added. Verified, so that their owners can log in at once."""
+    from alumni.services.accounts import create_user, find_user_by_email
+    from alumni.services.members import find_member_by_email
+
+    added = 0
+    for email, password, role, chapter in DEMO_LOGINS:
+        if find_user_by_email(email) is not None:
+            continue
+        if role == "member" and find_member_by_email(email) is None:
+            _demo_member(email)
+        create_user(email, role, chapter=chapter, password=password)
+        added += 1
+    return added
+
+
+def demo_login_lines() -> list[str]:
+    """`demo login: EMAIL PASSWORD (ROLE)` for each demo account whose password still works."""
+    from alumni.services.accounts import find_user_by_email, verify_password
+
+    lines = []
+    for email, password, role, _chapter in DEMO_LOGINS:
+        user = find_user_by_email(email)
+        if user is not None and user.role.value == role and verify_password(user, password):
+            lines.append(f"demo login: {email} {password} ({role})")
+    return lines
+
+
+def load_demo(members: int = 300, *, accounts: bool = False) -> dict[str, int]:
+    """Load what is missing; answers counts of what was added. `accounts`: also the demo accounts
+    of DEMO_LOGINS (the caller passes the DEMO_ACCOUNTS setting: development only)."""
     added_chapters = sum(create_chapter(code, name, countries)[1] for code, name, countries in CHAPTERS)
     before = db.session.scalar(select(db.func.count(Institution.id))) or 0
     institutions = [find_or_create_institution(name, country, kind) for name, country, kind in INSTITUTIONS]
@@ -195,5 +252,8 @@ def load_demo(members: int = 300) -> dict[str, int]:
 
     added_events = load_demo_events()
     db.session.flush()
-    return {"chapters added": added_chapters, "institutions added": added_institutions,
-            "members added": added_members, "events added": added_events}
+    report = {"chapters added": added_chapters, "institutions added": added_institutions,
+              "members added": added_members, "events added": added_events}
+    if accounts:
+        report["accounts added"] = load_demo_accounts()
+    return report

@@ -47,7 +47,9 @@ def set_language():
 
 @bp.route("/healthz")
 def healthz():
-    """For load balancers and monitoring: 200 while the database answers, 503 otherwise."""
+    """For load balancers and monitoring: 200 while the database answers, 503 otherwise. Also the
+    background processes' last heartbeats and the outbox backlog (messages due and not sent), for
+    monitoring: they do not change the status code (the web can serve while the worker is away)."""
     from sqlalchemy import text
 
     try:
@@ -55,7 +57,23 @@ def healthz():
     except Exception as exc:  # any database failure means "not healthy"
         db.session.rollback()
         return {"status": "unavailable", "database": type(exc).__name__}, 503
-    return {"status": "ok", "database": "ok"}
+    body: dict = {"status": "ok", "database": "ok"}
+    try:
+        body.update(background_health())
+    except Exception:  # the database answered SELECT 1; what it cannot tell here is left out
+        db.session.rollback()
+    return body
+
+
+def background_health() -> dict:
+    from alumni.services import workers
+    from alumni.services.outbox import due_count
+
+    def seen(kind: str) -> dict:
+        last = workers.last_beat(kind)
+        return {"last_beat": last.isoformat() if last is not None else None, "alive": workers.is_alive(kind)}
+
+    return {"workers": {kind: seen(kind) for kind in workers.KINDS}, "outbox": {"queued_due": due_count()}}
 
 
 @bp.route("/")

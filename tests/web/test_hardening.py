@@ -22,7 +22,31 @@ def test_no_inline_script_in_pages(client):
 
 def test_healthz_checks_the_database(client):
     r = client.get("/healthz")
-    assert r.status_code == 200 and r.json == {"status": "ok", "database": "ok"}
+    assert r.status_code == 200 and (r.json["status"], r.json["database"]) == ("ok", "ok")
+
+
+def test_healthz_reports_the_workers_heartbeats_and_the_outbox_backlog(client):
+    from datetime import timedelta
+
+    from alumni.extensions import db
+    from alumni.models.types import utcnow
+    from alumni.services import workers
+    from alumni.services.outbox import queue_many
+
+    r = client.get("/healthz")
+    assert r.json["workers"] == {"mail": {"last_beat": None, "alive": False},
+                                 "scheduler": {"last_beat": None, "alive": False}}
+    assert r.json["outbox"] == {"queued_due": 0}
+    queue_many([{"dedup_key": f"k{i}", "kind": "test", "recipient": f"a{i}@example.org", "subject": "s",
+                 "text_body": "b"} for i in range(3)])
+    workers.beat("mail", workers.process_name("mail"))
+    workers.beat("scheduler", workers.process_name("scheduler"), now=utcnow() - timedelta(minutes=10))
+    db.session.commit()
+    r = client.get("/healthz")
+    assert r.status_code == 200  # no worker is not "the web is down": monitoring reads the details
+    assert r.json["outbox"] == {"queued_due": 3}
+    assert r.json["workers"]["mail"]["alive"] is True and r.json["workers"]["mail"]["last_beat"]
+    assert r.json["workers"]["scheduler"]["alive"] is False and r.json["workers"]["scheduler"]["last_beat"]
 
 
 def test_request_id_is_echoed_or_made(client):

@@ -1,0 +1,75 @@
+"""The scheduler's work: periodic tasks, listed in one place (TASKS), run by
+`flask --app wsgi schedule run` (a process of the Procfile, beside the web server and the mail
+worker).
+
+Every task must be idempotent: two schedulers may run at once (two machines, or an overlap during a
+deploy), so a task that runs twice in the same minute must change nothing the second time. The
+reminders are (each reminder has an outbox key of its own). Adding periodic work is one line in
+TASKS: a name, an interval and a function that flushes and answers a one-line summary.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from alumni.extensions import db
+from alumni.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def remind_events() -> str:
+    from alumni.services.notices import queue_reminders
+
+    queued, skipped = queue_reminders()
+    return f"queued {queued}, skipped {skipped}"
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    every: timedelta
+    #: Does the work and flushes (the runner commits); answers a summary for the log.
+    run: Callable[[], str]
+
+
+#: The periodic work, in the order it runs when several tasks are due together.
+TASKS: list[Task] = [
+    Task("events remind", timedelta(minutes=5), remind_events),
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    task: str
+    ok: bool
+    summary: str
+
+
+def due_tasks(last_run: dict[str, datetime], now: datetime, tasks: list[Task] | None = None) -> list[Task]:
+    """The tasks whose interval has passed since they last ran here (all of them at start)."""
+    return [task for task in (TASKS if tasks is None else tasks)
+            if task.name not in last_run or now - last_run[task.name] >= task.every]
+
+
+def run_due(last_run: dict[str, datetime], *, now: datetime | None = None,
+            tasks: list[Task] | None = None) -> list[Outcome]:
+    """Run what is due, each task in a transaction of its own that this runner commits (a task
+    that fails is rolled back and logged; the others still run, and it is tried again at its
+    next interval). Updates `last_run` (the caller keeps it between calls)."""
+    now = now or utcnow()
+    outcomes = []
+    for task in due_tasks(last_run, now, tasks):
+        last_run[task.name] = now
+        try:
+            summary = task.run()
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            log.exception("scheduled task %s failed", task.name)
+            outcomes.append(Outcome(task.name, False, f"{type(exc).__name__}: {exc}"))
+        else:
+            outcomes.append(Outcome(task.name, True, summary))
+    return outcomes
