@@ -60,19 +60,19 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
     if not accept_privacy:
         raise Invalid(_("Please accept the privacy notice to join."), field="accept_privacy")
     user = find_user_by_email(email)
-    if user is not None and user.email_verified_at is not None:
+    if user is not None:
+        # An account exists, confirmed or not: nothing about it changes (a repeated sign-up
+        # that replaced the password would let whoever signs up last own the account its owner
+        # then confirms). Its owner is told instead; the page answers as for a new sign-up.
         _hasher().hash(password)  # the same work as a real sign-up: the timing tells nothing
         return Outcome(user, MailKind.already_registered)
-    if user is None:
-        if find_member_by_email(email) is None:
-            # Hidden until its owner chooses to be listed: being found is a consent of its own.
-            create_member({"email": email, "given_name": given_name, "family_name": family_name,
-                           "visibility": Visibility.hidden.value}, country_required=False)
-        # An imported member's record is linked, not overwritten: the mailed link proves the
-        # address before anyone can log in to it.
-        user = create_user(email, Role.member, verified=False)
-    # A repeated sign-up before confirmation replaces the password; the new hash also voids
-    # the earlier link, so only the latest one works.
+    if find_member_by_email(email) is None:
+        # Hidden until its owner chooses to be listed: being found is a consent of its own.
+        create_member({"email": email, "given_name": given_name, "family_name": family_name,
+                       "visibility": Visibility.hidden.value}, country_required=False)
+    # An imported member's record is linked, not overwritten: the mailed link proves the
+    # address before anyone can log in to it.
+    user = create_user(email, Role.member, verified=False)
     set_password(user, password)
     if user.member is not None:
         record_consent(user.member, ConsentKind.privacy_notice, True)
