@@ -69,6 +69,8 @@ MATRIX = {
     "GET /claim/<token>": "400 400 400 400 400 400",  # a made-up link
     "POST /claim/<token>": "400 400 400 400 400 400",
     "GET /verify/<token>": "400 400 400 400 400 400",
+    "GET /email/<token>": "400 400 400 400 400 400",  # a made-up link to confirm a new address
+    "POST /email/<token>": "400 400 400 400 400 400",
     # a member's own pages: the session decides whose record it is, never a path id
     "GET /me": "login ok ok ok ok ok",
     "GET /me/profile": "login ok ok 404 404 404",

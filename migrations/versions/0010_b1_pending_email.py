@@ -1,0 +1,25 @@
+"""Pending email: a member's new address waits for its confirmation
+
+Revision ID: 0010_b1_pending_email
+Revises: 0009_worker_heartbeats
+Create Date: 2026-11-28 09:20:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0010_b1_pending_email'
+down_revision = '0009_worker_heartbeats'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pending_email', sa.String(length=254), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_column('pending_email')
