@@ -233,3 +233,6 @@ class ReturnVisit(db.Model):
 
 #: The directory lists members in name order; this index serves that order and its pages.
 Index("ix_members_name_order", Member.family_name, Member.given_name, Member.id)
+#: What a viewer may see, by country: the directory's country menu and the public counts of the
+#: home page read only this index.
+Index("ix_members_visibility_country", Member.visibility, Member.country)
