@@ -184,7 +184,7 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
     if asks_for_email:
         from alumni.services.email_change import request_email_change
 
-        request_email_change(member, new_email, actor)
+        request_email_change(member, new_email or "", actor)
     if wanted is not None:
         if not isinstance(wanted, bool):
             raise Invalid(_("Choose whether to receive invitations."), field="invitations")
