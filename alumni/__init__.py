@@ -136,6 +136,19 @@ def _register_error_handlers(app: Flask) -> None:
             return http_error_response(error)
         return render_template("errors/error.html", status=error.code, message=default_message(error)), error.code
 
+    from sqlalchemy.exc import IntegrityError
+
+    @app.errorhandler(IntegrityError)
+    def on_integrity_error(error: IntegrityError):
+        """The services check unique keys first; the database's constraint is the last guard and
+        only fires when two requests race for the same key: a conflict, never a 500."""
+        app.logger.warning("integrity error answered 409: %s", error.orig)
+        db.session.rollback()
+        message = _("Someone else changed this at the same moment. Please reload and try again.")
+        if wants_json():
+            return error_body(409, "conflict", message)
+        return render_template("errors/error.html", status=409, message=message), 409
+
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception):
         app.logger.exception("unhandled error")

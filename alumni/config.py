@@ -111,6 +111,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    #: Strict-Transport-Security: browsers use only HTTPS for this long (0: no header; the
+    #: development and testing modes, which run on plain HTTP).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     JSON_SORT_KEYS = False
 
     #: Anonymous visitors' event pages are kept this many seconds (0: off). See web/pagecache.py.
@@ -131,6 +134,7 @@ class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
 
 
 class TestingConfig(Config):
@@ -141,6 +145,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
+    HSTS_SECONDS = 0
     RATELIMIT_STORAGE_URI = "memory://"
     BASE_URL = "http://alumni.test"
 

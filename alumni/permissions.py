@@ -66,10 +66,23 @@ def can_view_event(actor: User | None, event) -> bool:
     return event.status != EventStatus.draft or can_manage_event(actor, event)
 
 
+def can_act_for(actor: User | None, member: Member) -> bool:
+    """Do something in the member's name (answer an event for them, register a delegation):
+    the member themselves, staff, and an organizer for members they may see who come from one
+    of their chapter's countries. Acting for someone puts their name, email and country where the
+    actor reads them (an event's registrations), so it is never wider than reading them in full.
+    Callers answer a refusal with the same 404 as for a member that does not exist."""
+    if is_self(actor, member) or is_staff(actor):
+        return True
+    if actor is None or actor.role != Role.organizer or actor.chapter is None:
+        return False
+    return member.country in actor.chapter.countries and can_view_member(actor, member)
+
+
 def can_respond_for(actor: User | None, event, member: Member) -> bool:
-    """A member answers for themselves; the event's organizers and staff may answer for anyone
-    (e.g. registering a delegation)."""
-    return is_self(actor, member) or can_manage_event(actor, event)
+    """A member answers for themselves; the event's organizers and staff may answer for those
+    they may act for (can_act_for)."""
+    return is_self(actor, member) or (can_manage_event(actor, event) and can_act_for(actor, member))
 
 
 def can_view_registration(actor: User | None, registration) -> bool:

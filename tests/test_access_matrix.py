@@ -69,6 +69,8 @@ MATRIX = {
     "GET /claim/<token>": "400 400 400 400 400 400",  # a made-up link
     "POST /claim/<token>": "400 400 400 400 400 400",
     "GET /verify/<token>": "400 400 400 400 400 400",
+    "GET /email/<token>": "400 400 400 400 400 400",  # a made-up link to confirm a new address
+    "POST /email/<token>": "400 400 400 400 400 400",
     # a member's own pages: the session decides whose record it is, never a path id
     "GET /me": "login ok ok ok ok ok",
     "GET /me/profile": "login ok ok 404 404 404",
@@ -174,7 +176,8 @@ MATRIX = {
     # members get a list holding only their own registration (checked in test_registration_list_is_own_only)
     "GET /api/v1/events/<int:event_id>/registrations": "401 ok ok ok 403 ok",
     # answering for `member` (the body names them): only themselves, the chapter's organizers, staff
-    "POST /api/v1/events/<int:event_id>/registrations": "401 ok 403 ok 403 ok",
+    # (others: the 404 of reading a member that does not exist; see ACT_FOR below)
+    "POST /api/v1/events/<int:event_id>/registrations": "401 ok 404 ok 404 ok",
     "GET /api/v1/events/<int:event_id>/summary": "401 403 403 ok 403 ok",
     # someone else's registration is not there for them (404, not 403: no probing of ids)
     "PATCH /api/v1/registrations/<int:registration_id>": "401 ok 404 ok 404 ok",
@@ -395,13 +398,14 @@ def test_records_cannot_be_reached_under_someone_elses_member_id(app):
 
 
 def test_rsvp_for_someone_else_is_refused_and_writes_nothing(app):
+    """Refused with the 404 of a member that does not exist (see ACT_FOR)."""
     from alumni.models import Registration
 
     world = build_world()
     before = _db.session.scalar(sa.select(sa.func.count()).select_from(Registration))
     r = app.test_client().post(f"/api/v1/events/{world.event.id}/registrations", headers=_bearer(world, "other"),
                                json={"member_id": world.member.id, "response": "no"})
-    assert r.status_code == 403
+    assert r.status_code == 404
     _db.session.expire_all()
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == before
     assert _db.session.get(Registration, world.registration.id).response.value == "yes"
@@ -437,3 +441,66 @@ def test_draft_events_are_invisible_outside_their_chapter(app):
         if caller != "anon":
             r = app.test_client().get(f"/api/v1/events/{draft.id}", headers=_bearer(world, caller))
             assert r.status_code == expected, caller
+
+
+# --------------------------------------------------- act on behalf of: who may answer for whom
+# POST /api/v1/events/{IN event}/registrations {"member_id": target, "response": "no"}: a
+# registration puts the member's name, email and country into the event's CSV, so acting for
+# someone is allowed only where reading them in full is: the member themselves, staff, and an
+# organizer for members they may see in their chapter's countries. Anything else is the same 404
+# as reading a member who does not exist. Callers: member, other, org (IN), org2 (LK), staff.
+ACT_FOR = {
+    "themselves (IN, alumni only)": "ok 404 ok 404 ok",
+    "public member of IN": "404 404 ok 404 ok",
+    "hidden member of IN": "404 404 404 404 ok",
+    "alumni-only member of LK": "404 404 404 403 ok",  # org2 may act for them, but not at an IN event
+    "public member of LK": "404 404 404 403 ok",
+    "no such member": "404 404 404 404 404",
+}
+
+
+def _act_for_target(world: World, target: str) -> int:
+    if target.startswith("themselves"):
+        return world.member.id
+    if target == "no such member":
+        return world.member.id + 10_000
+    country = "IN" if target.endswith("of IN") else "LK"
+    visibility = target.split()[0].replace("alumni-only", "members")
+    return make_member(country=country, visibility=visibility).id
+
+
+@pytest.mark.parametrize("target", sorted(ACT_FOR))
+def test_act_on_behalf_of(app, target):
+    from alumni.models import Registration
+
+    expected = dict(zip(CALLERS[1:], ACT_FOR[target].split(), strict=True))
+    observed = {}
+    for caller in CALLERS[1:]:
+        empty_tables()
+        world = build_world()
+        member_id = _act_for_target(world, target)
+        before = _db.session.scalar(sa.select(sa.func.count()).select_from(Registration))
+        r = app.test_client().post(f"/api/v1/events/{world.event.id}/registrations", headers=_bearer(world, caller),
+                                   json={"member_id": member_id, "response": "no"})
+        observed[caller] = outcome(r)
+        if r.status_code == 404:  # the very answer a read of a member that does not exist gets
+            assert r.json["error"]["message"] == f"There is no member {member_id}.", caller
+        if r.status_code >= 400:
+            _db.session.expire_all()
+            assert _db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == before, caller
+    assert observed == expected, f"{target}: expected {expected}, got {observed}"
+
+
+def test_registrations_csv_lists_nobody_an_organizer_could_not_read(app):
+    """The red team's harvest: answering "no" for hidden and other chapters' members, then
+    downloading the event's CSV."""
+    world = build_world()
+    hidden = make_member(country="IN", visibility="hidden")
+    elsewhere = make_member(country="LK", visibility="members")
+    for victim in (hidden, elsewhere):
+        r = app.test_client().post(f"/api/v1/events/{world.event.id}/registrations", headers=_bearer(world, "org"),
+                                   json={"member_id": victim.id, "response": "no"})
+        assert r.status_code == 404
+    csv = _session(app, world, "org").get(f"/manage/events/{world.event.id}/registrations.csv").get_data(as_text=True)
+    assert hidden.email not in csv and elsewhere.email not in csv
+    assert world.member.email in csv  # who registered themselves is listed

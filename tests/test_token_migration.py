@@ -1,4 +1,4 @@
-"""0010_b4_token_expiry: tokens issued before it never expired; the upgrade gives them 90 days
+"""0010_token_expiry: tokens issued before it never expired; the upgrade gives them 90 days
 from then, so integrations keep working until that date (and then stop, like every token)."""
 from datetime import timedelta
 

@@ -15,6 +15,7 @@ from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import EventKind, RegistrationStatus, Response
 from alumni.permissions import (
+    can_act_for,
     can_create_event,
     can_manage_event,
     can_respond_for,
@@ -248,7 +249,10 @@ class EventRegistrations(MethodView):
         try:
             member = get_member(member_id)
         except NotFound:
-            raise NotFound(_("There is no member %(id)s.", id=member_id), field="member_id") from None
+            member = None
+        if member is None or not can_act_for(actor, member):
+            # The same answer as for a member that does not exist: no probing of ids.
+            raise NotFound(_("There is no member %(id)s.", id=member_id), field="member_id")
         forbid_unless(can_respond_for(actor, event, member))
         outcome = rsvc.respond(event, member, actor=actor, **data)
         commit()

@@ -48,6 +48,7 @@ def member_out(member, actor, *, make_calendar_url: bool = False):
         return {name: getattr(member, name) for name in PUBLIC_FIELDS}
     out = {name: getattr(member, name) for name in ("id", *svc.MEMBER_FIELDS)}
     out["invitations"] = member.invitations_unsubscribed_at is None
+    out["pending_email"] = member.pending_email
     if make_calendar_url or member.calendar_token:
         out["calendar_url"] = member_feed_url(member)
     return out

@@ -84,6 +84,9 @@ class MemberSchema(StrictSchema):
     timezone = fields.String(metadata={"description": "IANA time zone"})
     field = fields.String(metadata={"description": "research field"})
     visibility = fields.String(validate=validate.OneOf(_values(Visibility)))
+    pending_email = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "a new address asked for by the member; `email` changes once it confirms the link "
+                       "mailed to it (the member themselves and staff only)"})
     calendar_url = fields.String(dump_only=True, metadata={
         "description": "the private calendar feed (the member themselves and staff only)"})
     invitations = fields.Boolean(metadata={

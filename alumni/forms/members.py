@@ -18,6 +18,7 @@ VISIBILITY_HELP = _l("Hidden: nobody but you and the club's staff. Alumni only: 
 
 
 class ProfileForm(FlaskForm):
+    email = StringField(_l("Email"))
     native_name = StringField(_l("Name in your own script"))
     given_name = StringField(_l("Given name (Latin letters)"))
     family_name = StringField(_l("Family name (Latin letters)"))

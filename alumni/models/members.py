@@ -81,6 +81,9 @@ class Member(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Lower-cased; the key that links imports, accounts and mail.
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: A new address the member asked for; it replaces `email` once it confirms a mailed link
+    #: (services/email_change.py). Not unique: asking for an address reserves nothing.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     given_name: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200), default="")
     #: The name as its owner writes it in their own script (e.g. 佐藤 花子, प्रिया शर्मा).
@@ -230,3 +233,6 @@ class ReturnVisit(Model):
 
 #: The directory lists members in name order; this index serves that order and its pages.
 Index("ix_members_name_order", Member.family_name, Member.given_name, Member.id)
+#: What a viewer may see, by country: the directory's country menu and the public counts of the
+#: home page read only this index.
+Index("ix_members_visibility_country", Member.visibility, Member.country)

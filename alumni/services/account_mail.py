@@ -36,6 +36,10 @@ def _subject(kind: MailKind) -> str:
 
 
 def link_for(user: User, kind: MailKind) -> str | None:
+    if kind == MailKind.already_registered and user.email_verified_at is None:
+        # An account not yet confirmed: its password may be someone else's (a sign-up made with
+        # this address by another person). Whoever reads this mailbox chooses the password.
+        kind = MailKind.reset
     if kind not in _LINK:
         return None
     purpose, path = _LINK[kind]

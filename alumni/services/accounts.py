@@ -89,6 +89,9 @@ def create_user(email: str, role: str, *, chapter: str | None = None, password: 
     elif chapter:
         chapter_obj = get_chapter(chapter)
     member = find_member_by_email(email)
+    if member is not None and db.session.scalar(select(User.id).where(User.member_id == member.id)) is not None:
+        raise Conflict(_("The record with the email %(email)s already belongs to another account.", email=email),
+                       field="email")
     if member is None and role == Role.member:
         member = create_member(
             {"email": email, "given_name": email.split("@", 1)[0]}, actor, country_required=False

@@ -28,9 +28,27 @@ def visible_levels(viewer: User | None) -> tuple[Visibility, ...]:
     return (Visibility.public,)
 
 
+#: What the public directory shows of a listed member (name, country, programmes), and so the
+#: filters a public visitor may use; logged-in alumni also see the cohort and the field.
+PUBLIC_FILTERS = frozenset({"q", "country", "programme"})
+ALUMNI_FILTERS = PUBLIC_FILTERS | {"cohort", "field"}
+
+
+def filters_for(viewer: User | None) -> frozenset[str]:
+    """The filters the viewer may use: only on what they are shown. A filter on a hidden field
+    would tell them its value one query at a time."""
+    return ALUMNI_FILTERS if viewer is not None and viewer.is_authenticated else PUBLIC_FILTERS
+
+
 def directory_query(viewer: User | None, *, q: str = "", country: str | None = None,
                     programme: str | None = None, cohort: int | None = None, field: str = ""):
-    """The members the viewer may find with these filters, in name order."""
+    """The members the viewer may find with these filters, in name order. Filters on what the
+    viewer is not shown (filters_for) are not applied."""
+    allowed = filters_for(viewer)
+    if "cohort" not in allowed:
+        cohort = None
+    if "field" not in allowed:
+        field = ""
     stmt = (
         select(Member)
         .where(Member.visibility.in_(visible_levels(viewer)))
@@ -77,17 +95,20 @@ def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
     return [DirectoryEntry(m, cohorts.get(m.id), programmes[m.id], full) for m in members], total
 
 
-def directory_choices() -> dict:
-    """Values for the filter menus. Cohort years offered are the fiscal years of inbound
-    participations (an index read; a year may then find nobody, which the page says)."""
-    from alumni.models import Direction, Programme
+def directory_choices(viewer: User | None = None) -> dict:
+    """Values for the filter menus: the countries and cohorts of the members the viewer may
+    find (a menu must not tell where members live who are not listed for them), and no cohorts
+    for a viewer who may not filter on them."""
+    from alumni.models import Programme
 
-    listed = Member.visibility != Visibility.hidden
+    listed = Member.visibility.in_(visible_levels(viewer))
+    cohorts: list[int] = []
+    if "cohort" in filters_for(viewer):
+        cohorts = list(db.session.scalars(
+            select(Member.cohort).where(listed, Member.cohort.is_not(None)).distinct().order_by(Member.cohort.desc())))
     return {
         "countries": list(db.session.scalars(
             select(Member.country).where(listed, Member.country.is_not(None)).distinct().order_by(Member.country))),
         "programmes": list(db.session.scalars(select(Programme.code).order_by(Programme.sort_order))),
-        "cohorts": list(db.session.scalars(
-            select(Participation.fiscal_year).where(Participation.direction == Direction.inbound)
-            .distinct().order_by(Participation.fiscal_year.desc()))),
+        "cohorts": cohorts,
     }

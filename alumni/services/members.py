@@ -73,6 +73,17 @@ def _ensure_email_free(email: str, member_id: int | None = None) -> None:
         raise Conflict(_("A member with the email %(email)s already exists.", email=email), field="email")
 
 
+def ensure_email_free(email: str, member_id: int | None = None) -> None:
+    """No other record, and no account but this record's own, uses `email` (checked before a
+    record's address changes: the unique keys are the last guard, never the answer)."""
+    from alumni.models import User
+
+    _ensure_email_free(email, member_id)
+    owner = db.session.execute(select(User.id, User.member_id).where(User.email == email)).first()
+    if owner is not None and (member_id is None or owner.member_id != member_id):
+        raise Conflict(_("An account with the email %(email)s already exists.", email=email), field="email")
+
+
 def get_member(member_id: int) -> Member:
     member = db.session.get(Member, member_id)
     if member is None:
@@ -100,10 +111,20 @@ def update_member(member: Member, changes: dict, actor=None) -> Member:
     # A member created without a country (an account made before the profile) may stay so
     # until they fill it in; once set, it cannot be emptied.
     cleaned = _clean_member({**current, **changes}, country_required=member.country is not None)
-    if cleaned["email"] != member.email:
-        _ensure_email_free(cleaned["email"], member.id)
+    moved = cleaned["email"] != member.email
+    if moved:
+        # Applied at once only for staff and operators; a member's own change waits for the new
+        # address to confirm (services.membership.update_profile → services.email_change).
+        ensure_email_free(cleaned["email"], member.id)
     for key, value in cleaned.items():
         setattr(member, key, value)
+    if moved:
+        from alumni.models import User
+
+        member.pending_email = None
+        account = db.session.scalar(select(User).where(User.member_id == member.id))
+        if account is not None:
+            account.email = cleaned["email"]  # the record and its account keep one address
     db.session.flush()
     return member
 

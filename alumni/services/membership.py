@@ -7,6 +7,7 @@ services/account_mail.py), so the outcome tells the caller which message to send
 from __future__ import annotations
 
 import enum
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +31,8 @@ from alumni.services.accounts import (
 )
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.services.members import create_member, find_member_by_email, update_member
+
+log = logging.getLogger(__name__)
 
 
 class MailKind(enum.StrEnum):
@@ -60,19 +63,27 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
     if not accept_privacy:
         raise Invalid(_("Please accept the privacy notice to join."), field="accept_privacy")
     user = find_user_by_email(email)
-    if user is not None and user.email_verified_at is not None:
+    if user is not None:
+        # An account exists, confirmed or not: nothing about it changes (a repeated sign-up
+        # that replaced the password would let whoever signs up last own the account its owner
+        # then confirms). Its owner is told instead; the page answers as for a new sign-up.
         _hasher().hash(password)  # the same work as a real sign-up: the timing tells nothing
         return Outcome(user, MailKind.already_registered)
-    if user is None:
-        if find_member_by_email(email) is None:
-            # Hidden until its owner chooses to be listed: being found is a consent of its own.
-            create_member({"email": email, "given_name": given_name, "family_name": family_name,
-                           "visibility": Visibility.hidden.value}, country_required=False)
-        # An imported member's record is linked, not overwritten: the mailed link proves the
-        # address before anyone can log in to it.
+    if find_member_by_email(email) is None:
+        # Hidden until its owner chooses to be listed: being found is a consent of its own.
+        create_member({"email": email, "given_name": given_name, "family_name": family_name,
+                       "visibility": Visibility.hidden.value}, country_required=False)
+    # An imported member's record is linked, not overwritten: the mailed link proves the
+    # address before anyone can log in to it.
+    try:
         user = create_user(email, Role.member, verified=False)
-    # A repeated sign-up before confirmation replaces the password; the new hash also voids
-    # the earlier link, so only the latest one works.
+    except Conflict:
+        # The record with this address belongs to another account (addresses that drifted
+        # apart before changes needed confirming): staff must sort it out. The page answers
+        # as always; nothing is written or sent.
+        log.warning("sign-up: the record for an address belongs to another account")
+        _hasher().hash(password)
+        return Outcome(None, None)
     set_password(user, password)
     if user.member is not None:
         record_consent(user.member, ConsentKind.privacy_notice, True)
@@ -97,7 +108,10 @@ def request_password_link(email: str) -> Outcome:
     if user is not None:
         return Outcome(user, MailKind.reset if user.password_hash else MailKind.claim)
     if find_member_by_email(email) is not None:
-        return Outcome(create_user(email, Role.member, verified=False), MailKind.claim)
+        try:
+            return Outcome(create_user(email, Role.member, verified=False), MailKind.claim)
+        except Conflict:  # the record belongs to another account: see sign_up
+            log.warning("reset: the record for an address belongs to another account")
     return Outcome(None, None)
 
 
@@ -169,9 +183,17 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
 
     changes = dict(changes)
     wanted = changes.pop("invitations", None)
+    # A member's own new address waits for its confirmation (services/email_change.py); staff
+    # corrections apply at once.
+    asks_for_email = "email" in changes and actor is not None and not is_staff(actor)
+    new_email = changes.pop("email") if asks_for_email else None
     was_listed = member.visibility != Visibility.hidden
     if changes:
         update_member(member, changes, actor)
+    if asks_for_email:
+        from alumni.services.email_change import request_email_change
+
+        request_email_change(member, new_email or "")
     if wanted is not None:
         if not isinstance(wanted, bool):
             raise Invalid(_("Choose whether to receive invitations."), field="invitations")

@@ -52,6 +52,31 @@ def verify(token: str):
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/email/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """The link mailed to a member's new address. Opening it shows what will change; the
+    button applies it (a mail scanner that follows links changes nothing)."""
+    from alumni.forms.events import ActionForm
+    from alumni.services import email_change
+
+    try:
+        _member, new_email = email_change.read_email_change_token(token)
+    except ServiceError as error:
+        return render_template("account/link_problem.html", message=error.message), 400
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            email_change.confirm_email_change(token)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_template("account/link_problem.html", message=error.message), error.status
+        db.session.commit()
+        flash(_("Your email address is now %(email)s.", email=new_email), "info")
+        return redirect(url_for("members.me") if current_user.is_authenticated else url_for("auth.login"))
+    return render_template("account/email_change.html", form=form, new_email=new_email), \
+        (400 if request.method == "POST" else 200)
+
+
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"], scope="reset-address")
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ACCOUNT"], methods=["POST"], scope="reset-account",

@@ -5,7 +5,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from alumni.errors import Invalid
-from alumni.services.directory import directory_choices, search_directory
+from alumni.services.directory import directory_choices, filters_for, search_directory
+from alumni.web.pagecache import remembered
 
 bp = Blueprint("directory", __name__)
 PER_PAGE = 25
@@ -17,6 +18,13 @@ def _int_arg(name: str, default: int | None = None, *, low: int = 1, high: int =
     except ValueError:
         return default
     return value if low <= value <= high else default
+
+
+def _choices(viewer) -> dict:
+    """The filter menus, which change rarely: computed once per PAGE_CACHE_SECONDS for each kind
+    of viewer (public or alumni: they differ) rather than on every page."""
+    allowed = filters_for(viewer)
+    return remembered(("directory-choices", tuple(sorted(allowed))), lambda: directory_choices(viewer))
 
 
 @bp.route("/directory")
@@ -37,5 +45,5 @@ def directory():
         entries, total, error = [], 0, exc.message
     pages = max(1, -(-total // PER_PAGE))
     return render_template("directory/index.html", entries=entries, total=total, page=page, pages=pages,
-                           filters=filters, choices=directory_choices(), error=error,
-                           full=viewer is not None)
+                           filters=filters, choices=_choices(viewer), error=error,
+                           full=viewer is not None, allowed=filters_for(viewer))

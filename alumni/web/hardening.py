@@ -61,6 +61,26 @@ def configure_logging(app: Flask) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
+#: Pages whose address is the capability (a ticket, a link from a mail): private to whoever
+#: holds it, logged in or not.
+PRIVATE_ENDPOINTS = frozenset({
+    "events.ticket", "account.reset_with_link", "account.claim", "account.confirm_email_change",
+})
+
+
+def is_private_answer() -> bool:
+    """Whether the answer belongs to one person: asked with credentials (an API token), made for
+    a logged-in session (Flask-Login loaded the user while answering: the page shows them), or on
+    a capability address. Static files never are."""
+    if request.endpoint == "static":
+        return False
+    if request.endpoint in PRIVATE_ENDPOINTS or "Authorization" in request.headers \
+            or request.environ.get("alumni.actor") is not None:
+        return True
+    user = g.get("_login_user")
+    return user is not None and user.is_authenticated
+
+
 def init_hardening(app: Flask) -> None:
     access = logging.getLogger("alumni.access")
 
@@ -76,6 +96,13 @@ def init_hardening(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS_SECONDS"):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains")
+        # Nothing made for one person is kept by a browser's or a proxy's cache. A view that
+        # chose its own caching (a private feed, a chart with an ETag) keeps its choice.
+        if "Cache-Control" not in response.headers and is_private_answer():
+            response.headers["Cache-Control"] = "no-store"
         request_id = getattr(g, "request_id", None)
         if request_id:
             response.headers["X-Request-ID"] = request_id

@@ -6,11 +6,9 @@ from functools import cache
 from babel import Locale
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
-from sqlalchemy import func, select
 
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
-from alumni.models import Chapter, Member, Participation
 
 bp = Blueprint("main", __name__)
 
@@ -78,10 +76,6 @@ def background_health() -> dict:
 
 @bp.route("/")
 def index():
-    stats = {
-        "members": db.session.scalar(select(func.count(Member.id))),
-        "countries": db.session.scalar(select(func.count(func.distinct(Member.country)))),
-        "participations": db.session.scalar(select(func.count(Participation.id))),
-        "chapters": db.session.scalar(select(func.count(Chapter.id))),
-    }
-    return render_template("main/index.html", stats=stats)
+    from alumni.services.overview import public_counts
+
+    return render_template("main/index.html", stats=public_counts())

@@ -120,18 +120,27 @@ def edit_profile():
     form = ProfileForm(obj=member if request.method == "GET" else None)
     if request.method == "GET" and member.visibility is not None:
         form.visibility.data = member.visibility.value
+    if request.method == "GET":
+        form.email.data = member.pending_email or member.email
     _fill_choices(form)
     if form.validate_on_submit():
+        values = _values(form)
+        if "email" not in request.form:
+            values.pop("email")  # a form without the field (older pages) leaves the address alone
         try:
-            membership.update_profile(member, _values(form), current_user)
+            membership.update_profile(member, values, current_user)
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Your profile is saved."), "info")
+            if member.pending_email:
+                flash(_("We have sent a link to %(email)s: your address changes once you open it. Until then, "
+                        "mail goes to %(current)s.", email=member.pending_email, current=member.email), "info")
             return redirect(url_for("members.me"))
-    return render_template("members/profile_form.html", form=form, visibility_help=VISIBILITY_HELP), \
+    return render_template("members/profile_form.html", form=form, visibility_help=VISIBILITY_HELP,
+                           pending_email=member.pending_email, current_email=member.email), \
         (422 if request.method == "POST" else 200)
 
 

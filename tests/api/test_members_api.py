@@ -231,3 +231,44 @@ def test_institutions_created_by_staff_and_matched_case_insensitively(api, staff
 def test_unknown_routes_and_methods_answer_json(api, staff_token):
     assert_error(api.get("/nowhere", staff_token), 404, "not_found")
     assert_error(api.delete("/programmes", staff_token), 405)
+
+
+def test_a_member_setting_someone_elses_email_changes_nothing_until_that_address_confirms(api, client):
+    """Issue 23, item 3: PATCH {"email": …} by the member answered 200 and squatted the address;
+    the owner's sign-up then answered 500 (uq_users_member_id)."""
+    from alumni.models import User
+    from tests.factories import make_account
+
+    me = make_account("me@example.org")
+    token = make_token(me)
+    r = api.patch(f"/members/{me.member_id}", token, json={"email": "victim@example.org", "field": "Physics"})
+    assert r.status_code == 200
+    assert (r.json["email"], r.json["pending_email"], r.json["field"]) == ("me@example.org", "victim@example.org",
+                                                                            "Physics")
+    assert db.session.get(Member, me.member_id).email == "me@example.org"
+    r = client.post("/signup", data={"given_name": "Victor", "email": "victim@example.org",
+                                     "password": "a long enough passphrase", "accept_privacy": "y"})
+    assert r.status_code == 200
+    owner = db.session.scalar(select(User).where(User.email == "victim@example.org"))
+    assert owner.member.email == "victim@example.org" and owner.member_id != me.member_id
+
+
+def test_staff_correct_an_email_at_once_and_a_taken_one_is_409(api, staff_token):
+    member = make_member(email="typo@exmple.org")
+    make_member(email="taken@example.org")
+    r = api.patch(f"/members/{member.id}", staff_token, json={"email": "fixed@example.org"})
+    assert r.status_code == 200 and r.json["email"] == "fixed@example.org" and r.json["pending_email"] is None
+    assert_error(api.patch(f"/members/{member.id}", staff_token, json={"email": "Taken@example.org"}),
+                 409, "conflict", "email")
+
+
+def test_a_unique_key_race_is_a_409_never_a_500(api, staff_token, monkeypatch):
+    """Two requests that pass the service's check at the same moment: the database's unique key
+    is the last guard, and its refusal is answered as a conflict."""
+    from alumni.services import members as members_service
+
+    member = make_member(email="one@example.org")
+    make_member(email="two@example.org")
+    monkeypatch.setattr(members_service, "ensure_email_free", lambda email, member_id=None: None)
+    assert_error(api.patch(f"/members/{member.id}", staff_token, json={"email": "two@example.org"}), 409, "conflict")
+    assert db.session.get(Member, member.id).email == "one@example.org"

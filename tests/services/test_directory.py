@@ -77,3 +77,45 @@ def test_pages(db):
     last, _ = search_directory(viewer, page=3, per_page=3)
     assert total == 7 and len(first) == 3 and len(last) == 1
     assert [e.member.family_name for e in first] == ["F0", "F1", "F2"]
+
+
+def test_public_visitors_cannot_filter_on_what_the_public_page_hides(db):
+    """Issue 23, item 10: field= and cohort= told an anonymous visitor a public member's field
+    and cohort, which the public page does not show. Their filters are the fields they see."""
+    from alumni.services.directory import directory_choices, filters_for
+
+    a = make_member(given_name="Asha", visibility="public", field="Secret chemistry")
+    make_member(given_name="Bola", visibility="public", field="Physics")
+    make_participation(a, programme="SSP-A", start_date=date(2019, 7, 1), end_date=date(2019, 7, 7))
+    assert filters_for(None) == {"q", "country", "programme"}
+    assert search(None, field="secret") == (["Asha", "Bola"], 2)  # not applied
+    assert search(None, cohort=2019) == (["Asha", "Bola"], 2)
+    assert search(None, programme="SSP-A") == (["Asha"], 1)  # programmes are on the public page
+    viewer = make_user("member", member=make_member(given_name="Viewer", visibility="hidden"))
+    assert search(viewer, field="secret") == (["Asha"], 1)
+    assert search(viewer, cohort=2019) == (["Asha"], 1)
+    assert directory_choices(None)["cohorts"] == []
+    assert directory_choices(viewer)["cohorts"] == [2019]
+
+
+def test_the_country_menu_lists_only_countries_the_viewer_can_find_someone_in(db):
+    from alumni.services.directory import directory_choices
+
+    make_member(country="IN", visibility="public")
+    make_member(country="KE", visibility="members")
+    make_member(country="NP", visibility="hidden")
+    hidden_cohort = make_member(country="NP", visibility="hidden")
+    make_participation(hidden_cohort, start_date=date(2015, 7, 1), end_date=date(2015, 7, 7))
+    assert directory_choices(None)["countries"] == ["IN"]
+    viewer = make_user("member", member=make_member(country="IN", visibility="hidden"))
+    assert directory_choices(viewer)["countries"] == ["IN", "KE"]
+    assert 2015 not in directory_choices(viewer)["cohorts"]
+
+
+def test_the_public_directory_page_offers_no_hidden_filters(client, db):
+    make_member(given_name="Asha", visibility="public", field="Secret chemistry", country="IN")
+    make_member(given_name="Kamau", visibility="members", country="KE")
+    html = client.get("/directory?field=nothing-matches").get_data(as_text=True)
+    assert "Asha" in html
+    assert 'name="field"' not in html and 'name="cohort"' not in html
+    assert 'value="KE"' not in html and 'value="IN"' in html

@@ -91,12 +91,22 @@ def test_verification_link_works_once(db):
         membership.confirm_email(token)
 
 
-def test_signing_up_again_voids_the_earlier_link(db):
-    first = make_link_token(sign_up(db).user, LinkPurpose.verify)
-    second = make_link_token(sign_up(db, password="another passphrase").user, LinkPurpose.verify)
-    with pytest.raises(Invalid):
-        membership.confirm_email(first)
-    membership.confirm_email(second)
+def test_signing_up_again_before_confirming_changes_nothing(db):
+    """Account pre-hijacking (issue 23): a second sign-up for an address not yet confirmed must
+    not replace the password — else whoever signs up last owns the account its owner confirms."""
+    owner = sign_up(db, given_name="Aiko").user
+    link = make_link_token(owner, LinkPurpose.verify)
+    before = (owner.password_hash, owner.session_version, owner.email_verified_at, owner.member.given_name)
+    outcome = sign_up(db, password="the attacker's passphrase", given_name="Mallory")
+    assert outcome.mail == MailKind.already_registered and outcome.user.id == owner.id
+    db.session.expire_all()
+    owner = db.session.get(User, owner.id)
+    assert (owner.password_hash, owner.session_version, owner.email_verified_at, owner.member.given_name) == before
+    assert db.session.scalar(select(func.count(Consent.id))) == 1  # no second consent recorded either
+    membership.confirm_email(link)  # the owner's link still works ...
+    db.session.commit()
+    assert authenticate("new@example.org", PASSWORD) == owner  # ... and only their password logs in
+    assert authenticate("new@example.org", "the attacker's passphrase") is None
 
 
 def test_links_expire(app, db):

@@ -89,3 +89,27 @@ def test_events_held_by_fiscal_year_with_confirmed_seats_and_check_ins():
         {"fiscal_year": 2025, "events": 1, "confirmed": 1, "attended": 0, "attendance_rate": 0.0},
     ]
     assert coming.ends_at > datetime.now()
+
+
+def test_public_counts_count_only_what_the_public_may_see():
+    """Issue 23, item 10: the home page counted hidden and alumni-only members."""
+    from alumni.services.overview import public_counts
+    from tests.factories import make_chapter
+
+    make_chapter("IN", "India chapter", ("IN",))
+    shown = make_member(country="IN", visibility="public")
+    make_participation(shown)
+    for visibility, country in (("members", "KE"), ("hidden", "NP")):
+        make_participation(make_member(country=country, visibility=visibility))
+    assert public_counts() == {"members": 1, "countries": 1, "participations": 1, "chapters": 1}
+
+
+def test_the_home_page_shows_the_public_counts(client):
+    from alumni.services.overview import public_counts
+
+    make_member(country="IN", visibility="public")
+    for _ in range(7):
+        make_member(country="KE", visibility="hidden")
+    assert public_counts()["members"] == 1
+    html = client.get("/").get_data(as_text=True)
+    assert "<strong>8</strong>" not in html and "<strong>1</strong>" in html

@@ -56,6 +56,36 @@ def test_sign_up_answers_alike_for_a_registered_email(client, mailbox):
     assert "/verify/" in mailbox.to("fresh@example.org")[0].text()
 
 
+def test_sign_up_again_before_confirming_answers_alike_and_only_mails_the_owner(client, db):
+    """Pre-hijacking (issue 23): the second sign-up changes nothing, answers as a new sign-up
+    does, and the address gets the "already registered" mail — for an account not yet confirmed,
+    with a link that lets whoever reads that mailbox choose the password."""
+    from alumni.models import OutgoingMail
+    from alumni.services.accounts import authenticate
+
+    signup(client, email="aiko@example.org")
+    hash_before = db.session.scalar(sa.select(User.password_hash).where(User.email == "aiko@example.org"))
+    again = signup(client, email="aiko@example.org", password="the attacker's passphrase", given_name="Mallory")
+    fresh = signup(client, email="fresh@example.org")
+    assert again.status_code == fresh.status_code == 200
+    strip = lambda r, e: r.get_data(as_text=True).replace(e, "EMAIL")  # noqa: E731
+    assert strip(again, "aiko@example.org") == strip(fresh, "fresh@example.org")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User.password_hash).where(User.email == "aiko@example.org")) == hash_before
+    kinds = list(db.session.scalars(sa.select(OutgoingMail.kind).where(OutgoingMail.recipient == "aiko@example.org")
+                                    .order_by(OutgoingMail.id)))
+    assert kinds == ["account-verify", "account-already_registered"]
+    text = db.session.scalar(sa.select(OutgoingMail.text_body).where(
+        OutgoingMail.kind == "account-already_registered"))
+    reset_path = LINK.search(text).group(1)
+    assert reset_path.startswith("/reset/") and "Mallory" not in text
+    r = client.post(reset_path, data={"password": "the owner's new passphrase", "confirm": "the owner's new passphrase"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert authenticate("aiko@example.org", "the owner's new passphrase") is not None
+    assert authenticate("aiko@example.org", "the attacker's passphrase") is None
+
+
 def test_sign_up_errors_are_shown_next_to_the_field(client):
     r = signup(client, password="short")
     body = r.get_data(as_text=True)

@@ -71,3 +71,43 @@ def test_secret_key_required_outside_development(monkeypatch):
     monkeypatch.setattr(Config, "SECRET_KEY", None)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
+
+
+def _production_app(monkeypatch):
+    from alumni import create_app
+    from alumni.config import Config
+
+    monkeypatch.setattr(Config, "SECRET_KEY", "x" * 64)
+    return create_app("production")
+
+
+def test_hsts_in_production_only(monkeypatch, client):
+    """Issue 23, item 10: browsers are told to use HTTPS only (a year, subdomains too)."""
+    r = _production_app(monkeypatch).test_client().get("/language")
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in client.get("/language").headers  # testing: plain HTTP
+
+
+def test_private_answers_are_never_stored(client, db):
+    """Issue 23, item 10: `Cache-Control: no-store` on what belongs to one person — pages for a
+    logged-in session, /me/export.json, every answer to an API token, links that are capabilities
+    (a ticket) — and not on public pages, which caches may keep."""
+    from tests.factories import logged_in, make_event, make_token
+
+    event = make_event()
+    anonymous = client.application.test_client()
+    for url in ("/", "/events", f"/events/{event.id}", "/api/v1/programmes", "/static/style.css"):
+        assert "no-store" not in (anonymous.get(url).headers.get("Cache-Control") or ""), url
+    user = logged_in(client, "me@example.org")
+    for url in ("/me", "/me/export.json", "/me/profile", "/", f"/events/{event.id}"):
+        r = client.get(url)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", url
+    token = make_token(user)
+    for url in (f"/api/v1/members/{user.member_id}", "/api/v1/programmes", f"/api/v1/events/{event.id}"):
+        r = anonymous.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", url
+    from alumni.services import registrations
+
+    reg = registrations.respond(event, user.member, "yes").registration
+    db.session.commit()
+    assert anonymous.get(f"/tickets/{reg.ticket_token}").headers["Cache-Control"] == "no-store"

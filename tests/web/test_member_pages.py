@@ -189,3 +189,34 @@ def test_no_member_changes_another_members_records_of_any_kind(client, db):
     assert client.post(f"/members/{other.id}/claim-link").status_code == 403
     for model, count in ((Participation, 1), (CareerEntry, 1), (ReturnVisit, 1)):
         assert db.session.scalar(select(func.count(model.id))) == count
+
+
+def test_changing_my_email_from_the_profile_waits_for_the_new_address(client, db):
+    """Issue 23, item 3: the new address confirms on a page of its own (a POST: a mail scanner
+    that opens the link changes nothing)."""
+    import re
+
+    from alumni.models import OutgoingMail
+
+    user = logged_in(client, "me@example.org", country="IN")
+    form = client.get("/me/profile").get_data(as_text=True)
+    assert 'value="me@example.org"' in form
+    data = {"given_name": "Priya", "family_name": "Sharma", "country": "IN", "preferred_language": "en",
+            "timezone": "Asia/Kolkata", "visibility": "members", "email": "new@example.org"}
+    r = client.post("/me/profile", data=data, follow_redirects=True)
+    assert "new@example.org" in r.get_data(as_text=True)
+    assert db.session.get(Member, user.member_id).email == "me@example.org"
+    body = db.session.scalar(select(OutgoingMail.text_body).where(OutgoingMail.recipient == "new@example.org"))
+    path = re.search(r"http://alumni\.test(/email/[\w.\-]+)", body).group(1)
+    anonymous = client.application.test_client()  # the link may be opened anywhere
+    page = anonymous.get(path)
+    assert page.status_code == 200 and "new@example.org" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Member, user.member_id).email == "me@example.org"  # opening it changed nothing
+    r = anonymous.post(path)
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Member, user.member_id).email == "new@example.org"
+    assert db.session.get(User, user.id).email == "new@example.org"
+    assert anonymous.post(path).status_code == 400  # used
+    assert anonymous.get("/email/not-a-real-link").status_code == 400

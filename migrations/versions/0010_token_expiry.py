@@ -3,7 +3,7 @@
 Tokens issued before this migration get 90 days from the upgrade (they never expired before, so
 integrations using them keep working until then).
 
-Revision ID: 0010_b4_token_expiry
+Revision ID: 0010_token_expiry
 Revises: 0009_worker_heartbeats
 Create Date: 2026-11-28 09:40:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0010_b4_token_expiry'
+revision = '0010_token_expiry'
 down_revision = '0009_worker_heartbeats'
 branch_labels = None
 depends_on = None
