@@ -6,7 +6,8 @@ goes (outbox.LEASE). `run` repeats that every `poll` seconds and reports the wor
 (services.workers) before each look and after each batch. A lost database connection — the
 server restarted, an administrator ended the session — or any other failure of one look is
 logged, the session thrown away, and the look tried again after a back-off (doubling up to
-`max_backoff`): the worker keeps going until it is told to stop.
+`max_backoff`), after which the worker gives back the claims of the failed look (its messages
+need not wait out their lease): it keeps going until it is told to stop.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from alumni.models import MailRequest
 from alumni.services import workers
 from alumni.services.account_mail import PASSWORD_LINK, queue_account_mail
 from alumni.services.membership import request_password_link
-from alumni.services.outbox import BATCH_SIZE, DeliveryReport, deliver_due
+from alumni.services.outbox import BATCH_SIZE, DeliveryReport, deliver_due, release_claims
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def run(name: str, *, poll: float = 5.0, batch_size: int = BATCH_SIZE, once: boo
         while not should_stop():
             try:
                 beat()
+                if failures:
+                    release_claims(name)  # the failed look's claims: not sending them now
                 report = deliver_once(name, batch_size=batch_size, between_batches=beat)
             except Exception as exc:
                 failures += 1

@@ -115,6 +115,17 @@ class DeliveryReport:
         self.errors.extend(other.errors)
 
 
+def release_claims(worker: str) -> int:
+    """Give back every claim `worker` holds (it calls this when it is not sending: after a failed
+    look, its claims are stale, and its messages need not wait out the lease). What it sent but
+    could not mark goes again, with the same Message-ID. Commits."""
+    result = db.session.execute(update(OutgoingMail).where(
+        OutgoingMail.claimed_by == worker, OutgoingMail.status == MailStatus.queued)
+        .values(claimed_until=None, claimed_by=None))
+    db.session.commit()
+    return result.rowcount
+
+
 class _TimeoutConnection(Connection):
     """Flask-Mail's connection, with a timeout (Flask-Mail passes none to smtplib)."""
 
@@ -259,16 +270,19 @@ class _Lease:
         self.worker, self.lease, self.now = worker, lease, now
         self.started = self.renewed = _clock()
 
-    def renew_if_due(self, pending: list) -> list:
+    def renew_if_due(self, pending: list, sent: list[int]) -> list:
+        """Renew the claim on what is still to send and on what was sent but not yet marked (a
+        lapsed claim on those would let another worker send them again); answers `pending`
+        without what another worker has taken."""
         if self.worker is None or not pending or _clock() - self.renewed < self.lease.total_seconds() / 3:
             return pending
         self.renewed = _clock()
         until = self.now + timedelta(seconds=self.renewed - self.started) + self.lease
         ids = [row.id for row in pending]
-        mine = (OutgoingMail.id.in_(ids), OutgoingMail.claimed_by == self.worker,
-                OutgoingMail.status == MailStatus.queued)
-        db.session.execute(update(OutgoingMail).where(*mine).values(claimed_until=until))
-        still_mine = set(db.session.scalars(select(OutgoingMail.id).where(*mine)))
+        mine = (OutgoingMail.claimed_by == self.worker, OutgoingMail.status == MailStatus.queued)
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids + sent), *mine)
+                           .values(claimed_until=until))
+        still_mine = set(db.session.scalars(select(OutgoingMail.id).where(OutgoingMail.id.in_(ids), *mine)))
         db.session.commit()
         if len(still_mine) < len(ids):
             log.warning("%d message(s) of this batch were taken by another worker", len(ids) - len(still_mine))
@@ -288,7 +302,7 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
     claim = _Lease(worker, lease, now)
     try:
         if not current_app.config.get("MAIL_SERVER"):
-            while pending := claim.renew_if_due(pending):
+            while pending := claim.renew_if_due(pending, sent):
                 _write_eml(pending[0])
                 sent.append(pending.pop(0).id)
                 report.sent += 1
@@ -299,7 +313,7 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
         # Settings read at each batch: a changed configuration needs no restart.
         state = mail.init_mail(current_app.config, current_app.debug, testing=False)
         with _TimeoutConnection(state) as conn:
-            while pending := claim.renew_if_due(pending):
+            while pending := claim.renew_if_due(pending, sent):
                 row = pending[0]
                 try:
                     conn.send(build_message(row))
