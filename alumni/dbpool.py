@@ -9,9 +9,17 @@ restart. So the ping runs only for connections idle longer than `DATABASE_PING_A
 a new one (up to three times) — the request never sees it. If the server restarts while a
 connection is between two quick requests, that one request fails and SQLAlchemy renews the whole
 pool on the disconnect it detects (its "optimistic" handling); the next requests are served.
+
+A server that ends a session (`pg_terminate_backend`, a restart, an idle timeout) says so on the
+socket — an error message, then the close — while the connection sits in the pool, where the
+server otherwise says nothing. So a checkout also looks, with one `poll(2)` call and no round trip,
+whether the idle connection has anything to read; if it has, it is pinged (and replaced) whatever
+its idle time. Only a connection lost silently (a cable, a firewall) still waits for the idle
+ping or costs one request (issue 23: no 5xx after a terminated connection).
 """
 from __future__ import annotations
 
+import select
 import time
 
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -31,14 +39,31 @@ def install_idle_ping(engine, ping_after_seconds: float) -> None:
     @event.listens_for(engine, "checkout")
     def _ping_if_idle(dbapi_connection, record, proxy) -> None:
         idle_since = record.info.pop(IDLE_SINCE, None)
-        if idle_since is None or time.monotonic() - idle_since < ping_after_seconds:
-            return  # a new connection, or one in use a moment ago
+        if idle_since is None:
+            return  # a new connection
+        if time.monotonic() - idle_since < ping_after_seconds and not server_spoke(dbapi_connection):
+            return  # in use a moment ago, and the server has not said goodbye since
         try:
             dialect.do_ping(dbapi_connection)
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise exc.DisconnectionError(str(error)) from error
             raise
+
+
+def server_spoke(dbapi_connection) -> bool:
+    """Whether an idle connection has something to read (bytes, or the end of the stream): for a
+    database server between two of our statements, that is the notice of a session it ended."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return False  # SQLite: no socket, nothing to end it
+    try:
+        fd = fileno()
+    except Exception:  # already closed on our side
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 _READS_ONLY = "alumni_reads_only"

@@ -6,6 +6,7 @@ a crash between send and mark is test_crash_after_send_before_mark_resends_with_
 """
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -155,18 +156,41 @@ def test_an_idle_connection_the_server_cut_is_replaced_before_the_request_uses_i
         db.engine.dispose()
 
 
-def test_without_the_idle_check_a_cut_connection_fails_one_request_then_the_pool_recovers(database_url):
-    """The contrast that shows the check is what saves the request above (PostgreSQL: SQLite's
-    pool already drops a closed connection when it is handed back)."""
+def test_a_connection_the_server_ended_is_replaced_before_use_however_recently_used(database_url):
+    """Issue 23: after pg_terminate_backend (or a restart) the next request met the dead pooled
+    connection and failed. The server's goodbye waits on the socket: the checkout sees it (one
+    poll, no round trip), pings, and the pool opens a new connection — no request fails."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("a server-side cut needs a server: PostgreSQL only")
-    app = _pool_app(database_url, ping_after=3600)
+        pytest.skip("a server-side end of session needs a server: PostgreSQL only")
+    app = _pool_app(database_url, ping_after=3600)  # the idle ping never runs here
     client = app.test_client()
+    watcher = sa.create_engine(database_url)
+    for _ in range(2):
+        assert client.get("/healthz").status_code == 200
+        with app.app_context(), db.engine.connect() as conn:
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            _drop_connection(conn, database_url)
+        with watcher.connect() as other:  # the backend has gone (it says goodbye as it exits)
+            for _wait in range(100):
+                if not other.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
+                                     {"p": pid}).scalar():
+                    break
+                other.commit()
+                time.sleep(0.02)
+    watcher.dispose()
     assert client.get("/healthz").status_code == 200
-    with app.app_context(), db.engine.connect() as conn:
-        _drop_connection(conn, database_url)
-    assert client.get("/healthz").status_code == 503  # the one request that meets the dead connection
-    assert client.get("/healthz").status_code == 200  # SQLAlchemy renewed the pool on the disconnect
+    assert client.get("/healthz").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_connection_with_nothing_to_read_is_not_pinged(database_url, monkeypatch):
+    app = _pool_app(database_url, ping_after=3600)
+    pings = _count_pings(app, monkeypatch)
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/healthz").status_code == 200
+    assert pings == []  # the poll costs no round trip
     with app.app_context():
         db.engine.dispose()
 
