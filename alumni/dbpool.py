@@ -109,3 +109,61 @@ def reads_without_transaction(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# --- a request whose first statement meets a lost connection runs again ----------------------
+
+_USED = "_alumni_db_used"
+_RETRIED = "alumni.db_retried"  # in the WSGI environ: it outlives whatever resets g
+
+
+class RunRequestAgain(Exception):
+    """Raised by the app's error handler for a lost connection met before anything reached the
+    database; `install_request_retry` catches it and runs the request once more."""
+
+
+def note_database_use(engine) -> None:
+    """Mark the request as having used the database once any statement succeeds."""
+    from flask import g, has_request_context
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _used(*_args) -> None:
+        if has_request_context():
+            setattr(g, _USED, True)
+
+
+def lost_before_first_statement(error: BaseException) -> bool:
+    """Whether `error` is a lost database connection (the server ended the session, restarted, or
+    the network cut it) met before any statement of this request succeeded, and the request has
+    not been run again yet. Then nothing of the request reached the database: running it again on
+    a new connection is safe (the pool has thrown the dead connections away)."""
+    from flask import g, has_request_context, request
+
+    return (isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated) and has_request_context()
+            and not g.get(_USED) and not request.environ.get(_RETRIED))
+
+
+def install_request_retry(app) -> None:
+    """The race the socket check cannot see — the server has ended a pooled connection but its
+    goodbye has not reached the socket when a request takes it — would cost that request a 500.
+    The error handler raises RunRequestAgain for it, and the request is dispatched once more
+    (before-request hooks included: a rate limit may count it twice). A failure after the first
+    statement is answered as before: what the request did may have been committed or not."""
+    from flask import request
+
+    from alumni.extensions import db
+
+    dispatch = app.full_dispatch_request
+
+    def full_dispatch_request():
+        try:
+            return dispatch()
+        except RunRequestAgain:
+            app.logger.warning("database connection lost before the request's first statement; running it again")
+            db.session.remove()
+            request.environ[_RETRIED] = True
+            for upload in request.files.values():
+                upload.stream.seek(0)
+            return dispatch()
+
+    app.full_dispatch_request = full_dispatch_request
