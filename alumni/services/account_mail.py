@@ -6,8 +6,6 @@ connection longer for a registered address). A password-link request is not even
 the request: it stores the address typed (request_password_link_later) and the worker decides."""
 from __future__ import annotations
 
-import logging
-
 from flask import current_app
 
 from alumni.i18n import _, babel_locale, force_locale
@@ -15,8 +13,6 @@ from alumni.models import User
 from alumni.services.links import LinkPurpose, make_link_token
 from alumni.services.membership import MailKind, Outcome
 from alumni.services.outbox import new_message_id, queue_message
-
-log = logging.getLogger(__name__)
 
 _LINK = {
     MailKind.verify: (LinkPurpose.verify, "/verify/"),
