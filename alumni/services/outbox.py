@@ -115,15 +115,14 @@ class DeliveryReport:
         self.errors.extend(other.errors)
 
 
-def release_claims(worker: str) -> int:
+def release_claims(worker: str) -> None:
     """Give back every claim `worker` holds (it calls this when it is not sending: after a failed
     look, its claims are stale, and its messages need not wait out the lease). What it sent but
     could not mark goes again, with the same Message-ID. Commits."""
-    result = db.session.execute(update(OutgoingMail).where(
+    db.session.execute(update(OutgoingMail).where(
         OutgoingMail.claimed_by == worker, OutgoingMail.status == MailStatus.queued)
         .values(claimed_until=None, claimed_by=None))
     db.session.commit()
-    return result.rowcount
 
 
 class _TimeoutConnection(Connection):
