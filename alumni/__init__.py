@@ -45,11 +45,13 @@ def create_app(config: str | dict | None = None) -> Flask:
     from alumni.i18n import init_template_gettext, select_locale
 
     db.init_app(app)
-    from alumni.dbpool import install_idle_ping
+    from alumni.dbpool import install_idle_ping, install_request_retry, note_database_use
 
     with app.app_context():
         for engine in db.engines.values():
             install_idle_ping(engine, app.config["DATABASE_PING_AFTER_SECONDS"])
+            note_database_use(engine)
+    install_request_retry(app)
     migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True,
                      compare_type=True)
     login_manager.init_app(app)
@@ -151,6 +153,10 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception):
+        from alumni.dbpool import RunRequestAgain, lost_before_first_statement
+
+        if lost_before_first_statement(error):
+            raise RunRequestAgain from error  # nothing reached the database: run it once more
         app.logger.exception("unhandled error")
         db.session.rollback()
         if wants_json():

@@ -111,7 +111,6 @@ def users_create(email: str, role: str, chapter: str | None, password_stdin: boo
     from alumni.services.account_mail import queue_account_mail
     from alumni.services.accounts import create_user
     from alumni.services.membership import MailKind, Outcome
-    from alumni.services.outbox import deliver_now
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
@@ -128,10 +127,9 @@ def users_create(email: str, role: str, chapter: str | None, password_stdin: boo
         click.echo(f"no password, and no mail could be queued ({user.email} is held after bounces): "
                    f"give one with `flask --app wsgi users set-password {user.email}`")
         return
-    sent = deliver_now([mail_id]).sent
     days = current_app.config["CLAIM_LINK_MAX_AGE"] // 86400
-    click.echo(f"no password given: {'sent' if sent else 'queued'} a mail to {user.email} with a link to choose "
-               f"one (valid {days} days; outbox message {mail_id})")
+    click.echo(f"no password given: queued a mail to {user.email} with a link to choose one (valid {days} "
+               f"days; outbox message {mail_id}); the mail worker (`flask --app wsgi mail deliver`) sends it")
 
 
 @users_cli.command("list")
@@ -276,34 +274,36 @@ mail_cli = AppGroup("mail", help="The outbox.")
 @click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between looks at the outbox.")
 def mail_deliver(once: bool, batch_size: int, poll: float) -> None:
-    """Send what the outbox holds; several workers may run at once."""
-    import time
+    """Send what the outbox holds; several workers may run at once. Keeps going when the
+    database goes away (retries with a back-off); SIGTERM or Ctrl-C stop it after its batch."""
+    import signal
+    import threading
 
-    from alumni.services.outbox import deliver_due, due_count
-    from alumni.services.workers import process_name
+    from alumni.services import mail_worker, workers
 
-    name = process_name("mail")
-    with _exit_on_sigterm():
-        try:
-            while True:
-                if not once:
-                    _beat("mail", name)
-                due = due_count()
-                if due:
-                    with click.progressbar(length=due, label="Delivering", file=sys.stderr) as bar:
-                        report = deliver_due(batch_size=batch_size, on_progress=bar.update)
-                    click.echo(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}")
-                    for error in report.errors[:20]:
-                        click.echo(f"  {error}", err=True)
-                elif once:
-                    click.echo("sent 0, failed 0, deferred 0")
-                db.session.remove()
-                if once:
-                    return
-                time.sleep(poll)
-        finally:
-            if not once:
-                _stop_beating(name)
+    stop = threading.Event()
+
+    def stop_after_batch(_signum, _frame):
+        stop.set()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+        previous = {sig: signal.signal(sig, stop_after_batch) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def echo(report) -> None:
+        if once or report.sent or report.failed or report.deferred:
+            click.echo(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}")
+        for error in report.errors[:20]:
+            click.echo(f"  {error}", err=True)
+
+    try:
+        ok = mail_worker.run(workers.process_name("mail"), poll=poll, batch_size=batch_size, once=once,
+                             should_stop=stop.is_set, wait=stop.wait, on_report=echo)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if once and not ok:
+        raise click.ClickException("the outbox could not be read; see the log")
 
 
 @members_cli.command("import")

@@ -9,9 +9,17 @@ restart. So the ping runs only for connections idle longer than `DATABASE_PING_A
 a new one (up to three times) — the request never sees it. If the server restarts while a
 connection is between two quick requests, that one request fails and SQLAlchemy renews the whole
 pool on the disconnect it detects (its "optimistic" handling); the next requests are served.
+
+A server that ends a session (`pg_terminate_backend`, a restart, an idle timeout) says so on the
+socket — an error message, then the close — while the connection sits in the pool, where the
+server otherwise says nothing. So a checkout also looks, with one `poll(2)` call and no round trip,
+whether the idle connection has anything to read; if it has, it is pinged (and replaced) whatever
+its idle time. Only a connection lost silently (a cable, a firewall) still waits for the idle
+ping or costs one request (issue 23: no 5xx after a terminated connection).
 """
 from __future__ import annotations
 
+import select
 import time
 
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -31,14 +39,31 @@ def install_idle_ping(engine, ping_after_seconds: float) -> None:
     @event.listens_for(engine, "checkout")
     def _ping_if_idle(dbapi_connection, record, proxy) -> None:
         idle_since = record.info.pop(IDLE_SINCE, None)
-        if idle_since is None or time.monotonic() - idle_since < ping_after_seconds:
-            return  # a new connection, or one in use a moment ago
+        if idle_since is None:
+            return  # a new connection
+        if time.monotonic() - idle_since < ping_after_seconds and not server_spoke(dbapi_connection):
+            return  # in use a moment ago, and the server has not said goodbye since
         try:
             dialect.do_ping(dbapi_connection)
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise exc.DisconnectionError(str(error)) from error
             raise
+
+
+def server_spoke(dbapi_connection) -> bool:
+    """Whether an idle connection has something to read (bytes, or the end of the stream): for a
+    database server between two of our statements, that is the notice of a session it ended."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return False  # SQLite: no socket, nothing to end it
+    try:
+        fd = fileno()
+    except Exception:  # already closed on our side
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 _READS_ONLY = "alumni_reads_only"
@@ -84,3 +109,61 @@ def reads_without_transaction(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# --- a request whose first statement meets a lost connection runs again ----------------------
+
+_USED = "_alumni_db_used"
+_RETRIED = "alumni.db_retried"  # in the WSGI environ: it outlives whatever resets g
+
+
+class RunRequestAgain(Exception):
+    """Raised by the app's error handler for a lost connection met before anything reached the
+    database; `install_request_retry` catches it and runs the request once more."""
+
+
+def note_database_use(engine) -> None:
+    """Mark the request as having used the database once any statement succeeds."""
+    from flask import g, has_request_context
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _used(*_args) -> None:
+        if has_request_context():
+            setattr(g, _USED, True)
+
+
+def lost_before_first_statement(error: BaseException) -> bool:
+    """Whether `error` is a lost database connection (the server ended the session, restarted, or
+    the network cut it) met before any statement of this request succeeded, and the request has
+    not been run again yet. Then nothing of the request reached the database: running it again on
+    a new connection is safe (the pool has thrown the dead connections away)."""
+    from flask import g, has_request_context, request
+
+    return (isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated) and has_request_context()
+            and not g.get(_USED) and not request.environ.get(_RETRIED))
+
+
+def install_request_retry(app) -> None:
+    """The race the socket check cannot see — the server has ended a pooled connection but its
+    goodbye has not reached the socket when a request takes it — would cost that request a 500.
+    The error handler raises RunRequestAgain for it, and the request is dispatched once more
+    (before-request hooks included: a rate limit may count it twice). A failure after the first
+    statement is answered as before: what the request did may have been committed or not."""
+    from flask import request
+
+    from alumni.extensions import db
+
+    dispatch = app.full_dispatch_request
+
+    def full_dispatch_request():
+        try:
+            return dispatch()
+        except RunRequestAgain:
+            app.logger.warning("database connection lost before the request's first statement; running it again")
+            db.session.remove()
+            request.environ[_RETRIED] = True
+            for upload in request.files.values():
+                upload.stream.seek(0)
+            return dispatch()
+
+    app.full_dispatch_request = full_dispatch_request

@@ -1,7 +1,9 @@
 """Does "forgot your password" take longer for a registered address than for an unknown one?
 (A difference would tell anyone which addresses have an account.) Time until the page is
 ready — the response not yet closed, as the visitor sees it — for interleaved pairs of requests,
-in process, with mail going to a real SMTP sink on loopback.
+in process, with mail going to a real SMTP sink on loopback. (The request only stores the
+address; `bench.reset_keepalive` measures what the red team measured, the next request on a
+kept-alive connection, with the worker running.)
 
     .venv/bin/python -m bench.reset_timing [--pairs 61] [--database-url URL]
 """
@@ -32,7 +34,7 @@ def bench_reset_timing(url: str, pairs: int = 61) -> dict:
             started = time.perf_counter()
             response = client.post("/reset", data={"email": email}, buffered=False)
             elapsed = (time.perf_counter() - started) * 1000
-            response.close()  # what the server does once the page is out: the mail goes now
+            response.close()  # what the server does once the page is out (the worker sends the mail)
             # The SMTP sink is a thread of this process: let it finish with that mail, or its
             # work would slow the next request measured (no such overlap with a real server).
             time.sleep(0.02)

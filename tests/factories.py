@@ -145,3 +145,11 @@ def make_return(member, **values):
     visit = members.add_return(member, {**defaults, **values})
     db.session.commit()
     return visit
+
+
+def deliver_mail():
+    """One look at the outbox by the `mail deliver` worker (password-link requests resolved, due
+    mail sent): requests only queue mail, so tests run this where the worker would."""
+    from alumni.services.mail_worker import deliver_once
+
+    return deliver_once("test-worker")

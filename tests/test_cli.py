@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from alumni.extensions import db
 from alumni.models import ApiToken, Chapter, Event, Institution, Member, Participation, User
-from tests.factories import make_member
+from tests.factories import deliver_mail, make_member
 
 
 def test_chapters_create_is_idempotent(runner):
@@ -190,7 +190,8 @@ def test_users_create_without_a_password_mails_a_link_to_choose_one(runner, clie
 
     r = runner.invoke(args=["users", "create", "new@example.org", "--role", "staff"])
     assert r.exit_code == 0, r.output
-    assert "sent a mail to new@example.org with a link to choose one" in r.output
+    assert "queued a mail to new@example.org with a link to choose one" in r.output
+    deliver_mail()
     row = db.session.scalar(select(OutgoingMail))
     assert (row.recipient, row.kind, row.status.value) == ("new@example.org", "account-claim", "sent")
     (received,) = mailbox.to("new@example.org")

@@ -10,7 +10,7 @@ from alumni.models.events import (  # noqa: F401
     Response,
 )
 from alumni.models.institutions import Institution, InstitutionKind  # noqa: F401
-from alumni.models.mail import MailAddressHold, MailStatus, OutgoingMail  # noqa: F401
+from alumni.models.mail import MailAddressHold, MailRequest, MailStatus, OutgoingMail  # noqa: F401
 from alumni.models.members import (  # noqa: F401
     CareerEntry,
     CareerRole,

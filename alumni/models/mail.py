@@ -71,3 +71,22 @@ class MailAddressHold(Model):
 
     def __repr__(self) -> str:
         return f"<MailAddressHold {self.email} held={self.held}>"
+
+
+class MailRequest(Model):
+    """Mail a visitor asked for that depends on whether an address has an account ("forgot my
+    password"): the request stores only what was typed, the same for every address, and the
+    `mail deliver` worker decides what to send (a reset or claim link, or nothing) and deletes
+    the row. So the request's work and timing tell nobody who is registered."""
+
+    __tablename__ = "mail_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What was asked for: "password-link".
+    kind: Mapped[str] = mapped_column(String(40))
+    #: The address as typed (the worker normalises it).
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MailRequest {self.id} {self.kind}>"

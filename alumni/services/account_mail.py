@@ -1,23 +1,19 @@
 """The mails of account life (confirm, reset, claim, "already registered"): rendered from
 templates/email/ in the recipient's language and queued in the outbox in the same transaction
-as the change that made the link, then sent once the page has gone out (commit_and_send); a
-password reset request does all its work after the page (send_password_link_after_response). The
-`mail deliver` worker retries whatever could not go."""
+as the change that made the link. A request never sends mail, during or after its response: the
+`mail deliver` worker does (issue 23: work left after the response held the kept-alive
+connection longer for a registered address). A password-link request is not even looked up by
+the request: it stores the address typed (request_password_link_later) and the worker decides."""
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-
-from flask import after_this_request, current_app
+from flask import current_app
 
 from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import User
 from alumni.services.links import LinkPurpose, make_link_token
 from alumni.services.mail_limits import account_mail_allowed
-from alumni.services.membership import MailKind, Outcome, request_password_link
-from alumni.services.outbox import deliver_now, new_message_id, queue_message
-
-log = logging.getLogger(__name__)
+from alumni.services.membership import MailKind, Outcome
+from alumni.services.outbox import new_message_id, queue_message
 
 _LINK = {
     MailKind.verify: (LinkPurpose.verify, "/verify/"),
@@ -79,49 +75,24 @@ def queue_account_mail(outcome: Outcome) -> int | None:
                          language=language, subject=subject, text_body=text, html_body=html)
 
 
-def after_response(work: Callable[[], object]) -> None:
-    """Run `work()` once the response has been sent (when the WSGI server closes it), in an app
-    context and database session of its own — the request's are gone by then. Failures are
-    logged and rolled back: the visitor already has their page."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
-
-    def run() -> None:
-        from alumni.extensions import db
-
-        with app.app_context():
-            try:
-                work()
-            except Exception:
-                log.exception("work after the response failed")
-                db.session.rollback()
-
-    @after_this_request
-    def run_on_close(response):
-        response.call_on_close(run)
-        return response
-
-
 def commit_and_send(outcome: Outcome) -> None:
     """For the pages: queue the outcome's mail (if any) in the transaction of the change that
-    made it, commit both, and send the mail once the response is out — not while the visitor
-    waits (the `mail deliver` worker retries what could not go)."""
+    made it and commit both. The `mail deliver` worker sends it, never the request's process."""
     from alumni.extensions import db
 
-    mail_id = queue_account_mail(outcome)
+    queue_account_mail(outcome)
     db.session.commit()
-    if mail_id is not None:
-        after_response(lambda: deliver_now([mail_id]))
 
 
-def send_password_link_after_response(email: str) -> None:
-    """"Forgot your password": everything — the lookup, the link, the mail — happens after the
-    page has been sent, so the page takes as long for a registered address as for an unknown one
-    (which gets no mail): its timing tells nobody who has an account."""
-    def work() -> None:
-        from alumni.extensions import db
+PASSWORD_LINK = "password-link"
 
-        mail_id = queue_account_mail(request_password_link(email))
-        db.session.commit()
-        deliver_now([mail_id])
 
-    after_response(work)
+def request_password_link_later(email: str) -> None:
+    """"Forgot your password": store the address as typed, nothing else — no lookup, the same
+    statement for every address — for the worker to resolve (mail_worker.resolve_requests).
+    Flushes; the caller commits."""
+    from alumni.extensions import db
+    from alumni.models import MailRequest
+
+    db.session.add(MailRequest(kind=PASSWORD_LINK, email=(email or "")[:320]))
+    db.session.flush()

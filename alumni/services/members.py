@@ -130,9 +130,10 @@ def update_member(member: Member, changes: dict, actor=None) -> Member:
 
 
 def delete_member(member: Member, actor=None) -> None:
-    from alumni.services.invitations import withdraw_unsent_to
+    from alumni.services.outbox import forget_member
 
-    withdraw_unsent_to(member.id)  # nothing more goes to a deleted member
+    # Nothing more goes to a deleted member, and what went keeps no address, name or text.
+    forget_member(member.id, member.email)
     db.session.delete(member)
     db.session.flush()
 

@@ -273,7 +273,13 @@ def delete_account(user: User, password: str) -> None:
 
     if not verify_password(user, password or ""):
         raise Invalid(_("That is not your current password."), field="password")
+    from alumni.services.outbox import forget_member
+
     member = user.member
+    # Mail to them, waiting or sent, keeps no address, name or text (issue 23, item 9).
+    forget_member(member.id if member is not None else None, user.email)
+    if member is not None and member.email != user.email:
+        forget_member(None, member.email)
     _detach_references(user.__table__, user.id, "users.id")
     if member is not None:
         _detach_references(member.__table__, member.id, "members.id")

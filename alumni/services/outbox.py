@@ -3,8 +3,10 @@
 Queuing writes rows in the caller's transaction (mail leaves only after the change commits).
 Delivery claims a batch of due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers on
 several machines share the outbox), sends them over one SMTP connection, and marks each result
-right after it is sent: a crash between send and mark re-sends that one message later with the
-same Message-ID (at-least-once). A claim is a lease: a worker that died loses it after `lease`.
+in small groups (MARK_EVERY) as they are sent: a crash between send and mark re-sends those
+messages later with the same Message-ID (at-least-once, never a different Message-ID). A claim
+is a short lease (LEASE, 30 s) that a live worker renews while it sends (every LEASE / 3), so the
+messages of a worker that died move on to another within LEASE plus one poll.
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import email.policy
 import logging
 import smtplib
 import socket
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
@@ -21,7 +25,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_mail import Connection, Message
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
 
 from alumni.extensions import db, mail
@@ -31,7 +35,8 @@ from alumni.models.types import utcnow
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
-LEASE = timedelta(minutes=10)
+#: How long a claim holds without renewal; a live worker renews it every third of it.
+LEASE = timedelta(seconds=30)
 SMTP_TIMEOUT = 30
 MAX_ATTEMPTS = 8
 #: Permanent failures after which an address is put on hold.
@@ -89,26 +94,6 @@ def queue_message(**row) -> int | None:
     return None
 
 
-def deliver_now(ids: list[int | None], worker: str = "request") -> DeliveryReport:
-    """Try at once to send these just-committed messages (a password-reset link should not wait
-    for the worker's next poll). Best effort: whatever fails stays queued for `mail deliver`."""
-    ids = [i for i in ids if i is not None]
-    if not ids:
-        return DeliveryReport()
-    now = utcnow()
-    try:
-        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids), *_due(now))
-                           .values(claimed_until=now + LEASE, claimed_by=worker))
-        db.session.commit()
-        mine = list(db.session.scalars(select(OutgoingMail.id).where(
-            OutgoingMail.id.in_(ids), OutgoingMail.claimed_by == worker, OutgoingMail.status == MailStatus.queued)))
-        return deliver_batch(mine, now=now)
-    except Exception:  # the request already succeeded; the worker will deliver
-        log.exception("immediate delivery failed; the outbox worker will retry")
-        db.session.rollback()
-        return DeliveryReport()
-
-
 def queue_mail(**row) -> bool:
     """Queue one message; False where its dedup_key was queued before or the address is held."""
     queued, _skipped = queue_many([row])
@@ -130,6 +115,16 @@ class DeliveryReport:
         self.failed += other.failed
         self.deferred += other.deferred
         self.errors.extend(other.errors)
+
+
+def release_claims(worker: str) -> None:
+    """Give back every claim `worker` holds (it calls this when it is not sending: after a failed
+    look, its claims are stale, and its messages need not wait out the lease). What it sent but
+    could not mark goes again, with the same Message-ID. Commits."""
+    db.session.execute(update(OutgoingMail).where(
+        OutgoingMail.claimed_by == worker, OutgoingMail.status == MailStatus.queued)
+        .values(claimed_until=None, claimed_by=None))
+    db.session.commit()
 
 
 class _TimeoutConnection(Connection):
@@ -262,17 +257,54 @@ def _mark_sent(ids: list[int]) -> None:
         ids.clear()
 
 
-def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=None) -> DeliveryReport:
-    """Send the claimed messages over one SMTP connection (or to .eml files without MAIL_SERVER)."""
+#: The clock lease renewal reads (a test may move it on).
+_clock = time.monotonic
+
+
+class _Lease:
+    """A worker's claim on the messages of its batch, renewed every third of `lease` while it
+    sends (called before each message): a live worker keeps its claim however long the batch
+    takes; one that died loses it `lease` after its last renewal. A message another worker has
+    taken meanwhile (this one's lease ran out during a very slow send) is dropped from the batch:
+    the other worker sends it."""
+
+    def __init__(self, worker: str | None, lease: timedelta, now: datetime):
+        self.worker, self.lease, self.now = worker, lease, now
+        self.started = self.renewed = _clock()
+
+    def renew_if_due(self, pending: list, sent: list[int]) -> list:
+        """Renew the claim on what is still to send and on what was sent but not yet marked (a
+        lapsed claim on those would let another worker send them again); answers `pending`
+        without what another worker has taken."""
+        if self.worker is None or not pending or _clock() - self.renewed < self.lease.total_seconds() / 3:
+            return pending
+        self.renewed = _clock()
+        until = self.now + timedelta(seconds=self.renewed - self.started) + self.lease
+        ids = [row.id for row in pending]
+        mine = (OutgoingMail.claimed_by == self.worker, OutgoingMail.status == MailStatus.queued)
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids + sent), *mine)
+                           .values(claimed_until=until))
+        still_mine = set(db.session.scalars(select(OutgoingMail.id).where(OutgoingMail.id.in_(ids), *mine)))
+        db.session.commit()
+        if len(still_mine) < len(ids):
+            log.warning("%d message(s) of this batch were taken by another worker", len(ids) - len(still_mine))
+        return [row for row in pending if row.id in still_mine]
+
+
+def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=None, worker: str | None = None,
+                  lease: timedelta = LEASE) -> DeliveryReport:
+    """Send the claimed messages over one SMTP connection (or to .eml files without MAIL_SERVER).
+    With `worker` (the claim's owner), the claim is renewed while the batch is sent."""
     now = now or utcnow()
     report = DeliveryReport()
     # Plain rows, not ORM objects: nothing to refresh after each commit.
     rows = db.session.execute(select(*_ROW_COLUMNS).where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id)).all()
     sent: list[int] = []
     pending = list(rows)
+    claim = _Lease(worker, lease, now)
     try:
         if not current_app.config.get("MAIL_SERVER"):
-            while pending:
+            while pending := claim.renew_if_due(pending, sent):
                 _write_eml(pending[0])
                 sent.append(pending.pop(0).id)
                 report.sent += 1
@@ -284,7 +316,7 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
         state = mail.init_mail(current_app.config, current_app.debug, testing=False)
         # Flask-Mail types Connection(mail: Mail), but its own connect() passes this state object too.
         with _TimeoutConnection(state) as conn:  # type: ignore[arg-type]
-            while pending:
+            while pending := claim.renew_if_due(pending, sent):
                 row = pending[0]
                 try:
                     conn.send(build_message(row))
@@ -321,20 +353,24 @@ def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=No
 
 
 def deliver_due(worker: str | None = None, *, batch_size: int = BATCH_SIZE, now: datetime | None = None,
-                on_progress=None, max_batches: int | None = None) -> DeliveryReport:
-    """Drain what is due now, batch after batch; answers what happened."""
+                on_progress=None, max_batches: int | None = None, lease: timedelta = LEASE,
+                between_batches: Callable[[], bool] | None = None) -> DeliveryReport:
+    """Drain what is due now, batch after batch; answers what happened. `between_batches` (the
+    worker's heartbeat) runs after each batch; answering False stops the drain there."""
     worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
     total = DeliveryReport()
     batches = 0
     while max_batches is None or batches < max_batches:
-        ids = claim_batch(worker, batch_size, now=now)
+        ids = claim_batch(worker, batch_size, now=now, lease=lease)
         if not ids:
             break
-        report = deliver_batch(ids, now=now, on_progress=on_progress)
+        report = deliver_batch(ids, now=now, on_progress=on_progress, worker=worker, lease=lease)
         total.add(report)
         batches += 1
         if report.sent == 0 and report.deferred and not report.failed:
             break  # the server is down: stop hammering it, the next run retries
+        if between_batches is not None and not between_batches():
+            break
     return total
 
 
@@ -371,3 +407,30 @@ def release_hold(email: str) -> None:
     if hold is not None:
         db.session.delete(hold)
         db.session.flush()
+
+
+def forget_member(member_id: int | None, email: str | None) -> None:
+    """A deleted account or member leaves nothing personal in the outbox: mail still waiting to
+    them is withdrawn, and what was sent or failed keeps only its bookkeeping (kind, mailing,
+    status, Message-ID, times) — no address, name or text. Their address hold and any pending
+    password-link request go too. Flushes; the caller commits."""
+    from alumni.models import MailRequest
+
+    theirs = []
+    if member_id is not None:
+        theirs.append(OutgoingMail.member_id == member_id)
+    if email:
+        theirs.append(OutgoingMail.recipient == email)  # as queued: the member's address (indexed)
+    if not theirs:
+        return
+    # Even one a worker holds right now: it cannot be called back from the SMTP server, but
+    # nothing of it is kept (the worker's mark then finds no row).
+    db.session.execute(delete(OutgoingMail).where(or_(*theirs), OutgoingMail.status == MailStatus.queued)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(OutgoingMail).where(or_(*theirs)).values(
+        recipient="", member_id=None, subject="", text_body="", html_body=None, ics=None, headers={},
+        last_error=None).execution_options(synchronize_session=False))
+    if email:
+        db.session.execute(delete(MailAddressHold).where(MailAddressHold.email == email))
+        db.session.execute(delete(MailRequest).where(func.lower(MailRequest.email) == email.lower()))
+    db.session.flush()

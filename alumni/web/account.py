@@ -13,7 +13,7 @@ from alumni.forms import show_errors
 from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailForm, NewPasswordForm, SignupForm
 from alumni.i18n import _
 from alumni.services import membership
-from alumni.services.account_mail import commit_and_send, send_password_link_after_response
+from alumni.services.account_mail import commit_and_send, request_password_link_later
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.web.auth import account_and_client_key
 
@@ -84,7 +84,8 @@ def confirm_email_change(token: str):
 def reset_request():
     form = EmailForm()
     if form.validate_on_submit():
-        send_password_link_after_response(form.email.data)
+        request_password_link_later(form.email.data)
+        db.session.commit()
         return render_template("account/check_mail.html", email=form.email.data.strip())
     return render_template("account/reset_request.html", form=form), (422 if request.method == "POST" else 200)
 
