@@ -1,16 +1,21 @@
 """The home page and what every template can use."""
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
+from babel.dates import format_datetime
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
-from sqlalchemy import func, select
+from flask_login import current_user
 
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
-from alumni.models import Chapter, Member, Participation
+from alumni.services import home
+from alumni.services import privacy as privacy_svc
+from alumni.web.pagecache import cached_for_anonymous
 
 bp = Blueprint("main", __name__)
 
@@ -24,7 +29,20 @@ def template_globals() -> dict:
         "languages": LANGUAGES,
         "chosen_lang": session.get("lang"),
         "language_name": language_name,
+        "moment_in_zone": moment_in_zone,
     }
+
+
+def moment_in_zone(moment: datetime | None, zone: str | None, fmt: str = "medium") -> str:
+    """A stored UTC moment (an acceptance, a login) as the reader sees it in `zone` (a member's
+    own zone), in the page's locale."""
+    if moment is None:
+        return ""
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    return format_datetime(moment, fmt, tzinfo=tz, locale=get_locale())
 
 
 @cache
@@ -59,11 +77,27 @@ def healthz():
 
 
 @bp.route("/")
+@cached_for_anonymous
 def index():
-    stats = {
-        "members": db.session.scalar(select(func.count(Member.id))),
-        "countries": db.session.scalar(select(func.count(func.distinct(Member.country)))),
-        "participations": db.session.scalar(select(func.count(Participation.id))),
-        "chapters": db.session.scalar(select(func.count(Chapter.id))),
-    }
-    return render_template("main/index.html", stats=stats)
+    """Visitors: what the club is, its next events, join and log in. Logged-in people: their
+    dashboard — what needs them first (services.home decides what each may see)."""
+    user = current_user if current_user.is_authenticated else None
+    numbers = home.club_numbers(user)
+    upcoming = home.next_events()
+    if user is None:
+        return render_template("main/index.html", numbers=numbers, upcoming=upcoming)
+    from alumni.web.mail import mailing_label
+
+    return render_template(
+        "main/dashboard.html", numbers=numbers, upcoming=upcoming,
+        mine=home.member_home(user.member) if user.member is not None else None,
+        organizer=home.organizer_home(user) if user.is_organizer or user.is_staff else None,
+        staff=home.staff_home(user), mailing_label=mailing_label)
+
+
+@bp.route("/privacy")
+@cached_for_anonymous
+def privacy():
+    """The privacy notice, in the page's language, with its version."""
+    return render_template("main/privacy.html", version=privacy_svc.NOTICE_VERSION,
+                           version_date=privacy_svc.notice_date())
