@@ -88,9 +88,12 @@ def index():
         return render_template("main/index.html", numbers=numbers, upcoming=upcoming)
     from alumni.web.mail import mailing_label
 
+    mine = home.member_home(user.member) if user.member is not None else None
+    if mine is not None:  # what the dashboard already lists above is not repeated below
+        shown = {r.event_id for r in mine.events} | {i.event.id for i in mine.invitations}
+        upcoming = [s for s in upcoming if s.event.id not in shown]
     return render_template(
-        "main/dashboard.html", numbers=numbers, upcoming=upcoming,
-        mine=home.member_home(user.member) if user.member is not None else None,
+        "main/dashboard.html", numbers=numbers, upcoming=upcoming, mine=mine,
         organizer=home.organizer_home(user) if user.is_organizer or user.is_staff else None,
         staff=home.staff_home(user), mailing_label=mailing_label)
 
