@@ -6,7 +6,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_skeleton, format_time
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -33,16 +33,19 @@ def template_globals() -> dict:
     }
 
 
-def moment_in_zone(moment: datetime | None, zone: str | None, fmt: str = "medium") -> str:
-    """A stored UTC moment (an acceptance, a login) as the reader sees it in `zone` (a member's
-    own zone), in the page's locale."""
+def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
+    """A stored UTC moment (an acceptance, a consent) as the reader sees it in `zone` (a member's
+    own zone): the date ("yMMMd") and the short time, joined as the page's locale joins them."""
     if moment is None:
         return ""
     try:
         tz = ZoneInfo(zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
-    return format_datetime(moment, fmt, tzinfo=tz, locale=get_locale())
+    locale = Locale.parse(str(get_locale() or "en"))
+    day = format_skeleton("yMMMd", moment, tzinfo=tz, locale=locale)
+    time = format_time(moment, "short", tzinfo=tz, locale=locale)
+    return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
 
 
 @cache

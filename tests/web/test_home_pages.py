@@ -96,16 +96,23 @@ def test_me_shows_the_version_accepted_and_when_in_the_members_zone(client):
     assert "Nov 29, 2026" in section and "8:30" in section and "Asia/Tokyo" in section  # 08:30 in Tokyo
 
 
-@pytest.mark.parametrize("version", [None, "2020-01-01"])
-def test_me_says_when_a_newer_notice_is_in_effect_and_accepting_it_records_the_version(client, version):
+@pytest.mark.parametrize(("version", "says"), [
+    ("never", "You have not accepted the privacy notice yet."),
+    (None, "A newer version of the privacy notice"),  # accepted before versions were recorded
+    ("2020-01-01", "A newer version of the privacy notice"),
+])
+def test_me_asks_to_accept_the_current_notice_and_accepting_it_records_the_version(client, version, says):
     user = logged_in(client)
-    db.session.add(Consent(member_id=user.member_id, kind=ConsentKind.privacy_notice, granted=True, version=version))
-    db.session.commit()
+    if version != "never":
+        db.session.add(Consent(member_id=user.member_id, kind=ConsentKind.privacy_notice, granted=True,
+                               version=version))
+        db.session.commit()
     html = client.get("/me").get_data(as_text=True)
-    assert "A newer version of the privacy notice" in html
+    assert says in html and "I have read it and accept it" in html
     assert client.post("/me/privacy").status_code == 302
     assert privacy.accepted_notice(user.member).is_current
-    assert "A newer version of the privacy notice" not in client.get("/me").get_data(as_text=True)
+    html = client.get("/me").get_data(as_text=True)
+    assert says not in html and "It is the current version." in html
 
 
 def test_organizers_land_on_their_chapters_events_with_new_answers(client):
