@@ -174,7 +174,7 @@ def waiting_invitations(member: Member, *, now: datetime | None = None) -> list[
     answered = exists().where(Registration.event_id == Event.id, Registration.member_id == member.id)
     events = db.session.scalars(
         select(Event).options(selectinload(Event.chapter))
-        .where(Event.id.in_(invited), Event.status == EventStatus.published, ~answered,
+        .where(Event.id.in_(list(invited)), Event.status == EventStatus.published, ~answered,
                Event.ends_at >= _naive_utc(current) - _ZONE_SLACK)
         .order_by(Event.starts_at, Event.id)).all()
     open_events = [e for e in events if answers_close_utc(e) >= current]

@@ -15,7 +15,7 @@ from alumni.extensions import db
 from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
 from alumni.services import home
 from alumni.services import privacy as privacy_svc
-from alumni.web.pagecache import cached_for_anonymous
+from alumni.web.pagecache import cached_for_anonymous, remembered
 
 bp = Blueprint("main", __name__)
 
@@ -85,7 +85,8 @@ def index():
     """Visitors: what the club is, its next events, join and log in. Logged-in people: their
     dashboard — what needs them first (services.home decides what each may see)."""
     user = current_user if current_user.is_authenticated else None
-    numbers = home.club_numbers(user)
+    # The same for every viewer of a kind (visitors, or the logged-in): kept a few seconds.
+    numbers = remembered(("club-numbers", user is not None), lambda: home.club_numbers(user))
     upcoming = home.next_events()
     if user is None:
         return render_template("main/index.html", numbers=numbers, upcoming=upcoming)
