@@ -42,7 +42,7 @@ def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
         tz = ZoneInfo(zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
-    locale = Locale.parse(str(get_locale() or "en"))
+    locale = get_locale() or Locale.parse("en")
     day = format_skeleton("yMMMd", moment, tzinfo=tz, locale=locale)
     time = format_time(moment, "short", tzinfo=tz, locale=locale)
     return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)

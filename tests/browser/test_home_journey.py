@@ -36,7 +36,10 @@ def test_a_visitor_sees_the_club_the_next_events_and_joins(page, tmp_path):
     expect(page.get_by_role("heading", name="For how long")).to_be_visible()
 
     page.goto("/")
-    page.get_by_role("link", name="Join the club").click()
+    page.get_by_role("link", name="I already have an account").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    page.goto("/")
+    page.get_by_role("link", name="Become a member").click()
     expect(page.get_by_role("heading", name="Join the Sakura Science Club")).to_be_visible()
     expect(page.get_by_role("link", name=f"Read the privacy notice (version {privacy.NOTICE_VERSION})")).to_be_visible()
 
