@@ -46,6 +46,7 @@ MATRIX = {
     # public pages
     "GET /": "ok ok ok ok ok ok",
     "GET /healthz": "ok ok ok ok ok ok",
+    "GET /privacy": "ok ok ok ok ok ok",
     "GET /language": "ok ok ok ok ok ok",
     "GET /static/<path:filename>": "ok ok ok ok ok ok",
     "GET /events": "ok ok ok ok ok ok",
@@ -87,6 +88,7 @@ MATRIX = {
     "POST /me/delete": "login 422 422 422 422 422",  # without the password nothing is deleted
     "GET /me/events": "login ok ok ok ok ok",
     "POST /me/invitations": "login 400 400 404 404 404",  # an empty form: neither on nor off
+    "POST /me/privacy": "login ok ok 404 404 404",  # accepts the current notice; staff have no record
     "GET /me/calendar": "login ok ok 404 404 404",  # accounts without a member record have no feed
     "POST /me/calendar/reset": "login ok ok 400 400 400",
     "POST /me/calendar/reminder": "login ok ok 400 400 400",

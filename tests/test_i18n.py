@@ -70,7 +70,7 @@ def test_pages_render_in_each_language(client, tag):
 
     event = make_event(starts_at="2027-01-23T18:00:00", ends_at="2027-01-23T21:30:00")
     client.get(f"/language?lang={tag}&next=/")
-    for url in ("/", "/login", "/events", f"/events/{event.id}", "/signup"):
+    for url in ("/", "/login", "/events", f"/events/{event.id}", "/signup", "/privacy"):
         html = client.get(url).get_data(as_text=True)
         assert f'lang="{tag}"' in html, url
         assert f'dir="{"rtl" if tag in RTL_LANGUAGES else "ltr"}"' in html

@@ -36,6 +36,9 @@ class Consent(Model):
     kind: Mapped[ConsentKind] = mapped_column(str_enum(ConsentKind, "consent_kind"))
     #: True when given, False when withdrawn.
     granted: Mapped[bool]
+    #: Which version of the text was accepted (alumni.services.privacy.NOTICE_VERSION), for
+    #: the privacy notice; None for other kinds, and for acceptances recorded before versions.
+    version: Mapped[str | None] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

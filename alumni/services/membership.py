@@ -86,7 +86,9 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
         return Outcome(None, None)
     set_password(user, password)
     if user.member is not None:
-        record_consent(user.member, ConsentKind.privacy_notice, True)
+        from alumni.services.privacy import accept_notice
+
+        accept_notice(user.member)
     return Outcome(user, MailKind.verify)
 
 
@@ -163,8 +165,8 @@ def change_password(user: User, current: str, new: str) -> None:
 # --- consents ------------------------------------------------------------------------------
 
 
-def record_consent(member: Member, kind: ConsentKind, granted: bool) -> Consent:
-    consent = Consent(member_id=member.id, kind=kind, granted=granted, recorded_at=utcnow())
+def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version: str | None = None) -> Consent:
+    consent = Consent(member_id=member.id, kind=kind, granted=granted, version=version, recorded_at=utcnow())
     db.session.add(consent)
     db.session.flush()
     return consent

@@ -10,7 +10,6 @@ from sqlalchemy import case, func, select
 from alumni.extensions import db
 from alumni.models import (
     CareerEntry,
-    Chapter,
     Direction,
     Event,
     EventStatus,
@@ -18,7 +17,6 @@ from alumni.models import (
     Participation,
     Registration,
     RegistrationStatus,
-    Visibility,
 )
 from alumni.models.types import utcnow
 from alumni.rules import fiscal_year
@@ -99,20 +97,6 @@ def events_held(now=None) -> list[dict]:
     for year in years.values():
         year["attendance_rate"] = year["attended"] / year["confirmed"] if year["confirmed"] else None
     return [years[fy] for fy in sorted(years)]
-
-
-def public_counts() -> dict[str, int]:
-    """The figures anyone may see (the home page): the members who chose to be public, the
-    countries they come from and their programme participations, and the chapters. Hidden and
-    alumni-only members are not counted: a visitor learns nothing the public directory hides."""
-    public = Member.visibility == Visibility.public
-    return {
-        "members": db.session.scalar(select(func.count(Member.id)).where(public)) or 0,
-        "countries": db.session.scalar(select(func.count(func.distinct(Member.country))).where(public)) or 0,
-        "participations": db.session.scalar(
-            select(func.count(Participation.id)).join(Member, Member.id == Participation.member_id).where(public)) or 0,
-        "chapters": db.session.scalar(select(func.count(Chapter.id))) or 0,
-    }
 
 
 def overview() -> dict:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from alumni.errors import ServiceError
 from alumni.extensions import db, limiter
 from alumni.forms import show_errors
 from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailForm, NewPasswordForm, SignupForm
+from alumni.forms.events import ActionForm
 from alumni.i18n import _
-from alumni.services import membership
+from alumni.services import membership, privacy
 from alumni.services.account_mail import commit_and_send, request_password_link_later
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.web.auth import account_and_client_key
@@ -37,7 +38,24 @@ def signup():
             commit_and_send(outcome)
             # The same page whether or not the address was already registered.
             return render_template("account/check_mail.html", email=form.email.data.strip())
-    return render_template("account/signup.html", form=form), (422 if request.method == "POST" else 200)
+    return render_template("account/signup.html", form=form, privacy_version=privacy.NOTICE_VERSION), \
+        (422 if request.method == "POST" else 200)
+
+
+@bp.route("/me/privacy", methods=["POST"])
+@login_required
+def accept_privacy():
+    """The member read the current privacy notice and accepts it (from their profile)."""
+    member = current_user.member
+    if member is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return redirect(url_for("members.me") + "#privacy")
+    privacy.accept_notice(member)
+    db.session.commit()
+    flash(_("Thank you: you accepted the current privacy notice."), "info")
+    return redirect(url_for("members.me") + "#privacy")
 
 
 @bp.route("/verify/<token>")

@@ -15,8 +15,8 @@ from alumni.forms.invitations import AudienceForm
 from alumni.i18n import _
 from alumni.models import Chapter, MailAddressHold, Member
 from alumni.permissions import can_invite, can_manage_mail_holds
+from alumni.services import home, outbox
 from alumni.services import invitations as isvc
-from alumni.services import outbox
 from alumni.services.mailmerge import member_id_for_token
 from alumni.web.manage import managed_event
 
@@ -118,7 +118,9 @@ def mailing_label(name: str) -> str:
 def status(event_id: int):
     event = managed_event(event_id, can_invite)
     mailings = [(name, mailing_label(name), outbox.mailing_status(name)) for name in isvc.event_mailings(event)]
-    return render_template("mail/status.html", event=event, mailings=mailings, action_form=ActionForm())
+    queued = sum(st["queued"] for _name, _label, st in mailings)
+    return render_template("mail/status.html", event=event, mailings=mailings, action_form=ActionForm(),
+                           queued=queued, no_worker=home.mail_waits_for_worker(queued))
 
 
 @bp.route("/manage/events/<int:event_id>/mail/retry", methods=["POST"])

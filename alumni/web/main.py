@@ -1,14 +1,21 @@
 """The home page and what every template can use."""
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
+from babel.dates import format_skeleton, format_time
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
+from alumni.services import home
+from alumni.services import privacy as privacy_svc
+from alumni.web.pagecache import cached_for_anonymous, remembered
 
 bp = Blueprint("main", __name__)
 
@@ -22,7 +29,23 @@ def template_globals() -> dict:
         "languages": LANGUAGES,
         "chosen_lang": session.get("lang"),
         "language_name": language_name,
+        "moment_in_zone": moment_in_zone,
     }
+
+
+def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
+    """A stored UTC moment (an acceptance, a consent) as the reader sees it in `zone` (a member's
+    own zone): the date ("yMMMd") and the short time, joined as the page's locale joins them."""
+    if moment is None:
+        return ""
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    locale = get_locale() or Locale.parse("en")
+    day = format_skeleton("yMMMd", moment, tzinfo=tz, locale=locale)
+    time = format_time(moment, "short", tzinfo=tz, locale=locale)
+    return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
 
 
 @cache
@@ -75,7 +98,31 @@ def background_health() -> dict:
 
 
 @bp.route("/")
+@cached_for_anonymous
 def index():
-    from alumni.services.overview import public_counts
+    """Visitors: what the club is, its next events, join and log in. Logged-in people: their
+    dashboard — what needs them first (services.home decides what each may see)."""
+    user = current_user if current_user.is_authenticated else None
+    # The same for every viewer of a kind (visitors, or the logged-in): kept a few seconds.
+    numbers = remembered(("club-numbers", user is not None), lambda: home.club_numbers(user))
+    upcoming = home.next_events()
+    if user is None:
+        return render_template("main/index.html", numbers=numbers, upcoming=upcoming)
+    from alumni.web.mail import mailing_label
 
-    return render_template("main/index.html", stats=public_counts())
+    mine = home.member_home(user.member) if user.member is not None else None
+    if mine is not None:  # what the dashboard already lists above is not repeated below
+        shown = {r.event_id for r in mine.events} | {i.event.id for i in mine.invitations}
+        upcoming = [s for s in upcoming if s.event.id not in shown]
+    return render_template(
+        "main/dashboard.html", numbers=numbers, upcoming=upcoming, mine=mine,
+        organizer=home.organizer_home(user) if user.is_organizer or user.is_staff else None,
+        staff=home.staff_home(user), mailing_label=mailing_label)
+
+
+@bp.route("/privacy")
+@cached_for_anonymous
+def privacy():
+    """The privacy notice, in the page's language, with its version."""
+    return render_template("main/privacy.html", version=privacy_svc.NOTICE_VERSION,
+                           version_date=privacy_svc.notice_date())

@@ -21,7 +21,7 @@ from alumni.i18n import _
 from alumni.models import Institution, Programme
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
-from alumni.services import membership
+from alumni.services import membership, privacy
 from alumni.services.account_mail import commit_and_send
 
 bp = Blueprint("members", __name__)
@@ -90,8 +90,10 @@ def me():
     member = current_user.member
     consents = membership.list_consents(member) if member is not None else []
     guided = member is not None and (member.country is None or not member.participations)
+    notice = privacy.accepted_notice(member) if member is not None else None
     return render_template("members/me.html", member=member, consents=consents, guided=guided,
-                           action_form=ActionForm())
+                           action_form=ActionForm(), notice=notice, notice_version=privacy.NOTICE_VERSION,
+                           notice_date=privacy.notice_date())
 
 
 @bp.route("/me/invitations", methods=["POST"])
