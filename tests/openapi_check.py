@@ -75,7 +75,6 @@ class _AnsweredRequest(WerkzeugOpenAPIRequest):
 
 def _causes(exc: BaseException):
     yield exc
-    for sub in getattr(exc, "schema_errors", None) or ():
-        yield sub
+    yield from getattr(exc, "schema_errors", None) or ()
     if exc.__cause__ is not None:
         yield from _causes(exc.__cause__)
