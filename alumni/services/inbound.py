@@ -23,14 +23,16 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
+from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 from flask import current_app
+from icalendar.cal import Component
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.i18n import _, babel_locale, force_locale
-from alumni.models import Event, Member, RegistrationStatus, Response
+from alumni.models import Event, Member, Registration, RegistrationStatus, Response
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +88,14 @@ class Received:
         return f"{self.outcome}: {self.reason}{status}"
 
 
-def _drop(reason: str, **context) -> Received:
+def _drop(reason: str, **context: object) -> Received:
     log.warning("inbound mail dropped: %s %s", reason, context or "")
     return Received("dropped", reason)
 
 
-def _calendar_parts(message) -> list[bytes]:
+def _calendar_parts(message: Message) -> list[bytes]:
     """Every text/calendar (or .ics attachment) part, decoded from its transfer encoding."""
-    parts = []
+    parts: list[bytes] = []
     for part in message.walk():
         kind = part.get_content_type()
         name = (part.get_filename() or "").lower()
@@ -104,7 +106,7 @@ def _calendar_parts(message) -> list[bytes]:
     return parts
 
 
-def _reply_event(raw_ics: bytes):
+def _reply_event(raw_ics: bytes) -> Component | None:
     """The VEVENT of a METHOD:REPLY calendar, or None."""
     from icalendar import Calendar
 
@@ -118,7 +120,7 @@ def _reply_event(raw_ics: bytes):
     return events[0] if len(events) == 1 else None
 
 
-def _mailto(value) -> str:
+def _mailto(value: object) -> str:
     text = str(value or "").strip()
     return (text[7:] if text.lower().startswith("mailto:") else text).strip().lower()
 
@@ -187,23 +189,24 @@ def receive_message(raw: bytes, *, recipients: tuple[str, ...] | list[str] = ())
 
 
 # ---------------------------------------------------------------- telling the member
-def _answer_sentence(registration, refusal: str | None) -> str:
+def _answer_sentence(registration: Registration | None, refusal: str | None) -> str:
     from alumni.services.registrations import waitlist_position
 
-    if refusal is not None:
-        return _("Your answer from your calendar could not be recorded: %(reason)s", reason=refusal)
+    if refusal is not None or registration is None:
+        return str(_("Your answer from your calendar could not be recorded: %(reason)s", reason=refusal or ""))
     status = registration.status
     if status == RegistrationStatus.waitlisted:
-        return _("The event is full: you are on the waitlist, number %(n)d. We will write to you if a seat "
-                 "becomes free.", n=waitlist_position(registration) or 0)
+        return str(_("The event is full: you are on the waitlist, number %(n)d. We will write to you if a seat "
+                 "becomes free.", n=waitlist_position(registration) or 0))
     if status == RegistrationStatus.yes:
-        return _("You are registered. Your ticket is ready on the event's page.")
+        return str(_("You are registered. Your ticket is ready on the event's page."))
     if status == RegistrationStatus.maybe:
-        return _("We noted that you may come.")
-    return _("We noted that you will not come.")
+        return str(_("We noted that you may come."))
+    return str(_("We noted that you will not come."))
 
 
-def _queue_answer_mail(event: Event, member: Member, registration, *, refusal: str | None = None) -> None:
+def _queue_answer_mail(event: Event, member: Member, registration: Registration | None, *,
+                       refusal: str | None = None) -> None:
     """"We recorded your answer" (or why not), in the member's language."""
     from alumni.services.account_mail import render_mail_template
     from alumni.services.outbox import new_message_id, queue_message
