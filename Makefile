@@ -18,11 +18,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed compile-translations
 
-# Mozilla's ical.js, an independent parser the calendar tests read our feeds with (needs node).
+# Mozilla's ical.js, an independent parser the calendar tests read our feeds with (needs node), and
+# the Nu HTML checker (vnu-jar, run with Java) the page tests check our HTML with.
 tests/js/node_modules/.installed: tests/js/package.json
 	@if command -v npm >/dev/null; then \
 	  npm install --prefix tests/js --no-audit --no-fund --silent --no-package-lock && touch $@; \
-	else echo "npm not found: the ical.js calendar checks will be skipped"; fi
+	else echo "npm not found: the ical.js and Nu HTML checks will be skipped"; fi
 
 # Compiled catalogues (.mo) are build products: made here, never committed.
 compile-translations: $(VENV)/.installed

@@ -44,7 +44,7 @@ def event_uid(event_id: int) -> str:
 
 
 def _vevent(item: CalendarItem, *, stamp: datetime, attendee: tuple[str, str] | None,
-            alarm_minutes: int | None) -> Event:
+            alarm_minutes: int | None, rsvp: bool = True) -> Event:
     ev = Event()
     ev.add("uid", item.uid)
     ev.add("dtstamp", stamp)
@@ -82,7 +82,7 @@ def _vevent(item: CalendarItem, *, stamp: datetime, attendee: tuple[str, str] | 
         email, name = attendee
         who = vCalAddress(f"mailto:{email}")
         who.params.update({"cn": vText(name or email), "role": vText("REQ-PARTICIPANT"),
-                           "partstat": vText("NEEDS-ACTION"), "rsvp": vText("TRUE")})
+                           "partstat": vText("NEEDS-ACTION"), "rsvp": vText("TRUE" if rsvp else "FALSE")})
         ev.add("attendee", who)
     if alarm_minutes is not None and not item.cancelled:
         alarm = Alarm()
@@ -95,11 +95,13 @@ def _vevent(item: CalendarItem, *, stamp: datetime, attendee: tuple[str, str] | 
 
 def build_calendar(items: list[CalendarItem], *, stamp: datetime, method: str | None = None,
                    name: str | None = None, refresh: timedelta | None = None,
-                   attendee: tuple[str, str] | None = None, alarm_minutes: int | None = 24 * 60) -> Calendar:
+                   attendee: tuple[str, str] | None = None, alarm_minutes: int | None = 24 * 60,
+                   rsvp: bool = True) -> Calendar:
     """A VCALENDAR holding `items`, with a VTIMEZONE for every zone they use.
 
     method: None for a feed or download, "REQUEST" for an invitation or update, "CANCEL" for a
-    cancellation (RFC 5546); `attendee` (email, name) is named on each event of an invitation."""
+    cancellation (RFC 5546); `attendee` (email, name) is named on each event of an invitation,
+    asked for a reply (RSVP=TRUE) only where `rsvp` — where replies reach someone (RFC 6047)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -114,7 +116,7 @@ def build_calendar(items: list[CalendarItem], *, stamp: datetime, method: str | 
     for zone in sorted({item.timezone for item in items if not item.all_day}):
         cal.add_component(_vtimezone(zone))
     for item in items:
-        cal.add_component(_vevent(item, stamp=stamp, attendee=attendee, alarm_minutes=alarm_minutes))
+        cal.add_component(_vevent(item, stamp=stamp, attendee=attendee, alarm_minutes=alarm_minutes, rsvp=rsvp))
     return cal
 
 

@@ -266,7 +266,7 @@ def demo_logins() -> None:
         click.echo(line)
 
 
-mail_cli = AppGroup("mail", help="The outbox.")
+mail_cli = AppGroup("mail", help="The outbox, and calendar replies coming in.")
 
 
 @mail_cli.command("deliver")
@@ -304,6 +304,52 @@ def mail_deliver(once: bool, batch_size: int, poll: float) -> None:
             signal.signal(sig, handler)
     if once and not ok:
         raise click.ClickException("the outbox could not be read; see the log")
+
+
+@mail_cli.command("receive")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def mail_receive(path: str | None) -> None:
+    """Apply one inbound message from FILE or standard input (an MTA's pipe delivery): a calendar
+    reply becomes the member's RSVP; anything else is logged and dropped (exit status 0, so the
+    MTA bounces nothing to a forger). A fault on our side exits non-zero: the MTA retries."""
+    from alumni.services.inbound import receive_message
+
+    if path in (None, "-"):
+        raw = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as stream:
+            raw = stream.read()
+    result = receive_message(raw)
+    db.session.commit()
+    click.echo(str(result))
+
+
+@mail_cli.command("listen")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=2525, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--lmtp", is_flag=True, help="Speak LMTP instead of SMTP.")
+def mail_listen(host: str, port: int, lmtp: bool) -> None:
+    """Receive calendar replies over SMTP (or LMTP) from the MTA; runs until stopped."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from alumni.inbound_smtp import make_listener
+
+    if not current_app.config.get("MAIL_REPLY_ADDRESS"):
+        raise click.ClickException("Set MAIL_REPLY_ADDRESS (e.g. rsvp@alumni.example) first.")
+    listener = make_listener(current_app._get_current_object(), host, port, lmtp=lmtp)  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
+    listener.start()
+    click.echo(f"listening for calendar replies on {host}:{port} ({'LMTP' if lmtp else 'SMTP'})")
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.stop()
 
 
 @members_cli.command("import")

@@ -65,6 +65,10 @@ class Config:
     #: Whether mail goes out is decided by MAIL_SERVER alone (none: .eml files), in tests too.
     MAIL_SUPPRESS_SEND = False
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
+    #: Where members' calendar programs send their answers to invitations (iMIP replies), each
+    #: to rsvp+<signed token>@domain; the MTA hands them to `flask mail receive` or `mail listen`.
+    #: Empty: invitations ask for no reply (docs/operations.md, "Inbound mail: calendar replies").
+    MAIL_REPLY_ADDRESS = os.environ.get("MAIL_REPLY_ADDRESS", "").strip()
     #: Where mail goes as .eml files when no MAIL_SERVER is configured.
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail"))
 
@@ -148,6 +152,7 @@ class TestingConfig(Config):
     HSTS_SECONDS = 0
     RATELIMIT_STORAGE_URI = "memory://"
     BASE_URL = "http://alumni.test"
+    MAIL_REPLY_ADDRESS = "rsvp@alumni.test"
 
 
 CONFIGS = {

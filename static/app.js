@@ -18,3 +18,9 @@ document.addEventListener("click", function (event) {
     done();
   }
 });
+
+// A destructive form asks first (data-confirm="question"); inline handlers are forbidden by our CSP.
+document.addEventListener("submit", function (event) {
+  var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});

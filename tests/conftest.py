@@ -94,10 +94,18 @@ def empty_tables() -> None:
 class ClosingClient(FlaskClient):
     """The test client, closing each response as a WSGI server does once it has sent it (so
     what runs on close — mail sent after the response — has run when the call returns). Pass
-    buffered=False to hold a response open."""
+    buffered=False to hold a response open.
 
-    def open(self, *args, buffered: bool = True, **kwargs):
-        return super().open(*args, buffered=buffered, **kwargs)
+    Every /api/v1 answer is checked against the OpenAPI document (tests/openapi_check.py);
+    check_openapi=False only for a test that sends what no client may (and says why)."""
+
+    def open(self, *args, buffered: bool = True, check_openapi: bool = True, **kwargs):
+        response = super().open(*args, buffered=buffered, **kwargs)
+        if check_openapi and buffered:
+            from tests.openapi_check import check_api_response
+
+            check_api_response(self.application, response)
+        return response
 
 
 @pytest.fixture

@@ -141,6 +141,11 @@ def init_api(app: Flask) -> None:
                                 "the Sakura Science Club."},
     })
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    from alumni.api.docs import OperationDocs
+
+    docs_plugin = OperationDocs(API_PREFIX)
+    docs_plugin.init_spec(api.spec)
+    api.spec.plugins.append(docs_plugin)
 
     @app.after_request
     def record_token_use(response):
@@ -155,6 +160,9 @@ def init_api(app: Flask) -> None:
                    events, registrations, reports, invitations):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
+    from alumni.api.schemas import document_role_dependent_shapes
+
+    document_role_dependent_shapes(api.spec)
 
 
 __all__ = ["Blueprint", "api", "commit", "current_actor", "forbid_unless", "init_api", "require_actor"]

@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from alumni.api import commit, current_actor, forbid_unless, require_actor
-from alumni.api.schemas import PageArgsSchema, StrictSchema, page_of
+from alumni.api.schemas import LOCAL_DATETIME, Country, Language, PageArgsSchema, StrictSchema, Text, page_of
 from alumni.errors import NotFound
 from alumni.i18n import _
-from alumni.models import EventKind, RegistrationStatus, Response
+from alumni.models import EventKind, EventStatus, RegistrationStatus, Response
 from alumni.permissions import (
     can_act_for,
     can_create_event,
@@ -33,30 +33,35 @@ blp = Blueprint("api_events", __name__, description="Reunions, forums and webina
 
 
 class TranslationSchema(ma.Schema):
-    title = fields.String()
-    description = fields.String()
+    title = Text(300)
+    description = Text(20_000, single_line=False)
 
 
 class EventSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
-    status = fields.String(dump_only=True, metadata={"description": "draft, published or cancelled"})
+    status = fields.String(dump_only=True, validate=validate.OneOf([s.value for s in EventStatus]))
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EventKind]))
-    title = fields.String(required=True)
-    description = fields.String()
-    language = fields.String(metadata={"description": "BCP 47 tag of title and description"})
-    translations = fields.Dict(keys=fields.String(), values=fields.Nested(TranslationSchema))
-    starts_at = fields.String(required=True, metadata={"description": "local ISO 8601 without offset, "
-                                                                      "e.g. 2026-01-17T18:00:00"})
-    ends_at = fields.String(metadata={"description": "local ISO 8601 without offset"})
-    timezone = fields.String(required=True, metadata={"description": "IANA time zone, e.g. Asia/Kolkata"})
+    title = Text(300, required=True)
+    description = Text(20_000, single_line=False, metadata={"description": "several lines allowed"})
+    language = Language(metadata={"description": "BCP 47 tag of title and description"})
+    translations = fields.Dict(keys=Language(), values=fields.Nested(TranslationSchema))
+    starts_at = fields.String(required=True, metadata={
+        "description": "local ISO 8601 without offset, e.g. 2026-01-17T18:00:00", "pattern": LOCAL_DATETIME})
+    ends_at = fields.String(metadata={"description": "local ISO 8601 without offset; not before starts_at",
+                                      "pattern": LOCAL_DATETIME})
+    timezone = fields.String(required=True, validate=validate.Length(max=64),
+                             metadata={"description": "IANA time zone, e.g. Asia/Kolkata"})
     all_day = fields.Boolean(metadata={"description": "whole days, from the start day to the end day"})
-    venue = fields.String()
-    country = fields.String(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
-    online_url = fields.String()
-    capacity = fields.Integer(allow_none=True, metadata={"description": "null = unlimited"})
-    side_quotas = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                              metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}"})
-    registration_deadline = fields.String(allow_none=True, metadata={"description": "local ISO 8601"})
+    venue = Text(300, metadata={"description": "a venue, an online_url, or both are required"})
+    country = Country(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
+    online_url = Text(500, metadata={"description": "an https:// (or http://) link", "pattern": r"^(https?://\S*)?$"})
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+                              metadata={"description": "null = unlimited"})
+    side_quotas = fields.Dict(keys=Text(32), values=fields.Integer(validate=validate.Range(min=0, max=1_000_000)),
+                              metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}",
+                                        "maxProperties": 8})
+    registration_deadline = fields.String(allow_none=True, metadata={
+        "description": "local ISO 8601; not after ends_at", "pattern": LOCAL_DATETIME})
     chapter = fields.String(required=True, metadata={"description": "chapter code"})
     sequence = fields.Integer(dump_only=True, metadata={"description": "bumped on each change of time, place or status"})
     updated_at = fields.DateTime(dump_only=True)
@@ -67,7 +72,7 @@ class EventSchema(StrictSchema):
 class EventQuerySchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf([k.value for k in EventKind]))
     chapter = fields.String()
-    country = fields.String()
+    country = Country()
     mode = fields.String(validate=validate.OneOf(["online", "in_person"]))
     when = fields.String(validate=validate.OneOf(["upcoming", "past"]))
 
@@ -77,10 +82,10 @@ class RegistrationSchema(StrictSchema):
     event_id = fields.Integer(dump_only=True)
     member_id = fields.Integer(allow_none=True, metadata={"description": "left out: the caller's own member"})
     response = fields.String(required=True, validate=validate.OneOf([r.value for r in Response]))
-    status = fields.String(dump_only=True, metadata={"description": "yes, maybe, no, waitlisted, cancelled"})
-    waitlist_position = fields.Integer(dump_only=True, allow_none=True)
+    status = fields.String(dump_only=True, validate=validate.OneOf([s.value for s in RegistrationStatus]))
+    waitlist_position = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "1 = next in line"})
     institution_id = fields.Integer(allow_none=True)
-    side = fields.String(allow_none=True)
+    side = Text(32, allow_none=True, metadata={"description": "for events with side_quotas: one of its sides"})
     checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
     promoted_at = fields.DateTime(dump_only=True, allow_none=True)
     ticket_url = fields.String(dump_only=True)
@@ -88,7 +93,7 @@ class RegistrationSchema(StrictSchema):
 
 class RegistrationQuerySchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf([s.value for s in RegistrationStatus]))
-    side = fields.String()
+    side = Text(32)
     q = fields.String(metadata={"description": "part of a name, any script"})
 
 

@@ -6,7 +6,7 @@ from marshmallow import fields
 
 from alumni.api import commit, forbid_unless, require_actor
 from alumni.api.events import visible_event
-from alumni.api.schemas import StrictSchema
+from alumni.api.schemas import Country, StrictSchema
 from alumni.permissions import can_invite
 from alumni.services import invitations as isvc
 
@@ -16,9 +16,9 @@ blp = Blueprint("api_invitations", __name__, description="Invitations to events,
 
 class AudienceSchema(StrictSchema):
     chapter = fields.String(allow_none=True, metadata={"description": "chapter code: members of its countries"})
-    countries = fields.List(fields.String(), metadata={"description": "ISO 3166-1 alpha-2 codes"})
-    programmes = fields.List(fields.String(), metadata={"description": "programme codes, e.g. SSP-A"})
-    fiscal_years = fields.List(fields.Raw(metadata={"type": "integer"}), metadata={"description": "cohorts: fiscal year of the first inbound participation"})
+    countries = fields.List(Country(), metadata={"description": "ISO 3166-1 alpha-2 codes", "maxItems": 300})
+    programmes = fields.List(fields.String(), metadata={"description": "programme codes, e.g. SSP-A", "maxItems": 300})
+    fiscal_years = fields.List(fields.Raw(metadata={"type": "integer", "minimum": 1950, "maximum": 2100}), metadata={"description": "cohorts: fiscal year of the first inbound participation", "maxItems": 300})
     host_institution = fields.Raw(allow_none=True, metadata={"type": "integer", "description": "id of a Japanese host institution"})
     returnees = fields.Raw(metadata={"type": "boolean", "description": "true: only members who returned to Japan"})
 

@@ -18,6 +18,7 @@ from alumni.api.schemas import (
     MemberPatch,
     MemberQuerySchema,
     MemberSchema,
+    MemberViewSchema,
     PageArgsSchema,
     ParticipationPage,
     ParticipationPatch,
@@ -97,7 +98,7 @@ class Members(MethodView):
 
 @blp.route("/<int:member_id>")
 class MemberItem(MethodView):
-    @blp.response(200, MemberSchema)
+    @blp.response(200, MemberViewSchema)
     def get(self, member_id):
         actor = require_actor()
         member = _member_for(actor, member_id, manage=False)

@@ -17,6 +17,37 @@ def _values(enum_cls):
     return [m.value for m in enum_cls]
 
 
+#: The rule of alumni.services.validation.text for single-line fields (no line breaks).
+SINGLE_LINE = r"^[^\r\n]*$"
+#: A local date and time without offset, as the event fields take it (2026-01-17T18:00:00).
+LOCAL_DATETIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+
+
+def Text(max_length: int, *, single_line: bool = True, **kwargs):
+    """A text field as the service layer checks it: at most `max_length` characters (after
+    trimming) and, unless multi-line, no line breaks — both stated in the document."""
+    metadata = dict(kwargs.pop("metadata", {}))
+    if single_line:
+        metadata.setdefault("pattern", SINGLE_LINE)
+        metadata["description"] = "; ".join(filter(None, (metadata.get("description"), "one line, no line breaks")))
+    return fields.String(validate=validate.Length(max=max_length), metadata=metadata, **kwargs)
+
+
+def Country(**kwargs):
+    """An ISO 3166-1 alpha-2 code (case does not matter on input; answers are upper case)."""
+    metadata = {"description": "ISO 3166-1 alpha-2, e.g. JP, IN", "pattern": "^[A-Za-z]{2}$",
+                **kwargs.pop("metadata", {})}
+    return fields.String(metadata=metadata, **kwargs)
+
+
+def Language(**kwargs):
+    from alumni.i18n import LANGUAGES
+
+    # Documented as an enum; the service also takes other spellings of the same tags (zh_hans).
+    metadata = {"description": "BCP 47 tag", "enum": list(LANGUAGES), **kwargs.pop("metadata", {})}
+    return fields.String(metadata=metadata, **kwargs)
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -62,27 +93,43 @@ class ChapterSchema(ma.Schema):
 
 class InstitutionSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(max=300))
-    country = fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2"})
+    name = Text(300, required=True)
+    country = Country(required=True)
     kind = fields.String(load_default="university", validate=validate.OneOf(_values(InstitutionKind)))
 
 
 class InstitutionQuerySchema(PageArgsSchema):
-    country = fields.String()
+    country = Country()
     q = fields.String(metadata={"description": "part of the name"})
 
 
-class MemberSchema(StrictSchema):
-    id = fields.Integer(dump_only=True)
-    email = fields.String(required=True)
+class MemberPublicSchema(ma.Schema):
+    """What a member shows of themselves to other members (where their visibility allows)."""
+    id = fields.Integer(required=True)
     given_name = fields.String(required=True)
-    family_name = fields.String()
-    native_name = fields.String()
-    family_name_first = fields.Boolean()
+    family_name = fields.String(required=True)
+    native_name = fields.String(required=True)
+    family_name_first = fields.Boolean(required=True)
     country = fields.String(required=True, allow_none=True, metadata={"description": "ISO 3166-1 alpha-2"})
-    preferred_language = fields.String(metadata={"description": "BCP 47: en, ja, zh-Hans, hi, …"})
-    timezone = fields.String(metadata={"description": "IANA time zone"})
-    field = fields.String(metadata={"description": "research field"})
+    field = fields.String(required=True, metadata={"description": "research field"})
+
+    class Meta:
+        ordered = True
+        unknown = ma.RAISE  # documented as additionalProperties: false — never a full record
+
+
+class MemberSchema(StrictSchema):
+    """The full record: what the member themselves and staff see, and what they send."""
+    id = fields.Integer(dump_only=True)
+    email = fields.String(required=True, validate=validate.Length(max=254), metadata={"format": "email"})
+    given_name = Text(200, required=True)
+    family_name = Text(200)
+    native_name = Text(300, metadata={"description": "the name in the member's own script"})
+    family_name_first = fields.Boolean()
+    country = Country(required=True, allow_none=True)
+    preferred_language = Language(metadata={"description": "BCP 47: en, ja, zh-Hans, hi, …"})
+    timezone = fields.String(validate=validate.Length(max=64), metadata={"description": "IANA time zone, e.g. Asia/Tokyo"})
+    field = Text(200, metadata={"description": "research field"})
     visibility = fields.String(validate=validate.OneOf(_values(Visibility)))
     pending_email = fields.String(dump_only=True, allow_none=True, metadata={
         "description": "a new address asked for by the member; `email` changes once it confirms the link "
@@ -94,34 +141,39 @@ class MemberSchema(StrictSchema):
                        "member themselves and staff only)"})
 
 
+class MemberViewSchema(MemberSchema):
+    """A member as the caller may see them: documented as one of Member (the member themselves,
+    staff) or MemberPublic (everyone else); see document_role_dependent_shapes."""
+
+
 class CalendarTokenSchema(ma.Schema):
     calendar_url = fields.String(required=True)
 
 
 class MemberQuerySchema(PageArgsSchema):
-    country = fields.String()
+    country = Country()
 
 
 class ParticipationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
-    programme = fields.String(required=True, metadata={"description": "catalogue code, e.g. SSP-A"})
-    fiscal_year = fields.Integer(strict=True, validate=validate.Range(min=1900, max=2200), metadata={"description": "Japanese fiscal year; derived from start_date if left out"})
+    programme = Text(16, required=True, metadata={"description": "catalogue code, e.g. SSP-A"})
+    fiscal_year = fields.Integer(strict=True, validate=validate.Range(min=1900, max=2200), metadata={"description": "Japanese fiscal year (April to March) of start_date; derived from it if left out, refused if it disagrees"})
     direction = fields.String(load_default="inbound", validate=validate.OneOf(_values(Direction)))
     start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True)
+    end_date = fields.Date(required=True, metadata={"description": "not before start_date"})
     host_institution_id = Id(allow_none=True)
     sending_institution_id = Id(allow_none=True)
 
 
 class CareerSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
-    organisation = fields.String(required=True)
+    organisation = Text(300, required=True)
     institution_id = Id(allow_none=True)
-    country = fields.String(required=True)
+    country = Country(required=True)
     role = fields.String(required=True, validate=validate.OneOf(_values(CareerRole)))
-    title = fields.String()
+    title = Text(200)
     start_date = fields.Date(required=True)
-    end_date = fields.Date(allow_none=True, metadata={"description": "null while current"})
+    end_date = fields.Date(allow_none=True, metadata={"description": "null while current; not before start_date"})
 
 
 class ReturnSchema(StrictSchema):
@@ -129,13 +181,13 @@ class ReturnSchema(StrictSchema):
     purpose = fields.String(required=True, validate=validate.OneOf(_values(ReturnPurpose)))
     institution_id = Id(allow_none=True)
     start_date = fields.Date(required=True)
-    end_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True, metadata={"description": "not before start_date"})
 
 
 ProgrammePage = page_of(ProgrammeSchema, "ProgrammePage")
 ChapterPage = page_of(ChapterSchema, "ChapterPage")
 InstitutionPage = page_of(InstitutionSchema, "InstitutionPage")
-MemberPage = page_of(MemberSchema, "MemberPage")
+MemberPage = page_of(MemberViewSchema, "MemberPage")
 ParticipationPage = page_of(ParticipationSchema, "ParticipationPage")
 CareerPage = page_of(CareerSchema, "CareerPage")
 ReturnPage = page_of(ReturnSchema, "ReturnPage")
@@ -151,3 +203,14 @@ MemberPatch = patch_of(MemberSchema)
 ParticipationPatch = patch_of(ParticipationSchema)
 CareerPatch = patch_of(CareerSchema)
 ReturnPatch = patch_of(ReturnSchema)
+
+
+def document_role_dependent_shapes(spec) -> None:
+    """A member is answered as their full record or as their public profile, by who asks:
+    the document says so with oneOf (a full record has `email`, a profile never does)."""
+    spec.components.schema("MemberPublic", schema=MemberPublicSchema)
+    spec.components.schemas["MemberView"] = {
+        "description": (MemberViewSchema.__doc__ or "").split(":")[0] + ": the full record (the member themselves, "
+                       "staff) or the public profile (everyone else).",
+        "oneOf": [{"$ref": "#/components/schemas/Member"}, {"$ref": "#/components/schemas/MemberPublic"}],
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
@@ -52,11 +52,19 @@ def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
     )
 
 
-def invitation_ics(event: Event, lang: str | None, attendee: tuple[str, str], *, stamp: datetime) -> tuple[str, str]:
+def invitation_ics(event: Event, lang: str | None, attendee: tuple[str, str], *, stamp: datetime,
+                   organizer: str | None = None) -> tuple[str, str]:
     """(ics text, METHOD) for a mail about `event` to `attendee` (email, name): REQUEST for an
-    invitation or update, CANCEL once the event is cancelled (RFC 5546)."""
+    invitation or update, CANCEL once the event is cancelled (RFC 5546).
+
+    `organizer`: the address the member's calendar program sends its REPLY to (the signed reply
+    address of alumni.services.inbound); without one the ORGANIZER is the sender and no reply
+    is asked for (RSVP=FALSE): a reply to an address nobody reads would be lost."""
     method = "CANCEL" if event.status == EventStatus.cancelled else "REQUEST"
-    cal = build_calendar([calendar_item(event, lang)], stamp=stamp, method=method, attendee=attendee)
+    item = calendar_item(event, lang)
+    if organizer:
+        item = replace(item, organizer_email=organizer)
+    cal = build_calendar([item], stamp=stamp, method=method, attendee=attendee, rsvp=bool(organizer))
     return to_ics(cal).decode("utf-8"), method
 
 

@@ -132,7 +132,7 @@ def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
         if unknown:
             raise Invalid(_("A translation has only title and description."), field="translations")
         title = v.text(texts.get("title"), "translations", max_length=300)
-        description = v.text(texts.get("description"), "translations", max_length=20_000)
+        description = v.text(texts.get("description"), "translations", max_length=20_000, multiline=True)
         if title or description:
             result[lang] = {"title": title, "description": description}
     return result
@@ -153,7 +153,8 @@ def _clean(values: dict, current: Event | None = None) -> dict:
     cleaned: dict = {}
     cleaned["kind"] = v.choice(pick("kind"), EventKind, "kind")
     cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=300)
-    cleaned["description"] = v.text(pick("description", ""), "description", max_length=20_000)
+    # Paragraphs: the form's text area, the page (white-space: pre-line), mail and calendars keep them.
+    cleaned["description"] = v.text(pick("description", ""), "description", max_length=20_000, multiline=True)
     cleaned["language"] = v.language(pick("language", "en"), "language")
     cleaned["translations"] = _translations(pick("translations", {}), cleaned["language"])
     cleaned["timezone"] = v.timezone_name(pick("timezone"), "timezone")

@@ -27,6 +27,7 @@ from alumni.i18n import RTL_LANGUAGES, _, babel_locale
 from alumni.models import Event
 from alumni.models.types import utcnow
 from alumni.services.calendars import invitation_ics
+from alumni.services.inbound import replies_enabled, reply_address
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
 KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
@@ -70,19 +71,38 @@ def unsubscribe_url(member_id: int) -> str:
     return f"{current_app.config['BASE_URL']}/mail/unsubscribe/{unsubscribe_token(member_id)}"
 
 
+def unsubscribe_headers(language: str, url: str) -> dict[str, str]:
+    """List-Unsubscribe (RFC 2369) with the one-click POST of RFC 8058 — which requires an https
+    URL: with a plain-http BASE_URL (development, tests) the link is offered without one-click,
+    and `flask check` reports the http BASE_URL in production."""
+    headers = {"Content-Language": language, "List-Unsubscribe": f"<{url}>"}
+    if url.startswith("https://"):
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
 # ---------------------------------------------------------------- calendar attendee
-def attendee_line(email: str, name: str) -> str:
+def attendee_line(email: str, name: str, rsvp: bool = True) -> str:
     """The folded ATTENDEE content line the calendar code writes for (email, name)."""
     who = vCalAddress(f"mailto:{email}")
     who.params.update({"cn": vText(name or email), "role": vText("REQ-PARTICIPANT"),
-                       "partstat": vText("NEEDS-ACTION"), "rsvp": vText("TRUE")})
+                       "partstat": vText("NEEDS-ACTION"), "rsvp": vText("TRUE" if rsvp else "FALSE")})
     line = Contentline.from_parts("ATTENDEE", who.params, who.to_ical().decode("utf-8"))
     return fold_line(line).decode("utf-8")  # folded exactly as alumni.calendar.to_ics folds
 
 
-def _split_on_attendee(ics: str) -> tuple[str, str]:
-    """The calendar text before and after its (folded) ATTENDEE line."""
-    start = ics.index("\r\nATTENDEE") + 2
+def organizer_line(email: str, name: str) -> str:
+    """The folded ORGANIZER content line the calendar code writes for (email, name)."""
+    who = vCalAddress(f"mailto:{email}")
+    if name:
+        who.params["cn"] = vText(name)
+    line = Contentline.from_parts("ORGANIZER", who.params, who.to_ical().decode("utf-8"))
+    return fold_line(line).decode("utf-8")
+
+
+def _split_on(ics: str, name: str = "ATTENDEE") -> tuple[str, str]:
+    """The calendar text before and after its (folded) `name` line."""
+    start = ics.index("\r\n" + name) + 2
     end = ics.index("\r\n", start)
     while ics.startswith("\r\n ", end):  # folded continuation lines
         end = ics.index("\r\n", end + 2)
@@ -138,8 +158,15 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
     with force_locale(babel_locale(language)):
         locale = get_locale()
         title, description = event.text_in(language)
-        ics, method = invitation_ics(event, language, (_ATTENDEE_MARK, _ATTENDEE_MARK), stamp=stamp)
-        before, after = _split_on_attendee(ics)
+        # Replies from the member's calendar program go to a reply address signed for them
+        # (alumni.services.inbound): the ORGANIZER line is spliced per member, as ATTENDEE is.
+        replies = replies_enabled()
+        ics, method = invitation_ics(event, language, (_ATTENDEE_MARK, _ATTENDEE_MARK), stamp=stamp,
+                                     organizer=_ATTENDEE_MARK if replies else None)
+        before, after = _split_on(ics, "ATTENDEE")
+        # icalendar orders the properties by name: ORGANIZER comes after ATTENDEE.
+        org_head, org_tail = _split_on(after, "ORGANIZER") if replies else (after, "")
+        organizer_name = event.chapter.name if event.chapter else ""
         common = {
             "kind": kind, "event": event, "title": title, "description": description,
             "when": event_when(event, locale), "lang": language, "locale": str(locale),
@@ -161,9 +188,11 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
                 "text_body": text_form.replace(marks["name"], r.name).replace(marks["unsubscribe_url"], unsubscribe),
                 "html_body": html_form.replace(marks["name"], str(escape(r.name)))
                 .replace(marks["unsubscribe_url"], str(escape(unsubscribe))),
-                "ics": before + attendee_line(r.email, r.name) + after, "ics_method": method,
-                "headers": {"Content-Language": language, "List-Unsubscribe": f"<{unsubscribe}>",
-                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+                "ics": before + attendee_line(r.email, r.name, rsvp=replies) + (
+                    org_head + organizer_line(reply_address(event.id, r.member_id), organizer_name) + org_tail
+                    if replies else after),
+                "ics_method": method,
+                "headers": unsubscribe_headers(language, unsubscribe),
             })
     return rows
 

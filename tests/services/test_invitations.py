@@ -13,6 +13,7 @@ from alumni.services import invitations as isvc
 from alumni.services import members as msvc
 from alumni.services import outbox
 from alumni.services.calendars import invitation_ics
+from alumni.services.inbound import reply_address
 from tests.factories import make_chapter, make_event, make_institution, make_member, make_participation
 
 START = datetime(2027, 3, 14, 18, 30)
@@ -145,7 +146,8 @@ def test_attachment_is_the_calendar_codes_invitation_for_that_member():
     stamp = datetime(2027, 1, 1, tzinfo=ZoneInfo("UTC"))
     isvc.queue_invitations(event, isvc.clean_audience({}), now=stamp)
     [row] = outbox_rows()
-    expected, method = invitation_ics(event, "ja", (member.email, member.native_name), stamp=stamp)
+    expected, method = invitation_ics(event, "ja", (member.email, member.native_name), stamp=stamp,
+                                      organizer=reply_address(event.id, member.id))
     assert row.ics == expected and row.ics_method == method == "REQUEST"
 
 
@@ -189,9 +191,46 @@ def test_invitation_arrives_in_the_members_language(smtp, lang, locale, title):
     unfolded = ics.replace("\r\n ", "")
     assert f"mailto:{member.email}" in unfolded and "ORGANIZER" in unfolded
     assert f"SUMMARY:{title}" in unfolded
-    # One-click unsubscribe (RFC 8058).
+    # The unsubscribe link; one-click (RFC 8058) only over https, which the tests' BASE_URL is not.
     assert message["List-Unsubscribe"].strip().startswith("<http://alumni.test/mail/unsubscribe/")
-    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe-Post"] is None
+    # Replies from the calendar program go to the member's signed reply address.
+    assert "mailto:rsvp+" in unfolded and "RSVP=TRUE" in unfolded
+
+
+def test_one_click_unsubscribe_is_offered_over_https_only(app):
+    """RFC 8058: List-Unsubscribe-Post goes with an https List-Unsubscribe URL, never with http."""
+    from alumni.services.mailmerge import unsubscribe_headers
+
+    secure = unsubscribe_headers("en", "https://alumni.example/mail/unsubscribe/t")
+    assert secure["List-Unsubscribe"] == "<https://alumni.example/mail/unsubscribe/t>"
+    assert secure["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    event = tokyo_event()
+    make_member()
+    saved = app.config["BASE_URL"]
+    app.config["BASE_URL"] = "https://alumni.example"
+    try:
+        isvc.queue_invitations(event, isvc.clean_audience({}))
+    finally:
+        app.config["BASE_URL"] = saved
+    [row] = outbox_rows()
+    assert row.headers["List-Unsubscribe"].startswith("<https://alumni.example/mail/unsubscribe/")
+    assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_without_a_reply_address_invitations_ask_for_no_reply(app):
+    """A calendar program must not offer Accept/Decline whose answer nobody would read."""
+    event = tokyo_event()
+    make_member()
+    saved = app.config["MAIL_REPLY_ADDRESS"]
+    app.config["MAIL_REPLY_ADDRESS"] = ""
+    try:
+        isvc.queue_invitations(event, isvc.clean_audience({}))
+    finally:
+        app.config["MAIL_REPLY_ADDRESS"] = saved
+    [row] = outbox_rows()
+    unfolded = row.ics.replace("\r\n ", "")
+    assert "RSVP=FALSE" in unfolded and "RSVP=TRUE" not in unfolded and "rsvp+" not in unfolded
 
 
 def test_member_without_a_translation_gets_the_events_own_texts_in_their_locale(smtp):
