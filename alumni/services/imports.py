@@ -152,12 +152,16 @@ def _reason(error: ServiceError) -> str:
 
 
 def _group_by_email(rows: Iterable[tuple[int, dict]], report: ImportReport) -> dict[str, list[tuple[int, dict]]]:
-    """Rows with the same email form one member, wherever they are in the file."""
+    """Rows with the same email form one member, wherever they are in the file. "The same" is
+    after normalising (validation.email: IDNA domain, NFC, lower case), so two spellings of one
+    address (`bücher.example` and `xn--bcher-kva.example`, NFC and NFD) are one member; where
+    their details differ, the later row is rejected as any differing row is."""
     groups: dict[str, list[tuple[int, dict]]] = {}
     for line, raw in rows:
-        key = raw["email"].strip().lower()
-        if not key:
-            report.rejected.append((line, _("email: %(field)s is required.", field="email")))
+        try:
+            key = v.email(raw["email"])
+        except ServiceError as error:
+            report.rejected.append((line, _reason(error)))
             continue
         groups.setdefault(key, []).append((line, raw))
     return groups
