@@ -72,6 +72,12 @@ def http_error_response(error: HTTPException):
     if status == 400:
         if error.description == "NUL":
             return error_body(400, "bad_request", _("The request contains a NUL character."))
+        if error.description == "SURROGATE":
+            return error_body(400, "bad_request", _("The request contains text that is not valid Unicode "
+                                                    "(a lone surrogate)."))
+        if error.description == "JSON_LIMITS":
+            return error_body(400, "bad_request", _("The request body is nested too deeply or holds a "
+                                                    "number too long."))
         return error_body(400, "bad_request", _("The request body is not valid JSON."))
     message = data.get("message") or default_message(error)
     return error_body(status, ERROR_CODES.get(status, "error"), str(message))

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from alumni.api import commit, current_actor, forbid_unless, require_actor
-from alumni.api.schemas import PageArgsSchema, StrictSchema, page_of
+from alumni.api.schemas import Integer, PageArgsSchema, StrictSchema, page_of
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import EventKind, RegistrationStatus, Response
@@ -52,8 +52,8 @@ class EventSchema(StrictSchema):
     venue = fields.String()
     country = fields.String(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
     online_url = fields.String()
-    capacity = fields.Integer(allow_none=True, metadata={"description": "null = unlimited"})
-    side_quotas = fields.Dict(keys=fields.String(), values=fields.Integer(),
+    capacity = Integer(allow_none=True, metadata={"description": "null = unlimited"})
+    side_quotas = fields.Dict(keys=fields.String(), values=Integer(),
                               metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}"})
     registration_deadline = fields.String(allow_none=True, metadata={"description": "local ISO 8601"})
     chapter = fields.String(required=True, metadata={"description": "chapter code"})
@@ -74,11 +74,11 @@ class EventQuerySchema(PageArgsSchema):
 class RegistrationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     event_id = fields.Integer(dump_only=True)
-    member_id = fields.Integer(allow_none=True, metadata={"description": "left out: the caller's own member"})
+    member_id = Integer(allow_none=True, metadata={"description": "left out: the caller's own member"})
     response = fields.String(required=True, validate=validate.OneOf([r.value for r in Response]))
     status = fields.String(dump_only=True, metadata={"description": "yes, maybe, no, waitlisted, cancelled"})
     waitlist_position = fields.Integer(dump_only=True, allow_none=True)
-    institution_id = fields.Integer(allow_none=True)
+    institution_id = Integer(allow_none=True)
     side = fields.String(allow_none=True)
     checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
     promoted_at = fields.DateTime(dump_only=True, allow_none=True)

@@ -18,6 +18,7 @@ from alumni.permissions import can_view_reports
 from alumni.services import csvsafe, reports
 from alumni.services import overview as overview_svc
 from alumni.services.imports import decode_upload, import_members, read_rows
+from alumni.services.paging import page_number
 from alumni.web.charts import bar_chart, stacked_chart, world_map
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -82,7 +83,7 @@ def returnees():
                "programmes": programmes}
     if filters is None:
         return render_template("staff/returnees.html", report=None, **context), 422
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
     summary = reports.summarise_returnees(filters)
     members = reports.list_returnees(filters, page, PER_PAGE)
     charts = {
