@@ -159,6 +159,25 @@ def members_export(path: str) -> None:
     click.echo(f"exported {count} rows to {path}", err=True)
 
 
+imports_cli = AppGroup("imports", help="Member imports uploaded on the staff page (background jobs).")
+
+
+@imports_cli.command("run")
+def imports_run() -> None:
+    """Run the pending import jobs once, one after another (the scheduler does this as it goes);
+    one line per job, then `ran N import jobs`."""
+    from alumni.models import ImportStatus
+    from alumni.services.import_jobs import run_pending_imports
+
+    count = 0
+    while (job := run_pending_imports()) is not None:
+        count += 1
+        detail = job.summary() if job.status == ImportStatus.done else job.error
+        click.echo(f"import {job.id} ({job.filename}{', dry run' if job.dry_run else ''}): "
+                   f"{job.status.value}: {detail}")
+    click.echo(f"ran {count} import jobs")
+
+
 events_cli = AppGroup("events", help="Events.")
 
 
@@ -174,6 +193,6 @@ def events_remind() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli):
+    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli, imports_cli):
         app.cli.add_command(group)
     app.cli.add_command(events_cli)

@@ -287,11 +287,12 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
 
 def import_members(rows: Iterable[tuple[int, dict]], actor=None, *, end_batch: Callable[[], None],
                    batch_members: int = BATCH_MEMBERS,
-                   progress: Callable[[int], None] | None = None) -> ImportReport:
+                   progress: Callable[[int], None] | None = None,
+                   report: ImportReport | None = None) -> ImportReport:
     """Import (line, row) pairs from `read_rows`. After each batch of members `end_batch()` is
     called (the caller commits, or rolls back for a dry run); `progress(n)` is told how many
-    rows each batch held."""
-    report = ImportReport()
+    rows each batch held (and may read the counts so far in `report`, if the caller gave one)."""
+    report = report if report is not None else ImportReport()
     groups = list(_group_by_email(rows, report).items())
     for chunk in _chunks(groups, batch_members):
         _import_batch(chunk, report)
