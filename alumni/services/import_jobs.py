@@ -16,7 +16,7 @@ import io
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
@@ -60,7 +60,7 @@ def _claimable(now: datetime):
 
 def _take(job_id: int, now: datetime) -> bool:
     """The conditional UPDATE: true for the one worker that moved the job to running."""
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]
         update(ImportJob).where(ImportJob.id == job_id, _claimable(now))
         .values(status=ImportStatus.running, started_at=now, progress_at=now, attempts=ImportJob.attempts + 1,
                 rows_read=0, created=0, updated=0, unchanged=0, rejected=0, errors=[], error=None)
@@ -137,9 +137,10 @@ def run_import_job(job: ImportJob) -> ImportJob:
                            .values(status=ImportStatus.failed, finished_at=utcnow(), data=None, error=message)
                            .execution_options(synchronize_session=False))
     db.session.commit()
-    job = db.session.get(ImportJob, job_id)
-    db.session.refresh(job)
-    return job
+    finished = db.session.get(ImportJob, job_id)
+    assert finished is not None
+    db.session.refresh(finished)
+    return finished
 
 
 def run_pending_imports() -> ImportJob | None:

@@ -40,13 +40,14 @@ def bounded_int(value, field: str, *, low: int = INT_MIN, high: int = INT_MAX,
 
 def page_number(value, field: str = "page") -> int:
     """A page number from a query string: 1 when missing."""
-    return bounded_int(value, field, low=1, high=MAX_PAGE, default=1)  # type: ignore[return-value]
+    page = bounded_int(value, field, low=1, high=MAX_PAGE, default=1)
+    return 1 if page is None else page
 
 
 def paginate(stmt, page: int, per_page: int) -> tuple[list, int]:
     """One page of `stmt` and the total count, both counted by the database."""
     page = page_number(page)
-    per_page = bounded_int(per_page, "per_page", low=1, high=1000, default=1)  # type: ignore[assignment]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    per_page = bounded_int(per_page, "per_page", low=1, high=1000) or 1
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return items, total
