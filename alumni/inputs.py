@@ -106,6 +106,12 @@ def check_request() -> None:
     reason = bad_text(values)
     if reason is not None:
         abort(400, description=reason)
+    from alumni.api import wants_json
+
+    if request.is_json and not wants_json() and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # Pages take web forms. Flask-WTF would read a JSON body as the form, handing numbers
+        # and lists to fields that expect text.
+        abort(415)
 
 
 def init_inputs(app: Flask) -> None:

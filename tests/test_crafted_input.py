@@ -258,3 +258,16 @@ def test_no_route_answers_5xx_to_crafted_input(app, world, data):
     assert r.status_code < 500, (method, path, query, body and body[:200], form, r.get_data(as_text=True)[:500])
     if r.status_code >= 400:
         _assert_error_format(r, path)
+
+
+def test_pages_take_web_forms_not_json(app, world):
+    """Regression (found by the property above on PostgreSQL): Flask-WTF read a JSON body as the
+    form, giving a text field a number (`{"side_quotas": 99999999999999999999}` → 500)."""
+    client, headers = _client(app, world, "staff")
+    r = client.post("/manage/events/new", json={"side_quotas": int(HUGE)})
+    assert r.status_code == 415 and "web forms" in r.get_data(as_text=True)
+    r = client.post("/signup", json={"email": "x@example.org", "given_name": ["a"]})
+    assert r.status_code == 415
+    # The API takes JSON, and pages still take their forms.
+    assert client.get("/api/v1/programmes", headers=headers).status_code == 200
+    assert client.post("/logout").status_code == 302

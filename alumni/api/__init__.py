@@ -98,6 +98,8 @@ def default_message(error: HTTPException) -> str:
         404: _("There is nothing at this address. Check the link, or start again from the home page."),
         405: _("This method is not allowed here."),
         413: _("What you sent is too large."),
+        415: _("This kind of content is not accepted here.") if wants_json()
+        else _("Pages take web forms, not JSON: send the form from its page."),
         429: _("Too many attempts. Please wait a little and try again."),
     }.get(error.code, error.description or error.name)
 
