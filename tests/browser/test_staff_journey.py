@@ -32,6 +32,11 @@ def test_staff_imports_then_reads_the_returnee_report(page, tmp_path):
     page.screenshot(path=str(tmp_path / "import-waiting.png"), full_page=True)
     run_pending_imports()  # the scheduler's task
     page.get_by_text("created 1, updated 0, unchanged 0, rejected 1").wait_for(timeout=15_000)
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than a phone
+    page.screenshot(path=str(tmp_path / "import-390.png"), full_page=True)
+    page.set_viewport_size(viewport)
     assert page.get_by_text("programme: SSP-Q is not a programme code", exact=False).is_visible()
     page.screenshot(path=str(tmp_path / "import.png"), full_page=True)
 
