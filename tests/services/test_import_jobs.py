@@ -184,3 +184,18 @@ def test_a_large_upload_only_stores_and_enqueues(client):
     assert r.status_code == 303, r.get_data(as_text=True)[:500]
     assert _count(Member) == 0 and _count(ImportJob) == 1
     assert elapsed < 5, elapsed
+
+
+@pytest.mark.postgresql_only
+def test_on_postgresql_a_job_locked_by_another_worker_is_skipped(app, is_postgresql):
+    if not is_postgresql:
+        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's; on SQLite the conditional UPDATE decides alone")
+    first, second = (import_jobs.enqueue_import(_file(_row(f"l{i}@example.org")), "m.csv", dry_run=False, actor=None)
+                     for i in range(2))
+    db.session.commit()
+    with db.engine.connect() as other:  # another worker, in the middle of claiming the first job
+        other.execute(sa.text("SELECT id FROM import_jobs WHERE id = :id FOR UPDATE"), {"id": first.id})
+        claimed = import_jobs.claim_next_import()  # does not wait for the lock: takes the next job
+        assert claimed is not None and claimed.id == second.id
+        other.rollback()
+    assert import_jobs.claim_next_import().id == first.id
