@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from alumni.extensions import db
 from alumni.models.types import UTCDateTime, str_enum, utcnow
@@ -31,8 +31,6 @@ class ImportJob(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
     dry_run: Mapped[bool] = mapped_column(default=False)
-    #: The uploaded file as sent; emptied once the job has finished. Deferred: pages never load it.
-    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     status: Mapped[ImportStatus] = mapped_column(str_enum(ImportStatus, "import_status"),
                                                  default=ImportStatus.pending)
     #: Data rows in the file (known once it has been read) and rows imported so far.
@@ -66,3 +64,16 @@ class ImportJob(db.Model):
 
     def __repr__(self) -> str:
         return f"<ImportJob {self.id} {self.status} {self.rows_read}/{self.rows_total}>"
+
+
+class ImportUpload(db.Model):
+    """The uploaded file of a job, as sent; deleted once the job has finished. A table of its own:
+    the job row, written after every batch, stays small (SQLite rewrites a whole row)."""
+
+    __tablename__ = "import_uploads"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __repr__(self) -> str:
+        return f"<ImportUpload of job {self.job_id}>"

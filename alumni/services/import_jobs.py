@@ -16,12 +16,12 @@ import io
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import ImportJob, ImportStatus, User
+from alumni.models import ImportJob, ImportStatus, ImportUpload, User
 from alumni.models.types import utcnow
 from alumni.services.imports import BATCH_MEMBERS, ImportReport, decode_upload, import_members, read_rows
 
@@ -38,9 +38,11 @@ def enqueue_import(data: bytes, filename: str, *, dry_run: bool, actor: User | N
     file is not UTF-8, or lacks the columns; the rows are read by the job."""
     text = decode_upload(data)
     next(read_rows(io.StringIO(text, newline="")), None)  # the header and the first row only
-    job = ImportJob(data=data, filename=(filename or "")[:255], dry_run=dry_run,
+    job = ImportJob(filename=(filename or "")[:255], dry_run=dry_run,
                     created_by_id=actor.id if actor is not None else None, status=ImportStatus.pending)
     db.session.add(job)
+    db.session.flush()
+    db.session.add(ImportUpload(job_id=job.id, data=data))
     db.session.flush()
     return job
 
@@ -103,7 +105,9 @@ def run_import_job(job: ImportJob) -> ImportJob:
     report = ImportReport()
     done = 0
     try:
-        rows = list(read_rows(io.StringIO(decode_upload(job.data or b""), newline="")))
+        data = db.session.scalar(select(ImportUpload.data).where(ImportUpload.job_id == job_id))
+        rows = list(read_rows(io.StringIO(decode_upload(data or b""), newline="")))
+        del data
         db.session.execute(update(ImportJob).where(ImportJob.id == job_id)
                            .values(rows_total=len(rows), progress_at=utcnow())
                            .execution_options(synchronize_session=False))
@@ -123,7 +127,7 @@ def run_import_job(job: ImportJob) -> ImportJob:
 
         import_members(rows, actor, end_batch=end_batch, batch_members=BATCH_MEMBERS, progress=progress,
                        report=report)
-        _save_progress(job_id, report, len(rows), status=ImportStatus.done, finished_at=utcnow(), data=None)
+        _save_progress(job_id, report, len(rows), status=ImportStatus.done, finished_at=utcnow())
     except Exception as exc:  # whatever stops the job is recorded on it, for its page
         db.session.rollback()
         if isinstance(exc, ServiceError):
@@ -134,8 +138,10 @@ def run_import_job(job: ImportJob) -> ImportJob:
                         "were written. Import the file again to finish it.", error=type(exc).__name__)
         # The counts stay as the last committed batch left them: the batch that failed was undone.
         db.session.execute(update(ImportJob).where(ImportJob.id == job_id)
-                           .values(status=ImportStatus.failed, finished_at=utcnow(), data=None, error=message)
+                           .values(status=ImportStatus.failed, finished_at=utcnow(), error=message)
                            .execution_options(synchronize_session=False))
+    # The upload holds personal data: it goes once its job has finished, whichever way.
+    db.session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
     db.session.commit()
     finished = db.session.get(ImportJob, job_id)
     assert finished is not None

@@ -22,7 +22,6 @@ def upgrade():
         sa.Column('created_by_id', sa.Integer(), nullable=True),
         sa.Column('filename', sa.String(length=255), nullable=False),
         sa.Column('dry_run', sa.Boolean(), nullable=False),
-        sa.Column('data', sa.LargeBinary(), nullable=True),
         sa.Column('status', sa.Enum('pending', 'running', 'done', 'failed', name='import_status', native_enum=False,
                                     create_constraint=True, length=11), nullable=False),
         sa.Column('rows_total', sa.Integer(), nullable=True),
@@ -45,9 +44,18 @@ def upgrade():
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_jobs_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index('ix_import_jobs_status_id', ['status', 'id'], unique=False)
+    op.create_table(
+        'import_uploads',
+        sa.Column('job_id', sa.Integer(), nullable=False),
+        sa.Column('data', sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(['job_id'], ['import_jobs.id'], name=op.f('fk_import_uploads_job_id_import_jobs'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('job_id', name=op.f('pk_import_uploads')),
+    )
 
 
 def downgrade():
+    op.drop_table('import_uploads')
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_import_jobs_status_id')
         batch_op.drop_index(batch_op.f('ix_import_jobs_created_by_id'))

@@ -16,7 +16,7 @@ from werkzeug.test import encode_multipart
 
 from alumni.errors import Invalid
 from alumni.extensions import db
-from alumni.models import ImportJob, ImportStatus, Member, Participation
+from alumni.models import ImportJob, ImportStatus, ImportUpload, Member, Participation
 from alumni.models.types import utcnow
 from alumni.services import import_jobs
 from alumni.services.imports import COLUMNS
@@ -43,6 +43,7 @@ def test_enqueueing_stores_the_file_and_writes_no_member():
     job = import_jobs.enqueue_import(_file(_row("ana@example.org")), "m.csv", dry_run=False, actor=staff)
     db.session.commit()
     assert (job.status, job.filename, job.created_by_id, job.rows_read) == (ImportStatus.pending, "m.csv", staff.id, 0)
+    assert db.session.get(ImportUpload, job.id).data.startswith(b"\xef\xbb\xbfemail,")
     assert _count(Member) == 0
     # What the request can tell at once, it tells: not UTF-8, or not the columns.
     with pytest.raises(Invalid, match="UTF-8"):
@@ -80,7 +81,7 @@ def test_a_job_gives_the_commands_result_and_progress_after_each_batch(runner, t
     assert job.summary() == command[-1] == "created 5, updated 0, unchanged 0, rejected 1"
     assert [f"line {line}: {reason}" for line, reason in job.errors] == [x for x in command if x.startswith("line ")]
     assert (job.rows_total, job.rows_read) == (6, 6)
-    assert job.started_at <= job.finished_at and job.data is None  # the upload is not kept
+    assert job.started_at <= job.finished_at and _count(ImportUpload) == 0  # the upload is not kept
     # Batches of 2, 2 and 1 members: the progress moved after each.
     assert [(s, r, c) for s, r, c, _rej in seen] == [("running", 0, 0), ("running", 2, 2), ("running", 4, 4)]
     assert _count(Member) == 5
@@ -108,7 +109,7 @@ def test_a_file_that_breaks_mid_way_fails_the_job_with_its_reason():
     import_jobs.run_pending_imports()
     db.session.refresh(job)
     assert job.status == ImportStatus.failed and "not valid CSV" in job.error
-    assert job.finished_at is not None and _count(Member) == 0
+    assert job.finished_at is not None and _count(Member) == 0 and _count(ImportUpload) == 0
 
 
 def test_a_crash_fails_the_job_and_keeps_the_finished_batches_as_the_command_does(monkeypatch):
