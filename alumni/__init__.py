@@ -1,8 +1,6 @@
 """Sakura Alumni: the web service of the Sakura Science Club."""
 from __future__ import annotations
 
-from typing import Any
-
 import click
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
@@ -94,29 +92,12 @@ def install_proxy_fix(app: Flask) -> None:
 
 
 def _register_request_guards(app: Flask) -> None:
-    from flask import abort, request
+    """No text we store or search may hold NUL (PostgreSQL refuses it) or a lone surrogate (no
+    UTF-8 can hold it), and JSON is bounded before it is parsed: refused at the door, in query
+    strings, forms and JSON bodies alike (alumni/inputs.py)."""
+    from alumni.inputs import init_inputs
 
-    @app.before_request
-    def reject_nul_bytes():
-        """No text we store or search may hold NUL (PostgreSQL refuses it): refuse it at the door,
-        in query strings, forms and JSON bodies alike."""
-        values: list[Any] = list(request.args.values())
-        if request.is_json:
-            values.append(request.get_json(silent=True))
-        else:
-            values.extend(request.form.values())
-        if any(_has_nul(value) for value in values):
-            abort(400, description="NUL")
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+    init_inputs(app)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -393,6 +393,25 @@ def members_export(path: str) -> None:
     click.echo(f"exported {count} rows to {path}", err=True)
 
 
+imports_cli = AppGroup("imports", help="Member imports uploaded on the staff page (background jobs).")
+
+
+@imports_cli.command("run")
+def imports_run() -> None:
+    """Run the pending import jobs once, one after another (the scheduler does this as it goes);
+    one line per job, then `ran N import jobs`."""
+    from alumni.models import ImportStatus
+    from alumni.services.import_jobs import run_pending_imports
+
+    count = 0
+    while (job := run_pending_imports()) is not None:
+        count += 1
+        detail = job.summary() if job.status == ImportStatus.done else job.error
+        click.echo(f"import {job.id} ({job.filename}{', dry run' if job.dry_run else ''}): "
+                   f"{job.status.value}: {detail}")
+    click.echo(f"ran {count} import jobs")
+
+
 events_cli = AppGroup("events", help="Events.")
 
 
@@ -412,7 +431,7 @@ schedule_cli = AppGroup("schedule", help="Periodic work (alumni/services/schedul
 
 @schedule_cli.command("run")
 @click.option("--once", is_flag=True, help="Run every task once and exit (default: keep running).")
-@click.option("--tick", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+@click.option("--tick", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds between looks at what is due.")
 def schedule_run(once: bool, tick: float) -> None:
     """Run the periodic tasks when they are due (e.g. `events remind` every 5 minutes), with a
@@ -430,7 +449,7 @@ def schedule_run(once: bool, tick: float) -> None:
             while True:
                 _beat("scheduler", name)
                 try:
-                    outcomes = run_due(last_run)
+                    outcomes = run_due(last_run, keepalive=lambda: _beat("scheduler", name))
                 except Exception as exc:  # the database is away: try again at the next tick
                     db.session.rollback()
                     click.echo(f"scheduler: {type(exc).__name__}: {exc}"[:300], err=True)
@@ -477,7 +496,7 @@ def check(timeout: float) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli, schedule_cli):
+    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli, schedule_cli, imports_cli):
         app.cli.add_command(group)
     app.cli.add_command(events_cli)
     app.cli.add_command(check)

@@ -138,6 +138,7 @@ MATRIX = {
     "GET /staff/work-map.svg": "login 403 403 403 403 ok",
     "GET /staff/import": "login 403 403 403 403 ok",
     "POST /staff/import": "login 403 403 403 403 422",  # no file sent
+    "GET /staff/imports/<int:job_id>": "login 403 403 403 403 404",  # the world has no import job
     "GET /staff/access-log": "login 403 403 403 403 ok",
     "GET /staff/tokens": "login 403 403 403 403 ok",
     # API: catalogue and public lists
@@ -231,7 +232,7 @@ def path_for(rule: str, world: World) -> str:
     values = {
         "member_id": world.member.id, "event_id": world.event.id, "registration_id": world.registration.id,
         "kind": "careers", "record_id": world.records["careers"].id, "action": "cancel",
-        "filename": "style.css",
+        "filename": "style.css", "job_id": 1,
     }
     if "/participations/" in rule:
         values["record_id"] = world.records["participations"].id

@@ -74,6 +74,12 @@ def http_error_response(error: HTTPException):
     if status == 400:
         if error.description == "NUL":
             return error_body(400, "bad_request", _("The request contains a NUL character."))
+        if error.description == "SURROGATE":
+            return error_body(400, "bad_request", _("The request contains text that is not valid Unicode "
+                                                    "(a lone surrogate)."))
+        if error.description == "JSON_LIMITS":
+            return error_body(400, "bad_request", _("The request body is nested too deeply or holds a "
+                                                    "number too long."))
         return error_body(400, "bad_request", _("The request body is not valid JSON."))
     message = data.get("message") or default_message(error)
     return error_body(status, ERROR_CODES.get(status, "error"), str(message))
@@ -94,6 +100,8 @@ def default_message(error: HTTPException) -> str:
         404: _("There is nothing at this address. Check the link, or start again from the home page."),
         405: _("This method is not allowed here."),
         413: _("What you sent is too large."),
+        415: _("This kind of content is not accepted here.") if wants_json()
+        else _("Pages take web forms, not JSON: send the form from its page."),
         429: _("Too many attempts. Please wait a little and try again."),
     }.get(error.code or 0, error.description or error.name)
 

@@ -10,7 +10,16 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from alumni.api import commit, current_actor, forbid_unless, require_actor
-from alumni.api.schemas import LOCAL_DATETIME, Country, Language, PageArgsSchema, StrictSchema, Text, page_of
+from alumni.api.schemas import (
+    LOCAL_DATETIME,
+    Country,
+    Integer,
+    Language,
+    PageArgsSchema,
+    StrictSchema,
+    Text,
+    page_of,
+)
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import EventKind, EventStatus, RegistrationStatus, Response
@@ -55,9 +64,9 @@ class EventSchema(StrictSchema):
     venue = Text(300, metadata={"description": "a venue, an online_url, or both are required"})
     country = Country(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
     online_url = Text(500, metadata={"description": "an https:// (or http://) link", "pattern": r"^(https?://\S*)?$"})
-    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+    capacity = Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000),
                               metadata={"description": "null = unlimited"})
-    side_quotas = fields.Dict(keys=Text(32), values=fields.Integer(validate=validate.Range(min=0, max=1_000_000)),
+    side_quotas = fields.Dict(keys=Text(32), values=Integer(validate=validate.Range(min=0, max=1_000_000)),
                               metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}",
                                         "maxProperties": 8})
     registration_deadline = fields.String(allow_none=True, metadata={
@@ -80,11 +89,11 @@ class EventQuerySchema(PageArgsSchema):
 class RegistrationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     event_id = fields.Integer(dump_only=True)
-    member_id = fields.Integer(allow_none=True, metadata={"description": "left out: the caller's own member"})
+    member_id = Integer(allow_none=True, metadata={"description": "left out: the caller's own member"})
     response = fields.String(required=True, validate=validate.OneOf([r.value for r in Response]))
     status = fields.String(dump_only=True, validate=validate.OneOf([s.value for s in RegistrationStatus]))
     waitlist_position = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "1 = next in line"})
-    institution_id = fields.Integer(allow_none=True)
+    institution_id = Integer(allow_none=True)
     side = Text(32, allow_none=True, metadata={"description": "for events with side_quotas: one of its sides"})
     checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
     promoted_at = fields.DateTime(dump_only=True, allow_none=True)

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from alumni.api import commit, forbid_unless, require_actor
 from alumni.api.events import RegistrationSchema, registration_out
-from alumni.api.schemas import StrictSchema, Text
+from alumni.api.schemas import Integer, StrictSchema, Text
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import Response
@@ -20,7 +20,7 @@ blp = Blueprint("api_registrations", __name__, description="Changing an answer, 
 class RegistrationPatchSchema(StrictSchema):
     response = fields.String(validate=validate.OneOf([r.value for r in Response]))
     status = fields.String(validate=validate.OneOf(["cancelled"]), metadata={"description": "cancelled = withdraw"})
-    institution_id = fields.Integer(allow_none=True)
+    institution_id = Integer(allow_none=True)
     side = Text(32, allow_none=True)
 
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from alumni.api import forbid_unless, require_actor
-from alumni.api.schemas import Country, PageArgsSchema
+from alumni.api.schemas import Country, Integer, PageArgsSchema
 from alumni.dbpool import reads_without_transaction
 from alumni.models import Direction
 from alumni.permissions import can_view_reports
@@ -27,8 +27,8 @@ class ReturneeQuerySchema(PageArgsSchema):
                         metadata={"description": "came back as: research, study or employment"})
     programme = fields.String(metadata={"description": "programme of the first inbound participation"})
     country = Country(metadata={"description": "country of origin, ISO 3166-1 alpha-2"})
-    fy_from = fields.Integer(metadata={"description": "first cohort fiscal year"})
-    fy_to = fields.Integer(metadata={"description": "last cohort fiscal year"})
+    fy_from = Integer(metadata={"description": "first cohort fiscal year"})
+    fy_to = Integer(metadata={"description": "last cohort fiscal year"})
     field = fields.String(metadata={"description": "part of the research field"})
 
 

@@ -8,9 +8,25 @@ from marshmallow import fields, validate
 from alumni.models import CareerRole, Direction, InstitutionKind, ReturnPurpose, Visibility
 
 
+class Integer(fields.Integer):
+    """Every integer the API reads: beyond the 32-bit range of our columns it is a 422 naming the
+    field (alumni.services.paging.bounded_int's range), never a database error. Loaded fields use
+    this, not fields.Integer (tests/test_crafted_input.py checks every schema)."""
+
+    def _validated(self, value):
+        from alumni.services.paging import INT_MAX, INT_MIN
+
+        result = super()._validated(value)
+        if result is not None and not INT_MIN <= result <= INT_MAX:
+            from alumni.i18n import _
+
+            raise ma.ValidationError(_("Must be a whole number from %(low)s to %(high)s.", low=INT_MIN, high=INT_MAX))
+        return result
+
+
 #: Ids are 32-bit integers in both databases; anything else cannot name a row.
 def Id(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
+    return Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
 
 
 def _values(enum_cls):
@@ -66,8 +82,8 @@ class ApiErrorSchema(ma.Schema):
 
 
 class PageArgsSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
@@ -81,7 +97,7 @@ def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 class ProgrammeSchema(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
-    max_days = fields.Integer(allow_none=True)
+    max_days = Integer(allow_none=True)
     both_directions = fields.Boolean()
 
 
@@ -157,7 +173,7 @@ class MemberQuerySchema(PageArgsSchema):
 class ParticipationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     programme = Text(16, required=True, metadata={"description": "catalogue code, e.g. SSP-A"})
-    fiscal_year = fields.Integer(strict=True, validate=validate.Range(min=1900, max=2200), metadata={"description": "Japanese fiscal year (April to March) of start_date; derived from it if left out, refused if it disagrees"})
+    fiscal_year = Integer(strict=True, validate=validate.Range(min=1900, max=2200), metadata={"description": "Japanese fiscal year (April to March) of start_date; derived from it if left out, refused if it disagrees"})
     direction = fields.String(load_default="inbound", validate=validate.OneOf(_values(Direction)))
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True, metadata={"description": "not before start_date"})

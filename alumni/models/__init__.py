@@ -9,6 +9,7 @@ from alumni.models.events import (  # noqa: F401
     RegistrationStatus,
     Response,
 )
+from alumni.models.imports import ImportJob, ImportStatus, ImportUpload  # noqa: F401
 from alumni.models.institutions import Institution, InstitutionKind  # noqa: F401
 from alumni.models.mail import MailAddressHold, MailRequest, MailStatus, OutgoingMail  # noqa: F401
 from alumni.models.members import (  # noqa: F401

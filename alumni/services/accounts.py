@@ -58,7 +58,9 @@ def verify_password(user: User, password: str) -> bool:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    # Stored addresses are all normalised; one that is no address is looked up as typed.
+    key = v.email_key(email) or (email or "").strip().lower()
+    return db.session.scalar(select(User).where(User.email == key))
 
 
 def list_users(role: str | None = None) -> list[User]:

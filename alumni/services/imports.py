@@ -153,12 +153,16 @@ def _reason(error: ServiceError) -> str:
 
 
 def _group_by_email(rows: Iterable[tuple[int, dict]], report: ImportReport) -> dict[str, list[tuple[int, dict]]]:
-    """Rows with the same email form one member, wherever they are in the file."""
+    """Rows with the same email form one member, wherever they are in the file. "The same" is
+    after normalising (validation.email: IDNA domain, NFC, lower case), so two spellings of one
+    address (`bücher.example` and `xn--bcher-kva.example`, NFC and NFD) are one member; where
+    their details differ, the later row is rejected as any differing row is."""
     groups: dict[str, list[tuple[int, dict]]] = {}
     for line, raw in rows:
-        key = raw["email"].strip().lower()
-        if not key:
-            report.rejected.append((line, _("email: %(field)s is required.", field="email")))
+        try:
+            key = v.email(raw["email"])
+        except ServiceError as error:
+            report.rejected.append((line, _reason(error)))
             continue
         groups.setdefault(key, []).append((line, raw))
     return groups
@@ -284,11 +288,12 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
 
 def import_members(rows: Iterable[tuple[int, dict]], actor=None, *, end_batch: Callable[[], None],
                    batch_members: int = BATCH_MEMBERS,
-                   progress: Callable[[int], None] | None = None) -> ImportReport:
+                   progress: Callable[[int], None] | None = None,
+                   report: ImportReport | None = None) -> ImportReport:
     """Import (line, row) pairs from `read_rows`. After each batch of members `end_batch()` is
     called (the caller commits, or rolls back for a dry run); `progress(n)` is told how many
-    rows each batch held."""
-    report = ImportReport()
+    rows each batch held (and may read the counts so far in `report`, if the caller gave one)."""
+    report = report if report is not None else ImportReport()
     groups = list(_group_by_email(rows, report).items())
     for chunk in _chunks(groups, batch_members):
         _import_batch(chunk, report)

@@ -92,7 +92,9 @@ def get_member(member_id: int) -> Member:
 
 
 def find_member_by_email(email: str) -> Member | None:
-    return db.session.scalar(select(Member).where(Member.email == email.strip().lower()))
+    # Stored addresses are all normalised; one that is no address is looked up as typed.
+    key = v.email_key(email) or (email or "").strip().lower()
+    return db.session.scalar(select(Member).where(Member.email == key))
 
 
 def create_member(values: dict, actor=None, *, country_required: bool = True) -> Member:

@@ -27,17 +27,33 @@ def remind_events() -> str:
     return f"queued {queued}, skipped {skipped}"
 
 
+def run_imports(keepalive: Callable[[], None]) -> str:
+    """Member imports uploaded on the staff page, one job after another until none waits. A long
+    import commits batch by batch and calls `keepalive` after each, so the scheduler's heartbeat
+    stays fresh while it works."""
+    from alumni.services.import_jobs import run_pending_imports
+
+    ran = 0
+    while (job := run_pending_imports(on_progress=keepalive)) is not None:
+        ran += 1
+        log.info("import job %s: %s", job.id, job.status)
+    return f"ran {ran} import jobs"
+
+
 @dataclass(frozen=True)
 class Task:
     name: str
     every: timedelta
     #: Does the work and flushes (the runner commits); answers a summary for the log.
-    run: Callable[[], str]
+    run: Callable[..., str]
+    #: A long task takes the runner's `keepalive` (the heartbeat) as its one argument.
+    takes_keepalive: bool = False
 
 
 #: The periodic work, in the order it runs when several tasks are due together.
 TASKS: list[Task] = [
     Task("events remind", timedelta(minutes=5), remind_events),
+    Task("imports run", timedelta(seconds=10), run_imports, takes_keepalive=True),
 ]
 
 
@@ -55,7 +71,7 @@ def due_tasks(last_run: dict[str, datetime], now: datetime, tasks: list[Task] | 
 
 
 def run_due(last_run: dict[str, datetime], *, now: datetime | None = None,
-            tasks: list[Task] | None = None) -> list[Outcome]:
+            tasks: list[Task] | None = None, keepalive: Callable[[], None] | None = None) -> list[Outcome]:
     """Run what is due, each task in a transaction of its own that this runner commits (a task
     that fails is rolled back and logged; the others still run, and it is tried again at its
     next interval). Updates `last_run` (the caller keeps it between calls)."""
@@ -64,7 +80,7 @@ def run_due(last_run: dict[str, datetime], *, now: datetime | None = None,
     for task in due_tasks(last_run, now, tasks):
         last_run[task.name] = now
         try:
-            summary = task.run()
+            summary = task.run(keepalive or (lambda: None)) if task.takes_keepalive else task.run()
             db.session.commit()
         except Exception as exc:
             db.session.rollback()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import date
 from functools import lru_cache
 from typing import Literal, overload
@@ -69,6 +70,11 @@ def timezone_name(value, field: str = "timezone") -> str:
 
 
 def email(value, field: str = "email") -> str:
+    """The one spelling of an address that is stored and compared, wherever it enters (sign-up,
+    login, reset, API, import, CLI): email-validator turns the domain through IDNA (UTS 46) into
+    its Unicode form (`xn--bcher-kva.example` → `bücher.example`) and the local part into Unicode
+    NFC; then the whole address is lower-cased (our case rule: `Ana@` and `ana@` are one
+    address), and NFC again (lower-casing may decompose). Raises Invalid for no address."""
     text = str(value or "").strip()
     if not text:
         raise Invalid(_("%(field)s is required.", field=field), field=field)
@@ -77,7 +83,15 @@ def email(value, field: str = "email") -> str:
     except EmailNotValidError as exc:
         raise Invalid(_("%(value)s is not a valid email address: %(reason)s", value=text, reason=str(exc)),
                       field=field) from None
-    return result.normalized.lower()
+    return unicodedata.normalize("NFC", result.normalized.lower())
+
+
+def email_key(value) -> str | None:
+    """`email(value)` for looking an address up: None for a text that is no address."""
+    try:
+        return email(value)
+    except Invalid:
+        return None
 
 
 def text(value, field: str, *, required: bool = False, max_length: int = 200, multiline: bool = False) -> str:

@@ -23,7 +23,7 @@ from alumni.models.types import utcnow
 from alumni.permissions import can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
-from alumni.services.paging import paginate
+from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web.pagecache import cached_for_anonymous, remembered
 
 bp = Blueprint("events", __name__)
@@ -86,7 +86,7 @@ def list_page():
         "mode": args.get("mode") if args.get("mode") in ("online", "in_person") else None,
         "when": args.get("when") if args.get("when") in ("upcoming", "past") else "upcoming",
     }
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = page_number(args.get("page"))
     user = actor()
     own = [user.chapter_id] if user is not None and user.is_organizer else None
     try:
@@ -181,7 +181,7 @@ def rsvp(event_id: int):
     institution = request.form.get("institution_id") or None
     try:
         outcome = rsvc.respond(event, current_user.member, response,
-                               institution_id=int(institution) if institution and institution.isdigit() else None,
+                               institution_id=bounded_int(institution, "institution_id", low=1),
                                side=request.form.get("side") or None, actor=current_user)
     except ServiceError as exc:
         db.session.rollback()

@@ -15,7 +15,7 @@ from alumni.models import Chapter, Event, Registration, RegistrationStatus
 from alumni.permissions import can_check_in, can_create_event, can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
-from alumni.services.paging import paginate
+from alumni.services.paging import bounded_int, page_number, paginate
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PER_PAGE = 50
@@ -44,7 +44,7 @@ def managed_event(event_id: int, allowed=can_manage_event) -> Event:
 def events():
     chapter_ids = None if current_user.is_staff else [current_user.chapter_id]
     stmt = svc.list_events(chapter_ids=chapter_ids, all_statuses=True)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     items, total = paginate(stmt, page, PER_PAGE)
     counts: dict[int, dict[str, int]] = {}
     if items:
@@ -82,7 +82,7 @@ def _parse_quotas(text: str) -> dict:
         if not sep or not seats.strip().isdigit():
             raise Invalid(_("Write seats per side as SIDE=N, separated by commas (IN=40, JP=40)."),
                           field="side_quotas")
-        quotas[side.strip()] = int(seats.strip())
+        quotas[side.strip()] = bounded_int(seats, "side_quotas", low=0, high=1_000_000)
     return quotas
 
 
@@ -179,7 +179,7 @@ def registrations(event_id: int):
         status = None
     side = request.args.get("side") or None
     q = (request.args.get("q") or "").strip() or None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     items, total = paginate(rsvc.list_registrations(event, status=status, side=side, q=q), page, PER_PAGE)
     waitlist = rsvc.waitlist(event)
     return render_template(

@@ -245,15 +245,12 @@ def send_claim_link(member_id: int):
 @login_required
 def access_log():
     """Who looked at whose personal data, and when (staff only)."""
-    from alumni.services.paging import paginate
+    from alumni.services.paging import bounded_int, page_number, paginate
 
     if not is_staff(current_user):
         abort(403)
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    member_id = request.args.get("member", type=int)
+    page = page_number(request.args.get("page"))
+    member_id = bounded_int(request.args.get("member"), "member", low=1)
     entries, total = paginate(membership.staff_access_log(member_id=member_id), page, 50)
     return render_template("members/access_log.html", entries=entries, total=total, page=page,
                            pages=max(1, -(-total // 50)), member_id=member_id)

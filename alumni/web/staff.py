@@ -6,7 +6,7 @@ import io
 from collections.abc import Sequence
 from functools import wraps
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -18,7 +18,8 @@ from alumni.models import Programme
 from alumni.permissions import can_view_reports
 from alumni.services import csvsafe, reports
 from alumni.services import overview as overview_svc
-from alumni.services.imports import decode_upload, import_members, read_rows
+from alumni.services.import_jobs import enqueue_import, get_import_job, recent_import_jobs
+from alumni.services.paging import page_number
 from alumni.web.charts import bar_chart, stacked_chart, world_map
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -48,20 +49,31 @@ def csv_response(rows, filename: str) -> Response:
 @bp.route("/import", methods=["GET", "POST"])
 @staff_required
 def import_page():
+    """The upload only stores the file and queues a job (services/import_jobs.py); the job's page
+    follows its progress. No request waits for an import, so no timeout can cut one."""
     form = ImportForm()
-    report, error = None, None
+    error = None
     if form.validate_on_submit():
-        end_batch = db.session.rollback if form.dry_run.data else db.session.commit
         try:
-            text = decode_upload(form.file.data.read())
-            rows = list(read_rows(io.StringIO(text, newline="")))
-            report = import_members(rows, current_user, end_batch=end_batch)
+            job = enqueue_import(form.file.data.read(), form.file.data.filename or "",
+                                 dry_run=bool(form.dry_run.data), actor=current_user)
         except ServiceError as exc:
             db.session.rollback()
             error = exc.message
+        else:
+            db.session.commit()
+            return redirect(url_for("staff.import_job", job_id=job.id), 303)
     status = 422 if (error or (request.method == "POST" and form.errors)) else 200
-    return render_template("staff/import.html", form=form, report=report, error=error,
-                           dry_run=form.dry_run.data), status
+    return render_template("staff/import.html", form=form, error=error, jobs=recent_import_jobs()), status
+
+
+@bp.route("/imports/<int:job_id>")
+@staff_required
+def import_job(job_id: int):
+    job = get_import_job(job_id)
+    if job is None:
+        abort(404)
+    return render_template("staff/import_job.html", job=job)
 
 
 # --- returnees -----------------------------------------------------------------------------
@@ -83,7 +95,7 @@ def returnees():
                "programmes": programmes}
     if filters is None:
         return render_template("staff/returnees.html", report=None, **context), 422
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
     summary = reports.summarise_returnees(filters)
     members = reports.list_returnees(filters, page, PER_PAGE)
     charts = {

@@ -1,6 +1,7 @@
 """Staff imports a CSV through the upload page, then asks who came back as a researcher."""
 from datetime import date
 
+from alumni.services.import_jobs import run_pending_imports
 from alumni.services.imports import COLUMNS
 from alumni.services.members import find_member_by_email
 from tests.factories import make_return, make_user
@@ -25,7 +26,17 @@ def test_staff_imports_then_reads_the_returnee_report(page, tmp_path):
     page.get_by_role("link", name="Import members").click()
     page.get_by_label("CSV file (UTF-8)").set_input_files(str(csv_path))
     page.get_by_role("button", name="Import").click()
-    assert page.get_by_text("created 1, updated 0, unchanged 0, rejected 1").is_visible()
+    # The upload is queued; the job page follows it and reloads itself until it is finished.
+    page.wait_for_url("**/staff/imports/*")
+    assert page.get_by_role("heading", name="Waiting to start…").is_visible()
+    page.screenshot(path=str(tmp_path / "import-waiting.png"), full_page=True)
+    run_pending_imports()  # the scheduler's task
+    page.get_by_text("created 1, updated 0, unchanged 0, rejected 1").wait_for(timeout=15_000)
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than a phone
+    page.screenshot(path=str(tmp_path / "import-390.png"), full_page=True)
+    page.set_viewport_size(viewport)
     assert page.get_by_text("programme: SSP-Q is not a programme code", exact=False).is_visible()
     page.screenshot(path=str(tmp_path / "import.png"), full_page=True)
 

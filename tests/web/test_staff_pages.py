@@ -47,6 +47,7 @@ def test_members_and_organizers_get_403(client, role):
     login_as(client, role)
     for path in PAGES:
         assert client.get(path).status_code == 403, path
+    assert client.get("/staff/imports/1").status_code == 403
     r = client.post("/staff/import", data={"file": (io.BytesIO(b"email\n"), "m.csv")},
                     content_type="multipart/form-data")
     assert r.status_code == 403
@@ -57,19 +58,46 @@ def test_anonymous_is_sent_to_login(client):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
-def test_upload_shows_the_same_report_as_the_command(client, staff):
+def test_upload_queues_a_job_whose_page_shows_progress_then_the_commands_report(client, staff):
+    from alumni.services.import_jobs import run_pending_imports
+
     body = (",".join(COLUMNS) + "\n"
             "ana@example.org,Ana,Silva,,BR,es,Biology,SSP-A,2019,inbound,2019-07-01,2019-07-07,Tohoku University,JP,USP,BR\n"
             "bad@example.org,Bad,Row,,XX,en,,SSP-A,2019,inbound,2019-07-01,2019-07-07,,,,\n")
     r = client.post("/staff/import", data={"file": (io.BytesIO(("\ufeff" + body).encode()), "m.csv")},
                     content_type="multipart/form-data")
+    assert r.status_code == 303, r.get_data(as_text=True)
+    job_url = r.headers["Location"]
+    assert re.fullmatch(r"/staff/imports/\d+", job_url)
+    assert db.session.scalar(select(Member.email)) is None  # the request imports nothing
+    html = client.get(job_url).get_data(as_text=True)
+    # Waiting: the page reloads itself (a meta refresh: no script) and says so.
+    assert '<meta http-equiv="refresh" content="5">' in html and "Waiting to start" in html
+    assert "<script>" not in html
+    run_pending_imports()
+    r = client.get(job_url)
     html = r.get_data(as_text=True)
-    assert r.status_code == 200, html
+    assert r.status_code == 200
     assert "created 1, updated 0, unchanged 0, rejected 1" in html and "<td>3</td>" in html
+    assert 'http-equiv="refresh"' not in html and 'value="2"' in html
     assert db.session.scalar(select(Member.email)) == "ana@example.org"
+    listing = client.get("/staff/import").get_data(as_text=True)
+    assert job_url in listing and "m.csv" in listing
     r = client.post("/staff/import", data={"file": (io.BytesIO(b"\xff\xfe bad"), "m.csv")},
                     content_type="multipart/form-data")
     assert r.status_code == 422 and "UTF-8" in r.get_data(as_text=True)
+    assert client.get("/staff/imports/999999").status_code == 404
+
+
+def test_a_failed_import_shows_its_reason(client, staff):
+    from alumni.services.import_jobs import run_pending_imports
+
+    body = ",".join(COLUMNS) + "\nana@example.org,Ana,Silva,,BR,es,,,,,,,,,,\n" + '"' + "x" * 140_000 + '"\n'
+    r = client.post("/staff/import", data={"file": (io.BytesIO(body.encode()), "m.csv")},
+                    content_type="multipart/form-data")
+    run_pending_imports()
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "The import failed" in html and "not valid CSV" in html and 'role="alert"' in html
 
 
 def test_returnee_page_table_charts_and_csv(client, staff, data):
