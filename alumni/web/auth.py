@@ -13,6 +13,7 @@ from alumni.forms.auth import LoginForm
 from alumni.i18n import _, _l
 from alumni.models import User
 from alumni.services.accounts import authenticate
+from alumni.services.validation import email_key
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -50,7 +51,10 @@ def safe_next(target: str | None) -> str:
 
 def account_key() -> str:
     """The account a login or reset is about: the email typed, whether or not it exists."""
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    typed = (request.form.get("email") or "")[:320]
+    # The address as the services normalise it (IDNA, NFC, case), so another spelling of it shares
+    # the count; text that is no address keys on itself, folded the same way.
+    return "account:" + (email_key(typed) or typed.strip().lower())[:254]
 
 
 def account_and_client_key() -> str:
