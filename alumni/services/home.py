@@ -16,6 +16,7 @@ from alumni.models import (
     Chapter,
     Event,
     EventStatus,
+    ImportJob,
     MailAddressHold,
     MailStatus,
     Member,
@@ -32,6 +33,7 @@ from alumni.permissions import can_manage_event, can_manage_mail_holds, is_staff
 from alumni.services import workers
 from alumni.services.directory import visible_levels
 from alumni.services.events import answers_close_utc, ends_utc
+from alumni.services.import_jobs import recent_import_jobs
 from alumni.services.privacy import accepted_notice
 
 NEXT_EVENTS = 3
@@ -264,11 +266,14 @@ class StaffHome:
     queued_mail: int
     no_mail_worker: bool
     failed_mailings: list[FailedMailing]
+    #: The latest member imports uploaded on the staff page, newest first (their results).
+    imports: list[ImportJob]
 
 
 def staff_home(actor: User, *, now: datetime | None = None, top: int = 5) -> StaffHome | None:
     """What needs headquarters staff: held addresses, failed mail by mailing (most failures
-    first), and queued mail with no worker to send it. None for anyone else."""
+    first), queued mail with no worker to send it, and the latest imports' results. None for
+    anyone else."""
     if not can_manage_mail_holds(actor):
         return None
     held = db.session.scalar(select(func.count()).select_from(MailAddressHold).where(MailAddressHold.held))
@@ -288,5 +293,6 @@ def staff_home(actor: User, *, now: datetime | None = None, top: int = 5) -> Sta
             event_id = int(parts[1]) if len(parts) > 2 and parts[0] == "event" and parts[1].isdigit() else None
             mailings.append(FailedMailing(mailing=mailing or "", event_id=event_id, failed=count))
     return StaffHome(held_addresses=held or 0, failed_mail=failed, queued_mail=queued,
-                     no_mail_worker=mail_waits_for_worker(queued, now=now), failed_mailings=mailings)
+                     no_mail_worker=mail_waits_for_worker(queued, now=now), failed_mailings=mailings,
+                     imports=recent_import_jobs(limit=3))
 

@@ -155,3 +155,23 @@ def test_a_mailing_with_queued_messages_and_no_worker_says_so(client):
     db.session.commit()
     html = client.get(f"/manage/events/{event.id}/mail").get_data(as_text=True)
     assert "no mail worker is running" not in html
+
+
+def test_staff_land_on_the_latest_imports_with_their_results(client):
+    """Issue 17: staff land on what needs them, import results included (newest first)."""
+    from alumni.services import import_jobs
+    from alumni.services.imports import COLUMNS
+
+    staff = make_user("staff", password=PASSWORD)
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(email="ana@example.org", given_name="Ana", country="IN", programme="SSP-A", fiscal_year="2019",
+               direction="inbound", start_date="2019-07-01", end_date="2019-07-07")
+    data = ("\ufeff" + ",".join(COLUMNS) + "\n" + ",".join(row[c] for c in COLUMNS) + "\n").encode()
+    job = import_jobs.enqueue_import(data, "alumni-2019.csv", dry_run=False, actor=staff)
+    db.session.commit()
+    import_jobs.run_pending_imports()
+    db.session.commit()
+    login(client, staff)
+    html = client.get("/").get_data(as_text=True)
+    assert f"/staff/imports/{job.id}" in html and "alumni-2019.csv" in html
+    assert "Created 1, updated 0, unchanged 0, rejected 0." in html

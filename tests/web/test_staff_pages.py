@@ -78,7 +78,7 @@ def test_upload_queues_a_job_whose_page_shows_progress_then_the_commands_report(
     r = client.get(job_url)
     html = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert "created 1, updated 0, unchanged 0, rejected 1" in html and "<td>3</td>" in html
+    assert "Created 1, updated 0, unchanged 0, rejected 1." in html and "<td>3</td>" in html
     assert 'http-equiv="refresh"' not in html and 'value="2"' in html
     assert db.session.scalar(select(Member.email)) == "ana@example.org"
     listing = client.get("/staff/import").get_data(as_text=True)
