@@ -62,16 +62,16 @@ def journeys(app):
 def test_the_pages_of_the_main_journeys_have_no_html_error(app, journeys, tmp_path):
     event, forum = journeys["event"].id, journeys["forum"].id
     visitor = ["/", "/events", f"/events/{event}", f"/events/{forum}", "/signup", "/login", "/reset",
-               "/verify/not-a-token", f"/mail/unsubscribe/{journeys['unsubscribe']}", "/no-such-page"]
+               "/verify/not-a-token", f"/mail/unsubscribe/{journeys['unsubscribe']}", "/no-such-page", "/privacy"]
     member = ["/", f"/events/{event}", f"/events/{forum}", "/me", "/me/profile", "/me/events", "/me/calendar",
               "/me/password", "/me/delete", "/me/participations/new", "/me/returns/new",
               f"/me/careers/{journeys['career'].id}/edit", "/directory", "/directory?q=hanako",
-              f"/members/{journeys['other'].id}", f"/tickets/{journeys['ticket']}"]
-    organizer = ["/manage/events", "/manage/events/new", f"/manage/events/{event}", f"/manage/events/{forum}",
+              f"/members/{journeys['other'].id}", f"/tickets/{journeys['ticket']}", "/me/tokens"]
+    organizer = ["/", "/manage/events", "/manage/events/new", f"/manage/events/{event}", f"/manage/events/{forum}",
                  f"/manage/events/{event}/edit", f"/manage/events/{event}/check-in",
                  f"/manage/check-in/{journeys['ticket']}", f"/manage/events/{event}/invite",
                  f"/manage/events/{event}/mail"]
-    staff = ["/staff/", "/staff/returnees", "/staff/import", "/staff/access-log", "/manage/mail/holds",
+    staff = ["/", "/staff/", "/staff/returnees", "/staff/import", "/staff/tokens", "/staff/access-log", "/manage/mail/holds",
              f"/manage/events/{forum}"]
 
     pages: dict[str, str] = {}
