@@ -29,3 +29,7 @@ def init_web(app: Flask) -> None:
     from alumni.web import tokens
 
     app.register_blueprint(tokens.bp)
+
+    from alumni.web import institutions
+
+    app.register_blueprint(institutions.bp)

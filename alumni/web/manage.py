@@ -70,6 +70,18 @@ def _chapter_choices(form: EventForm) -> None:
     named = [(tag, f"{language_name(tag)} ({tag})") for tag in LANGUAGES]
     form.language.choices = options(named)
     form.translation_language.choices = options([("", "—"), *named])
+    _place_choices(form, chapters)
+
+
+def _place_choices(form: EventForm, chapters: list) -> None:
+    """Time zones by country and city (the organizer's country first), countries by name."""
+    from alumni.web import pickers
+
+    member = getattr(current_user, "member", None)
+    first = (chapters[0].countries[0] if not current_user.is_staff and chapters and chapters[0].countries
+             else getattr(member, "country", None) or "JP")
+    form.timezone.choices = pickers.timezone_choices(first, current=form.timezone.data)
+    form.country.choices = [options([("", "—")])[0], *pickers.country_choices()]
 
 
 def _parse_quotas(text: str) -> dict:
