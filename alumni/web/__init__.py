@@ -30,6 +30,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(tokens.bp)
 
-    from alumni.web import institutions
+    from alumni.web import door, institutions
 
     app.register_blueprint(institutions.bp)
+    app.register_blueprint(door.bp)

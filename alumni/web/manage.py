@@ -259,5 +259,11 @@ def scan(token: str):
         if not ActionForm().validate_on_submit():
             abort(400)
         _check_in_and_tell(reg)
-        return redirect(url_for("manage.scan", token=token))
-    return render_template("manage/scan.html", reg=reg, event=event, action_form=ActionForm())
+        return redirect(url_for("manage.scan", token=token, **({"for": request.args["for"]} if request.args.get("for") else {})))
+    # From the camera page of another event ("for"): say so before anyone is let in.
+    scanning_for = request.args.get("for", type=int)
+    other = db.session.get(Event, scanning_for) if scanning_for and scanning_for != event.id else None
+    if other is not None and not can_manage_event(current_user, other):
+        other = None
+    return render_template("manage/scan.html", reg=reg, event=event, action_form=ActionForm(),
+                           checked_in_time=rsvc.checked_in_time(reg), other_event=other)
