@@ -394,7 +394,7 @@ def checked_in_time(registration: Registration) -> str:
     locale = get_locale() or "en"
     zone = ZoneInfo(registration.event.timezone)
     local = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(zone)
-    text = get_datetime_format("medium", locale=locale).replace("'", "").format(
+    text = str(get_datetime_format("medium", locale=locale)).replace("'", "").format(
         format_time(local, "short", locale=locale), format_date(local.date(), "medium", locale=locale))
     return _("%(time)s (%(zone)s)", time=text, zone=get_timezone_location(zone, locale=locale))
 

@@ -259,7 +259,10 @@ def scan(token: str):
         if not ActionForm().validate_on_submit():
             abort(400)
         _check_in_and_tell(reg)
-        return redirect(url_for("manage.scan", token=token, **({"for": request.args["for"]} if request.args.get("for") else {})))
+        back = url_for("manage.scan", token=token)
+        if request.args.get("for", type=int):
+            back += f"?for={request.args.get('for', type=int)}"
+        return redirect(back)
     # From the camera page of another event ("for"): say so before anyone is let in.
     scanning_for = request.args.get("for", type=int)
     other = db.session.get(Event, scanning_for) if scanning_for and scanning_for != event.id else None
