@@ -88,6 +88,20 @@
         if (multiple && item.option.value === "") return false;
         return parts.every(function (part) { return item.key.indexOf(part) !== -1; });
       });
+      if (q) {
+        // A typed code first (IN → India), then names that start with the text, then names with
+        // a word that does; otherwise the list's own order.
+        var rank = function (item) {
+          var text = fold(item.text);
+          if (fold(item.option.value) === q) return 0;
+          if (text.indexOf(q) === 0) return 1;
+          if ((" " + text).indexOf(" " + q) !== -1 || text.indexOf("(" + q) !== -1) return 2;
+          return 3;
+        };
+        matches = matches.map(function (item, index) { return [rank(item), index, item]; })
+          .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+          .map(function (triple) { return triple[2]; });
+      }
       shown = matches.slice(0, LIMIT);
       list.textContent = "";
       shown.forEach(function (item, index) {
@@ -111,7 +125,7 @@
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
       active = -1;
-      if (!multiple) input.value = selectedText();
+      input.value = multiple ? "" : selectedText();
     }
 
     function move(index) {
