@@ -52,6 +52,12 @@
       if (!label.id) label.id = input.id + "-label";
       list.setAttribute("aria-labelledby", label.id);
     }
+    // The error summary's link to the field leads to the text box now.
+    if (select.id) {
+      Array.prototype.forEach.call(document.querySelectorAll('a[href="#' + select.id + '"]'), function (link) {
+        link.setAttribute("href", "#" + input.id);
+      });
+    }
     select.hidden = true;
     select.setAttribute("tabindex", "-1");
     select.parentNode.insertBefore(box, select);
