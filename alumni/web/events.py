@@ -18,7 +18,7 @@ from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
 from alumni.i18n import _
-from alumni.models import Chapter, EventKind, EventStatus, Institution, RegistrationStatus
+from alumni.models import Chapter, EventKind, EventStatus, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.permissions import can_check_in, can_manage_event, can_view_event
 from alumni.services import events as svc
@@ -137,9 +137,10 @@ def detail(event_id: int):
     form = None
     if event.side_quotas or event.kind == EventKind.forum:
         form = RsvpForm()
-        form.institution_id.choices = options([("", "—")] + [
-            (str(i.id), f"{i.name} ({i.country})")
-            for i in db.session.scalars(select(Institution).order_by(Institution.country, Institution.name))])
+        from alumni.web import pickers
+
+        form.institution_id.choices = pickers.institution_choices()
+        form.institution_id.render_kw = {"data-picker": ""}
         form.side.choices = options((s, s) for s in (event.side_quotas or {}))
         if registration is not None:
             form.institution_id.data = str(registration.institution_id or "")

@@ -173,3 +173,14 @@ def test_profile_time_zone_is_a_picker_that_keeps_the_stored_zone(client):
     page = client.get("/me/profile").get_data(as_text=True)
     assert '<option selected value="Africa/Nairobi">Kenya · Africa/Nairobi</option>' in page
     assert page.index('label="Kenya"') < page.index('label="Afghanistan"')
+
+
+def test_a_forums_answer_picks_the_institution_by_name_and_country_name(client):
+    make_chapter("IN", "India chapter", ("IN",))
+    event = make_event("IN", kind="forum", side_quotas={"IN": 5, "JP": 5})
+    iit = make_institution(name="IIT Hyderabad", country="IN")
+    member = make_member(email="forum@example.org")
+    login(client, make_user("member", member=member, password=PASSWORD))
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert f'<option value="{iit.id}">IIT Hyderabad (India)</option>' in page
+    assert 'data-picker' in page and "pickers.js" in page
