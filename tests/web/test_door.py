@@ -30,6 +30,8 @@ def ticket():
 def test_the_events_organizer_opening_a_ticket_link_checks_the_person_in(client, ticket):
     login(client, make_user("organizer", chapter="IN", password=PASSWORD))
     page = client.get(f"/tickets/{ticket.ticket_token}").get_data(as_text=True)
+    main = page[page.index('<main id="main">'):]
+    assert '<section class="ticket">' in main and '<section class="check-in-box"' in main
     assert "At the door" in page and f'action="/manage/check-in/{ticket.ticket_token}"' in page
     assert "Check in 佐藤 花子" in page
     r = client.post(f"/manage/check-in/{ticket.ticket_token}", follow_redirects=True)
