@@ -118,9 +118,14 @@ MATRIX = {
     "POST /manage/registrations/<int:registration_id>/check-in": "login 403 403 ok 403 ok",
     "GET /manage/check-in/<token>": "login 403 403 ok 403 ok",
     "POST /manage/check-in/<token>": "login 403 403 ok 403 ok",
+    "GET /manage/events/<int:event_id>/scan": "login 403 403 ok 403 ok",  # the camera page
+    # adding a missing institution from a picker: organizers and staff (an empty form: 422)
+    "GET /manage/institutions/new": "login 403 403 ok ok ok",
+    "POST /manage/institutions/new": "login 403 403 422 422 422",
     # invitations and mailings: the event's organizers and staff; held addresses: staff
     "GET /manage/events/<int:event_id>/invite": "login 403 403 ok 403 ok",
     "POST /manage/events/<int:event_id>/invite": "login 403 403 ok 403 ok",
+    "GET /manage/events/<int:event_id>/invite/audience.json": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/mail": "login 403 403 ok 403 ok",
     "POST /manage/events/<int:event_id>/mail/retry": "login 403 403 400 403 400",  # no mailing named
     "GET /manage/mail/holds": "login 403 403 403 403 ok",

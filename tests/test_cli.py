@@ -317,12 +317,10 @@ def _stop_with_sigterm_after_the_first_loop(monkeypatch, kind):
 
 
 def test_the_mail_worker_beats_while_it_runs_and_removes_its_row_on_sigterm(runner, monkeypatch):
+    import os
     import signal
 
     from alumni.models import WorkerHeartbeat
-
-    import os
-
     from alumni.services import mail_worker, workers
 
     before = signal.getsignal(signal.SIGTERM)

@@ -39,11 +39,12 @@ class EventForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Starts (local time)"), format=LOCAL, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (local time)"), format=LOCAL, validators=[Optional()])
     all_day = BooleanField(_l("All-day event (whole days)"))
-    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
-                           description=_l("IANA name, e.g. Asia/Kolkata or Asia/Tokyo"))
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[DataRequired()],
+                           render_kw={"data-picker": ""},
+                           description=_l("Type a city or a country; the event's times are in this zone."))
     venue = StringField(_l("Venue"), validators=[Length(max=300)])
-    country = StringField(_l("Country of the venue"), validators=[Optional(), Length(max=2)],
-                          description=_l("Two letters, e.g. IN, JP"))
+    country = SelectField(_l("Country of the venue"), choices=[], validate_choice=False,
+                          render_kw={"data-picker": ""})
     online_url = URLField(_l("Online link"), validators=[Optional(), Length(max=500)])
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
                             description=_l("Leave empty for unlimited"))

@@ -1,23 +1,29 @@
-"""The organizer's audience form."""
+"""The organizer's audience form: every criterion is picked by name (the code travels in the
+value); alumni.services.invitations.clean_audience validates the codes."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional
+from wtforms import BooleanField, SelectField, SelectMultipleField
 
 from alumni.i18n import _l
 
+PICKER = {"data-picker": ""}
+
 
 class AudienceForm(FlaskForm):
-    chapter = SelectField(_l("Chapter (its countries)"), choices=[], validate_choice=False)
-    countries = StringField(_l("Countries"), description=_l("ISO codes, comma-separated: IN, LK"))
-    programmes = StringField(_l("Programmes"), description=_l("Codes, comma-separated: SSP-A, SSP-B"))
-    fiscal_years = StringField(_l("Cohort fiscal years"), description=_l("Comma-separated: 2018, 2019"))
-    host_institution = IntegerField(_l("Japanese host institution (id)"),
-                                    validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    chapter = SelectField(_l("Chapter (its countries)"), choices=[], validate_choice=False, render_kw=PICKER)
+    countries = SelectMultipleField(_l("Countries"), choices=[], validate_choice=False, render_kw=PICKER,
+                                    description=_l("Members who live in any of these countries."))
+    programmes = SelectMultipleField(_l("Programmes"), choices=[], validate_choice=False, render_kw=PICKER,
+                                     description=_l("Members who took part in any of these programmes."))
+    fiscal_years = SelectMultipleField(_l("Cohort fiscal years"), choices=[], validate_choice=False,
+                                       render_kw=PICKER,
+                                       description=_l("The fiscal year of the member's first programme in Japan."))
+    host_institution = SelectField(_l("Japanese host institution"), choices=[], validate_choice=False,
+                                   render_kw=PICKER)
     returnees = BooleanField(_l("Only members who returned to Japan"))
 
     def audience_values(self) -> dict:
-        return {"chapter": self.chapter.data or None, "countries": self.countries.data or "",
-                "programmes": self.programmes.data or "", "fiscal_years": self.fiscal_years.data or "",
-                "host_institution": self.host_institution.data, "returnees": bool(self.returnees.data)}
+        return {"chapter": self.chapter.data or None, "countries": list(self.countries.data or []),
+                "programmes": list(self.programmes.data or []), "fiscal_years": list(self.fiscal_years.data or []),
+                "host_institution": self.host_institution.data or None, "returnees": bool(self.returnees.data)}

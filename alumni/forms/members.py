@@ -25,7 +25,7 @@ class ProfileForm(FlaskForm):
     family_name_first = BooleanField(_l("Write my family name first (as in Japanese, Chinese, Hungarian)"))
     country = SelectField(_l("Country or region of origin"))
     preferred_language = SelectField(_l("Preferred language"), choices=[SelectChoice(t, t) for t in LANGUAGES])
-    timezone = StringField(_l("Time zone"))
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, render_kw={"data-picker": ""})
     field = StringField(_l("Field of research or study"))
     visibility = SelectField(_l("Who can find me in the directory"),
                              choices=[SelectChoice(k.value, label) for k, label in VISIBILITY_LABELS.items()])

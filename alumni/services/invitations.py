@@ -7,10 +7,13 @@ queued through the outbox with the key invite:{event}:{member} — a member is n
 to the same event, however often the organizer sends. Members who unsubscribed are skipped."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql import ColumnElement
@@ -171,6 +174,74 @@ def count_audience(audience: Audience) -> AudienceCount:
             count.unsubscribed += n
     count.by_language = dict(sorted(count.by_language.items(), key=lambda item: (-item[1], item[0])))
     return count
+
+
+def _country_names(codes: Iterable[str]) -> str:
+    """Countries by their names in the current language (Babel), in a list."""
+    locale = get_locale()
+    names = [(locale.territories.get(c) if locale is not None else None) or c for c in codes]
+    return format_list(names, locale=locale or "en") if names else ""
+
+
+def _names(values: Iterable[object]) -> str:
+    return format_list([str(v) for v in values], locale=get_locale() or "en")
+
+
+def _count(conditions: list[ColumnElement[bool]]) -> int:
+    return db.session.scalar(select(func.count(Member.id)).where(*conditions)) or 0
+
+
+def empty_reason(audience: Audience, count: AudienceCount | None = None) -> str | None:
+    """Why the audience has nobody to invite, in words (None when it has someone). The criteria
+    are applied one by one, in the form's order; the first that leaves nobody is named."""
+    count = count if count is not None else count_audience(audience)
+    if count.total:
+        return None
+    if count.unsubscribed:
+        return _("All %(n)s members of this audience unsubscribed from invitations.", n=count.unsubscribed)
+    if _count([]) == 0:
+        return _("There are no members yet.")
+    chapter = db.session.scalar(select(Chapter).where(Chapter.code == audience.chapter)) if audience.chapter else None
+    if chapter is not None:
+        if not chapter.countries:
+            return _("%(chapter)s covers no country yet.", chapter=chapter.name)
+        if audience.countries and not set(audience.countries) & set(chapter.countries):
+            return _("No member of %(chapter)s lives in %(countries)s: the chapter covers %(covered)s.",
+                     chapter=chapter.name, countries=_country_names(audience.countries),
+                     covered=_country_names(chapter.countries))
+    steps = audience_filter(audience)
+    applied: list[ColumnElement[bool]] = []
+    names = [name for name in ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees")
+             if getattr(audience, name)]
+    for name, condition in zip(names, steps, strict=True):
+        applied.append(condition)
+        if _count(applied):
+            continue
+        first = len(applied) == 1
+        if name == "chapter" and chapter is not None:
+            return _("No member lives in the countries of %(chapter)s (%(covered)s).",
+                     chapter=chapter.name, covered=_country_names(chapter.countries))
+        if name == "countries":
+            if chapter is not None:
+                return _("No member of %(chapter)s lives in %(countries)s.", chapter=chapter.name,
+                         countries=_country_names(audience.countries))
+            return _("No member lives in %(countries)s.", countries=_country_names(audience.countries))
+        if name == "programmes":
+            programmes = _names(audience.programmes)
+            return (_("No member took part in %(programmes)s.", programmes=programmes) if first else
+                    _("None of the members chosen so far took part in %(programmes)s.", programmes=programmes))
+        if name == "fiscal_years":
+            years = _names(audience.fiscal_years)
+            return (_("No member belongs to the cohort of %(years)s.", years=years) if first else
+                    _("None of the members chosen so far belongs to the cohort of %(years)s.", years=years))
+        if name == "host_institution":
+            institution = db.session.get(Institution, audience.host_institution)
+            label = institution.name if institution is not None else str(audience.host_institution)
+            return (_("No member was hosted by %(institution)s.", institution=label) if first else
+                    _("None of the members chosen so far was hosted by %(institution)s.", institution=label))
+        return (_("No member has recorded a return to Japan.") if first else
+                _("None of the members chosen so far has recorded a return to Japan."))
+    return None
 
 
 # ---------------------------------------------------------------- sending

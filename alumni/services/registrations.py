@@ -10,9 +10,12 @@ import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
+from babel.dates import format_date, format_time, get_datetime_format, get_timezone_location
+from flask_babel import get_locale
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
@@ -377,9 +380,23 @@ def check_in(registration: Registration, actor=None) -> Registration:
     )
     db.session.refresh(registration)
     if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE answers a CursorResult
-        raise Conflict(_("Already checked in at %(time)s.", time=format_datetime(registration.checked_in_at, "short")),
+        raise Conflict(_("Already checked in at %(time)s.", time=checked_in_time(registration)),
                        field="checked_in_at")
     return registration
+
+
+def checked_in_time(registration: Registration) -> str:
+    """When the person was checked in, in the event's zone (named) and the reader's locale — the
+    time the people at the door see on their own clocks."""
+    moment = registration.checked_in_at
+    if moment is None:
+        return ""
+    locale = get_locale() or "en"
+    zone = ZoneInfo(registration.event.timezone)
+    local = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(zone)
+    text = str(get_datetime_format("medium", locale=locale)).replace("'", "").format(
+        format_time(local, "short", locale=locale), format_date(local.date(), "medium", locale=locale))
+    return _("%(time)s (%(zone)s)", time=text, zone=get_timezone_location(zone, locale=locale))
 
 
 # ---------------------------------------------------------------- lists, summary, export

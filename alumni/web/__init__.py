@@ -29,3 +29,8 @@ def init_web(app: Flask) -> None:
     from alumni.web import tokens
 
     app.register_blueprint(tokens.bp)
+
+    from alumni.web import door, institutions
+
+    app.register_blueprint(institutions.bp)
+    app.register_blueprint(door.bp)

@@ -18,9 +18,9 @@ from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
 from alumni.i18n import _
-from alumni.models import Chapter, EventKind, EventStatus, Institution, RegistrationStatus
+from alumni.models import Chapter, EventKind, EventStatus, RegistrationStatus
 from alumni.models.types import utcnow
-from alumni.permissions import can_manage_event, can_view_event
+from alumni.permissions import can_check_in, can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
@@ -137,9 +137,10 @@ def detail(event_id: int):
     form = None
     if event.side_quotas or event.kind == EventKind.forum:
         form = RsvpForm()
-        form.institution_id.choices = options([("", "—")] + [
-            (str(i.id), f"{i.name} ({i.country})")
-            for i in db.session.scalars(select(Institution).order_by(Institution.country, Institution.name))])
+        from alumni.web import pickers
+
+        form.institution_id.choices = pickers.institution_choices()
+        form.institution_id.render_kw = {"data-picker": ""}
         form.side.choices = options((s, s) for s in (event.side_quotas or {}))
         if registration is not None:
             form.institution_id.data = str(registration.institution_id or "")
@@ -237,5 +238,9 @@ def ticket(token: str):
     check_in_url = current_app.config["BASE_URL"] + url_for("manage.scan", token=reg.ticket_token)
     qr = segno.make(check_in_url, error="m")
     svg = qr.svg_inline(scale=5, dark="#1f2430", title=_("Check-in code"))
+    # An organizer of the event opening the ticket link (shown on a phone at the door) can check
+    # the person in from here; anyone else sees the ticket only.
+    door = current_user.is_authenticated and can_check_in(current_user, reg.event)
     return render_template("events/ticket.html", reg=reg, event=reg.event, qr_svg=Markup(svg),
-                           check_in_url=check_in_url, lang=_lang())
+                           check_in_url=check_in_url, lang=_lang(), door=door,
+                           checked_in_time=rsvc.checked_in_time(reg), action_form=ActionForm() if door else None)

@@ -3,7 +3,7 @@ it, RFC 8058); the organizer's invitation page (audience, counts per language, p
 the status of an event's mailings with a retry button; staff's list of held addresses."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,11 +13,12 @@ from alumni.forms import show_errors
 from alumni.forms.events import ActionForm
 from alumni.forms.invitations import AudienceForm
 from alumni.i18n import _
-from alumni.models import Chapter, MailAddressHold, Member
+from alumni.models import MailAddressHold, Member
 from alumni.permissions import can_invite, can_manage_mail_holds
 from alumni.services import home, outbox
 from alumni.services import invitations as isvc
 from alumni.services.mailmerge import member_id_for_token
+from alumni.web import pickers
 from alumni.web.manage import managed_event
 
 bp = Blueprint("mail", __name__)
@@ -63,11 +64,26 @@ def resubscribe(token: str):
 
 
 # ---------------------------------------------------------------- organizers
-def _audience_form() -> AudienceForm:
-    form = AudienceForm()
-    chapters = db.session.scalars(select(Chapter).order_by(Chapter.code))
-    form.chapter.choices = [("", _("Any chapter"))] + [(c.code, f"{c.code} — {c.name}") for c in chapters]
+def _audience_form(event) -> AudienceForm:
+    # On GET the criteria may come in the address (a bookmarked audience, the institution just
+    # added); on POST from the form.
+    form = AudienceForm(formdata=request.args) if request.method == "GET" and request.args else AudienceForm()
+    form.chapter.choices = pickers.chapter_choices(first=event.chapter)
+    form.countries.choices = pickers.country_choices()
+    form.programmes.choices = pickers.programme_choices()
+    form.fiscal_years.choices = pickers.fiscal_year_choices()
+    form.host_institution.choices = pickers.institution_choices("JP", blank=_("Any host institution"))
     return form
+
+
+def _audience_summary(count: isvc.AudienceCount, reason: str | None) -> dict:
+    """What the page and its script show: the total, the split by language, why it is empty."""
+    from alumni.web.main import language_name
+
+    return {"total": count.total, "text": _("%(n)s members will receive it", n=count.total),
+            "by_language": [{"language": lang, "name": language_name(lang), "count": n}
+                            for lang, n in count.by_language.items()],
+            "unsubscribed": count.unsubscribed, "reason": reason}
 
 
 @bp.route("/manage/events/<int:event_id>/invite", methods=["GET", "POST"])
@@ -75,25 +91,44 @@ def _audience_form() -> AudienceForm:
 def invite(event_id: int):
     """Choose the audience → see the count per language and the message in each → send."""
     event = managed_event(event_id, can_invite)
-    form = _audience_form()
-    if request.method == "GET" and not request.args.get("chapter"):
+    form = _audience_form(event)
+    if request.method == "GET" and "chapter" not in request.args:
         form.chapter.data = event.chapter.code
-    count = previews = None
-    if form.validate_on_submit():
+    count = previews = reason = None
+    if form.validate_on_submit() or (request.method == "GET" and request.args):
         try:
             audience = isvc.clean_audience(form.audience_values())
-            if request.form.get("action") == "send":
+            if request.method == "POST" and request.form.get("action") == "send":
                 queued, skipped = isvc.queue_invitations(event, audience, current_user)
                 db.session.commit()
                 flash(_("%(queued)s invitations queued, %(skipped)s skipped.", queued=queued, skipped=skipped), "info")
                 return redirect(url_for("mail.status", event_id=event.id))
             count = isvc.count_audience(audience)
+            reason = isvc.empty_reason(audience, count)
             previews = {lang: isvc.preview_invitation(event, lang) for lang in count.by_language}
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error, prefix="audience.")
     status = 422 if form.errors else 200
-    return render_template("mail/invite.html", event=event, form=form, count=count, previews=previews), status
+    return render_template("mail/invite.html", event=event, form=form, count=count, previews=previews,
+                           reason=reason), status
+
+
+@bp.route("/manage/events/<int:event_id>/invite/audience.json")
+@login_required
+def audience_count(event_id: int):
+    """The audience's count, split by language, and why it is empty: what the invite page's
+    script shows as the organizer picks (a GET: it changes nothing)."""
+    event = managed_event(event_id, can_invite)
+    form = _audience_form(event)
+    try:
+        audience = isvc.clean_audience(form.audience_values())
+    except ServiceError as error:
+        db.session.rollback()
+        fields = {name.removeprefix("audience."): message for name, message in error.fields.items()}
+        return jsonify({"error": {"code": error.code, "message": error.message, "fields": fields}}), 422
+    count = isvc.count_audience(audience)
+    return jsonify(_audience_summary(count, isvc.empty_reason(audience, count)))
 
 
 def mailing_label(name: str) -> str:

@@ -70,6 +70,18 @@ def _chapter_choices(form: EventForm) -> None:
     named = [(tag, f"{language_name(tag)} ({tag})") for tag in LANGUAGES]
     form.language.choices = options(named)
     form.translation_language.choices = options([("", "—"), *named])
+    _place_choices(form, chapters)
+
+
+def _place_choices(form: EventForm, chapters: list) -> None:
+    """Time zones by country and city (the organizer's country first), countries by name."""
+    from alumni.web import pickers
+
+    member = getattr(current_user, "member", None)
+    first = (chapters[0].countries[0] if not current_user.is_staff and chapters and chapters[0].countries
+             else getattr(member, "country", None) or "JP")
+    form.timezone.choices = pickers.timezone_choices(first, current=form.timezone.data)
+    form.country.choices = [options([("", "—")])[0], *pickers.country_choices()]
 
 
 def _parse_quotas(text: str) -> dict:
@@ -247,5 +259,14 @@ def scan(token: str):
         if not ActionForm().validate_on_submit():
             abort(400)
         _check_in_and_tell(reg)
-        return redirect(url_for("manage.scan", token=token))
-    return render_template("manage/scan.html", reg=reg, event=event, action_form=ActionForm())
+        back = url_for("manage.scan", token=token)
+        if request.args.get("for", type=int):
+            back += f"?for={request.args.get('for', type=int)}"
+        return redirect(back)
+    # From the camera page of another event ("for"): say so before anyone is let in.
+    scanning_for = request.args.get("for", type=int)
+    other = db.session.get(Event, scanning_for) if scanning_for and scanning_for != event.id else None
+    if other is not None and not can_manage_event(current_user, other):
+        other = None
+    return render_template("manage/scan.html", reg=reg, event=event, action_form=ActionForm(),
+                           checked_in_time=rsvc.checked_in_time(reg), other_event=other)

@@ -60,6 +60,13 @@ def _own_member():
 def _fill_choices(form) -> None:
     if "country" in form:
         form.country.choices = country_choices()
+        form.country.render_kw = {**(form.country.render_kw or {}), "data-picker": ""}
+    if "timezone" in form:
+        from alumni.web import pickers
+
+        member = current_user.member
+        form.timezone.choices = pickers.timezone_choices(getattr(member, "country", None),
+                                                         current=form.timezone.data)
     if "preferred_language" in form:
         from alumni.i18n import LANGUAGES
         from alumni.web.main import language_name
@@ -70,6 +77,7 @@ def _fill_choices(form) -> None:
     for name in INSTITUTION_FIELDS:
         if name in form:
             form[name].choices = institution_choices()
+            form[name].render_kw = {**(form[name].render_kw or {}), "data-picker": ""}
 
 
 def _values(form) -> dict:

@@ -40,9 +40,11 @@ def test_organizer_creates_publishes_member_rsvps_and_is_checked_in(page, browse
     page.get_by_label("Description", exact=True).fill("Talks, networking and dinner.")
     page.get_by_label("Starts (local time)").fill("2030-01-18T18:00")
     page.get_by_label("Ends (local time)").fill("2030-01-19T13:00")
-    page.get_by_label("Time zone").fill("Asia/Kolkata")
+    page.get_by_role("combobox", name="Time zone").fill("Kolkata")  # the picker: type, then Enter takes the first match
+    page.get_by_role("combobox", name="Time zone").press("Enter")
     page.get_by_label("Venue", exact=True).fill("India Habitat Centre, New Delhi")
-    page.get_by_label("Country of the venue").fill("IN")
+    page.get_by_role("combobox", name="Country of the venue").fill("IN")
+    page.get_by_role("combobox", name="Country of the venue").press("Enter")
     page.get_by_label("Capacity").fill("2")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("saved as a draft")).to_be_visible()

@@ -21,7 +21,7 @@ def test_organizer_counts_previews_and_sends_invitations(page, live_server, tmp_
     log_in(page, "org@example.in")
     page.goto(f"/manage/events/{event.id}")
     page.get_by_role("link", name="Invite", exact=True).click()
-    page.get_by_role("button", name="Count and preview").click()
+    page.get_by_role("button", name="Preview audience and message").click()
     expect(page.get_by_role("heading", name="5 members will receive it")).to_be_visible()
     expect(page.get_by_text("第7回インド同窓会").first).to_be_visible()
     shot(page, tmp_path, "invite-count.png")

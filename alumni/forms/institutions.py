@@ -1,0 +1,18 @@
+"""Adding an institution that is missing from a picker (organizers and staff)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from alumni.forms.events import options
+from alumni.i18n import _l
+from alumni.models.institutions import INSTITUTION_KIND_LABELS
+
+
+class InstitutionForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)],
+                       description=_l("As the institution writes it, in any script."))
+    country = SelectField(_l("Country"), choices=[], validate_choice=False, render_kw={"data-picker": ""})
+    kind = SelectField(_l("Kind"), choices=options((k.value, label) for k, label in INSTITUTION_KIND_LABELS.items()))
+    next = HiddenField()

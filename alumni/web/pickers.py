@@ -1,0 +1,119 @@
+"""Choices for the pickers of organizer and member forms: names in the page's language, codes in
+the values (the services validate the codes). static/pickers.js turns the selects these fill into
+type-to-filter widgets; without it they are ordinary selects."""
+from __future__ import annotations
+
+from functools import cache
+
+import pycountry
+from babel import Locale
+from babel.core import get_global
+from babel.dates import get_timezone_location
+from flask_babel import get_locale
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from alumni.extensions import db
+from alumni.i18n import _
+from alumni.models import Chapter, Institution, Member, Programme
+from alumni.services.validation import _timezones
+
+PICKER = {"data-picker": ""}
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("en")
+
+
+def country_name(code: str, locale: Locale | None = None) -> str:
+    return (locale or _locale()).territories.get(code) or code
+
+
+def country_choices() -> list[SelectChoice]:
+    """Every country by its name in the page's language (ISO 3166-1 alpha-2 values)."""
+    locale = _locale()
+    return [SelectChoice(code, name) for code, name in _sorted_countries(str(locale))]
+
+
+@cache
+def _sorted_countries(locale_name: str) -> tuple[tuple[str, str], ...]:
+    locale = Locale.parse(locale_name)
+    pairs = ((c.alpha_2, country_name(c.alpha_2, locale)) for c in pycountry.countries)
+    return tuple(sorted(pairs, key=lambda p: p[1]))
+
+
+def programme_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Programme.code, Programme.name).order_by(Programme.sort_order, Programme.code))
+    return [SelectChoice(code, f"{name} ({code})" if name and name != code else code) for code, name in rows]
+
+
+def fiscal_year_choices() -> list[SelectChoice]:
+    """The cohort fiscal years that members have, newest first."""
+    years = db.session.scalars(select(Member.cohort).where(Member.cohort.is_not(None)).distinct()
+                               .order_by(Member.cohort.desc()))
+    return [SelectChoice(str(y), _("FY%(year)s (April %(year)s – March %(next)s)", year=y, next=y + 1))
+            for y in years if y is not None]
+
+
+def chapter_choices(first: Chapter | None = None) -> list[SelectChoice]:
+    """Every chapter by its name and countries (`first` leading), after the explicit "all
+    chapters" option: no limit must never look like a chapter."""
+    chapters = list(db.session.scalars(select(Chapter).order_by(Chapter.name)))
+    if first is not None:
+        chapters.sort(key=lambda c: c.id != first.id)
+    locale = _locale()
+    choices = [SelectChoice("", _("All chapters — members of every country"))]
+    for chapter in chapters:
+        countries = ", ".join(country_name(c, locale) for c in chapter.countries)
+        choices.append(SelectChoice(chapter.code, f"{chapter.name} ({countries})" if countries else chapter.name))
+    return choices
+
+
+def institution_choices(country: str | None = None, blank: str | None = "—") -> list[SelectChoice]:
+    """Institutions by name (and country, where not limited to one)."""
+    stmt = select(Institution.id, Institution.name, Institution.country).order_by(Institution.name)
+    if country:
+        stmt = stmt.where(Institution.country == country)
+    locale = _locale()
+    choices = [SelectChoice("", blank)] if blank is not None else []
+    for i, name, code in db.session.execute(stmt):
+        choices.append(SelectChoice(str(i), name if country else f"{name} ({country_name(code, locale)})"))
+    return choices
+
+
+# ---------------------------------------------------------------- time zones
+@cache
+def _zone_groups(locale_name: str) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """(country code, country name, ((zone, city), …)) for every country, by country name."""
+    locale = Locale.parse(locale_name)
+    valid = _timezones()
+    groups = []
+    for territory, zones in get_global("territory_zones").items():
+        zones = [z for z in zones if z in valid]
+        if not zones or len(territory) != 2 or not territory.isalpha():
+            continue
+        cities = sorted(((z, get_timezone_location(z, locale=locale, return_city=True)) for z in zones),
+                        key=lambda p: p[1])
+        groups.append((territory, country_name(territory, locale), tuple(cities)))
+    return tuple(sorted(groups, key=lambda g: g[1]))
+
+
+def timezone_choices(first_country: str | None = None, current: str | None = None) -> list[SelectChoice]:
+    """IANA zones grouped by country, named in the page's language; `first_country`'s zones lead.
+    The stored zone is kept even where Babel does not list it (e.g. UTC or an old alias)."""
+    locale = _locale()
+    groups = list(_zone_groups(str(locale)))
+    if first_country:
+        groups.sort(key=lambda g: g[0] != first_country)
+    choices = []
+    for _code, name, cities in groups:
+        for zone, city in cities:
+            label = name if len(cities) == 1 else f"{city} ({name})"
+            choices.append(SelectChoice(zone, f"{label} · {zone}", optgroup=name))
+    other = _("Other")
+    listed = {c.value for c in choices}
+    for zone in ("UTC", current or ""):
+        if zone and zone not in listed and zone in _timezones():
+            choices.append(SelectChoice(zone, zone, optgroup=other))
+            listed.add(zone)
+    return choices
