@@ -249,6 +249,7 @@ def publish_event(event: Event, actor=None) -> Event:
     if event.status == EventStatus.cancelled:
         raise Conflict(_("A cancelled event cannot be published again."), field="status")
     event.status = EventStatus.published
+    event.published_at = event.published_at or utcnow()
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
@@ -267,18 +268,33 @@ def cancel_event(event: Event, actor=None) -> Event:
     return event
 
 
+# ---------------------------------------------------------------- visibility
+def is_public(event: Event) -> bool:
+    """Seen by anyone: a published event, or a cancelled one that had been published. A draft
+    stays hidden, and so does a draft that was cancelled before anyone could see it."""
+    return event.status == EventStatus.published or (
+        event.status == EventStatus.cancelled and event.published_at is not None)
+
+
+def public_clause():
+    """`is_public` as a SQL condition on Event (lists, feeds, the API)."""
+    return or_(Event.status == EventStatus.published,
+               and_(Event.status == EventStatus.cancelled, Event.published_at.is_not(None)))
+
+
 # ---------------------------------------------------------------- queries
 def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list[int] | None = None,
                 all_statuses: bool = False, kind: str | None = None, chapter: str | None = None,
                 country: str | None = None, mode: str | None = None, when: str | None = None,
                 now: datetime | None = None):
-    """A select of events. Published and cancelled events are public; drafts only where
-    `include_drafts_of` names the chapter (an organizer's own) or `all_statuses` (staff).
+    """A select of events. Public events (`public_clause`) for everyone; drafts, and drafts that
+    were cancelled, only where `include_drafts_of` names the chapter (an organizer's own) or
+    `all_statuses` (staff).
 
     `when`: "upcoming" (not yet ended) or "past"."""
     stmt = select(Event).options(selectinload(Event.chapter))
     if not all_statuses:
-        visible = Event.status != EventStatus.draft
+        visible = public_clause()
         if include_drafts_of:
             visible = or_(visible, Event.chapter_id.in_(include_drafts_of))
         stmt = stmt.where(visible)

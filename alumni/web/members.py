@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pycountry
+from babel.dates import format_date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -23,6 +24,7 @@ from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership
 from alumni.services.account_mail import commit_and_send
+from alumni.web.confirm import ask_first, is_confirmed
 
 bp = Blueprint("members", __name__)
 
@@ -200,10 +202,32 @@ def _load_record_into(form, record) -> None:
 def delete_record(kind: str, record_id: int):
     member = _own_member()
     record = _record_or_404(member, kind, record_id)
+    if not is_confirmed():
+        return _ask_to_delete(kind, record)
     svc.delete_record(record, current_user)
     db.session.commit()
     flash(_("Deleted."), "info")
     return redirect(url_for("members.me") + "#" + kind)
+
+
+def _ask_to_delete(kind: str, record):
+    """Delete asks first, saying which record goes and what stays."""
+    when = format_date(record.start_date, "medium", locale=get_locale())
+    if kind == "participations":
+        title = _("Delete your participation in %(programme)s (%(date)s)?", programme=record.programme_code, date=when)
+        happens = [_("The participation leaves your record; programme reports and your cohort no longer count it, "
+                     "and its certificate can no longer be verified.")]
+    elif kind == "careers":
+        title = _("Delete the career entry “%(organisation)s” (%(date)s)?", organisation=record.organisation, date=when)
+        happens = [_("The career entry leaves your record and the reports that count careers.")]
+    else:
+        title = _("Delete the return visit of %(date)s?", date=when)
+        happens = [_("The return visit leaves your record; the returnee reports no longer count it.")]
+    return ask_first(
+        title=title, lead=_("This cannot be undone; you can add the record again later."), happens=happens,
+        kept=[_("Your account, your profile and your other records are kept. Nobody is sent mail.")],
+        button=_("Delete"), back=url_for("members.me") + "#" + kind,
+        action=url_for("members.delete_record", kind=kind, record_id=record.id))
 
 
 @bp.route("/members/<int:member_id>")
