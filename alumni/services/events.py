@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_skeleton, get_timezone_location
 from sqlalchemy import and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,6 +36,24 @@ cancel_hooks: list = []
 def to_utc(local: datetime, zone: str) -> datetime:
     """A local wall-clock time in `zone` as an aware UTC datetime (computed with today's rules)."""
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def moment_text(moment: datetime, zone: str, locale: Locale | str | None) -> str:
+    """A stored UTC moment (a check-in) as the day and time in `zone`, the way `locale` writes
+    them ("28 Nov, 13:22", "11月28日 13:22"): every page and message says the same moment alike."""
+    loc = Locale.parse(str(locale or "en"))
+    tz = ZoneInfo(zone)
+    day = format_skeleton("MMMd", moment, tzinfo=tz, locale=loc)
+    time = format_skeleton("Hm", moment, tzinfo=tz, locale=loc)
+    return str(loc.datetime_formats["short"]).replace("{1}", day).replace("{0}", time)
+
+
+def zone_label(zone: str, locale: Locale | str | None) -> str:
+    """The zone by its name in the reader's language ("India Time", "インド時間")."""
+    try:
+        return get_timezone_location(ZoneInfo(zone), locale=Locale.parse(str(locale or "en")))
+    except (LookupError, ValueError):
+        return zone
 
 
 def in_zone(local: datetime, event_zone: str, viewer_zone: str) -> datetime:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from flask_babel import format_datetime
+from flask_babel import get_locale
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
@@ -33,7 +33,7 @@ from alumni.models import (
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
-from alumni.services.events import answers_close_utc, clean_side, missing_event
+from alumni.services.events import answers_close_utc, clean_side, missing_event, moment_text
 from alumni.services.institutions import get_institution
 
 #: Called with each registration promoted from the waitlist, inside the same transaction —
@@ -377,8 +377,9 @@ def check_in(registration: Registration, actor=None) -> Registration:
     )
     db.session.refresh(registration)
     if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE answers a CursorResult
-        raise Conflict(_("Already checked in at %(time)s.", time=format_datetime(registration.checked_in_at, "short")),
-                       field="checked_in_at")
+        # The moment in the event's zone, as the check-in pages write it (not UTC, not US format).
+        when = moment_text(registration.checked_in_at, registration.event.timezone, get_locale())
+        raise Conflict(_("Already checked in at %(time)s.", time=when), field="checked_in_at")
     return registration
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pycountry
 from babel.dates import format_date
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -286,9 +286,18 @@ def member_template_helpers() -> dict:
     from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_PURPOSE_LABELS, VISIBILITY_LABELS
     from alumni.models.privacy import CONSENT_LABELS
 
-    return {"country_name": country_name, "VISIBILITY_LABELS": VISIBILITY_LABELS,
+    return {"country_name": country_name, "programme_name": programme_name, "VISIBILITY_LABELS": VISIBILITY_LABELS,
             "DIRECTION_LABELS": DIRECTION_LABELS, "CAREER_ROLE_LABELS": CAREER_ROLE_LABELS,
             "RETURN_PURPOSE_LABELS": RETURN_PURPOSE_LABELS, "CONSENT_LABELS": CONSENT_LABELS}
+
+
+def programme_name(code: str | None) -> str:
+    """A programme by its catalogue name (read once per request); the code if unknown."""
+    if not code:
+        return ""
+    if "programme_names" not in g:
+        g.programme_names = dict(db.session.execute(select(Programme.code, Programme.name)).all())
+    return g.programme_names.get(code, code)
 
 
 def country_name(code: str | None) -> str:
