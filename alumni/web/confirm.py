@@ -14,9 +14,10 @@ def is_confirmed() -> bool:
     return request.method == "POST" and request.form.get("confirmed") == "1"
 
 
-def ask_first(*, title: str, lead: str, happens: Iterable[str], kept: Iterable[str] = (), action: str,
+def ask_first(*, title: str, subject: str = "", lead: str, happens: Iterable[str], kept: Iterable[str] = (), action: str,
               button: str, back: str, fields: Mapping[str, str] | None = None):
-    """The confirmation page: `happens` and `kept` are sentences; `action` the URL the button
+    """The confirmation page: `subject` what it is about (user text, shown isolated for
+    right-to-left pages); `happens` and `kept` are sentences; `action` the URL the button
     posts to (with `fields` as hidden inputs and confirmed=1); `back` where "Go back" leads."""
-    return render_template("confirm.html", title=title, lead=lead, happens=list(happens), kept=list(kept),
+    return render_template("confirm.html", title=title, subject=subject, lead=lead, happens=list(happens), kept=list(kept),
                            action=action, button=button, back=back, fields=dict(fields or {}))

@@ -133,7 +133,7 @@ def retry(event_id: int):
     if not is_confirmed():
         n = messages_to_retry(mailing)
         return ask_first(
-            title=_("Send the failed messages again?"), lead=event.title,
+            title=_("Send the failed messages again?"), subject=event.title, lead="",
             happens=[ngettext("%(num)d message that failed is queued again and sent by the mail worker.",
                               "%(num)d messages that failed are queued again and sent by the mail worker.", n),
                      _("Each recipient gets it at most once more; addresses on hold are left out.")],
@@ -166,7 +166,7 @@ def release():
     email = request.form.get("email", "")
     if not is_confirmed():
         return ask_first(
-            title=_("Release %(email)s?", email=email),
+            title=_("Release this address?"), subject=email,
             lead=_("Release an address only after it was corrected: mail to it failed permanently twice."),
             happens=[_("Mail to this address is sent again from now on: new invitations, reminders and notices."),
                      _("If it fails permanently twice more, it is held again.")],

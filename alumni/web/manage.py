@@ -18,7 +18,7 @@ from alumni.services import registrations as rsvc
 from alumni.services.confirmations import people_told_of_cancellation
 from alumni.services.paging import paginate
 from alumni.web.confirm import ask_first, is_confirmed
-from alumni.web.events import when_text
+from alumni.web.events import when_text, zone_label
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PER_PAGE = 50
@@ -184,8 +184,8 @@ def _ask_to_cancel(event: Event):
     kept = [_("The event, its registrations and check-ins are kept; the registrations CSV can still be downloaded."),
             _("A cancelled event cannot be published or edited again.")]
     return ask_first(
-        title=_("Cancel “%(title)s”?", title=event.title),
-        lead=_("%(when)s (%(zone)s) · %(chapter)s", when=when_text(event), zone=event.timezone,
+        title=_("Cancel this event?"), subject=event.title,
+        lead=_("%(when)s (%(zone)s) · %(chapter)s", when=when_text(event), zone=zone_label(event.timezone),
                chapter=event.chapter.name),
         happens=happens, kept=kept, button=_("Cancel the event"), back=back,
         action=url_for("manage.change_status", event_id=event.id, action="cancel"))

@@ -212,19 +212,25 @@ def delete_record(kind: str, record_id: int):
 
 def _ask_to_delete(kind: str, record):
     """Delete asks first, saying which record goes and what stays."""
+    from alumni.models.members import RETURN_PURPOSE_LABELS
+
     when = format_date(record.start_date, "medium", locale=get_locale())
     if kind == "participations":
-        title = _("Delete your participation in %(programme)s (%(date)s)?", programme=record.programme_code, date=when)
+        title = _("Delete this participation?")
+        subject = f"{programme_name(record.programme_code)} · {when}"
         happens = [_("The participation leaves your record; programme reports and your cohort no longer count it, "
                      "and its certificate can no longer be verified.")]
     elif kind == "careers":
-        title = _("Delete the career entry “%(organisation)s” (%(date)s)?", organisation=record.organisation, date=when)
+        title = _("Delete this career entry?")
+        subject = f"{record.organisation} · {when}"
         happens = [_("The career entry leaves your record and the reports that count careers.")]
     else:
-        title = _("Delete the return visit of %(date)s?", date=when)
+        title = _("Delete this return visit?")
+        subject = f"{RETURN_PURPOSE_LABELS[record.purpose]} · {when}"
         happens = [_("The return visit leaves your record; the returnee reports no longer count it.")]
     return ask_first(
-        title=title, lead=_("This cannot be undone; you can add the record again later."), happens=happens,
+        title=title, subject=subject, lead=_("This cannot be undone; you can add the record again later."),
+        happens=happens,
         kept=[_("Your account, your profile and your other records are kept. Nobody is sent mail.")],
         button=_("Delete"), back=url_for("members.me") + "#" + kind,
         action=url_for("members.delete_record", kind=kind, record_id=record.id))
