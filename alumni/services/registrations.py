@@ -378,7 +378,8 @@ def check_in(registration: Registration, actor=None) -> Registration:
     db.session.refresh(registration)
     if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE answers a CursorResult
         # The moment in the event's zone, as the check-in pages write it (not UTC, not US format).
-        when = moment_text(registration.checked_in_at, registration.event.timezone, get_locale())
+        first = registration.checked_in_at or now  # set: the row was checked in before this call
+        when = moment_text(first, registration.event.timezone, get_locale())
         raise Conflict(_("Already checked in at %(time)s.", time=when), field="checked_in_at")
     return registration
 
