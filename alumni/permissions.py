@@ -60,10 +60,11 @@ def can_manage_event(actor: User | None, event) -> bool:
 
 
 def can_view_event(actor: User | None, event) -> bool:
-    """Published and cancelled events are public; a draft only for those who manage it."""
-    from alumni.models import EventStatus
+    """Published events, and cancelled ones that had been published, are public; a draft (also
+    a cancelled draft) only for those who manage it."""
+    from alumni.services.events import is_public
 
-    return event.status != EventStatus.draft or can_manage_event(actor, event)
+    return is_public(event) or can_manage_event(actor, event)
 
 
 def can_act_for(actor: User | None, member: Member) -> bool:

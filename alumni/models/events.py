@@ -111,6 +111,9 @@ class Event(Model):
     status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus, "event_status"), default=EventStatus.draft)
     #: iCalendar SEQUENCE: bumped on every change of time, place or status.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: When it was first published; None = never public (a draft, or a draft that was cancelled,
+    #: which stays as hidden as the draft was).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -82,7 +82,8 @@ def public_feed_query(*, kind: str | None = None, chapter: str | None = None, co
     now = now or utcnow()
     stmt = list_events(kind=kind, chapter=chapter, country=country)
     return stmt.where(or_(Event.status == EventStatus.published,
-                          and_(Event.status == EventStatus.cancelled, Event.updated_at >= now - CANCELLED_KEPT)))
+                          and_(Event.status == EventStatus.cancelled, Event.published_at.is_not(None),
+                               Event.updated_at >= now - CANCELLED_KEPT)))
 
 
 def _in_member_feed(member_id, now: datetime):

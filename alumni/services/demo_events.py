@@ -5,6 +5,7 @@ stable slug, so loading twice adds nothing. Where the seeds give only a month (6
 from __future__ import annotations
 
 from alumni.models import EventStatus
+from alumni.models.types import utcnow
 from alumni.services.events import create_event, find_event_by_slug
 
 IJUF_JA = "日印大学等フォーラム"
@@ -80,5 +81,6 @@ def load_demo_events() -> int:
             "online_url": online, "capacity": capacity, "side_quotas": quotas,
         })
         event.status = EventStatus.published
+        event.published_at = utcnow()
         added += 1
     return added

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_timezone_location
 from sqlalchemy import and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,6 +36,24 @@ cancel_hooks: list = []
 def to_utc(local: datetime, zone: str) -> datetime:
     """A local wall-clock time in `zone` as an aware UTC datetime (computed with today's rules)."""
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def moment_text(moment: datetime, zone: str, locale: Locale | str | None) -> str:
+    """A stored UTC moment (a check-in) as the day and time in `zone`, the way `locale` writes
+    them ("Nov 28, 1:22 PM", "11月28日 13:22"): every page and message says the same moment alike."""
+    loc = Locale.parse(str(locale or "en"))
+    tz = ZoneInfo(zone)
+    day = format_skeleton("MMMd", moment, tzinfo=tz, locale=loc)
+    time = format_time(moment, "short", tzinfo=tz, locale=loc)  # 12- or 24-hour, as the locale writes it
+    return str(loc.datetime_formats["short"]).replace("{1}", day).replace("{0}", time)
+
+
+def zone_label(zone: str, locale: Locale | str | None) -> str:
+    """The zone by its name in the reader's language ("India Time", "インド時間")."""
+    try:
+        return get_timezone_location(ZoneInfo(zone), locale=Locale.parse(str(locale or "en")))
+    except (LookupError, ValueError):
+        return zone
 
 
 def in_zone(local: datetime, event_zone: str, viewer_zone: str) -> datetime:
@@ -250,6 +270,7 @@ def publish_event(event: Event, actor=None) -> Event:
     if event.status == EventStatus.cancelled:
         raise Conflict(_("A cancelled event cannot be published again."), field="status")
     event.status = EventStatus.published
+    event.published_at = event.published_at or utcnow()
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
@@ -268,18 +289,33 @@ def cancel_event(event: Event, actor=None) -> Event:
     return event
 
 
+# ---------------------------------------------------------------- visibility
+def is_public(event: Event) -> bool:
+    """Seen by anyone: a published event, or a cancelled one that had been published. A draft
+    stays hidden, and so does a draft that was cancelled before anyone could see it."""
+    return event.status == EventStatus.published or (
+        event.status == EventStatus.cancelled and event.published_at is not None)
+
+
+def public_clause():
+    """`is_public` as a SQL condition on Event (lists, feeds, the API)."""
+    return or_(Event.status == EventStatus.published,
+               and_(Event.status == EventStatus.cancelled, Event.published_at.is_not(None)))
+
+
 # ---------------------------------------------------------------- queries
 def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list[int] | None = None,
                 all_statuses: bool = False, kind: str | None = None, chapter: str | None = None,
                 country: str | None = None, mode: str | None = None, when: str | None = None,
                 now: datetime | None = None):
-    """A select of events. Published and cancelled events are public; drafts only where
-    `include_drafts_of` names the chapter (an organizer's own) or `all_statuses` (staff).
+    """A select of events. Public events (`public_clause`) for everyone; drafts, and drafts that
+    were cancelled, only where `include_drafts_of` names the chapter (an organizer's own) or
+    `all_statuses` (staff).
 
     `when`: "upcoming" (not yet ended) or "past"."""
     stmt = select(Event).options(selectinload(Event.chapter))
     if not all_statuses:
-        visible = Event.status != EventStatus.draft
+        visible = public_clause()
         if include_drafts_of:
             visible = or_(visible, Event.chapter_id.in_(include_drafts_of))
         stmt = stmt.where(visible)

@@ -10,11 +10,8 @@ import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_datetime_format, get_timezone_location
 from flask_babel import get_locale
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
@@ -36,7 +33,7 @@ from alumni.models import (
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
-from alumni.services.events import answers_close_utc, clean_side, missing_event
+from alumni.services.events import answers_close_utc, clean_side, missing_event, moment_text, zone_label
 from alumni.services.institutions import get_institution
 
 #: Called with each registration promoted from the waitlist, inside the same transaction —
@@ -387,16 +384,13 @@ def check_in(registration: Registration, actor=None) -> Registration:
 
 def checked_in_time(registration: Registration) -> str:
     """When the person was checked in, in the event's zone (named) and the reader's locale — the
-    time the people at the door see on their own clocks."""
+    time the people at the door see on their own clocks ("Nov 28, 1:22 PM (India Time)")."""
     moment = registration.checked_in_at
     if moment is None:
         return ""
     locale = get_locale() or "en"
-    zone = ZoneInfo(registration.event.timezone)
-    local = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(zone)
-    text = str(get_datetime_format("medium", locale=locale)).replace("'", "").format(
-        format_time(local, "short", locale=locale), format_date(local.date(), "medium", locale=locale))
-    return _("%(time)s (%(zone)s)", time=text, zone=get_timezone_location(zone, locale=locale))
+    zone = registration.event.timezone
+    return _("%(time)s (%(zone)s)", time=moment_text(moment, zone, locale), zone=zone_label(zone, locale))
 
 
 # ---------------------------------------------------------------- lists, summary, export

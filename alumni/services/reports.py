@@ -4,10 +4,13 @@ Returnees follow PRODUCT.md to the letter: a qualifying record (a return visit w
 purpose, or a career entry in Japan with a matching role) that starts after the end date of
 the member's first inbound participation (kept on the member row, see `services.cohorts`; its
 fiscal year is the cohort); counted once per member, dated by the earliest such record.
+Only returns that have HAPPENED count: a record starting after today (a planned visit, a job
+offer entered ahead) is not "came back" yet (`returnees_query`, the one place of the rule).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +22,7 @@ from alumni.errors import Invalid
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import CareerEntry, CareerRole, Direction, Member, Participation, ReturnPurpose, ReturnVisit
+from alumni.models.types import utcnow
 from alumni.rules import SHORT_TERM_MAX_DAYS
 from alumni.services import validation as v
 
@@ -61,6 +65,9 @@ class ReturneeFilters:
     fy_from: int | None = None
     fy_to: int | None = None
     field: str | None = None
+    #: The day the report looks from: records starting after it have not happened yet.
+    #: None = today (UTC).
+    as_of: date | None = None
 
 
 def clean_returnee_filters(values: dict) -> ReturneeFilters:
@@ -91,11 +98,15 @@ def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
     kinds = RETURN_KINDS.values() if any_kind else [RETURN_KINDS[filters.kind]]
     purposes = [purpose for purpose, _roles in kinds]
     roles = [role for _purpose, rs in kinds for role in rs]
-    # Every qualifying record: a return visit with the purpose, a career in Japan in the role.
+    today = filters.as_of or utcnow().date()
+    # Every qualifying record that has begun by today: a return visit with the purpose, a career
+    # in Japan in the role. A future one (planned, or entered ahead) is not a return yet.
     records = union_all(
-        select(ReturnVisit.member_id, ReturnVisit.start_date).where(ReturnVisit.purpose.in_(purposes)),
+        select(ReturnVisit.member_id, ReturnVisit.start_date).where(ReturnVisit.purpose.in_(purposes),
+                                                                    ReturnVisit.start_date <= today),
         select(CareerEntry.member_id, CareerEntry.start_date).where(CareerEntry.country == "JP",
-                                                                    CareerEntry.role.in_(roles)),
+                                                                    CareerEntry.role.in_(roles),
+                                                                    CareerEntry.start_date <= today),
     ).subquery("records")
     # The earliest one after the end of the member's first inbound participation (kept on the
     # member row by services.cohorts), for the members the filters select.

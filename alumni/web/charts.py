@@ -25,6 +25,20 @@ def _config(title: str, no_data: str, **extra) -> dict:
             "explicit_size": False, **extra}
 
 
+def integer_ticks(values) -> list[int]:
+    """Value-axis labels for counts of people: whole numbers from 0 in a round step (1, 2, 5 ×
+    10ⁿ), at most seven of them — pygal would otherwise label the axis 0.2 … 2.8 people."""
+    top = max((int(n) for n in values if n is not None), default=0)
+    if top <= 0:
+        return [0, 1]
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            if -(-top // step) <= 6:
+                return list(range(0, -(-top // step) * step + 1, step))
+        magnitude *= 10
+
+
 def _no_data() -> str:
     from alumni.i18n import _
 
@@ -41,7 +55,8 @@ def _render(chart) -> str:
 
 @lru_cache(maxsize=CACHED_CHARTS)
 def _bar_svg(title: str, labels: tuple, values: tuple, horizontal: bool, no_data: str) -> str:
-    chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(**_config(title, no_data))
+    chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(
+        **_config(title, no_data, y_labels=integer_ticks(values)))
     chart.x_labels = list(labels)
     chart.add(title, list(values))
     return _render(chart)
@@ -55,7 +70,12 @@ def bar_chart(title: str, pairs: list[tuple[str, int]], *, horizontal: bool = Fa
 
 @lru_cache(maxsize=CACHED_CHARTS)
 def _stacked_svg(title: str, labels: tuple, series: tuple, no_data: str) -> str:
-    chart = pygal.StackedBar(**_config(title, no_data, show_legend=True, legend_at_bottom=True))
+    totals = [sum(column) for column in zip(*(values for _name, values in series), strict=True)]
+    # One legend entry a row: translated legends (Arabic, Hindi …) are longer than the English ones
+    # and would be cut short side by side.
+    chart = pygal.StackedBar(**_config(title, no_data, show_legend=True, legend_at_bottom=True,
+                                       legend_at_bottom_columns=1, truncate_legend=-1,
+                                       y_labels=integer_ticks(totals)))
     chart.x_labels = list(labels)
     for name, values in series:
         chart.add(name, list(values))

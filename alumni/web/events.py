@@ -42,11 +42,18 @@ def show_time(local: datetime, event_zone: str, viewer_zone: str | None = None, 
     return babel_datetime(moment, fmt, tzinfo=zone, locale=get_locale())
 
 
-def moment_at_event(moment: datetime | None, event, fmt: str = "d MMM, HH:mm") -> str:
-    """A stored UTC moment (e.g. a check-in) in the event's own zone."""
+def moment_at_event(moment: datetime | None, event, fmt: str | None = None) -> str:
+    """A stored UTC moment (e.g. a check-in) in the event's own zone, in the reader's locale."""
     if moment is None:
         return ""
+    if fmt is None:
+        return svc.moment_text(moment, event.timezone, get_locale())
     return babel_datetime(moment, fmt, tzinfo=ZoneInfo(event.timezone), locale=get_locale())
+
+
+def zone_label(zone: str) -> str:
+    """An IANA zone by its name in the reader's language ("India Time")."""
+    return svc.zone_label(zone, get_locale())
 
 
 def when_text(event, viewer_zone: str | None = None) -> str:
@@ -70,7 +77,7 @@ def viewer_zone() -> str | None:
 @bp.app_context_processor
 def event_helpers() -> dict:
     return {"when_text": when_text, "show_time": show_time, "viewer_zone": viewer_zone,
-            "moment_at_event": moment_at_event}
+            "moment_at_event": moment_at_event, "zone_label": zone_label}
 
 
 # ---------------------------------------------------------------- pages

@@ -12,13 +12,15 @@ from alumni.extensions import csrf, db
 from alumni.forms import show_errors
 from alumni.forms.events import ActionForm
 from alumni.forms.invitations import AudienceForm
-from alumni.i18n import _
+from alumni.i18n import _, ngettext
 from alumni.models import MailAddressHold, Member
 from alumni.permissions import can_invite, can_manage_mail_holds
 from alumni.services import home, outbox
 from alumni.services import invitations as isvc
+from alumni.services.confirmations import messages_to_retry
 from alumni.services.mailmerge import member_id_for_token
 from alumni.web import pickers
+from alumni.web.confirm import ask_first, is_confirmed
 from alumni.web.manage import managed_event
 
 bp = Blueprint("mail", __name__)
@@ -165,6 +167,16 @@ def retry(event_id: int):
     mailing = request.form.get("mailing", "")
     if not ActionForm().validate_on_submit() or mailing not in isvc.event_mailings(event):
         abort(400)
+    if not is_confirmed():
+        n = messages_to_retry(mailing)
+        return ask_first(
+            title=_("Send the failed messages again?"), subject=event.title, lead="",
+            happens=[ngettext("%(num)d message that failed is queued again and sent by the mail worker.",
+                              "%(num)d messages that failed are queued again and sent by the mail worker.", n),
+                     _("Each recipient gets it at most once more; addresses on hold are left out.")],
+            kept=[_("Messages already sent are not sent again. Mail that fails again stays listed as failed.")],
+            button=_("Retry the failed ones"), back=url_for("mail.status", event_id=event.id),
+            action=url_for("mail.retry", event_id=event.id), fields={"mailing": mailing})
     n = outbox.retry_failed(mailing)
     db.session.commit()
     flash(_("%(n)s messages queued again.", n=n), "info")
@@ -188,7 +200,17 @@ def release():
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
-    outbox.release_hold(request.form.get("email", ""))
+    email = request.form.get("email", "")
+    if not is_confirmed():
+        return ask_first(
+            title=_("Release this address?"), subject=email,
+            lead=_("Release an address only after it was corrected: mail to it failed permanently twice."),
+            happens=[_("Mail to this address is sent again from now on: new invitations, reminders and notices."),
+                     _("If it fails permanently twice more, it is held again.")],
+            kept=[_("Messages that already failed stay failed; retry them from the event's mail status page.")],
+            button=_("Release"), back=url_for("mail.holds"), action=url_for("mail.release"),
+            fields={"email": email})
+    outbox.release_hold(email)
     db.session.commit()
     flash(_("The address will receive mail again."), "info")
     return redirect(url_for("mail.holds"))

@@ -10,12 +10,15 @@ from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
 from alumni.forms import show_errors
 from alumni.forms.events import ActionForm, EventForm, options
-from alumni.i18n import _
-from alumni.models import Chapter, Event, Registration, RegistrationStatus
+from alumni.i18n import _, ngettext
+from alumni.models import Chapter, Event, EventStatus, Registration, RegistrationStatus
 from alumni.permissions import can_check_in, can_create_event, can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
+from alumni.services.confirmations import people_told_of_cancellation
 from alumni.services.paging import bounded_int, page_number, paginate
+from alumni.web.confirm import ask_first, is_confirmed
+from alumni.web.events import when_text, zone_label
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PER_PAGE = 50
@@ -166,11 +169,47 @@ def edit_event(event_id: int):
     return render_template("manage/form.html", form=form, event=event), (422 if form.errors else 200)
 
 
+@bp.get("/events/<int:event_id>/cancel")
+def confirm_cancel(event_id: int):
+    """Cancel asks first (pretix's cancel-event page): who is told by mail, what is kept."""
+    return _ask_to_cancel(managed_event(event_id))
+
+
+def _ask_to_cancel(event: Event):
+    back = url_for("manage.registrations", event_id=event.id)
+    if event.status == EventStatus.cancelled:
+        flash(_("This event is already cancelled."), "info")
+        return redirect(back)
+    told = people_told_of_cancellation(event)
+    if event.status == EventStatus.draft:
+        happens = [_("The draft is closed for good. It was never published, so nobody is told, and it stays "
+                     "hidden from the public pages and calendar feeds.")]
+    else:
+        happens = [
+            ngettext("%(num)d registered person (yes, maybe or waitlisted) gets a cancellation notice by mail, "
+                     "in their language, with a calendar cancellation.",
+                     "%(num)d registered people (yes, maybe or waitlisted) get a cancellation notice by mail, "
+                     "each in their language, with a calendar cancellation.", told),
+            _("Invitations and reminders not yet sent are withdrawn."),
+            _("The public page and calendar feeds show the event as cancelled; nobody can answer any more."),
+        ]
+    kept = [_("The event, its registrations and check-ins are kept; the registrations CSV can still be downloaded."),
+            _("A cancelled event cannot be published or edited again.")]
+    return ask_first(
+        title=_("Cancel this event?"), subject=event.title,
+        lead=_("%(when)s (%(zone)s) · %(chapter)s", when=when_text(event), zone=zone_label(event.timezone),
+               chapter=event.chapter.name),
+        happens=happens, kept=kept, button=_("Cancel the event"), back=back,
+        action=url_for("manage.change_status", event_id=event.id, action="cancel"))
+
+
 @bp.route("/events/<int:event_id>/<any(publish, cancel):action>", methods=["POST"])
 def change_status(event_id: int, action: str):
     event = managed_event(event_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if action == "cancel" and not is_confirmed():
+        return _ask_to_cancel(event)
     try:
         (svc.publish_event if action == "publish" else svc.cancel_event)(event, current_user)
     except ServiceError as error:

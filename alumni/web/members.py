@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pycountry
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from babel.dates import format_date
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -23,6 +24,7 @@ from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership, privacy
 from alumni.services.account_mail import commit_and_send
+from alumni.web.confirm import ask_first, is_confirmed
 
 bp = Blueprint("members", __name__)
 
@@ -210,10 +212,38 @@ def _load_record_into(form, record) -> None:
 def delete_record(kind: str, record_id: int):
     member = _own_member()
     record = _record_or_404(member, kind, record_id)
+    if not is_confirmed():
+        return _ask_to_delete(kind, record)
     svc.delete_record(record, current_user)
     db.session.commit()
     flash(_("Deleted."), "info")
     return redirect(url_for("members.me") + "#" + kind)
+
+
+def _ask_to_delete(kind: str, record):
+    """Delete asks first, saying which record goes and what stays."""
+    from alumni.models.members import RETURN_PURPOSE_LABELS
+
+    when = format_date(record.start_date, "medium", locale=get_locale())
+    if kind == "participations":
+        title = _("Delete this participation?")
+        subject = f"{programme_name(record.programme_code)} · {when}"
+        happens = [_("The participation leaves your record; programme reports and your cohort no longer count it, "
+                     "and its certificate can no longer be verified.")]
+    elif kind == "careers":
+        title = _("Delete this career entry?")
+        subject = f"{record.organisation} · {when}"
+        happens = [_("The career entry leaves your record and the reports that count careers.")]
+    else:
+        title = _("Delete this return visit?")
+        subject = f"{RETURN_PURPOSE_LABELS[record.purpose]} · {when}"
+        happens = [_("The return visit leaves your record; the returnee reports no longer count it.")]
+    return ask_first(
+        title=title, subject=subject, lead=_("This cannot be undone; you can add the record again later."),
+        happens=happens,
+        kept=[_("Your account, your profile and your other records are kept. Nobody is sent mail.")],
+        button=_("Delete"), back=url_for("members.me") + "#" + kind,
+        action=url_for("members.delete_record", kind=kind, record_id=record.id))
 
 
 @bp.route("/members/<int:member_id>")
@@ -269,9 +299,18 @@ def member_template_helpers() -> dict:
     from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_PURPOSE_LABELS, VISIBILITY_LABELS
     from alumni.models.privacy import CONSENT_LABELS
 
-    return {"country_name": country_name, "VISIBILITY_LABELS": VISIBILITY_LABELS,
+    return {"country_name": country_name, "programme_name": programme_name, "VISIBILITY_LABELS": VISIBILITY_LABELS,
             "DIRECTION_LABELS": DIRECTION_LABELS, "CAREER_ROLE_LABELS": CAREER_ROLE_LABELS,
             "RETURN_PURPOSE_LABELS": RETURN_PURPOSE_LABELS, "CONSENT_LABELS": CONSENT_LABELS}
+
+
+def programme_name(code: str | None) -> str:
+    """A programme by its catalogue name (read once per request); the code if unknown."""
+    if not code:
+        return ""
+    if "programme_names" not in g:
+        g.programme_names = dict(db.session.execute(select(Programme.code, Programme.name)).all())
+    return g.programme_names.get(code, code)
 
 
 def country_name(code: str | None) -> str:

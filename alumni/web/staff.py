@@ -21,6 +21,7 @@ from alumni.services import overview as overview_svc
 from alumni.services.import_jobs import enqueue_import, get_import_job, recent_import_jobs
 from alumni.services.paging import page_number
 from alumni.web.charts import bar_chart, stacked_chart, world_map
+from alumni.web.members import country_choices
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PER_PAGE = 50
@@ -90,16 +91,16 @@ def _filters_from_request():
 @staff_required
 def returnees():
     filters, errors = _filters_from_request()
-    programmes = db.session.scalars(db.select(Programme.code).order_by(Programme.sort_order)).all()
+    programmes = dict(db.session.execute(db.select(Programme.code, Programme.name).order_by(Programme.sort_order)).all())
     context = {"args": request.args, "errors": errors, "kinds": reports.RETURN_KINDS,
-               "programmes": programmes}
+               "programmes": programmes, "countries": country_choices()[1:]}
     if filters is None:
         return render_template("staff/returnees.html", report=None, **context), 422
     page = page_number(request.args.get("page"))
     summary = reports.summarise_returnees(filters)
     members = reports.list_returnees(filters, page, PER_PAGE)
     charts = {
-        "country": bar_chart(_("Returnees by country of origin"), list(summary["by_country"].items())[:20],
+        "country": bar_chart(_("Returnees by country of origin"), _named(list(summary["by_country"].items())[:20]),
                              horizontal=True),
         "programme": bar_chart(_("Returnees by programme"), list(summary["by_programme"].items())),
         "fiscal_year": bar_chart(_("Returnees by cohort fiscal year"), list(summary["by_fiscal_year"].items())),
@@ -140,11 +141,12 @@ def overview():
     by_country = data["by_country"] + ([(_("Other countries"), data["other_countries"])]
                                        if data["other_countries"] else [])
     charts = {
-        "country": bar_chart(_("Members by country of origin (top 20 and the rest)"), by_country, horizontal=True),
+        "country": bar_chart(_("Members by country of origin (top 20 and the rest)"), _named(by_country),
+                             horizontal=True),
         "came_back": bar_chart(_("Came back to Japan, by cohort fiscal year"),
                                [(c["fiscal_year"], c["came_back"]) for c in data["by_cohort"]]),
         "work_now": bar_chart(_("Where alumni work now (current career entry)"),
-                              data["work_now"]["all"][:25], horizontal=True),
+                              _named(data["work_now"]["all"][:25]), horizontal=True),
         "dispatches": stacked_chart(_("Japanese participants sent abroad, by fiscal year"), list(dispatch), {
             _("Short-term (30 days or less)"): [y["short_term"] for y in dispatch.values()],
             _("Mid/long-term (more than 30 days)"): [y["mid_long_term"] for y in dispatch.values()],
@@ -206,6 +208,11 @@ def overview_csv():
 @bp.context_processor
 def staff_template_globals() -> dict:
     return {"country_name": country_name}
+
+
+def _named(pairs) -> list[tuple[str, int]]:
+    """Chart labels: country names in the page's language instead of codes."""
+    return [(country_name(code), n) for code, n in pairs]
 
 
 def country_name(code: str) -> str:

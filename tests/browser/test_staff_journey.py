@@ -42,10 +42,14 @@ def test_staff_imports_then_reads_the_returnee_report(page, tmp_path):
 
     make_return(find_member_by_email("priya@example.in"), purpose="research", start_date=date(2021, 4, 1))
     page.get_by_role("link", name="Returnees", exact=True).click()
-    page.get_by_label("Country of origin (e.g. IN)").fill("IN")
+    page.get_by_label("Country of origin").select_option(label="India")
     page.get_by_role("button", name="Show").click()
     assert page.locator("#total").inner_text() == "1"
     assert page.get_by_role("cell", name="प्रिया शर्मा Priya Sharma").is_visible()
+    # every person links to their record
+    page.get_by_role("link", name="प्रिया शर्मा Priya Sharma").click()
+    page.wait_for_url("**/members/*")
+    page.go_back()
     assert page.locator(".charts svg").count() == 3
     page.screenshot(path=str(tmp_path / "returnees.png"), full_page=True)
     page.get_by_role("link", name="Overview", exact=True).click()

@@ -103,3 +103,21 @@ def test_list_filters_kind_chapter_country_mode_and_time():
     assert reunion.id in ids(mode="in_person") and webinar.id not in ids(mode="in_person")
     assert ids(when="past") == {past.id}
     assert ids(when="upcoming") == {reunion.id, webinar.id}
+
+
+def test_a_cancelled_draft_stays_hidden_and_a_cancelled_public_event_stays_listed():
+    from alumni.permissions import can_view_event
+
+    draft = make_event("IN", publish=False, title="Never shown")
+    shown = make_event("IN", title="Was shown")
+    svc.cancel_event(draft)
+    svc.cancel_event(shown)
+    db.session.commit()
+    assert draft.published_at is None and shown.published_at is not None
+    assert not svc.is_public(draft) and svc.is_public(shown)
+    assert not can_view_event(None, draft) and can_view_event(None, shown)
+    public = {e.title for e in db.session.scalars(svc.list_events())}
+    assert public == {"Was shown"}
+    # those who manage the chapter still see it
+    managed = {e.title for e in db.session.scalars(svc.list_events(include_drafts_of=[draft.chapter_id]))}
+    assert managed == {"Never shown", "Was shown"}

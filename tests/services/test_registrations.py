@@ -247,3 +247,20 @@ def test_promotion_reads_past_the_first_batch_of_the_waitlist(monkeypatch):
     outcome = rsvc.withdraw(jp)
     assert outcome.promoted == [waiting_jp]
     assert all(r.status == RegistrationStatus.waitlisted for r in waiting_in)
+
+
+@pytest.mark.parametrize(("lang", "written"), [("en", "Nov 28, 1:22\u202fPM (India Time)"), ("ja", "11月28日 13:22 (インド時間)")])
+def test_a_second_check_in_says_the_first_in_the_event_zone_and_the_readers_locale(lang, written):
+    """Not "11/28/26, 7:52 AM" (UTC, US format) beside "28 Nov, 13:22" on the same page."""
+    from datetime import UTC
+
+    from alumni.i18n import force_locale
+
+    event = make_event(timezone="Asia/Kolkata")
+    reg = yes(event, make_member()).registration
+    rsvc.check_in(reg)
+    reg.checked_in_at = datetime(2026, 11, 28, 7, 52, tzinfo=UTC)  # 13:22 in Kolkata
+    db.session.commit()
+    with force_locale(lang), pytest.raises(Conflict) as raised:
+        rsvc.check_in(reg)
+    assert written in raised.value.message and "7:52" not in raised.value.message

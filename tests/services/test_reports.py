@@ -217,3 +217,28 @@ def test_counts_agree_with_an_independent_plain_sql_query():
     assert result["total"] > 5
     assert result["by_country"] == expected
     assert result["total"] == sum(expected.values())
+
+
+def test_only_returns_that_have_happened_count():
+    """A return visit or a career in Japan dated after today is planned, not "came back"; it
+    counts from its start day on. The overview's "came back" follows the same rule."""
+    from dataclasses import replace
+
+    from alumni.services.overview import came_back_by_cohort
+
+    today = date.today()
+    planned = alum(end=D(2019, 7, 7))
+    make_return(planned, purpose="research", start_date=today + timedelta(days=30))
+    hired = alum(end=D(2019, 7, 7))
+    make_career(hired, country="JP", role="faculty", start_date=today + timedelta(days=1))
+    came = alum(end=D(2019, 7, 7))
+    make_return(came, purpose="research", start_date=D(2021, 4, 1))
+    make_return(came, purpose="research", start_date=today + timedelta(days=90))  # a later plan changes nothing
+    assert report()["total"] == 1
+    assert set(members_of()) == {came.id}
+    assert members_of()[came.id]["returned_on"] == D(2021, 4, 1)
+    fy2019 = next(row for row in came_back_by_cohort() if row["fiscal_year"] == 2019)
+    assert fy2019["came_back"] == 1 and fy2019["members"] == 3
+    # once the day comes, they count
+    later = replace(clean_returnee_filters({}), as_of=today + timedelta(days=30))
+    assert summarise_returnees(later)["total"] == 3

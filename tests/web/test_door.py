@@ -65,13 +65,13 @@ def test_already_checked_in_says_when_in_the_events_zone_and_the_readers_languag
         with pytest.raises(Conflict) as error:
             rsvc.check_in(ticket)
         message = error.value.message
-        assert "Nov 28, 2026, 1:22" in message and "PM (India Time)" in message  # English writes 12-hour times
+        assert "Nov 28, 1:22" in message and "PM (India Time)" in message  # English writes 12-hour times
         assert "7:52" not in message and "11/28/26" not in message
     from alumni.i18n import force_locale
 
     with app.test_request_context("/"), force_locale("ja"):
         text = rsvc.checked_in_time(ticket)
-        assert "2026/11/28 13:22" in text and "インド時間" in text
+        assert "11月28日 13:22" in text and "インド時間" in text
     assert ticket.checked_in_at.astimezone(UTC).hour == 7
 
 

@@ -110,7 +110,12 @@ def test_status_shows_failures_with_reasons_and_retry_queues_them_again(client):
     login(client, staff)
     page = client.get(f"/manage/events/{event.id}/mail").get_data(as_text=True)
     assert "550 no such user" in page and "<strong>1</strong> Failed" in page
-    r = client.post(f"/manage/events/{event.id}/mail/retry", data={"mailing": f"event:{event.id}:invite"})
+    ask = client.post(f"/manage/events/{event.id}/mail/retry", data={"mailing": f"event:{event.id}:invite"})
+    assert ask.status_code == 200 and "1 message that failed is queued again" in ask.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(OutgoingMail, row.id).status == MailStatus.failed  # asked, not done
+    r = client.post(f"/manage/events/{event.id}/mail/retry",
+                    data={"mailing": f"event:{event.id}:invite", "confirmed": "1"})
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(OutgoingMail, row.id).status == MailStatus.queued
@@ -128,7 +133,12 @@ def test_staff_see_held_addresses_and_release_them(client):
     login(client, staff)
     page = client.get("/manage/mail/holds").get_data(as_text=True)
     assert "bounce@example.org" in page and "550 gone" in page
-    assert client.post("/manage/mail/holds/release", data={"email": "bounce@example.org"}).status_code == 302
+    ask = client.post("/manage/mail/holds/release", data={"email": "bounce@example.org"})
+    assert ask.status_code == 200 and "<bdi>bounce@example.org</bdi>" in ask.get_data(as_text=True)
+    assert db.session.get(MailAddressHold, "bounce@example.org") is not None  # asked, not done
+    assert client.post("/manage/mail/holds/release",
+                       data={"email": "bounce@example.org", "confirmed": "1"}).status_code == 302
+    db.session.expire_all()
     assert db.session.get(MailAddressHold, "bounce@example.org") is None
 
 

@@ -75,7 +75,9 @@ def test_add_edit_delete_each_record(client, db):
     assert r.status_code == 422
     visit = db.session.scalar(select(ReturnVisit))
     for kind, record in (("participations", p), ("careers", career), ("returns", visit)):
-        assert client.post(f"/me/{kind}/{record.id}/delete").status_code == 302
+        ask = client.post(f"/me/{kind}/{record.id}/delete")
+        assert ask.status_code == 200 and "What is kept" in ask.get_data(as_text=True)
+        assert client.post(f"/me/{kind}/{record.id}/delete", data={"confirmed": "1"}).status_code == 302
     for model in (Participation, CareerEntry, ReturnVisit):
         assert db.session.scalar(select(func.count(model.id))) == 0
     assert user.member_id is not None
