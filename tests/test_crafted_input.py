@@ -91,7 +91,9 @@ def _request(client, headers, method: str, path: str, *, query: str = "", body: 
 
 
 def _assert_error_format(response, path: str) -> None:
-    if path.startswith("/api/"):
+    # The API, and the JSON a page's script reads (e.g. the invite page's audience.json, once past
+    # its permission check), answer the API's error shape; pages answer the error page.
+    if path.startswith("/api/") or (path.endswith(".json") and response.is_json):
         error = response.get_json()["error"]
         assert error["code"] and error["message"]
     else:

@@ -39,8 +39,10 @@ class EventForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Starts (local time)"), format=LOCAL, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (local time)"), format=LOCAL, validators=[Optional()])
     all_day = BooleanField(_l("All-day event (whole days)"))
+    # Checked here and by the service; no HTML `required`: a required select may not open on an
+    # option inside an optgroup (the zones are grouped by country), and the zone always has a value.
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[DataRequired()],
-                           render_kw={"data-picker": ""},
+                           render_kw={"data-picker": "", "required": False},
                            description=_l("Type a city or a country; the event's times are in this zone."))
     venue = StringField(_l("Venue"), validators=[Length(max=300)])
     country = SelectField(_l("Country of the venue"), choices=[], validate_choice=False,
