@@ -118,7 +118,7 @@ def test_members_import_prints_rejected_lines_then_the_summary_and_export_round_
     r = runner.invoke(args=["members", "import", str(src)])
     lines = r.output.strip().splitlines()
     assert lines[-1] == "created 1, updated 0, unchanged 0, rejected 1"
-    assert lines[-2].startswith("line 3: fiscal_year:")
+    assert lines[-2].startswith("line 3, column fiscal_year, value '2020': ")
     out = tmp_path / "export.csv"
     r = runner.invoke(args=["members", "export", str(out)])
     assert r.exit_code == 0, r.output
