@@ -78,7 +78,8 @@ def import_page():
                            preview=preview, columns=imports_svc.COLUMNS), status
 
 
-@bp.route("/import/template.<any(csv, xlsx):kind>")
+@bp.route("/import/template.csv", defaults={"kind": "csv"})
+@bp.route("/import/template.xlsx", defaults={"kind": "xlsx"})
 @staff_required
 def import_template(kind: str):
     """The import's header and one example row, to fill in."""
