@@ -356,16 +356,15 @@ def mail_listen(host: str, port: int, lmtp: bool) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
 def members_import(path: str, dry_run: bool) -> None:
-    """Import members with their participations from a CSV file (UTF-8, with or without BOM).
-    Prints the rejected rows, then `created N, updated N, unchanged N, rejected N`."""
-    from alumni.services.imports import import_members, read_rows
+    """Import members with their participations from a CSV file (UTF-8, with or without BOM) or
+    an .xlsx workbook (its first sheet). Prints every problem of the rejected rows, one a line
+    (`line N, column C, value V: reason`), then `created N, updated N, unchanged N, rejected N`."""
+    from alumni.services.imports import import_members, problem_text, read_upload
 
     end_batch = db.session.rollback if dry_run else db.session.commit
     try:
-        with open(path, encoding="utf-8-sig", newline="") as stream:
-            rows = list(read_rows(stream))
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{path} is not UTF-8 text (byte {exc.start + 1}).") from None
+        with open(path, "rb") as stream:
+            rows = list(read_upload(stream.read(), path))
     except ServiceError as error:
         _fail(error)
     try:
@@ -375,8 +374,8 @@ def members_import(path: str, dry_run: bool) -> None:
         # Ctrl-C or a crash: the batch in progress is undone; the batches before it stay.
         db.session.rollback()
         raise
-    for line, reason in report.rejected:
-        click.echo(f"line {line}: {reason}")
+    for problem in report.rejected:
+        click.echo(problem_text(problem))
     if dry_run:
         click.echo("dry run: nothing was written")
     click.echo(report.summary())

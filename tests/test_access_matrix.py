@@ -145,6 +145,9 @@ MATRIX = {
     "GET /staff/import": "login 403 403 403 403 ok",
     "POST /staff/import": "login 403 403 403 403 422",  # no file sent
     "GET /staff/imports/<int:job_id>": "login 403 403 403 403 404",  # the world has no import job
+    "GET /staff/import/template.csv": "login 403 403 403 403 ok",
+    "GET /staff/import/template.xlsx": "login 403 403 403 403 ok",
+    "GET /staff/import/columns": "login 403 403 403 403 ok",
     "GET /staff/access-log": "login 403 403 403 403 ok",
     "GET /staff/tokens": "login 403 403 403 403 ok",
     # API: catalogue and public lists

@@ -1,4 +1,6 @@
 """The flask commands of INTERFACES.md."""
+from datetime import date
+
 from sqlalchemy import func, select
 
 from alumni.extensions import db
@@ -118,7 +120,7 @@ def test_members_import_prints_rejected_lines_then_the_summary_and_export_round_
     r = runner.invoke(args=["members", "import", str(src)])
     lines = r.output.strip().splitlines()
     assert lines[-1] == "created 1, updated 0, unchanged 0, rejected 1"
-    assert lines[-2].startswith("line 3: fiscal_year:")
+    assert lines[-2].startswith("line 3, column fiscal_year, value '2020': ")
     out = tmp_path / "export.csv"
     r = runner.invoke(args=["members", "export", str(out)])
     assert r.exit_code == 0, r.output
@@ -351,3 +353,27 @@ def test_the_scheduler_beats_while_it_runs_and_removes_its_row_on_sigterm(runner
     assert "events remind: queued 0, skipped 0" in r.output
     assert seen == [True]
     assert db.session.scalar(select(func.count(WorkerHeartbeat.name))) == 0
+
+
+def test_members_import_reads_an_xlsx_and_prints_every_problem_of_a_row(runner, tmp_path):
+    from openpyxl import Workbook
+
+    from alumni.services.imports import COLUMNS
+
+    workbook = Workbook()
+    workbook.active.append(list(COLUMNS))
+    workbook.active.append(["ana@example.org", "Ana", "Silva", "", "XX", "es", "", "SSP-Q", 2019.0, "inbound",
+                            date(2019, 7, 7), date(2019, 7, 1), "", "", "", ""])
+    src = tmp_path / "members.xlsx"
+    workbook.save(src)
+    r = runner.invoke(args=["members", "import", str(src)])
+    assert r.exit_code == 0, r.output
+    lines = r.output.strip().splitlines()
+    assert lines[-1] == "created 0, updated 0, unchanged 0, rejected 1"
+    assert [line.split(":")[0] for line in lines[-4:-1]] == [
+        "line 2, column country, value 'XX'", "line 2, column programme, value 'SSP-Q'",
+        "line 2, column end_date, value '2019-07-01'"]
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"not a workbook")
+    r = runner.invoke(args=["members", "import", str(fake)])
+    assert r.exit_code != 0 and "not an Excel workbook" in r.output

@@ -12,7 +12,6 @@ idempotent, so the batches already written come out unchanged.
 from __future__ import annotations
 
 import heapq
-import io
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import ImportJob, ImportStatus, ImportUpload, User
 from alumni.models.types import utcnow
-from alumni.services.imports import BATCH_MEMBERS, ImportReport, decode_upload, import_members, read_rows
+from alumni.services.imports import BATCH_MEMBERS, ImportReport, import_members, read_upload
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +36,8 @@ MAX_ERRORS = 1000
 
 def enqueue_import(data: bytes, filename: str, *, dry_run: bool, actor: User | None) -> ImportJob:
     """Store an upload as a pending job. What can be told at once is told at once (Invalid): the
-    file is not UTF-8, or lacks the columns; the rows are read by the job."""
-    text = decode_upload(data)
-    next(read_rows(io.StringIO(text, newline="")), None)  # the header and the first row only
+    file is not UTF-8 CSV nor an .xlsx workbook, or lacks the columns; the rows are read by the job."""
+    next(iter(read_upload(data, filename or "")), None)  # the header and the first row only
     job = ImportJob(filename=(filename or "")[:255], dry_run=dry_run,
                     created_by_id=actor.id if actor is not None else None, status=ImportStatus.pending)
     db.session.add(job)
@@ -95,21 +93,21 @@ def _save_progress(job_id: int, report: ImportReport, rows_read: int, **values: 
     db.session.execute(
         update(ImportJob).where(ImportJob.id == job_id)
         .values(rows_read=rows_read, created=report.created, updated=report.updated,
-                unchanged=report.unchanged, rejected=len(report.rejected),
-                errors=[list(e) for e in heapq.nsmallest(MAX_ERRORS, report.rejected)], progress_at=utcnow(), **values)
+                unchanged=report.unchanged, rejected=report.rejected_rows,
+                errors=[list(e) for e in heapq.nsmallest(MAX_ERRORS, report.rejected, key=lambda p: p[0])], progress_at=utcnow(), **values)
         .execution_options(synchronize_session=False))
 
 
 def run_import_job(job: ImportJob, *, on_progress: Callable[[], None] | None = None) -> ImportJob:
     """Run a claimed job to its end; a failure is recorded on the job (status failed, error).
     `on_progress` is called after each committed batch (the scheduler's heartbeat)."""
-    job_id, dry_run = job.id, job.dry_run
+    job_id, dry_run, filename = job.id, job.dry_run, job.filename or ""
     actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
     report = ImportReport()
     done = 0
     try:
         data = db.session.scalar(select(ImportUpload.data).where(ImportUpload.job_id == job_id))
-        rows = list(read_rows(io.StringIO(decode_upload(data or b""), newline="")))
+        rows = list(read_upload(data or b"", filename))
         del data
         db.session.execute(update(ImportJob).where(ImportJob.id == job_id)
                            .values(rows_total=len(rows), progress_at=utcnow())

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
@@ -52,12 +54,28 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    #: (line number, reason), in line order.
-    rejected: list[tuple[int, str]] = dc_field(default_factory=list)
+    #: (line number, column, value, reason): every problem of every rejected row, in line order
+    #: (column and value are "" for a problem of the whole row).
+    rejected: list[tuple[int, str, str, str]] = dc_field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        """How many rows were rejected (a row may have several problems)."""
+        return len({line for line, *_rest in self.rejected})
 
     def summary(self) -> str:
         return (f"created {self.created}, updated {self.updated}, "
-                f"unchanged {self.unchanged}, rejected {len(self.rejected)}")
+                f"unchanged {self.unchanged}, rejected {self.rejected_rows}")
+
+
+def problem_text(problem: tuple[int, str, str, str] | list) -> str:
+    """One problem as the CLI prints it: `line N, column C, value V: reason`."""
+    if len(problem) == 2:  # jobs recorded before problems had columns
+        return f"line {problem[0]}: {problem[1]}"
+    line, column, value, reason = problem
+    if not column:
+        return f"line {line}: {reason}"
+    return f"line {line}, column {column}, value {value!r}: {reason}"
 
 
 @dataclass
@@ -104,6 +122,120 @@ def read_rows(text_stream: Iterable[str]) -> Iterator[tuple[int, dict]]:
         yield start_line, {name: (record[i] if i < len(record) else "") for name, i in index.items()}
 
 
+#: An .xlsx is a zip; its parts, unpacked, may hold at most this much (a zip bomb is refused).
+XLSX_MAX_UNPACKED = 256 * 1024 * 1024
+#: The example row of the templates (a valid row: the template imports as it is).
+EXAMPLE_ROW = ("priya@example.in", "Priya", "Sharma", "प्रिया शर्मा", "IN", "hi", "Chemistry",
+               "SSP-B", "2019", "inbound", "2019-07-01", "2019-07-20",
+               "Kyoto University", "JP", "IIT Delhi", "IN")
+
+
+def is_xlsx(data: bytes, filename: str = "") -> bool:
+    """Whether an upload is to be read as a workbook: its name says .xlsx, or it is a zip."""
+    return filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
+
+
+def read_upload(data: bytes, filename: str = "") -> Iterator[tuple[int, dict]]:
+    """(line, row) pairs of an uploaded file: an .xlsx workbook's first sheet, or CSV UTF-8 text."""
+    if is_xlsx(data, filename):
+        return read_xlsx_rows(data)
+    return read_rows(io.StringIO(decode_upload(data), newline=""))
+
+
+def _not_xlsx() -> Invalid:
+    return Invalid(_("The file is not an Excel workbook (.xlsx). Save it as \"Excel Workbook (.xlsx)\" "
+                     "or as \"CSV UTF-8\" and try again."), field="file")
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the text a CSV would hold: dates as ISO dates, 2019.0 as 2019."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx_rows(data: bytes) -> Iterator[tuple[int, dict]]:
+    """(row number, row) for each data row of the first sheet; the header is row 1. Anything
+    that is not a real workbook is Invalid with a clear message (never a crash)."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > XLSX_MAX_UNPACKED:
+                raise Invalid(_("The workbook is too large once unpacked; split it into smaller files."),
+                              field="file")
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        records = sheet.iter_rows(values_only=True)
+        header_cells = next(records, None)
+    except Invalid:
+        raise
+    except Exception:  # a zip that is no workbook, a damaged part: the user's to fix
+        raise _not_xlsx() from None
+    return _xlsx_rows(workbook, records, header_cells)
+
+
+def _xlsx_rows(workbook, records, header_cells) -> Iterator[tuple[int, dict]]:
+    try:
+        if header_cells is None:
+            raise Invalid(_("The file is empty."), field="file")
+        header = [_cell_text(h).strip().lower() for h in header_cells]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise Invalid(_("The file lacks the columns: %(columns)s.", columns=", ".join(missing)), field="file")
+        index = {name: header.index(name) for name in COLUMNS}
+        line = 1
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except Exception:
+                raise _not_xlsx() from None
+            line += 1
+            cells = [_cell_text(c) for c in record]
+            if not any(c.strip() for c in cells):
+                continue
+            yield line, {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}
+    finally:
+        workbook.close()
+
+
+def template_xlsx() -> bytes:
+    """The import template as a workbook: the header and one example row, all cells text."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "members"
+    sheet.append(list(COLUMNS))
+    sheet.append(list(EXAMPLE_ROW))
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.number_format = "@"  # text: Excel keeps codes and dates as typed
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def preview_rows(data: bytes, filename: str = "", limit: int = 5) -> list[tuple[int, dict]]:
+    """The first `limit` rows as the import will read them (Invalid if the file cannot be read)."""
+    rows: list[tuple[int, dict]] = []
+    for row in read_upload(data, filename):
+        rows.append(row)
+        if len(rows) >= limit:
+            break
+    return rows
+
+
 def _records(reader) -> Iterator[list[str]]:
     """The reader's records; a file the csv module cannot parse (a stray carriage return in an
     unquoted cell, a cell beyond the csv module's size limit) is the user's to fix, not a 500.
@@ -119,34 +251,107 @@ def _records(reader) -> Iterator[list[str]]:
         yield record
 
 
-def _institution_ref(name: str, country: str, field: str) -> tuple[str, str] | None:
-    name = v.text(name, field, max_length=300)
-    if not name:
+class RowInvalid(Exception):
+    """Every problem of one row: (column, value, reason) each."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _check(problems: list[tuple[str, str, str]], column: str, value: str, check: Callable[[], object]) -> object:
+    """`check()`'s result, or None with its problem noted under `column`."""
+    try:
+        return check()
+    except ServiceError as error:
+        problems.append((column, value, error.message))
         return None
-    code = v.country(country, field.replace("institution", "country"))
-    return name, code
+
+
+def _institution_ref(name: str, country: str, field: str,
+                     problems: list[tuple[str, str, str]]) -> tuple[str, str] | None:
+    country_field = field.replace("institution", "country")
+    cleaned = _check(problems, field, name, lambda: v.text(name, field, max_length=300))
+    if not cleaned:
+        return None
+    code = _check(problems, country_field, country, lambda: v.country(country, country_field))
+    return (str(cleaned), str(code)) if code else None
+
+
+def _member_problems(raw: dict) -> list[tuple[str, str, str]]:
+    """Each member column checked on its own by the rules `_clean_member` applies."""
+    problems: list[tuple[str, str, str]] = []
+    checks: dict[str, Callable[[str], object]] = {
+        "email": lambda x: v.email(x),
+        "given_name": lambda x: v.text(x, "given_name", required=True),
+        "family_name": lambda x: v.text(x, "family_name"),
+        "native_name": lambda x: v.text(x, "native_name", max_length=300),
+        "country": lambda x: v.country(x),
+        "preferred_language": lambda x: v.language(x or "en"),
+        "field": lambda x: v.text(x, "field"),
+    }
+    for column, check in checks.items():
+        _check(problems, column, raw[column], partial(check, raw[column]))
+    return problems
+
+
+def _participation_problems(raw: dict) -> list[tuple[str, str, str]]:
+    """Each participation column checked on its own by the rules `_clean_participation` applies."""
+    problems: list[tuple[str, str, str]] = []
+    code = raw["programme"].strip()
+    programme = None
+    if _check(problems, "programme", raw["programme"],
+              lambda: v.text(code, "programme", required=True, max_length=16)):
+        programme = db.session.get(Programme, code)
+        if programme is None:
+            codes = ", ".join(db.session.scalars(select(Programme.code).order_by(Programme.sort_order)))
+            problems.append(("programme", raw["programme"],
+                             _("%(value)s is not a programme code; use one of %(codes)s.", value=code, codes=codes)))
+    direction = _check(problems, "direction", raw["direction"],
+                       lambda: v.choice(raw["direction"].strip() or Direction.inbound.value, Direction, "direction"))
+    if programme is not None and direction == Direction.outbound and not programme.both_directions:
+        problems.append(("direction", raw["direction"],
+                         _("%(code)s invites people to Japan only; it has no outbound participations.", code=code)))
+    start = _check(problems, "start_date", raw["start_date"], lambda: v.parse_date(raw["start_date"], "start_date"))
+    end = _check(problems, "end_date", raw["end_date"], lambda: v.parse_date(raw["end_date"], "end_date"))
+    if isinstance(start, date):
+        if isinstance(end, date):
+            _check(problems, "end_date", raw["end_date"], lambda: v.dates_ordered(start, end))
+        _check(problems, "fiscal_year", raw["fiscal_year"],
+               lambda: v.fiscal_year_matches(raw["fiscal_year"].strip() or None, start))
+    return problems
 
 
 def _clean_row(line: int, raw: dict, existing) -> _Row:
+    """The row cleaned, or RowInvalid with every problem it has (not only the first)."""
+    problems = _member_problems(raw)
+    has_participation = any(raw[c].strip() for c in PARTICIPATION_COLUMNS)
+    if has_participation:
+        problems += _participation_problems(raw)
+    host = _institution_ref(raw["host_institution"], raw["host_country"], "host_institution", problems)
+    sending = _institution_ref(raw["sending_institution"], raw["sending_country"], "sending_institution", problems)
+    if problems:
+        raise RowInvalid(problems)
     base = {"timezone": existing.timezone if existing else "UTC",
             "visibility": existing.visibility.value if existing else None,
             "family_name_first": existing.family_name_first if existing else False}
-    member = _clean_member({**base, **{c: raw[c] for c in MEMBER_COLUMNS}})
-    if not any(raw[c].strip() for c in PARTICIPATION_COLUMNS):
-        return _Row(line, member, None, None, None)
-    participation = _clean_participation({
-        "programme": raw["programme"].strip(), "fiscal_year": raw["fiscal_year"].strip() or None,
-        "direction": raw["direction"].strip() or None,
-        "start_date": raw["start_date"], "end_date": raw["end_date"],
-    })
-    host = _institution_ref(raw["host_institution"], raw["host_country"], "host_institution")
-    sending = _institution_ref(raw["sending_institution"], raw["sending_country"], "sending_institution")
+    try:
+        member = _clean_member({**base, **{c: raw[c] for c in MEMBER_COLUMNS}})
+        if not has_participation:
+            return _Row(line, member, None, None, None)
+        participation = _clean_participation({
+            "programme": raw["programme"].strip(), "fiscal_year": raw["fiscal_year"].strip() or None,
+            "direction": raw["direction"].strip() or None,
+            "start_date": raw["start_date"], "end_date": raw["end_date"],
+        })
+    except ServiceError as error:  # a rule the column checks above do not know (the last guard)
+        field = next(iter(error.fields), "")
+        raise RowInvalid([(field, str(raw.get(field, "")), error.message)]) from None
     return _Row(line, member, participation, host, sending)
 
 
-def _reason(error: ServiceError) -> str:
-    field = next(iter(error.fields), None)
-    return f"{field}: {error.message}" if field else error.message
+def _reject(report: ImportReport, line: int, problems: list[tuple[str, str, str]]) -> None:
+    report.rejected.extend((line, column, value, reason) for column, value, reason in problems)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -162,7 +367,7 @@ def _group_by_email(rows: Iterable[tuple[int, dict]], report: ImportReport) -> d
         try:
             key = v.email(raw["email"])
         except ServiceError as error:
-            report.rejected.append((line, _reason(error)))
+            _reject(report, line, [("email", raw["email"], error.message)])
             continue
         groups.setdefault(key, []).append((line, raw))
     return groups
@@ -216,16 +421,16 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
         for line, raw in raw_rows:
             try:
                 row = _clean_row(line, raw, member)
-            except ServiceError as error:
-                report.rejected.append((line, _reason(error)))
+            except RowInvalid as invalid:
+                _reject(report, line, invalid.problems)
                 continue
             if rows and row.member != rows[0].member:
-                report.rejected.append((line, _("The member's details differ from line %(line)d.", line=rows[0].line)))
+                _reject(report, line, [("", "", _("The member's details differ from line %(line)d.", line=rows[0].line))])
                 continue
             if row.participation is not None:
                 key = (row.participation["programme_code"], row.participation["start_date"])
                 if key in seen:
-                    report.rejected.append((line, _("The same participation is on line %(line)d.", line=seen[key])))
+                    _reject(report, line, [("", "", _("The same participation is on line %(line)d.", line=seen[key]))])
                     continue
                 seen[key] = line
                 refs.update(r for r in (row.host, row.sending) if r)
@@ -300,7 +505,7 @@ def import_members(rows: Iterable[tuple[int, dict]], actor=None, *, end_batch: C
         end_batch()
         if progress:
             progress(sum(len(rows) for _email, rows in chunk))
-    report.rejected.sort()
+    report.rejected.sort(key=lambda problem: problem[0])  # stable: a row's problems keep their order
     return report
 
 

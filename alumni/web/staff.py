@@ -5,6 +5,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 from functools import wraps
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -17,6 +18,7 @@ from alumni.i18n import _
 from alumni.models import Programme
 from alumni.permissions import can_view_reports
 from alumni.services import csvsafe, reports
+from alumni.services import imports as imports_svc
 from alumni.services import overview as overview_svc
 from alumni.services.import_jobs import enqueue_import, get_import_job, recent_import_jobs
 from alumni.services.paging import page_number
@@ -54,7 +56,14 @@ def import_page():
     follows its progress. No request waits for an import, so no timeout can cut one."""
     form = ImportForm()
     error = None
-    if form.validate_on_submit():
+    preview = None
+    if form.validate_on_submit() and form.preview.data:
+        # The first rows as the import will read them; nothing is stored.
+        try:
+            preview = imports_svc.preview_rows(form.file.data.read(), form.file.data.filename or "")
+        except ServiceError as exc:
+            error = exc.message
+    elif form.validate_on_submit():
         try:
             job = enqueue_import(form.file.data.read(), form.file.data.filename or "",
                                  dry_run=bool(form.dry_run.data), actor=current_user)
@@ -65,7 +74,32 @@ def import_page():
             db.session.commit()
             return redirect(url_for("staff.import_job", job_id=job.id), 303)
     status = 422 if (error or (request.method == "POST" and form.errors)) else 200
-    return render_template("staff/import.html", form=form, error=error, jobs=recent_import_jobs()), status
+    return render_template("staff/import.html", form=form, error=error, jobs=recent_import_jobs(),
+                           preview=preview, columns=imports_svc.COLUMNS), status
+
+
+@bp.route("/import/template.csv", defaults={"kind": "csv"})
+@bp.route("/import/template.xlsx", defaults={"kind": "xlsx"})
+@staff_required
+def import_template(kind: str):
+    """The import's header and one example row, to fill in."""
+    if kind == "csv":
+        return csv_response([list(imports_svc.COLUMNS), list(imports_svc.EXAMPLE_ROW)], "members-template.csv")
+    return Response(imports_svc.template_xlsx(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="members-template.xlsx"'})
+
+
+@bp.route("/import/columns")
+@staff_required
+def import_docs():
+    """The column reference (docs/import.md), as the text it is."""
+    path = Path(__file__).resolve().parents[2] / "docs" / "import.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        abort(404)
+    return Response(text, mimetype="text/plain")
 
 
 @bp.route("/imports/<int:job_id>")

@@ -112,7 +112,7 @@ def test_two_spellings_that_disagree_give_a_rejected_row_not_a_500():
                                                    start="2020-09-01", end="2021-03-31", fy="2020"),
                       _row(NFD)])
     report = _import(text)
-    assert [line for line, _reason in report.rejected] == [3, 4]
-    assert "line 2" in report.rejected[0][1] and "line 2" in report.rejected[1][1]
+    assert [problem[0] for problem in report.rejected] == [3, 4]
+    assert "line 2" in report.rejected[0][3] and "line 2" in report.rejected[1][3]
     assert report.created == 1
     assert db.session.scalar(select(func.count()).select_from(Participation)) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from alumni.extensions import db
 from alumni.models import ImportJob, ImportStatus, ImportUpload, Member, Participation
 from alumni.models.types import utcnow
 from alumni.services import import_jobs
-from alumni.services.imports import COLUMNS
+from alumni.services.imports import COLUMNS, problem_text
 from tests.factories import make_user
 
 HEADER = ",".join(COLUMNS)
@@ -79,7 +79,7 @@ def test_a_job_gives_the_commands_result_and_progress_after_each_batch(runner, t
     job = db.session.get(ImportJob, job.id)
     assert job.status == ImportStatus.done and job.error is None
     assert job.summary() == command[-1] == "created 5, updated 0, unchanged 0, rejected 1"
-    assert [f"line {line}: {reason}" for line, reason in job.errors] == [x for x in command if x.startswith("line ")]
+    assert [problem_text(p) for p in job.errors] == [x for x in command if x.startswith("line ")]
     assert (job.rows_total, job.rows_read) == (6, 6)
     assert job.started_at <= job.finished_at and _count(ImportUpload) == 0  # the upload is not kept
     # Batches of 2, 2 and 1 members: the progress moved after each.
@@ -220,3 +220,25 @@ def test_the_scheduler_runs_an_uploaded_import_and_keeps_its_heartbeat_fresh(mon
     assert db.session.get(ImportJob, job.id).status == ImportStatus.done
     assert _count(Member) == 5
     assert len(beats) >= 3  # five members in batches of two
+
+
+def test_a_job_stores_every_problem_of_a_row_from_an_xlsx():
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(list(COLUMNS))
+    workbook.active.append(["bad@example.org", "Bad", "Row", "", "XX", "en", "", "SSP-Q", 2019.0, "inbound",
+                            date(2019, 7, 20), date(2019, 7, 1), "", "", "", ""])
+    out = io.BytesIO()
+    workbook.save(out)
+    job = import_jobs.enqueue_import(out.getvalue(), "m.xlsx", dry_run=False, actor=None)
+    db.session.commit()
+    job = import_jobs.run_pending_imports()
+    assert job.status == ImportStatus.done and job.rejected == 1
+    assert [(p[0], p[1], p[2]) for p in job.errors] == [
+        (2, "country", "XX"), (2, "programme", "SSP-Q"), (2, "end_date", "2019-07-01")]
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_at_upload():
+    with pytest.raises(Invalid, match="not an Excel workbook"):
+        import_jobs.enqueue_import(b"PK\x03\x04broken", "m.xlsx", dry_run=False, actor=None)

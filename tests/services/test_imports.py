@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,17 @@ from sqlalchemy import func, select
 from alumni.errors import Invalid
 from alumni.extensions import db
 from alumni.models import Institution, Member, Participation
-from alumni.services.imports import COLUMNS, decode_upload, import_members, read_rows, write_export
+from alumni.services.imports import (
+    COLUMNS,
+    decode_upload,
+    import_members,
+    preview_rows,
+    problem_text,
+    read_rows,
+    read_upload,
+    template_xlsx,
+    write_export,
+)
 from tests.factories import make_institution, make_member, make_participation
 
 HEADER = ",".join(COLUMNS)
@@ -99,8 +109,8 @@ def test_bad_rows_are_rejected_with_line_and_reason_and_good_rows_land(changes, 
     report = run_import(text)
     assert report.created == 2
     assert len(report.rejected) == 1
-    line, message = report.rejected[0]
-    assert line == 3 and message.startswith(reason + ":"), message
+    line, column, _value, message = report.rejected[0]
+    assert line == 3 and column == reason and message, message
     assert db.session.scalars(select(Member.email).order_by(Member.email)).all() == \
         ["good2@example.org", "good@example.org"]
 
@@ -109,8 +119,8 @@ def test_conflicting_member_details_and_duplicate_rows_are_rejected():
     text = "\n".join([HEADER, row(), row(country="LK", programme="LOTUS", fy="2025", start="2025-09-01",
                                          end="2026-03-31"), row()])
     report = run_import(text)
-    assert [line for line, _r in report.rejected] == [3, 4]
-    assert "line 2" in report.rejected[0][1] and "line 2" in report.rejected[1][1]
+    assert [p[0] for p in report.rejected] == [3, 4]
+    assert "line 2" in report.rejected[0][3] and "line 2" in report.rejected[1][3]
     assert count(Participation) == 1
 
 
@@ -121,8 +131,8 @@ def test_bom_and_multiline_fields_keep_line_numbers():
     report = import_members(rows, None, end_batch=db.session.commit)
     # A name may not hold a line break (names are single lines everywhere); the line numbers of
     # what follows a quoted multi-line field stay right.
-    assert [line for line, _reason in report.rejected] == [2, 4] and report.created == 0
-    assert "native_name" in report.rejected[0][1] and "country" in report.rejected[1][1]
+    assert [p[0] for p in report.rejected] == [2, 4] and report.created == 0
+    assert report.rejected[0][1] == "native_name" and report.rejected[1][1] == "country"
 
 
 def test_missing_columns_and_bad_encoding_are_refused():
@@ -189,3 +199,58 @@ def test_import_keeps_the_stored_cohorts_right():
     db.session.expire_all()
     assert db.session.execute(select(Member.cohort, Member.cohort_programme)).one() == (2017, "SSP-A")
     assert cohort_drift(db.session) == []
+
+
+def test_every_problem_of_a_row_is_reported_with_column_value_and_reason():
+    """Issue 18: a bad country, an unknown programme and reversed dates were reported as the country only."""
+    text = "\n".join([HEADER, row(email="good@example.org"),
+                      row(email="bad@example.org", country="XX", programme="SSP-Z", start="2025-03-07",
+                          end="2025-02-15")])
+    report = run_import(text)
+    assert report.created == 1 and report.rejected_rows == 1
+    assert [(line, column, value) for line, column, value, _reason in report.rejected] == [
+        (3, "country", "XX"), (3, "programme", "SSP-Z"), (3, "end_date", "2025-02-15")]
+    assert "SSP-Z is not a programme code" in report.rejected[1][3]
+    assert report.summary() == "created 1, updated 0, unchanged 0, rejected 1"
+    assert problem_text(report.rejected[0]).startswith("line 3, column country, value 'XX': ")
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for r in rows:
+        workbook.active.append(r)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_an_xlsx_first_sheet_is_read_with_excel_dates_and_numbers_as_text():
+    cells = [c.strip('"') for c in row().split(",")]
+    cells[8] = 2024.0  # fiscal year as Excel stores a number
+    cells[10] = datetime(2025, 2, 15)  # an Excel date
+    cells[11] = date(2025, 3, 7)
+    data = _xlsx([list(COLUMNS), cells, [None] * len(COLUMNS), list(cells[:7])])
+    rows = list(read_upload(data, "members.xlsx"))
+    assert [line for line, _r in rows] == [2, 4]  # the blank row is skipped; rows keep their numbers
+    assert rows[0][1]["fiscal_year"] == "2024" and rows[0][1]["start_date"] == "2025-02-15"
+    assert rows[0][1]["end_date"] == "2025-03-07" and rows[1][1]["programme"] == ""
+    report = import_members(rows, None, end_batch=db.session.commit)
+    assert report.summary() == "created 1, updated 0, unchanged 0, rejected 0"
+    assert count(Participation) == 1
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not a zip at all", b"plain,text", _xlsx([["x"]])[:500]])
+def test_what_is_not_a_real_workbook_is_refused_clearly(data):
+    with pytest.raises(Invalid, match="not an Excel workbook"):
+        list(read_upload(data, "members.xlsx"))
+
+
+def test_a_workbook_without_the_columns_is_refused_and_the_template_imports():
+    with pytest.raises(Invalid, match="lacks the columns"):
+        list(read_upload(_xlsx([["email", "given_name"], ["a@example.org", "A"]]), "x.xlsx"))
+    rows = preview_rows(template_xlsx(), "template.xlsx")
+    assert [r["email"] for _line, r in rows] == ["priya@example.in"]
+    report = import_members(rows, None, end_batch=db.session.commit)
+    assert report.summary() == "created 1, updated 0, unchanged 0, rejected 0"

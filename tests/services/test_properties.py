@@ -152,7 +152,7 @@ def test_importing_arbitrary_rows_is_safe_and_idempotent(rows):
     creates and changes nothing the second time."""
     numbered = list(enumerate(rows, start=2))
     first = import_members(numbered, None, end_batch=db.session.commit)
-    assert all(isinstance(line, int) and reason for line, reason in first.rejected)
+    assert all(isinstance(line, int) and reason for line, _column, _value, reason in first.rejected)
     again = import_members(numbered, None, end_batch=db.session.commit)
     assert (again.created, again.updated) == (0, 0)
     assert again.rejected == first.rejected

@@ -180,3 +180,48 @@ def test_world_maps_of_where_alumni_work_now(client, staff, data):
 
 def test_staff_sees_the_nav_link(client, staff):
     assert 'href="/staff/"' in client.get("/").get_data(as_text=True)
+
+
+def test_import_templates_download_in_both_formats_and_import_as_they_are(client, staff):
+    from openpyxl import load_workbook
+
+    from alumni.services.imports import read_upload
+
+    r = client.get("/staff/import/template.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    lines = r.get_data(as_text=True).splitlines()
+    assert lines[0] == ",".join(COLUMNS) and lines[1].startswith("priya@example.in,") and len(lines) == 2
+    r = client.get("/staff/import/template.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(r.data), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(COLUMNS) and len(rows) == 2
+    assert [line for line, _row in read_upload(r.data, "t.xlsx")] == [2]
+    assert client.get("/staff/import/template.ods").status_code == 404
+    assert "email" in client.get("/staff/import/columns").get_data(as_text=True)
+
+
+def test_templates_and_column_reference_are_for_staff_only(client):
+    make_user("member", email="m@example.org", password="a long enough passphrase")
+    client.post("/login", data={"email": "m@example.org", "password": "a long enough passphrase"})
+    assert client.get("/staff/import/template.csv").status_code in (403, 404)
+
+
+def test_the_upload_page_previews_the_first_rows_of_an_xlsx_and_refuses_a_fake_one(client, staff):
+    from alumni.services.imports import template_xlsx
+
+    html = client.get("/staff/import").get_data(as_text=True)
+    assert "/staff/import/template.xlsx" in html and "/staff/import/columns" in html
+    r = client.post("/staff/import", data={"file": (io.BytesIO(template_xlsx()), "m.xlsx"), "preview": "1"},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "The first rows as they will be read" in html
+    assert "<td><bdi>priya@example.in</bdi></td>" in html and "<td><bdi>2019-07-01</bdi></td>" in html
+    assert db.session.scalar(select(Member.email)) is None
+    r = client.post("/staff/import", data={"file": (io.BytesIO(b"PK\x03\x04 junk"), "m.xlsx")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "not an Excel workbook" in r.get_data(as_text=True)
+    r = client.post("/staff/import", data={"file": (io.BytesIO(template_xlsx()), "m.xlsx")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303
