@@ -36,6 +36,12 @@ def _pick(page, name, text, option=None):
         box.press("Enter")
 
 
+WIDEST = """() => [...document.querySelectorAll('body *')].filter(e => {
+  const r = e.getBoundingClientRect(); return e.className !== 'skip' && (r.right > window.innerWidth + 1
+  || r.left < -1 || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'); })
+  .slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))"""
+
+
 def _check(page, label, seen):
     """axe and the 390 px width on this page, once per (label, language); screenshots if asked."""
     page.wait_for_load_state("networkidle")
@@ -44,7 +50,7 @@ def _check(page, label, seen):
     if lang in ("en", "ar") and width == 1280:
         assert_accessible(page, f"{label} ({lang})")
     wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide[0] <= wide[1], (label, lang, width, wide)
+    assert wide[0] <= wide[1], (label, lang, width, wide, page.evaluate(WIDEST))
     seen.append((label, lang, width))
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
