@@ -40,7 +40,9 @@ class EventForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("Ends (local time)"), format=LOCAL, validators=[Optional()])
     all_day = BooleanField(_l("All-day event (whole days)"))
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[DataRequired()],
-                           render_kw={"data-picker": ""},
+                           # No HTML `required`: with it, a select whose first option sits in an
+                           # optgroup (zones by country) is invalid HTML; the server still requires it.
+                           render_kw={"data-picker": "", "required": False, "aria-required": "true"},
                            description=_l("Type a city or a country; the event's times are in this zone."))
     venue = StringField(_l("Venue"), validators=[Length(max=300)])
     country = SelectField(_l("Country of the venue"), choices=[], validate_choice=False,
