@@ -5,6 +5,7 @@ Every page of the journey is checked by axe-core in en and ar, and none scrolls 
 390 x 844. With ALUMNI_SCREENSHOTS set, the pages are photographed at 1280 and 390 px in en, ja
 and ar."""
 import os
+import re
 from datetime import date
 
 import pytest
@@ -51,6 +52,7 @@ def _check(page, label, seen):
         assert_accessible(page, f"{label} ({lang})")
     wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert wide[0] <= wide[1], (label, lang, width, wide, page.evaluate(WIDEST))
+    assert not re.search(r"\bNone\b", page.inner_text("body")), (label, lang, "prints None")
     seen.append((label, lang, width))
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
