@@ -42,7 +42,7 @@ class EventForm(FlaskForm):
     # Checked here and by the service; no HTML `required`: a required select may not open on an
     # option inside an optgroup (the zones are grouped by country), and the zone always has a value.
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[DataRequired()],
-                           render_kw={"data-picker": "", "required": False},
+                           render_kw={"data-picker": "", "required": False, "aria-required": "true"},
                            description=_l("Type a city or a country; the event's times are in this zone."))
     venue = StringField(_l("Venue"), validators=[Length(max=300)])
     country = SelectField(_l("Country of the venue"), choices=[], validate_choice=False,
