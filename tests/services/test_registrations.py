@@ -249,7 +249,8 @@ def test_promotion_reads_past_the_first_batch_of_the_waitlist(monkeypatch):
     assert all(r.status == RegistrationStatus.waitlisted for r in waiting_in)
 
 
-@pytest.mark.parametrize(("lang", "written"), [("en", "Nov 28, 1:22\u202fPM (India Time)"), ("ja", "11月28日 13:22 (インド時間)")])
+@pytest.mark.parametrize(("lang", "written"), [("en", ("Nov 28, 1:22\u202fPM", "India Time")),
+                                               ("ja", ("11月28日 13:22", "インド時間"))])
 def test_a_second_check_in_says_the_first_in_the_event_zone_and_the_readers_locale(lang, written):
     """Not "11/28/26, 7:52 AM" (UTC, US format) beside "28 Nov, 13:22" on the same page."""
     from datetime import UTC
@@ -263,4 +264,6 @@ def test_a_second_check_in_says_the_first_in_the_event_zone_and_the_readers_loca
     db.session.commit()
     with force_locale(lang), pytest.raises(Conflict) as raised:
         rsvc.check_in(reg)
-    assert written in raised.value.message and "7:52" not in raised.value.message
+    moment, zone = written  # the zone's name as the catalogue brackets it (ja: full-width)
+    assert moment in raised.value.message and zone in raised.value.message
+    assert "7:52" not in raised.value.message
