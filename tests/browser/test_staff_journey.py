@@ -155,3 +155,22 @@ def test_staff_imports_their_spreadsheet_sees_every_problem_fixes_it_and_reads_t
         page.goto("/language?lang=ar&next=" + quote("/" + path, safe=""))
         assert page.evaluate("document.documentElement.lang") == "ar"
         _check_page(page, f"/{path} in ar")
+
+
+def test_the_staff_header_stays_on_one_line_at_1280_px_in_every_script(page):
+    """Issue 18: the staff header wrapped at 1280 px. Staff get one link to their area in the
+    header; held addresses and the access log are tabs of that area."""
+    make_user("staff", email="hq@example.org", password=PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/login")
+    page.get_by_label("Email").fill("hq@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    one_line = page.evaluate("document.querySelector('header a').getBoundingClientRect().height") * 2.2
+    for lang in ("en", "ja", "ar", "hi", "th"):
+        page.goto(f"/language?lang={lang}&next=/staff/")
+        height = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+        assert height < one_line + 24, (lang, height)
+        tabs = page.locator("nav.tabs a")
+        assert tabs.count() == 6  # overview, returnees, import, tokens, held addresses, access log
