@@ -12,6 +12,7 @@ from alumni.i18n import _, ngettext
 from alumni.permissions import is_staff
 from alumni.services import membership, tokens
 from alumni.services.paging import paginate
+from alumni.web.confirm import ask_first, is_confirmed
 
 bp = Blueprint("tokens", __name__)
 PER_PAGE = 50
@@ -37,16 +38,32 @@ def revoke(token_id: int):
     """The owner or staff revoke one token; anyone else gets the same 404 as for no token."""
     token = tokens.token_for(current_user, token_id)
     own = token.user_id == current_user.id
+    back = url_for("tokens.mine") if own else url_for("tokens.staff_list")
+    if not is_confirmed():
+        return ask_first(
+            title=_("Revoke this token?"), subject=_("Token #%(id)s", id=token.id), lead="",
+            happens=[_("Every program that uses this token gets 401 from its next call on.")],
+            kept=[_("The token stays listed as revoked; it cannot be used again.")],
+            button=_("Revoke token #%(id)s", id=token.id), back=back,
+            action=url_for("tokens.revoke", token_id=token.id))
     if tokens.revoke_token(token, current_user):
         flash(_("Token #%(id)s is revoked: it no longer opens anything.", id=token.id), "info")
     db.session.commit()
-    return redirect(url_for("tokens.mine") if own else url_for("tokens.staff_list"))
+    return redirect(back)
 
 
 @bp.route("/me/logout-everywhere", methods=["POST"])
 @login_required
 def logout_everywhere():
     """End every session of the account, this one included, and revoke every API token."""
+    if not is_confirmed():
+        return ask_first(
+            title=_("Log out everywhere?"), lead="",
+            happens=[_("Every browser where you are logged in is logged out, this one included."),
+                     _("All your API tokens are revoked: programs that use them get 401.")],
+            kept=[_("Your record and your answers to events are not touched.")],
+            button=_("Log out everywhere and revoke all tokens"), back=url_for("tokens.mine"),
+            action=url_for("tokens.logout_everywhere"))
     count = membership.log_out_everywhere(current_user._get_current_object())
     db.session.commit()
     logout_user()

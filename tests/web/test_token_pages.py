@@ -45,7 +45,7 @@ def test_the_tokens_page_without_tokens_says_so(client):
 def test_a_member_revokes_their_own_token(client, db, api):
     me = logged_in(client, "me@example.org")
     first, second = make_token(me), make_token(me)
-    r = client.post(f"/tokens/{token_id(db, first)}/revoke")
+    r = client.post(f"/tokens/{token_id(db, first)}/revoke", data={"confirmed": "1"})
     assert r.status_code == 302 and r.headers["Location"] == "/me/tokens"
     assert not works(api, first) and works(api, second)
     assert "Revoked" in client.get("/me/tokens").get_data(as_text=True)
@@ -73,7 +73,7 @@ def test_staff_list_and_revoke_anyones_token(client, db, api):
     body = client.get("/staff/tokens").get_data(as_text=True)
     assert "alumna@example.org" in body and f"#{token_id(db, member_token)}" in body
     assert "gone@example.org" not in body  # only tokens that still open something
-    r = client.post(f"/tokens/{token_id(db, member_token)}/revoke")
+    r = client.post(f"/tokens/{token_id(db, member_token)}/revoke", data={"confirmed": "1"})
     assert r.status_code == 302 and r.headers["Location"] == "/staff/tokens"
     assert not works(api, member_token)
 
@@ -84,7 +84,7 @@ def test_log_out_everywhere_ends_sessions_and_revokes_tokens(client, db, api):
     token = make_token(me)
     elsewhere = client.application.test_client()
     assert elsewhere.post("/login", data={"email": "me@example.org", "password": PASSWORD}).status_code == 302
-    r = client.post("/me/logout-everywhere")
+    r = client.post("/me/logout-everywhere", data={"confirmed": "1"})
     assert r.status_code == 302 and r.headers["Location"] == "/"
     assert not works(api, token)
     assert elsewhere.get("/me").status_code == 302 and client.get("/me").status_code == 302
@@ -117,3 +117,16 @@ def test_an_expired_token_answers_401_with_the_usual_error(client, db, api):
     db.session.commit()
     r = api.get("/members", token)
     assert r.status_code == 401 and r.json["error"]["code"] == "unauthorized"
+
+
+def test_revoking_and_logging_out_everywhere_ask_first(client, db, api):
+    """Nothing destructive without a confirmation: the first POST answers a page saying what will
+    happen, and changes nothing; only its own button (confirmed=1) acts."""
+    me = logged_in(client, "me@example.org")
+    token = make_token(me)
+    asked = client.post(f"/tokens/{token_id(db, token)}/revoke").get_data(as_text=True)
+    assert "Revoke this token?" in asked and 'name="confirmed" value="1"' in asked
+    assert works(api, token)  # still works
+    asked = client.post("/me/logout-everywhere").get_data(as_text=True)
+    assert "Log out everywhere?" in asked and 'name="confirmed" value="1"' in asked
+    assert client.get("/me/tokens").status_code == 200 and works(api, token)  # still logged in, still works
