@@ -3,11 +3,32 @@ from __future__ import annotations
 
 import click
 from flask import Flask, render_template
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from alumni import models  # noqa: F401  (every table known before migrate/create_all)
+from alumni.api import init_api
+from alumni.api.common import default_message, error_body, http_error_response, service_error_response, wants_json
+from alumni.cli import register_cli
 from alumni.config import INSTANCE, config_for
+from alumni.dbpool import (
+    RunRequestAgain,
+    install_autocommit_copies,
+    install_idle_ping,
+    install_request_retry,
+    lost_before_first_statement,
+    note_database_use,
+)
+from alumni.errors import ServiceError
 from alumni.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from alumni.i18n import _, init_template_gettext, select_locale
+from alumni.inputs import init_inputs
+from alumni.services import cohorts
+from alumni.services.notices import register_hooks
+from alumni.web import init_web
+from alumni.web.hardening import init_hardening
 
 
 class MissingSecretKey(click.ClickException, RuntimeError):
@@ -39,16 +60,13 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     install_proxy_fix(app)
 
-    from alumni import models  # noqa: F401  (every table known before migrate/create_all)
-    from alumni.i18n import init_template_gettext, select_locale
-
     db.init_app(app)
-    from alumni.dbpool import install_idle_ping, install_request_retry, note_database_use
 
     with app.app_context():
         for engine in db.engines.values():
             install_idle_ping(engine, app.config["DATABASE_PING_AFTER_SECONDS"])
             note_database_use(engine)
+        install_autocommit_copies(app, db.engines.values())
     install_request_retry(app)
     migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True,
                      compare_type=True)
@@ -59,22 +77,14 @@ def create_app(config: str | dict | None = None) -> Flask:
     init_template_gettext(app)
     limiter.init_app(app)
 
-    from alumni.api import init_api
-    from alumni.web import init_web
-    from alumni.web.hardening import init_hardening
-
     init_hardening(app)
     init_api(app)
     init_web(app)
     _register_error_handlers(app)
     _register_request_guards(app)
 
-    from alumni.services import cohorts  # noqa: F401  (its session hook keeps members' cohorts current)
-    from alumni.services.notices import register_hooks
-
+    cohorts.install_session_hooks(db.session)
     register_hooks()
-
-    from alumni.cli import register_cli
 
     register_cli(app)
     return app
@@ -86,8 +96,6 @@ def install_proxy_fix(app: Flask) -> None:
     believed (a client talking to the app directly could forge them)."""
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
@@ -95,16 +103,11 @@ def _register_request_guards(app: Flask) -> None:
     """No text we store or search may hold NUL (PostgreSQL refuses it) or a lone surrogate (no
     UTF-8 can hold it), and JSON is bounded before it is parsed: refused at the door, in query
     strings, forms and JSON bodies alike (alumni/inputs.py)."""
-    from alumni.inputs import init_inputs
 
     init_inputs(app)
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from alumni.api import default_message, error_body, http_error_response, service_error_response, wants_json
-    from alumni.errors import ServiceError
-    from alumni.i18n import _
-
     @app.errorhandler(ServiceError)
     def on_service_error(error: ServiceError):
         db.session.rollback()
@@ -119,8 +122,6 @@ def _register_error_handlers(app: Flask) -> None:
             return http_error_response(error)
         return render_template("errors/error.html", status=error.code, message=default_message(error)), error.code
 
-    from sqlalchemy.exc import IntegrityError
-
     @app.errorhandler(IntegrityError)
     def on_integrity_error(error: IntegrityError):
         """The services check unique keys first; the database's constraint is the last guard and
@@ -134,8 +135,6 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception):
-        from alumni.dbpool import RunRequestAgain, lost_before_first_statement
-
         if lost_before_first_statement(error):
             raise RunRequestAgain from error  # nothing reached the database: run it once more
         app.logger.exception("unhandled error")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vText
@@ -154,7 +155,6 @@ def fold_line(line: str) -> bytes:
 
 def google_calendar_link(item: CalendarItem) -> str:
     """A Google Calendar "add event" template link for the item."""
-    from urllib.parse import urlencode
 
     if item.all_day:
         dates = f"{item.starts_at:%Y%m%d}/{(item.ends_at.date() + timedelta(days=1)):%Y%m%d}"

@@ -1,18 +1,37 @@
 """The flask commands of INTERFACES.md. Each one calls services and commits once."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
+from alumni.inbound_smtp import make_listener
+from alumni.models import ApiToken, ImportStatus
+from alumni.services import mail_worker, workers
+from alumni.services.account_mail import queue_account_mail
+from alumni.services.accounts import create_user, find_user_by_email, list_users, set_password
+from alumni.services.chapters import chapter_rows, create_chapter
+from alumni.services.demo import demo_login_lines, load_demo
+from alumni.services.import_jobs import run_pending_imports
+from alumni.services.imports import import_members, problem_text, read_upload, write_export
+from alumni.services.inbound import receive_message
+from alumni.services.membership import MailKind, Outcome
+from alumni.services.notices import queue_reminders
+from alumni.services.preflight import has_errors, run_checks
+from alumni.services.schedule import TASKS, run_due
+from alumni.services.tokens import DEFAULT_TOKEN_DAYS, issue_token, list_tokens, revoke_all_tokens, revoke_token
+from alumni.services.workers import process_name
 
 
 def _fail(error: ServiceError) -> None:
@@ -41,7 +60,6 @@ def _exit_on_sigterm() -> Iterator[None]:
 def _beat(kind: str, name: str) -> None:
     """A heartbeat, committed; a database that does not answer is logged, not fatal (the loop
     goes on, and the missing beats show in `check` and /healthz)."""
-    from alumni.services import workers
 
     try:
         workers.beat(kind, name)
@@ -52,8 +70,6 @@ def _beat(kind: str, name: str) -> None:
 
 
 def _stop_beating(name: str) -> None:
-    from alumni.services import workers
-
     try:
         db.session.rollback()
         workers.stop(name)
@@ -76,7 +92,6 @@ members_cli = AppGroup("members", help="Members: CSV import and export.")
 @click.option("--countries", default="", help="ISO 3166-1 alpha-2 codes, comma-separated: IN,LK")
 def chapters_create(code: str, name: str, countries: str) -> None:
     """Create a chapter; running it again with the same code changes nothing."""
-    from alumni.services.chapters import create_chapter
 
     try:
         chapter, created = create_chapter(code, name, countries.split(","))
@@ -89,7 +104,6 @@ def chapters_create(code: str, name: str, countries: str) -> None:
 @chapters_cli.command("list")
 def chapters_list() -> None:
     """The chapters: code, name, countries, organizers."""
-    from alumni.services.chapters import chapter_rows
 
     rows = chapter_rows()
     for code, name, countries, organizers in rows:
@@ -106,11 +120,6 @@ def chapters_list() -> None:
 def users_create(email: str, role: str, chapter: str | None, password_stdin: bool) -> None:
     """Create an account; a member account links to the member with the same email. Without
     --password-stdin the person is mailed a link to choose their password (through the outbox)."""
-    from flask import current_app
-
-    from alumni.services.account_mail import queue_account_mail
-    from alumni.services.accounts import create_user
-    from alumni.services.membership import MailKind, Outcome
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
@@ -136,7 +145,6 @@ def users_create(email: str, role: str, chapter: str | None, password_stdin: boo
 @click.option("--role", type=click.Choice(["member", "organizer", "staff"]), default=None)
 def users_list(role: str | None) -> None:
     """The accounts: email, role, chapter, whether a password is set and the address confirmed."""
-    from alumni.services.accounts import list_users
 
     users = list_users(role)
     for user in users:
@@ -153,7 +161,6 @@ def users_list(role: str | None) -> None:
 def users_set_password(email: str, password_stdin: bool) -> None:
     """Set an account's password (asked twice at the prompt, or read from standard input); every
     session of the account ends."""
-    from alumni.services.accounts import find_user_by_email, set_password
 
     user = find_user_by_email(email)
     if user is None:
@@ -171,8 +178,6 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 
 
 def _account(email: str):
-    from alumni.services.accounts import find_user_by_email
-
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"There is no account for {email}.")
@@ -184,7 +189,6 @@ def _account(email: str):
 @click.option("--days", default=None, type=int, help="How long the token works (default 90 days).")
 def tokens_create(email: str, days: int | None) -> None:
     """Print a new API token for the account, alone on the last line."""
-    from alumni.services.tokens import DEFAULT_TOKEN_DAYS, issue_token
 
     user = _account(email)
     try:
@@ -204,7 +208,6 @@ def _moment(value) -> str:
 @click.argument("email")
 def tokens_list(email: str) -> None:
     """The account's tokens, newest first: id, created, last used, expires (UTC), state."""
-    from alumni.services.tokens import list_tokens
 
     click.echo("id\tcreated\tlast_used\texpires\tstate")
     for token in list_tokens(_account(email)):
@@ -218,8 +221,6 @@ def tokens_list(email: str) -> None:
 def tokens_revoke(token_id: int | None, all_of: str | None) -> None:
     """Revoke one token (by the id `tokens list` shows) or, with --all EMAIL, every token of an
     account. A revoked token answers 401."""
-    from alumni.models import ApiToken
-    from alumni.services.tokens import revoke_all_tokens, revoke_token
 
     if (token_id is None) == (all_of is None):
         raise click.UsageError("Give a token id, or --all EMAIL (not both).")
@@ -241,9 +242,6 @@ def tokens_revoke(token_id: int | None, all_of: str | None) -> None:
               help="Synthetic alumni to add (default: DEMO_MEMBERS, 300).")
 def demo_load(count: int | None) -> None:
     """Demo data from the seeds' facts plus N synthetic members; running it twice adds nothing."""
-    from flask import current_app
-
-    from alumni.services.demo import load_demo
 
     if count is None:
         count = current_app.config["DEMO_MEMBERS"]
@@ -255,9 +253,6 @@ def demo_load(count: int | None) -> None:
 @demo_cli.command("logins")
 def demo_logins() -> None:
     """Print `demo login: EMAIL PASSWORD (ROLE)` for each demo account (development only)."""
-    from flask import current_app
-
-    from alumni.services.demo import demo_login_lines
 
     if not current_app.config["DEMO_ACCOUNTS"]:
         click.echo("no demo accounts outside development", err=True)
@@ -276,10 +271,6 @@ mail_cli = AppGroup("mail", help="The outbox, and calendar replies coming in.")
 def mail_deliver(once: bool, batch_size: int, poll: float) -> None:
     """Send what the outbox holds; several workers may run at once. Keeps going when the
     database goes away (retries with a back-off); SIGTERM or Ctrl-C stop it after its batch."""
-    import signal
-    import threading
-
-    from alumni.services import mail_worker, workers
 
     stop = threading.Event()
 
@@ -312,7 +303,6 @@ def mail_receive(path: str | None) -> None:
     """Apply one inbound message from FILE or standard input (an MTA's pipe delivery): a calendar
     reply becomes the member's RSVP; anything else is logged and dropped (exit status 0, so the
     MTA bounces nothing to a forger). A fault on our side exits non-zero: the MTA retries."""
-    from alumni.services.inbound import receive_message
 
     if path in (None, "-"):
         raw = sys.stdin.buffer.read()
@@ -330,12 +320,6 @@ def mail_receive(path: str | None) -> None:
 @click.option("--lmtp", is_flag=True, help="Speak LMTP instead of SMTP.")
 def mail_listen(host: str, port: int, lmtp: bool) -> None:
     """Receive calendar replies over SMTP (or LMTP) from the MTA; runs until stopped."""
-    import signal
-    import threading
-
-    from flask import current_app
-
-    from alumni.inbound_smtp import make_listener
 
     if not current_app.config.get("MAIL_REPLY_ADDRESS"):
         raise click.ClickException("Set MAIL_REPLY_ADDRESS (e.g. rsvp@alumni.example) first.")
@@ -359,7 +343,6 @@ def members_import(path: str, dry_run: bool) -> None:
     """Import members with their participations from a CSV file (UTF-8, with or without BOM) or
     an .xlsx workbook (its first sheet). Prints every problem of the rejected rows, one a line
     (`line N, column C, value V: reason`), then `created N, updated N, unchanged N, rejected N`."""
-    from alumni.services.imports import import_members, problem_text, read_upload
 
     end_batch = db.session.rollback if dry_run else db.session.commit
     try:
@@ -385,7 +368,6 @@ def members_import(path: str, dry_run: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def members_export(path: str) -> None:
     """Write members and their participations in the import's columns."""
-    from alumni.services.imports import write_export
 
     with open(path, "w", encoding="utf-8", newline="") as stream:
         count = write_export(stream)
@@ -399,8 +381,6 @@ imports_cli = AppGroup("imports", help="Member imports uploaded on the staff pag
 def imports_run() -> None:
     """Run the pending import jobs once, one after another (the scheduler does this as it goes);
     one line per job, then `ran N import jobs`."""
-    from alumni.models import ImportStatus
-    from alumni.services.import_jobs import run_pending_imports
 
     count = 0
     while (job := run_pending_imports()) is not None:
@@ -418,7 +398,6 @@ events_cli = AppGroup("events", help="Events.")
 def events_remind() -> None:
     """Queue the reminders that are due (7 days and 1 day before, to yes-registrations); each
     reminder is queued once however often this runs (e.g. hourly from cron)."""
-    from alumni.services.notices import queue_reminders
 
     queued, skipped = queue_reminders()
     db.session.commit()
@@ -435,11 +414,6 @@ schedule_cli = AppGroup("schedule", help="Periodic work (alumni/services/schedul
 def schedule_run(once: bool, tick: float) -> None:
     """Run the periodic tasks when they are due (e.g. `events remind` every 5 minutes), with a
     heartbeat each loop; safe beside another scheduler (the tasks are idempotent)."""
-    import time
-    from datetime import datetime
-
-    from alumni.services.schedule import run_due
-    from alumni.services.workers import process_name
 
     name = process_name("scheduler")
     last_run: dict[str, datetime] = {}
@@ -467,7 +441,6 @@ def schedule_run(once: bool, tick: float) -> None:
 @schedule_cli.command("list")
 def schedule_list() -> None:
     """The periodic tasks and how often they run."""
-    from alumni.services.schedule import TASKS
 
     for task in TASKS:
         click.echo(f"{task.name}\tevery {int(task.every.total_seconds())} s")
@@ -480,11 +453,6 @@ def schedule_list() -> None:
 def check(timeout: float) -> None:
     """The operator's pre-flight for this environment: one line per finding (ok, warning,
     error); the exit status is 1 if there is any error."""
-    import os
-
-    from flask import current_app
-
-    from alumni.services.preflight import has_errors, run_checks
 
     findings = run_checks(current_app.config, os.environ, current_app.extensions["migrate"].directory,
                           timeout=timeout)

@@ -64,6 +64,7 @@ class Config:
     )
     #: Whether mail goes out is decided by MAIL_SERVER alone (none: .eml files), in tests too.
     MAIL_SUPPRESS_SEND = False
+    #: Seconds an SMTP connection may wait (connect, each command); the worker's only default.
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
     #: Where members' calendar programs send their answers to invitations (iMIP replies), each
     #: to rsvp+<signed token>@domain; the MTA hands them to `flask mail receive` or `mail listen`.

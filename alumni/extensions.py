@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -54,7 +55,6 @@ csrf = CSRFProtect()
 def client_address() -> str:
     """The client's address: the peer's, or behind PROXY_HOPS trusted proxies the one they
     forwarded (ProxyFix, installed by create_app, rewrites remote_addr)."""
-    from flask_limiter.util import get_remote_address
 
     return get_remote_address()
 

@@ -1,8 +1,11 @@
 """Locales we serve, locale selection, and the translation helpers used everywhere."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import force_locale, ngettext  # noqa: F401
+from flask_babel import force_locale, get_translations, ngettext  # noqa: F401
 from flask_babel import gettext as _  # noqa: F401 - re-exported: `from alumni.i18n import _`
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
@@ -29,6 +32,14 @@ DEFAULT_LANGUAGE = "en"
 def babel_locale(tag: str | None) -> str:
     """The Babel locale name for a stored BCP 47 tag (unknown tags fall back to English)."""
     return LANGUAGES.get(tag or "", "en")
+
+
+#: Bounded: called with the catalogue's tags (a handful); a stray tag cannot grow it.
+@lru_cache(maxsize=64)
+def language_name(tag: str) -> str:
+    """A language's name written in that language (日本語, हिन्दी, العربية), from Babel's data
+    (the same on every page: kept once computed)."""
+    return Locale.parse(babel_locale(tag)).display_name or tag
 
 
 def select_locale() -> str:
@@ -60,8 +71,6 @@ _TRANSLATIONS_KEY = "_babel_translations"
 
 
 def _translations_in(context):
-    from flask_babel import get_translations
-
     return context.get(_TRANSLATIONS_KEY) or get_translations()
 
 
@@ -84,7 +93,6 @@ def _template_ngettext(__context, __singular, __plural, __num, **variables):
 
 def init_template_gettext(app) -> None:
     """After Babel's init_app: replace its per-string lookups in templates."""
-    from flask_babel import get_translations
 
     app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
 

@@ -16,6 +16,8 @@ from typing import Any
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 
+from alumni.api.common import wants_json
+
 #: Deeper than any document of ours (an event's questions are 4 levels deep).
 MAX_JSON_DEPTH = 32
 #: Characters in one JSON number: a 64-bit float written out in full fits in 25.
@@ -106,7 +108,6 @@ def check_request() -> None:
     reason = bad_text(values)
     if reason is not None:
         abort(400, description=reason)
-    from alumni.api import wants_json
 
     if request.is_json and not wants_json() and request.method not in ("GET", "HEAD", "OPTIONS"):
         # Pages take web forms. Flask-WTF would read a JSON body as the form, handing numbers

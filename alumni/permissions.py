@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from alumni.models import Member, Role, User, Visibility
+from alumni.services.events import is_public
 
 
 def is_staff(actor: User | None) -> TypeGuard[User]:
@@ -62,7 +63,6 @@ def can_manage_event(actor: User | None, event) -> bool:
 def can_view_event(actor: User | None, event) -> bool:
     """Published events, and cancelled ones that had been published, are public; a draft (also
     a cancelled draft) only for those who manage it."""
-    from alumni.services.events import is_public
 
     return is_public(event) or can_manage_event(actor, event)
 

@@ -1,18 +1,41 @@
-"""Settings read from the environment."""
-from alumni.config import _base_url
+"""Each setting has one default, in alumni/config.py; the code reads the app's value."""
+from __future__ import annotations
+
+import smtplib
+from types import SimpleNamespace
+
+from alumni.config import Config, DevelopmentConfig, TestingConfig
+from alumni.services import outbox
 
 
-def test_base_url_follows_host_and_port_unless_it_is_set(monkeypatch):
-    for name in ("BASE_URL", "HOST", "PORT"):
-        monkeypatch.delenv(name, raising=False)
-    assert _base_url() == "http://127.0.0.1:5000"
-    monkeypatch.setenv("PORT", "5101")
-    assert _base_url() == "http://127.0.0.1:5101"
-    monkeypatch.setenv("HOST", "alumni.local")
-    assert _base_url() == "http://alumni.local:5101"
-    monkeypatch.setenv("HOST", "0.0.0.0")  # listens everywhere: loopback is an address that works here
-    assert _base_url() == "http://127.0.0.1:5101"
-    monkeypatch.setenv("HOST", "::1")
-    assert _base_url() == "http://[::1]:5101"
-    monkeypatch.setenv("BASE_URL", "https://alumni.example.org/")
-    assert _base_url() == "https://alumni.example.org"
+def test_page_cache_and_mail_timeout_have_one_default_each(monkeypatch):
+    monkeypatch.delenv("PAGE_CACHE_SECONDS", raising=False)
+    monkeypatch.delenv("MAIL_TIMEOUT", raising=False)
+    assert Config.PAGE_CACHE_SECONDS == 5 and DevelopmentConfig.PAGE_CACHE_SECONDS == 5
+    assert TestingConfig.PAGE_CACHE_SECONDS == 0  # the testing mode's own choice, not a second default
+    assert Config.MAIL_TIMEOUT == 30
+    assert not hasattr(outbox, "SMTP_TIMEOUT")
+
+
+def test_the_smtp_connection_uses_the_apps_mail_timeout(app, monkeypatch):
+    seen = {}
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            seen["timeout"] = timeout
+
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 7)
+    mail = SimpleNamespace(server="smtp.example.org", port=25, use_ssl=False, use_tls=False, username=None,
+                           password=None)
+    with app.app_context():
+        outbox._TimeoutConnection(mail).configure_host()
+    assert seen == {"timeout": 7}
+
+
+def test_the_page_cache_reads_the_apps_setting(app, monkeypatch):
+    from alumni.web import pagecache
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 42)
+    with app.test_request_context("/"):
+        assert pagecache._seconds() == 42

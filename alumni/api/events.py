@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from alumni.api import commit, current_actor, forbid_unless, require_actor
+from alumni.api.common import commit, current_actor, forbid_unless, require_actor
 from alumni.api.schemas import (
     LOCAL_DATETIME,
     Country,
@@ -20,7 +20,7 @@ from alumni.api.schemas import (
     Text,
     page_of,
 )
-from alumni.errors import NotFound
+from alumni.errors import Invalid, NotFound
 from alumni.i18n import _
 from alumni.models import EventKind, EventStatus, RegistrationStatus, Response
 from alumni.permissions import (
@@ -257,8 +257,6 @@ class EventRegistrations(MethodView):
         event = visible_event(actor, event_id)
         member_id = data.pop("member_id", None) or actor.member_id
         if member_id is None:
-            from alumni.errors import Invalid
-
             raise Invalid(_("%(field)s is required.", field="member_id"), field="member_id")
         try:
             member = get_member(member_id)

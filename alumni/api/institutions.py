@@ -1,7 +1,7 @@
 """GET, POST /institutions."""
 from flask_smorest import Blueprint
 
-from alumni.api import commit, forbid_unless, require_actor
+from alumni.api.common import commit, forbid_unless, require_actor
 from alumni.api.schemas import InstitutionPage, InstitutionQuerySchema, InstitutionSchema
 from alumni.permissions import can_create_institution
 from alumni.services.institutions import create_institution, list_institutions

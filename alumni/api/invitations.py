@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from alumni.api import commit, forbid_unless, require_actor
+from alumni.api.common import commit, forbid_unless, require_actor
 from alumni.api.events import visible_event
 from alumni.api.schemas import Country, StrictSchema
 from alumni.permissions import can_invite

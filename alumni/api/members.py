@@ -8,7 +8,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from alumni.api import commit, forbid_unless, require_actor
+from alumni.api.common import commit, forbid_unless, require_actor
 from alumni.api.schemas import (
     CalendarTokenSchema,
     CareerPage,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from alumni.api import commit, forbid_unless, require_actor
+from alumni.api.common import commit, forbid_unless, require_actor
 from alumni.api.events import RegistrationSchema, registration_out
 from alumni.api.schemas import Integer, StrictSchema, Text
 from alumni.errors import NotFound

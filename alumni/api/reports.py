@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from alumni.api import forbid_unless, require_actor
+from alumni.api.common import forbid_unless, require_actor
 from alumni.api.schemas import Country, Integer, PageArgsSchema
 from alumni.dbpool import reads_without_transaction
 from alumni.models import Direction

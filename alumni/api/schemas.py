@@ -5,7 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from alumni.i18n import LANGUAGES, _
 from alumni.models import CareerRole, Direction, InstitutionKind, ReturnPurpose, Visibility
+from alumni.services.paging import INT_MAX, INT_MIN
 
 
 class Integer(fields.Integer):
@@ -14,12 +16,8 @@ class Integer(fields.Integer):
     this, not fields.Integer (tests/test_crafted_input.py checks every schema)."""
 
     def _validated(self, value):
-        from alumni.services.paging import INT_MAX, INT_MIN
-
         result = super()._validated(value)
         if result is not None and not INT_MIN <= result <= INT_MAX:
-            from alumni.i18n import _
-
             raise ma.ValidationError(_("Must be a whole number from %(low)s to %(high)s.", low=INT_MIN, high=INT_MAX))
         return result
 
@@ -57,8 +55,6 @@ def Country(**kwargs):
 
 
 def Language(**kwargs):
-    from alumni.i18n import LANGUAGES
-
     # Documented as an enum; the service also takes other spellings of the same tags (zh_hans).
     metadata = {"description": "BCP 47 tag", "enum": list(LANGUAGES), **kwargs.pop("metadata", {})}
     return fields.String(metadata=metadata, **kwargs)

@@ -6,14 +6,36 @@ connection longer for a registered address). A password-link request is not even
 the request: it stores the address typed (request_password_link_later) and the worker decides."""
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+
 from flask import current_app
 
+from alumni.extensions import db
 from alumni.i18n import _, babel_locale, force_locale
-from alumni.models import User
+from alumni.models import MailRequest, User
 from alumni.services.links import LinkPurpose, make_link_token
 from alumni.services.mail_limits import account_mail_allowed
-from alumni.services.membership import MailKind, Outcome
 from alumni.services.outbox import new_message_id, queue_message
+
+
+#: What an account change asks to be mailed (membership's functions answer an Outcome; the
+#: caller queues it here after the change). Defined here so that membership builds on this module.
+class MailKind(enum.StrEnum):
+    verify = "verify"
+    #: Someone signed up with an address that already has an account: tell its owner.
+    already_registered = "already_registered"
+    reset = "reset"
+    claim = "claim"
+
+
+@dataclass
+class Outcome:
+    """Which account to mail, and what; the page answers the same whatever it is."""
+
+    user: User | None
+    mail: MailKind | None
+
 
 _LINK = {
     MailKind.verify: (LinkPurpose.verify, "/verify/"),
@@ -78,7 +100,6 @@ def queue_account_mail(outcome: Outcome) -> int | None:
 def commit_and_send(outcome: Outcome) -> None:
     """For the pages: queue the outcome's mail (if any) in the transaction of the change that
     made it and commit both. The `mail deliver` worker sends it, never the request's process."""
-    from alumni.extensions import db
 
     queue_account_mail(outcome)
     db.session.commit()
@@ -91,8 +112,6 @@ def request_password_link_later(email: str) -> None:
     """"Forgot your password": store the address as typed, nothing else — no lookup, the same
     statement for every address — for the worker to resolve (mail_worker.resolve_requests).
     Flushes; the caller commits."""
-    from alumni.extensions import db
-    from alumni.models import MailRequest
 
     db.session.add(MailRequest(kind=PASSWORD_LINK, email=(email or "")[:320]))
     db.session.flush()

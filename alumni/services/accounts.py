@@ -5,6 +5,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
@@ -65,7 +66,6 @@ def find_user_by_email(email: str) -> User | None:
 
 def list_users(role: str | None = None) -> list[User]:
     """Every account (of `role`, if given), by email, with its chapter loaded."""
-    from sqlalchemy.orm import selectinload
 
     stmt = select(User).options(selectinload(User.chapter)).order_by(User.email)
     if role is not None:

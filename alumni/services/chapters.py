@@ -1,12 +1,13 @@
 """Alumni chapters."""
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from alumni.errors import NotFound
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Chapter, ChapterCountry, User
+from alumni.models import Chapter, ChapterCountry, Role, User
 from alumni.services import validation as v
 
 
@@ -39,10 +40,6 @@ def list_chapters() -> Select[Chapter]:
 
 def chapter_rows() -> list[tuple[str, str, list[str], int]]:
     """Every chapter as (code, name, countries, number of organizer accounts), by code."""
-    from sqlalchemy import func
-    from sqlalchemy.orm import selectinload
-
-    from alumni.models import Role, User
 
     counts: dict[int | None, int] = {}
     for chapter_id, n in db.session.execute(

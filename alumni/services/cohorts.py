@@ -5,7 +5,7 @@ definition.
 The first inbound participation is kept on the member row (`Member.cohort`, `cohort_programme`,
 `first_inbound_start`, `first_inbound_end`) so that those queries read one indexed table instead
 of ranking every participation each time. It is refreshed, set-wise, for the members whose
-participations changed: by the session hook below for changes made through the ORM (the member
+participations changed: by the session hook below (installed on the app's session by create_app) for changes made through the ORM (the member
 services, the demo data), and by `refresh_cohorts()` called from bulk writers (the CSV import).
 `cohort_drift()` compares the stored values with a fresh ranking — the tests use it.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import and_, event, func, or_, select, update
-from sqlalchemy.orm import Session
 
 from alumni.models import Direction, Member, Participation
 
@@ -99,7 +98,6 @@ def cohort_drift(session) -> list[int]:
 _PENDING = "alumni_cohort_members"
 
 
-@event.listens_for(Session, "after_flush")
 def _note_changed_participations(session, _flush_context) -> None:
     ids = {obj.member_id for obj in (*session.new, *session.dirty, *session.deleted)
            if isinstance(obj, Participation) and obj.member_id is not None}
@@ -107,7 +105,6 @@ def _note_changed_participations(session, _flush_context) -> None:
         session.info.setdefault(_PENDING, set()).update(ids)
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _refresh_noted_members(session, _flush_context) -> None:
     ids = session.info.pop(_PENDING, None)
     if not ids:
@@ -116,3 +113,15 @@ def _refresh_noted_members(session, _flush_context) -> None:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Member) and obj.id in ids:
             session.expire(obj, ["cohort", "cohort_programme", "first_inbound_start", "first_inbound_end"])
+
+
+_HOOKS = (("after_flush", _note_changed_participations), ("after_flush_postexec", _refresh_noted_members))
+
+
+def install_session_hooks(target) -> None:
+    """Keep cohorts current on the sessions of `target` (the app's `db.session`, a sessionmaker or a
+    Session subclass): called by create_app, not at import, so only the app's sessions carry the
+    hook. Idempotent: a second app (tests make many) adds nothing."""
+    for name, listener in _HOOKS:
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)

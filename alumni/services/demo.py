@@ -24,8 +24,11 @@ from alumni.models import (
     Visibility,
 )
 from alumni.rules import fiscal_year
+from alumni.services.accounts import create_user, find_user_by_email, verify_password
 from alumni.services.chapters import create_chapter
+from alumni.services.demo_events import load_demo_events
 from alumni.services.institutions import find_or_create_institution
+from alumni.services.members import create_member, find_member_by_email
 from alumni.services.search import member_search_key
 
 CHAPTERS = [
@@ -181,7 +184,6 @@ DEMO_LOGINS: list[tuple[str, str, str, str | None]] = [
 def _demo_member(email: str) -> Member:
     """The demo member: an Indian alumna of a joint-research stay in Kyoto, so that the India
     chapter's invitations reach her and her pages have something to show."""
-    from alumni.services.members import create_member
 
     member = create_member({"email": email, "given_name": "Meera", "family_name": "Nair",
                             "native_name": "मीरा नायर", "country": "IN", "preferred_language": "en",
@@ -199,8 +201,6 @@ def _demo_member(email: str) -> Member:
 def load_demo_accounts() -> int:
     """The accounts of DEMO_LOGINS that are missing (their chapters come from load_demo); answers
     how many were added. Verified, so that their owners can log in at once."""
-    from alumni.services.accounts import create_user, find_user_by_email
-    from alumni.services.members import find_member_by_email
 
     added = 0
     for email, password, role, chapter in DEMO_LOGINS:
@@ -215,7 +215,6 @@ def load_demo_accounts() -> int:
 
 def demo_login_lines() -> list[str]:
     """`demo login: EMAIL PASSWORD (ROLE)` for each demo account whose password still works."""
-    from alumni.services.accounts import find_user_by_email, verify_password
 
     lines = []
     for email, password, role, _chapter in DEMO_LOGINS:
@@ -248,7 +247,6 @@ def load_demo(members: int = 300, *, accounts: bool = False) -> dict[str, int]:
         if added_members % 500 == 0:
             db.session.flush()
     db.session.flush()
-    from alumni.services.demo_events import load_demo_events
 
     added_events = load_demo_events()
     db.session.flush()

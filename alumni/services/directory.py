@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, select
 
 from alumni.extensions import db
-from alumni.models import Member, Participation, User, Visibility
+from alumni.models import Member, Participation, Programme, User, Visibility
 from alumni.services import validation as v
 from alumni.services.search import fold
 
@@ -99,7 +99,6 @@ def directory_choices(viewer: User | None = None) -> dict:
     """Values for the filter menus: the countries and cohorts of the members the viewer may
     find (a menu must not tell where members live who are not listed for them), and no cohorts
     for a viewer who may not filter on them."""
-    from alumni.models import Programme
 
     listed = Member.visibility.in_(visible_levels(viewer))
     cohorts: list[int] = []

@@ -27,7 +27,9 @@ from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import Member, User
 from alumni.models.types import utcnow
 from alumni.services import validation as v
+from alumni.services.account_mail import render_mail_template
 from alumni.services.members import ensure_email_free
+from alumni.services.outbox import queue_message
 
 _SALT = "alumni-link-email-change"
 
@@ -96,9 +98,6 @@ def confirm_email_change(token: str) -> Member:
 
 
 def _queue_mails(member: Member) -> None:
-    from alumni.services.account_mail import render_mail_template
-    from alumni.services.outbox import queue_message
-
     base_url = current_app.config["BASE_URL"]
     link = f"{base_url}/email/{make_email_change_token(member)}"
     # One confirmation and one notice a day per address asked for, however often it is asked.

@@ -3,21 +3,26 @@ zone; UTC is derived here when a rule needs it (deadlines, upcoming/past)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_skeleton, format_time, get_timezone_location
 from sqlalchemy import and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
-from alumni.errors import Conflict, Invalid, NotFound
+from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus
 from alumni.models.types import utcnow
 from alumni.services import validation as v
 from alumni.services.chapters import get_chapter
+from alumni.services.eventbase import answers_close_utc as answers_close_utc
+from alumni.services.eventbase import clean_side, missing_event
+from alumni.services.eventbase import ends_utc as ends_utc
+from alumni.services.eventbase import in_zone as in_zone
+from alumni.services.eventbase import moment_text as moment_text
+from alumni.services.eventbase import starts_utc as starts_utc
+from alumni.services.eventbase import zone_label as zone_label
+from alumni.services.registrations import promote_waitlisted
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
@@ -30,50 +35,6 @@ MAX_SIDES = 8
 update_hooks: list = []
 #: Called inside the transaction after an event was cancelled.
 cancel_hooks: list = []
-
-
-# ---------------------------------------------------------------- time
-def to_utc(local: datetime, zone: str) -> datetime:
-    """A local wall-clock time in `zone` as an aware UTC datetime (computed with today's rules)."""
-    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def moment_text(moment: datetime, zone: str, locale: Locale | str | None) -> str:
-    """A stored UTC moment (a check-in) as the day and time in `zone`, the way `locale` writes
-    them ("Nov 28, 1:22 PM", "11月28日 13:22"): every page and message says the same moment alike."""
-    loc = Locale.parse(str(locale or "en"))
-    tz = ZoneInfo(zone)
-    day = format_skeleton("MMMd", moment, tzinfo=tz, locale=loc)
-    time = format_time(moment, "short", tzinfo=tz, locale=loc)  # 12- or 24-hour, as the locale writes it
-    return str(loc.datetime_formats["short"]).replace("{1}", day).replace("{0}", time)
-
-
-def zone_label(zone: str, locale: Locale | str | None) -> str:
-    """The zone by its name in the reader's language ("India Time", "インド時間")."""
-    try:
-        return get_timezone_location(ZoneInfo(zone), locale=Locale.parse(str(locale or "en")))
-    except (LookupError, ValueError):
-        return zone
-
-
-def in_zone(local: datetime, event_zone: str, viewer_zone: str) -> datetime:
-    """The same moment as seen in another zone (aware)."""
-    return local.replace(tzinfo=ZoneInfo(event_zone)).astimezone(ZoneInfo(viewer_zone))
-
-
-def starts_utc(event: Event) -> datetime:
-    return to_utc(event.starts_at, event.timezone)
-
-
-def ends_utc(event: Event) -> datetime:
-    return to_utc(event.ends_at, event.timezone)
-
-
-def answers_close_utc(event: Event) -> datetime:
-    """Answers are taken until the deadline, or, without one, until the event ends."""
-    if event.registration_deadline is not None:
-        return to_utc(event.registration_deadline, event.timezone)
-    return ends_utc(event)
 
 
 def _local_datetime(value, field: str, *, required: bool = True) -> datetime | None:
@@ -107,11 +68,6 @@ def _capacity(value, field: str = "capacity") -> int | None:
     if number < 0 or number > 1_000_000:
         raise Invalid(_("%(field)s must be between 0 and 1,000,000.", field=field), field=field)
     return number
-
-
-def clean_side(value) -> str | None:
-    side = v.text(value, "side", max_length=32)
-    return side or None
 
 
 def _side_quotas(value) -> dict[str, int]:
@@ -227,10 +183,6 @@ def get_event(event_id: int) -> Event:
     return event
 
 
-def missing_event(event_id: int) -> NotFound:
-    return NotFound(_("There is no event %(id)s.", id=event_id))
-
-
 def create_event(values: dict, actor=None) -> Event:
     cleaned = _clean(values)
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
@@ -255,7 +207,6 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
         event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
-    from alumni.services.registrations import promote_waitlisted
 
     promote_waitlisted(event)
     if moved and event.status == EventStatus.published:

@@ -32,7 +32,7 @@ from alumni.models.types import utcnow
 from alumni.permissions import can_manage_event, can_manage_mail_holds, is_staff
 from alumni.services import workers
 from alumni.services.directory import visible_levels
-from alumni.services.events import answers_close_utc, ends_utc
+from alumni.services.eventbase import answers_close_utc, ends_utc
 from alumni.services.import_jobs import recent_import_jobs
 from alumni.services.privacy import accepted_notice
 

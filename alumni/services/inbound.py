@@ -27,12 +27,18 @@ from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 from flask import current_app
+from icalendar import Calendar
 from icalendar.cal import Component
 
+from alumni.calendar import event_uid
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import Event, Member, Registration, RegistrationStatus, Response
+from alumni.services import registrations as rsvc
+from alumni.services.account_mail import render_mail_template
+from alumni.services.outbox import new_message_id, queue_message
+from alumni.services.registrations import waitlist_position
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +114,6 @@ def _calendar_parts(message: Message) -> list[bytes]:
 
 def _reply_event(raw_ics: bytes) -> Component | None:
     """The VEVENT of a METHOD:REPLY calendar, or None."""
-    from icalendar import Calendar
 
     try:
         cal = Calendar.from_ical(raw_ics.decode("utf-8", errors="replace"))
@@ -128,8 +133,6 @@ def _mailto(value: object) -> str:
 def receive_message(raw: bytes, *, recipients: tuple[str, ...] | list[str] = ()) -> Received:
     """Apply one inbound message (as bytes, as the MTA delivers it). `recipients`: the SMTP
     envelope's, where known. Flushes; the caller commits."""
-    from alumni.calendar import event_uid
-    from alumni.services import registrations as rsvc
 
     if len(raw) > MAX_MESSAGE_BYTES:
         return _drop("too large", size=len(raw))
@@ -190,8 +193,6 @@ def receive_message(raw: bytes, *, recipients: tuple[str, ...] | list[str] = ())
 
 # ---------------------------------------------------------------- telling the member
 def _answer_sentence(registration: Registration | None, refusal: str | None) -> str:
-    from alumni.services.registrations import waitlist_position
-
     if refusal is not None or registration is None:
         return str(_("Your answer from your calendar could not be recorded: %(reason)s", reason=refusal or ""))
     status = registration.status
@@ -208,8 +209,6 @@ def _answer_sentence(registration: Registration | None, refusal: str | None) -> 
 def _queue_answer_mail(event: Event, member: Member, registration: Registration | None, *,
                        refusal: str | None = None) -> None:
     """"We recorded your answer" (or why not), in the member's language."""
-    from alumni.services.account_mail import render_mail_template
-    from alumni.services.outbox import new_message_id, queue_message
 
     language = member.preferred_language or "en"
     base = current_app.config["BASE_URL"]

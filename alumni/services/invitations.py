@@ -33,6 +33,7 @@ from alumni.models import (
     Programme,
     ReturnVisit,
 )
+from alumni.models.types import utcnow
 from alumni.services import outbox
 from alumni.services import validation as v
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
@@ -310,8 +311,6 @@ def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
     """The member wants no more invitations (from the one-click link or their settings):
     invitations to them not yet sent are withdrawn too."""
     if member.invitations_unsubscribed_at is None:
-        from alumni.models.types import utcnow
-
         member.invitations_unsubscribed_at = now or utcnow()
         withdraw_unsent_to(member.id, kinds=("invitation",))
         db.session.flush()
@@ -320,9 +319,8 @@ def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
 def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
     """Take mail to a member that is still waiting in the outbox out of it (all of it when the
     member is deleted; their invitations when they unsubscribe)."""
-    from alumni.services.notices import unclaimed_queued
 
-    stmt = delete(OutgoingMail).where(OutgoingMail.member_id == member_id, *unclaimed_queued())
+    stmt = delete(OutgoingMail).where(OutgoingMail.member_id == member_id, *outbox.unclaimed_queued())
     if kinds:
         stmt = stmt.where(OutgoingMail.kind.in_(kinds))
     result = db.session.execute(stmt.execution_options(synchronize_session=False))

@@ -21,10 +21,12 @@ from alumni.models import (
     Programme,
     ReturnPurpose,
     ReturnVisit,
+    User,
     Visibility,
 )
 from alumni.services import validation as v
 from alumni.services.institutions import get_institution
+from alumni.services.outbox import forget_member
 from alumni.services.search import member_search_key
 
 MEMBER_FIELDS = (
@@ -76,7 +78,6 @@ def _ensure_email_free(email: str, member_id: int | None = None) -> None:
 def ensure_email_free(email: str, member_id: int | None = None) -> None:
     """No other record, and no account but this record's own, uses `email` (checked before a
     record's address changes: the unique keys are the last guard, never the answer)."""
-    from alumni.models import User
 
     _ensure_email_free(email, member_id)
     owner = db.session.execute(select(User.id, User.member_id).where(User.email == email)).first()
@@ -121,8 +122,6 @@ def update_member(member: Member, changes: dict, actor=None) -> Member:
     for key, value in cleaned.items():
         setattr(member, key, value)
     if moved:
-        from alumni.models import User
-
         member.pending_email = None
         account = db.session.scalar(select(User).where(User.member_id == member.id))
         if account is not None:
@@ -132,8 +131,6 @@ def update_member(member: Member, changes: dict, actor=None) -> Member:
 
 
 def delete_member(member: Member, actor=None) -> None:
-    from alumni.services.outbox import forget_member
-
     # Nothing more goes to a deleted member, and what went keeps no address, name or text.
     forget_member(member.id, member.email)
     db.session.delete(member)

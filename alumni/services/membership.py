@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,34 +20,27 @@ from alumni.i18n import _
 from alumni.models import Consent, ConsentKind, Member, Role, StaffAccess, User, Visibility
 from alumni.models.types import utcnow
 from alumni.permissions import is_self, is_staff
+from alumni.services import invitations
 from alumni.services import validation as v
+from alumni.services.account_mail import MailKind as MailKind
+from alumni.services.account_mail import Outcome as Outcome
 from alumni.services.accounts import (
     _hasher,
     check_password_rules,
     create_user,
     find_user_by_email,
     set_password,
+    verify_password,
 )
+from alumni.services.email_change import request_email_change
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.services.members import create_member, find_member_by_email, update_member
+from alumni.services.outbox import forget_member
+from alumni.services.privacy import accept_notice
+from alumni.services.privacy import record_consent as record_consent
+from alumni.services.tokens import revoke_all_tokens
 
 log = logging.getLogger(__name__)
-
-
-class MailKind(enum.StrEnum):
-    verify = "verify"
-    #: Someone signed up with an address that already has an account: tell its owner.
-    already_registered = "already_registered"
-    reset = "reset"
-    claim = "claim"
-
-
-@dataclass
-class Outcome:
-    """Which account to mail, and what; the page answers the same whatever it is."""
-
-    user: User | None
-    mail: MailKind | None
 
 
 # --- joining -------------------------------------------------------------------------------
@@ -86,8 +78,6 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
         return Outcome(None, None)
     set_password(user, password)
     if user.member is not None:
-        from alumni.services.privacy import accept_notice
-
         accept_notice(user.member)
     return Outcome(user, MailKind.verify)
 
@@ -148,28 +138,18 @@ def end_sessions(user: User) -> None:
 def log_out_everywhere(user: User) -> int:
     """Every browser session ends and every API token of the account is revoked (answers how
     many tokens): what to do after a lost laptop or a leaked token."""
-    from alumni.services.tokens import revoke_all_tokens
 
     end_sessions(user)
     return revoke_all_tokens(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    from alumni.services.accounts import verify_password
-
     if not verify_password(user, current or ""):
         raise Invalid(_("That is not your current password."), field="current_password")
     set_password(user, new)
 
 
 # --- consents ------------------------------------------------------------------------------
-
-
-def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version: str | None = None) -> Consent:
-    consent = Consent(member_id=member.id, kind=kind, granted=granted, version=version, recorded_at=utcnow())
-    db.session.add(consent)
-    db.session.flush()
-    return consent
 
 
 def list_consents(member: Member) -> list[Consent]:
@@ -181,7 +161,6 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
     """Profile changes (pages and API). When the member themselves moves in or out of the
     directory, that is a consent, recorded with its date; staff corrections are not consents.
     `invitations` (true/false) turns invitations by mail on or off, as the one-click link does."""
-    from alumni.services import invitations
 
     changes = dict(changes)
     wanted = changes.pop("invitations", None)
@@ -193,8 +172,6 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
     if changes:
         update_member(member, changes, actor)
     if asks_for_email:
-        from alumni.services.email_change import request_email_change
-
         request_email_change(member, new_email or "")
     if wanted is not None:
         if not isinstance(wanted, bool):
@@ -271,11 +248,9 @@ def delete_account(user: User, password: str) -> None:
     participations, careers, returns and consents. Records other features keep about the
     member (e.g. event registrations) are anonymised where their schema says ON DELETE
     SET NULL — done here explicitly, as SQLite does not enforce foreign keys."""
-    from alumni.services.accounts import verify_password
 
     if not verify_password(user, password or ""):
         raise Invalid(_("That is not your current password."), field="password")
-    from alumni.services.outbox import forget_member
 
     member = user.member
     # Mail to them, waiting or sent, keeps no address, name or text (issue 23, item 9).

@@ -12,15 +12,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
 from alumni.extensions import db
-from alumni.models import Event, EventStatus, MailStatus, Member, OutgoingMail, Registration, RegistrationStatus
+from alumni.models import Event, EventStatus, Member, OutgoingMail, Registration, RegistrationStatus
 from alumni.models.types import utcnow
-from alumni.services import outbox
-from alumni.services.events import starts_utc
+from alumni.services import events, outbox, registrations
+from alumni.services.eventbase import starts_utc
+from alumni.services.invitations import invitation_key, invitation_mailing
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.registrations import lock_event
 
@@ -39,13 +40,6 @@ def _recipients(event: Event, statuses) -> list[Recipient]:
             for mid, email, lang, given, family, native, first in rows]
 
 
-def unclaimed_queued() -> tuple:
-    """Queued and not in a worker's hands right now (a message being sent cannot be called back;
-    withdrawing it would let a re-rendered copy go as well)."""
-    return (OutgoingMail.status == MailStatus.queued,
-            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < utcnow()))
-
-
 def _update_mailing(event: Event) -> str:
     return f"event:{event.id}:update:{event.sequence}"
 
@@ -53,7 +47,7 @@ def _update_mailing(event: Event) -> str:
 def _unsent(event: Event, kinds):
     """Conditions for this event's mail of `kinds` still waiting in the outbox."""
     return (OutgoingMail.mailing.startswith(f"event:{event.id}:"), OutgoingMail.kind.in_(kinds),
-            *unclaimed_queued())
+            *outbox.unclaimed_queued())
 
 
 def withdraw_unsent(event: Event, kinds) -> int:
@@ -68,7 +62,6 @@ def refresh_unsent(event: Event) -> None:
     """After a change of time or place: invitations not yet sent are rendered again with the new
     details (same keys, so still once per member); older updates and reminders not yet sent are
     dropped (the new update replaces them; the next reminder run queues reminders anew)."""
-    from alumni.services.invitations import invitation_key, invitation_mailing
 
     waiting = db.session.execute(
         select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
@@ -165,7 +158,6 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
 def register_hooks() -> None:
     """Wire the notices into the event and registration services (idempotent: a hook is never
     added twice, so each change queues its mail once, from pages, API and CLI alike)."""
-    from alumni.services import events, registrations
 
     hook: Any  # each list holds its own kind of callable
     for hooks, hook in ((registrations.promotion_hooks, queue_promotion_notice),

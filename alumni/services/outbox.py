@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
 
 from alumni.extensions import db, mail
-from alumni.models import MailAddressHold, MailStatus, OutgoingMail
+from alumni.models import MailAddressHold, MailRequest, MailStatus, OutgoingMail
 from alumni.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 #: How long a claim holds without renewal; a live worker renews it every third of it.
 LEASE = timedelta(seconds=30)
-SMTP_TIMEOUT = 30
 MAX_ATTEMPTS = 8
 #: Permanent failures after which an address is put on hold.
 HOLD_AFTER = 2
@@ -132,7 +131,7 @@ class _TimeoutConnection(Connection):
 
     def configure_host(self):
         cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = cls(self.mail.server, self.mail.port, timeout=current_app.config.get("MAIL_TIMEOUT", SMTP_TIMEOUT))
+        host = cls(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
         if self.mail.use_tls:
             host.starttls()
         if self.mail.username and self.mail.password:
@@ -374,6 +373,13 @@ def deliver_due(worker: str | None = None, *, batch_size: int = BATCH_SIZE, now:
     return total
 
 
+def unclaimed_queued() -> tuple:
+    """Queued and not in a worker's hands right now (a message being sent cannot be called back;
+    withdrawing it would let a re-rendered copy go as well)."""
+    return (OutgoingMail.status == MailStatus.queued,
+            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < utcnow()))
+
+
 # --- status --------------------------------------------------------------------------------
 
 
@@ -414,7 +420,6 @@ def forget_member(member_id: int | None, email: str | None) -> None:
     them is withdrawn, and what was sent or failed keeps only its bookkeeping (kind, mailing,
     status, Message-ID, times) — no address, name or text. Their address hold and any pending
     password-link request go too. Flushes; the caller commits."""
-    from alumni.models import MailRequest
 
     theirs = []
     if member_id is not None:

@@ -15,10 +15,17 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from limits.storage import storage_from_string
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from alumni.extensions import db
+from alumni.models import User
 from alumni.models.types import utcnow
+from alumni.services import workers
+from alumni.services.demo import DEMO_LOGINS
 
 Level = Literal["ok", "warning", "error"]
 
@@ -143,8 +150,6 @@ def _web_workers(environ: Mapping[str, str]) -> int | None:
 
 
 def _storage_reachable(uri: str, timeout: float) -> bool:
-    from limits.storage import storage_from_string
-
     options: dict[str, Any] = {}
     if uri.startswith(("redis", "valkey")):
         options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
@@ -180,8 +185,6 @@ def check_rate_limits(config: Mapping[str, Any], environ: Mapping[str, str], *, 
 
 def check_migrations(connection: Any, directory: str) -> Finding:
     """The database's Alembic revision against the code's head."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
     heads = set(ScriptDirectory(directory).get_heads())
     current = set(MigrationContext.configure(connection).get_current_heads())
@@ -201,7 +204,6 @@ _PROCESSES = (
 
 def check_processes(config: Mapping[str, Any], *, now: datetime | None = None) -> list[Finding]:
     """The mail worker's and the scheduler's last heartbeats (alumni/services/workers.py)."""
-    from alumni.services import workers
 
     now = now or utcnow()
     findings = []
@@ -220,7 +222,6 @@ def check_processes(config: Mapping[str, Any], *, now: datetime | None = None) -
 
 def check_database(config: Mapping[str, Any], migrations_dir: str, *, now: datetime | None = None) -> list[Finding]:
     """Reachable, migrated, and — read from it — whether the background processes run."""
-    from sqlalchemy.engine import make_url
 
     shown = make_url(config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     try:
@@ -240,10 +241,6 @@ def check_database(config: Mapping[str, Any], migrations_dir: str, *, now: datet
 
 def check_no_demo_accounts() -> list[Finding]:
     """The development demo accounts have published passwords: never in production."""
-    from sqlalchemy import select
-
-    from alumni.models import User
-    from alumni.services.demo import DEMO_LOGINS
 
     found = list(db.session.scalars(select(User.email).where(User.email.in_([e for e, *_ in DEMO_LOGINS]))))
     if found:

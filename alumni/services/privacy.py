@@ -12,9 +12,17 @@ from sqlalchemy import select
 
 from alumni.extensions import db
 from alumni.models import Consent, ConsentKind, Member
+from alumni.models.types import utcnow
 
 #: The current version of the privacy notice: the date its text took effect (ISO 8601).
 NOTICE_VERSION = "2026-11-28"
+
+
+def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version: str | None = None) -> Consent:
+    consent = Consent(member_id=member.id, kind=kind, granted=granted, version=version, recorded_at=utcnow())
+    db.session.add(consent)
+    db.session.flush()
+    return consent
 
 
 def notice_date(version: str = NOTICE_VERSION) -> date | None:
@@ -49,6 +57,5 @@ def accepted_notice(member: Member) -> NoticeAcceptance | None:
 
 def accept_notice(member: Member) -> Consent:
     """Record that the member accepted the current version. Flushes; the caller commits."""
-    from alumni.services.membership import record_consent
 
     return record_consent(member, ConsentKind.privacy_notice, True, version=NOTICE_VERSION)

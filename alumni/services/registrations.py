@@ -33,8 +33,9 @@ from alumni.models import (
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
-from alumni.services.events import answers_close_utc, clean_side, missing_event, moment_text, zone_label
+from alumni.services.eventbase import answers_close_utc, clean_side, missing_event, moment_text, zone_label
 from alumni.services.institutions import get_institution
+from alumni.services.search import member_search_key
 
 #: Called with each registration promoted from the waitlist, inside the same transaction —
 #: the mail area (issue #5) appends a function here that queues "you got a seat" mail.
@@ -407,8 +408,6 @@ def list_registrations(event: Event, *, status: str | None = None, side: str | N
         stmt = stmt.where(Registration.checked_in_at.is_not(None) if checked_in
                           else Registration.checked_in_at.is_(None))
     if q:
-        from alumni.services.search import member_search_key
-
         key = member_search_key(q)
         if key:
             stmt = stmt.where(Member.search_key.contains(key, autoescape=True))

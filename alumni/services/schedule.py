@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 
 from alumni.extensions import db
 from alumni.models.types import utcnow
+from alumni.services.import_jobs import run_pending_imports
+from alumni.services.notices import queue_reminders
 
 log = logging.getLogger(__name__)
 
 
 def remind_events() -> str:
-    from alumni.services.notices import queue_reminders
-
     queued, skipped = queue_reminders()
     return f"queued {queued}, skipped {skipped}"
 
@@ -31,7 +31,6 @@ def run_imports(keepalive: Callable[[], None]) -> str:
     """Member imports uploaded on the staff page, one job after another until none waits. A long
     import commits batch by batch and calls `keepalive` after each, so the scheduler's heartbeat
     stays fresh while it works."""
-    from alumni.services.import_jobs import run_pending_imports
 
     ran = 0
     while (job := run_pending_imports(on_progress=keepalive)) is not None:

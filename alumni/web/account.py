@@ -13,7 +13,7 @@ from alumni.forms import show_errors
 from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailForm, NewPasswordForm, SignupForm
 from alumni.forms.events import ActionForm
 from alumni.i18n import _
-from alumni.services import membership, privacy
+from alumni.services import email_change, membership, privacy
 from alumni.services.account_mail import commit_and_send, request_password_link_later
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.web.auth import account_and_client_key
@@ -74,8 +74,6 @@ def verify(token: str):
 def confirm_email_change(token: str):
     """The link mailed to a member's new address. Opening it shows what will change; the
     button applies it (a mail scanner that follows links changes nothing)."""
-    from alumni.forms.events import ActionForm
-    from alumni.services import email_change
 
     try:
         _member, new_email = email_change.read_email_change_token(token)

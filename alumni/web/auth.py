@@ -8,11 +8,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from alumni.extensions import db, limiter, login_manager
+from alumni.extensions import client_address, db, limiter, login_manager
 from alumni.forms.auth import LoginForm
 from alumni.i18n import _, _l
 from alumni.models import User
+from alumni.services.account_mail import commit_and_send
 from alumni.services.accounts import authenticate
+from alumni.services.membership import MailKind, Outcome, end_sessions
 from alumni.services.validation import email_key
 
 bp = Blueprint("auth", __name__)
@@ -60,7 +62,6 @@ def account_key() -> str:
 def account_and_client_key() -> str:
     """The account and the client asking about it: one client's failures never hold up the
     owner coming from elsewhere (behind a proxy, the address comes from PROXY_HOPS)."""
-    from alumni.extensions import client_address
 
     return account_key() + "|client:" + client_address()
 
@@ -83,8 +84,6 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None and user.email_verified_at is None:
             # Only someone who knows the password gets here: telling them is no leak.
-            from alumni.services.account_mail import commit_and_send
-            from alumni.services.membership import MailKind, Outcome
 
             commit_and_send(Outcome(user, MailKind.verify))
             flash(_("Please confirm your email address first: we have sent you a new link."), "error")
@@ -104,7 +103,6 @@ def login():
 def logout():
     # A copied session or remember-me cookie must not outlive the logout: moving the session
     # version on ends every session of the account, this one included.
-    from alumni.services.membership import end_sessions
 
     end_sessions(current_user._get_current_object())
     db.session.commit()

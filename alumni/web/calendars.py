@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from alumni.calendar import google_calendar_link
 from alumni.dbpool import reads_without_transaction
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, _
@@ -90,7 +91,6 @@ def member_feed(token: str):
 
 def calendar_links(event, lang: str | None) -> dict:
     """"Add to calendar": download, subscribe (webcal://) and Google Calendar."""
-    from alumni.calendar import google_calendar_link
 
     base = current_app.config["BASE_URL"]
     download = f"{base}/events/{event.id}.ics"

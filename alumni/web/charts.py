@@ -9,8 +9,12 @@ import re
 from functools import lru_cache
 
 import pygal
+from babel import Locale
+from flask_babel import get_locale
 from markupsafe import Markup
 from pygal.style import Style
+
+from alumni.i18n import _
 
 STYLE = Style(background="transparent", plot_background="transparent", font_family="inherit",
               colors=("#c2185b", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a"))
@@ -40,8 +44,6 @@ def integer_ticks(values) -> list[int]:
 
 
 def _no_data() -> str:
-    from alumni.i18n import _
-
     return str(_("No data"))
 
 
@@ -89,7 +91,6 @@ def stacked_chart(title: str, labels: list[str], series: dict[str, list[int]]) -
 
 @lru_cache(maxsize=CACHED_CHARTS)
 def _world_svg(title: str, series: str, counts: tuple, no_data: str, locale: str) -> str:
-    from babel import Locale
     from pygal_maps_world.maps import World
 
     chart = World(**_config(title, no_data, height=420))
@@ -103,6 +104,5 @@ def _world_svg(title: str, series: str, counts: tuple, no_data: str, locale: str
 def world_map(title: str, series: str, counts: list[tuple[str, int]]) -> str:
     """A world map shaded by count per country (ISO 3166-1 alpha-2 codes), as a whole SVG
     document — served on its own URL, it is large (≈ 0.8 MB before compression)."""
-    from flask_babel import get_locale
 
     return _world_svg(str(title), str(series), tuple(counts), _no_data(), str(get_locale() or "en"))

@@ -17,13 +17,14 @@ from alumni.dbpool import reads_without_transaction
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
-from alumni.i18n import _
+from alumni.i18n import LANGUAGES, _
 from alumni.models import Chapter, EventKind, EventStatus, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.permissions import can_check_in, can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
+from alumni.web import pickers
 from alumni.web.pagecache import cached_for_anonymous, remembered
 
 bp = Blueprint("events", __name__)
@@ -109,8 +110,6 @@ def list_page():
 
 
 def _lang() -> str:
-    from alumni.i18n import LANGUAGES
-
     locale = str(get_locale() or "en")
     return next((t for t, name in LANGUAGES.items() if name == locale), "en")
 
@@ -144,7 +143,6 @@ def detail(event_id: int):
     form = None
     if event.side_quotas or event.kind == EventKind.forum:
         form = RsvpForm()
-        from alumni.web import pickers
 
         form.institution_id.choices = pickers.institution_choices()
         form.institution_id.render_kw = {"data-picker": ""}

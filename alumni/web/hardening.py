@@ -6,7 +6,8 @@ import logging
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
+from flask.logging import default_handler
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -42,8 +43,6 @@ class JsonLogFormatter(logging.Formatter):
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from flask import has_request_context
-
         if has_request_context() and not hasattr(record, "request_id"):
             record.request_id = getattr(g, "request_id", None)
         return True
@@ -52,12 +51,17 @@ class RequestIdFilter(logging.Filter):
 def configure_logging(app: Flask) -> None:
     if app.config.get("LOG_FORMAT", "json") != "json" or app.testing:
         return
+    # Our own logger ("alumni": app.logger and every alumni.* module), not the root logger: the
+    # handlers a server or a test runner put on the root stay theirs. Idempotent per process.
+    logger = logging.getLogger("alumni")
+    for old in [h for h in logger.handlers if isinstance(h.formatter, JsonLogFormatter) or h is default_handler]:
+        logger.removeHandler(old)
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLogFormatter())
     handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    logger.addHandler(handler)
+    logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    logger.propagate = False  # one line per record, not a second one from the root's handlers
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 

@@ -12,7 +12,7 @@ from alumni.extensions import csrf, db
 from alumni.forms import show_errors
 from alumni.forms.events import ActionForm
 from alumni.forms.invitations import AudienceForm
-from alumni.i18n import _, ngettext
+from alumni.i18n import _, language_name, ngettext
 from alumni.models import MailAddressHold, Member
 from alumni.permissions import can_invite, can_manage_mail_holds
 from alumni.services import home, outbox
@@ -80,7 +80,6 @@ def _audience_form(event) -> AudienceForm:
 
 def _audience_summary(count: isvc.AudienceCount, reason: str | None) -> dict:
     """What the page and its script show: the total, the split by language, why it is empty."""
-    from alumni.web.main import language_name
 
     return {"total": count.total, "text": _("%(n)s members will receive it", n=count.total),
             "by_language": [{"language": lang, "name": language_name(lang), "count": n}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -10,11 +9,15 @@ from babel.dates import format_skeleton, format_time
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import text
 
 from alumni.extensions import db
-from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
-from alumni.services import home
+from alumni.i18n import LANGUAGES, RTL_LANGUAGES, language_name
+from alumni.services import home, workers
 from alumni.services import privacy as privacy_svc
+from alumni.services.outbox import due_count
+from alumni.web.auth import safe_next
+from alumni.web.mail import mailing_label
 from alumni.web.pagecache import cached_for_anonymous, remembered
 
 bp = Blueprint("main", __name__)
@@ -48,17 +51,9 @@ def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
     return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
 
 
-@cache
-def language_name(tag: str) -> str:
-    """A language's name written in that language (日本語, हिन्दी, العربية), from Babel's data
-    (the same on every page: kept once computed)."""
-    return Locale.parse(babel_locale(tag)).display_name or tag
-
-
 @bp.route("/language")
 def set_language():
     """The language switcher: remembered in the session, then back to the same page."""
-    from alumni.web.auth import safe_next
 
     tag = request.args.get("lang", "")
     if tag in LANGUAGES:
@@ -71,7 +66,6 @@ def healthz():
     """For load balancers and monitoring: 200 while the database answers, 503 otherwise. Also the
     background processes' last heartbeats and the outbox backlog (messages due and not sent), for
     monitoring: they do not change the status code (the web can serve while the worker is away)."""
-    from sqlalchemy import text
 
     try:
         db.session.execute(text("SELECT 1"))
@@ -87,9 +81,6 @@ def healthz():
 
 
 def background_health() -> dict:
-    from alumni.services import workers
-    from alumni.services.outbox import due_count
-
     def seen(kind: str) -> dict:
         last = workers.last_beat(kind)
         return {"last_beat": last.isoformat() if last is not None else None, "alive": workers.is_alive(kind)}
@@ -108,7 +99,6 @@ def index():
     upcoming = home.next_events()
     if user is None:
         return render_template("main/index.html", numbers=numbers, upcoming=upcoming)
-    from alumni.web.mail import mailing_label
 
     mine = home.member_home(user.member) if user.member is not None else None
     if mine is not None:  # what the dashboard already lists above is not repeated below

@@ -10,13 +10,14 @@ from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
 from alumni.forms import show_errors
 from alumni.forms.events import ActionForm, EventForm, options
-from alumni.i18n import _, ngettext
+from alumni.i18n import LANGUAGES, _, language_name, ngettext
 from alumni.models import Chapter, Event, EventStatus, Registration, RegistrationStatus
 from alumni.permissions import can_check_in, can_create_event, can_manage_event, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.confirmations import people_told_of_cancellation
 from alumni.services.paging import bounded_int, page_number, paginate
+from alumni.web import pickers
 from alumni.web.confirm import ask_first, is_confirmed
 from alumni.web.events import when_text, zone_label
 
@@ -67,8 +68,6 @@ def _chapter_choices(form: EventForm) -> None:
     else:
         chapters = [current_user.chapter]
     form.chapter.choices = options((c.code, f"{c.code} — {c.name}") for c in chapters)
-    from alumni.i18n import LANGUAGES
-    from alumni.web.main import language_name
 
     named = [(tag, f"{language_name(tag)} ({tag})") for tag in LANGUAGES]
     form.language.choices = options(named)
@@ -78,7 +77,6 @@ def _chapter_choices(form: EventForm) -> None:
 
 def _place_choices(form: EventForm, chapters: list) -> None:
     """Time zones by country and city (the organizer's country first), countries by name."""
-    from alumni.web import pickers
 
     member = getattr(current_user, "member", None)
     first = (chapters[0].countries[0] if not current_user.is_staff and chapters and chapters[0].countries

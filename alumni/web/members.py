@@ -18,12 +18,16 @@ from alumni.extensions import db
 from alumni.forms import show_errors
 from alumni.forms.events import ActionForm
 from alumni.forms.members import VISIBILITY_HELP, CareerForm, ParticipationForm, ProfileForm, ReturnForm
-from alumni.i18n import _
+from alumni.i18n import LANGUAGES, _, language_name
 from alumni.models import Institution, Programme
+from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_PURPOSE_LABELS, VISIBILITY_LABELS
+from alumni.models.privacy import CONSENT_LABELS
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership, privacy
 from alumni.services.account_mail import commit_and_send
+from alumni.services.paging import bounded_int, page_number, paginate
+from alumni.web import pickers
 from alumni.web.confirm import ask_first, is_confirmed
 
 bp = Blueprint("members", __name__)
@@ -64,15 +68,10 @@ def _fill_choices(form) -> None:
         form.country.choices = country_choices()
         form.country.render_kw = {**(form.country.render_kw or {}), "data-picker": ""}
     if "timezone" in form:
-        from alumni.web import pickers
-
         member = current_user.member
         form.timezone.choices = pickers.timezone_choices(getattr(member, "country", None),
                                                          current=form.timezone.data)
     if "preferred_language" in form:
-        from alumni.i18n import LANGUAGES
-        from alumni.web.main import language_name
-
         form.preferred_language.choices = [SelectChoice(tag, language_name(tag)) for tag in LANGUAGES]
     if "programme" in form:
         form.programme.choices = [SelectChoice(c, c) for c in db.session.scalars(select(Programme.code).order_by(Programme.sort_order))]
@@ -222,7 +221,6 @@ def delete_record(kind: str, record_id: int):
 
 def _ask_to_delete(kind: str, record):
     """Delete asks first, saying which record goes and what stays."""
-    from alumni.models.members import RETURN_PURPOSE_LABELS
 
     when = format_date(record.start_date, "medium", locale=get_locale())
     if kind == "participations":
@@ -283,7 +281,6 @@ def send_claim_link(member_id: int):
 @login_required
 def access_log():
     """Who looked at whose personal data, and when (staff only)."""
-    from alumni.services.paging import bounded_int, page_number, paginate
 
     if not is_staff(current_user):
         abort(403)
@@ -296,9 +293,6 @@ def access_log():
 
 @bp.app_context_processor
 def member_template_helpers() -> dict:
-    from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_PURPOSE_LABELS, VISIBILITY_LABELS
-    from alumni.models.privacy import CONSENT_LABELS
-
     return {"country_name": country_name, "programme_name": programme_name, "VISIBILITY_LABELS": VISIBILITY_LABELS,
             "DIRECTION_LABELS": DIRECTION_LABELS, "CAREER_ROLE_LABELS": CAREER_ROLE_LABELS,
             "RETURN_PURPOSE_LABELS": RETURN_PURPOSE_LABELS, "CONSENT_LABELS": CONSENT_LABELS}

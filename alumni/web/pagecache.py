@@ -30,7 +30,7 @@ def _cacheable() -> bool:
 
 
 def _seconds() -> int:
-    return current_app.config.get("PAGE_CACHE_SECONDS", 0)
+    return current_app.config["PAGE_CACHE_SECONDS"]  # one default: alumni/config.py
 
 
 def clear() -> None:

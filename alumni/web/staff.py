@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from functools import wraps
 from pathlib import Path
 
+from babel import Locale
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -251,8 +252,6 @@ def _named(pairs) -> list[tuple[str, int]]:
 
 def country_name(code: str) -> str:
     """The country's name in the page's language (Babel's territory names); the code if unknown."""
-    from babel import Locale
-    from flask_babel import get_locale
 
     locale = get_locale() or Locale.parse("en")
     return locale.territories.get(code or "", code or "—")

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from alumni.extensions import db
 from alumni.forms.events import ActionForm
 from alumni.i18n import _, ngettext
+from alumni.models.accounts import ROLE_LABELS, TOKEN_STATE_LABELS
 from alumni.permissions import is_staff
 from alumni.services import membership, tokens
 from alumni.services.paging import paginate
@@ -20,8 +21,6 @@ PER_PAGE = 50
 
 @bp.context_processor
 def labels() -> dict:
-    from alumni.models.accounts import ROLE_LABELS, TOKEN_STATE_LABELS
-
     return {"TOKEN_STATE_LABELS": TOKEN_STATE_LABELS, "ROLE_LABELS": ROLE_LABELS}
 
 
