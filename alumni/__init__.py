@@ -1,8 +1,11 @@
 """Sakura Alumni: the web service of the Sakura Science Club."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import click
-from flask import Flask, render_template
+from flask import Flask, flash, g, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -23,6 +26,7 @@ from alumni.dbpool import (
 )
 from alumni.errors import ServiceError
 from alumni.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from alumni.forms import keep_typed, take_kept
 from alumni.i18n import _, init_template_gettext, select_locale
 from alumni.inputs import init_inputs
 from alumni.services import cohorts
@@ -107,6 +111,15 @@ def _register_request_guards(app: Flask) -> None:
     init_inputs(app)
 
 
+def _form_page() -> str:
+    """The page the form was sent from: the referrer's path if it is on this host, else the
+    address the form was posted to (most forms post to their own page)."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.path.startswith("/") and referrer.netloc == request.host and not referrer.path.startswith("//"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return request.path
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def on_service_error(error: ServiceError):
@@ -121,6 +134,25 @@ def _register_error_handlers(app: Flask) -> None:
         if wants_json():
             return http_error_response(error)
         return render_template("errors/error.html", status=error.code, message=default_message(error)), error.code
+
+    @app.errorhandler(CSRFError)
+    def on_expired_form(error: CSRFError):
+        """A page's form whose security token expired (or was missing): nothing was done. The
+        person goes back to the page with the form, which shows what they typed (passwords and
+        tokens aside), and is told why. The API takes no CSRF tokens; its answer stays JSON."""
+        db.session.rollback()
+        if wants_json():
+            return http_error_response(error)
+        back = _form_page()
+        keep_typed(urlsplit(back).path)
+        flash(_("The form had expired, so nothing was sent. What you typed is filled in again "
+                "(passwords aside): please check it and send it once more."), "error")
+        return redirect(back, code=303)
+
+    @app.before_request
+    def restore_kept_form() -> None:
+        if request.method == "GET":
+            g.kept_form = take_kept(request.path)
 
     @app.errorhandler(IntegrityError)
     def on_integrity_error(error: IntegrityError):

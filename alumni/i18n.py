@@ -49,11 +49,11 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return babel_locale(chosen)
-    try:
-        user = current_user
-        member = getattr(user, "member", None) if user and user.is_authenticated else None
-    except Exception:  # no login manager bound (e.g. a bare app in a test)
-        member = None
+    member = None
+    # A bare app (a test's) has no login manager; anything else (a database error loading the
+    # user) is not hidden here: it propagates, and the request's error handler rolls back.
+    if getattr(current_app, "login_manager", None) is not None and current_user.is_authenticated:
+        member = getattr(current_user, "member", None)
     if member is not None and member.preferred_language in LANGUAGES:
         return babel_locale(member.preferred_language)
     best = request.accept_languages.best_match(list(LANGUAGES.values()) + list(LANGUAGES))

@@ -1,9 +1,9 @@
 """Forms for joining and for the account: sign-up, reset, claim, password change, deletion.
 Rules (password length, email syntax) live in the services; forms only carry the values."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from alumni.forms import FlaskForm
 from alumni.i18n import _l
 
 

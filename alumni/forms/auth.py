@@ -1,8 +1,8 @@
 """Forms for logging in (sign-up, reset and claim come with the membership pages)."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from alumni.forms import FlaskForm
 from alumni.i18n import _l
 
 

@@ -1,6 +1,5 @@
 """Forms for events (organizers) and RSVP (members). They check shape only; the rules are in
 alumni.services.events / registrations, whose errors are shown next to the field."""
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from alumni.forms import FlaskForm
 from alumni.i18n import LANGUAGES, _l
 from alumni.models.events import EVENT_KIND_LABELS
 

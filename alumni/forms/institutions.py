@@ -1,10 +1,10 @@
 """Adding an institution that is missing from a picker (organizers and staff)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from alumni.forms import FlaskForm
 from alumni.forms.events import options
 from alumni.i18n import _l
 from alumni.models.institutions import INSTITUTION_KIND_LABELS

@@ -2,9 +2,9 @@
 value); alumni.services.invitations.clean_audience validates the codes."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField
 
+from alumni.forms import FlaskForm
 from alumni.i18n import _l
 
 PICKER = {"data-picker": ""}

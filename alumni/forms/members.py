@@ -1,9 +1,9 @@
 """Forms for a member's own pages. Validation is the service layer's (the same as the API);
 a ServiceError's field names which form field shows the message."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
+from alumni.forms import FlaskForm
 from alumni.i18n import LANGUAGES, _l
 from alumni.models.members import (
     CAREER_ROLE_LABELS,

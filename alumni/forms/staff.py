@@ -1,8 +1,8 @@
 """Forms of the staff pages."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SubmitField
 
+from alumni.forms import FlaskForm
 from alumni.i18n import _l
 
 

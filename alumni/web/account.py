@@ -49,9 +49,6 @@ def accept_privacy():
     member = current_user.member
     if member is None:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        flash(_("The form expired; please try again."), "error")
-        return redirect(url_for("members.me") + "#privacy")
     privacy.accept_notice(member)
     db.session.commit()
     flash(_("Thank you: you accepted the current privacy notice."), "info")

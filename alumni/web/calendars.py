@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from alumni.calendar import google_calendar_link
 from alumni.dbpool import reads_without_transaction
 from alumni.extensions import db
+from alumni.forms import FlaskForm
 from alumni.i18n import LANGUAGES, _
 from alumni.permissions import can_view_event
 from alumni.services import calendars as svc

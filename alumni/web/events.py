@@ -176,10 +176,6 @@ def _article(page: rsvc.EventPage, title: str, description: str, zone: str | Non
 @login_required
 def rsvp(event_id: int):
     event = _visible_event(event_id)
-    form = RsvpForm()
-    if not form.validate_on_submit():
-        flash(_("The form expired; please try again."), "error")
-        return redirect(url_for("events.detail", event_id=event.id))
     if current_user.member is None:
         flash(_("Only alumni with a member profile can answer."), "error")
         return redirect(url_for("events.detail", event_id=event.id))

@@ -9,13 +9,12 @@ from babel.dates import format_date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from alumni.errors import NotFound, ServiceError
 from alumni.extensions import db
-from alumni.forms import show_errors
+from alumni.forms import FlaskForm, show_errors
 from alumni.forms.events import ActionForm
 from alumni.forms.members import VISIBILITY_HELP, CareerForm, ParticipationForm, ProfileForm, ReturnForm
 from alumni.i18n import LANGUAGES, _, language_name
@@ -111,9 +110,6 @@ def set_invitations():
     """Invitations by mail, on or off, from the profile — also for a member who lost the mail
     with the one-click link. Mail about events they registered for is not affected."""
     member = _own_member()
-    if not ActionForm().validate_on_submit():
-        flash(_("The form expired; please try again."), "error")
-        return redirect(url_for("members.me") + "#invitations")
     wanted = request.form.get("invitations")
     if wanted not in ("on", "off"):
         abort(400, description=_("Choose whether to receive invitations."))

@@ -102,14 +102,37 @@ def test_sign_up_errors_are_shown_next_to_the_field(client):
     assert client.application.extensions["sqlalchemy"].session.scalar(sa.select(sa.func.count(User.id))) == 0
 
 
-def test_forms_need_a_csrf_token(app, client):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        r = signup(client)
-        assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
-        assert client.application.extensions["sqlalchemy"].session.scalar(sa.select(sa.func.count(User.id))) == 0
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+def test_forms_need_a_csrf_token(app, client, monkeypatch):
+    """A form sent without a valid token (expired, or forged) does nothing; the person is taken
+    back to the form with what they typed, passwords aside, and told why."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    r = client.post("/signup", data={"given_name": "Aiko", "family_name": "Tanaka", "email": "aiko@example.org",
+                                     "password": PASSWORD, "accept_privacy": "y", "csrf_token": "stale"},
+                    headers={"Referer": "http://localhost/signup"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/signup")
+    assert client.application.extensions["sqlalchemy"].session.scalar(sa.select(sa.func.count(User.id))) == 0
+    page = client.get("/signup")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The form had expired, so nothing was sent." in body
+    assert 'value="Aiko"' in body and 'value="Tanaka"' in body and 'value="aiko@example.org"' in body
+    assert PASSWORD not in body
+    assert 'name="csrf_token"' in body  # a fresh token: sending it again works
+    again = client.get("/signup").get_data(as_text=True)  # the typed values are shown once
+    assert 'value="Aiko"' not in again
+
+
+def test_an_expired_form_on_another_page_goes_back_to_that_page(app, client, monkeypatch):
+    """The referrer decides where the person returns (an answer button posts elsewhere); a
+    referrer on another host is not followed."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    r = client.post("/login", data={"email": "aiko@example.org", "password": PASSWORD},
+                    headers={"Referer": "http://localhost/login?next=/me"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/login?next=/me")
+    body = client.get("/login?next=/me").get_data(as_text=True)
+    assert 'value="aiko@example.org"' in body and PASSWORD not in body
+    r = client.post("/login", data={"email": "x@example.org"}, headers={"Referer": "https://evil.example/login"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/login")
+    assert "evil" not in r.headers["Location"]
 
 
 def test_password_reset_by_mail(client, mailbox):
