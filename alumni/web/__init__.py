@@ -18,9 +18,11 @@ from alumni.web import (
     staff,
     tokens,
 )
+from alumni.web.fragments import init_fragments
 
 
 def init_web(app: Flask) -> None:
+    init_fragments(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
 

@@ -72,7 +72,7 @@ def public_feed():
     kind, chapter, country = (request.args.get(k) or None for k in ("kind", "chapter", "country"))
     lang = _lang()
     stmt = svc.public_feed_query(kind=kind, chapter=chapter, country=country)
-    etag, modified = pagecache.remembered(("public-feed", lang, kind, chapter, country),
+    etag, modified = pagecache.remembered(pagecache.FEED_VERSIONS, ("public-feed", lang, kind, chapter, country),
                                           lambda: svc.feed_version(stmt, lang, kind, chapter, country))
     name = _("Sakura Science Club events")
     return _conditional(etag, modified, lambda: svc.render_feed(db.session.scalars(stmt), lang=lang, name=name),

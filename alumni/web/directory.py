@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from alumni.errors import Invalid
 from alumni.services.directory import directory_choices, filters_for, search_directory
-from alumni.web.pagecache import remembered
+from alumni.web.pagecache import DIRECTORY_CHOICES, remembered
 
 bp = Blueprint("directory", __name__)
 PER_PAGE = 25
@@ -24,7 +24,7 @@ def _choices(viewer) -> dict:
     """The filter menus, which change rarely: computed once per PAGE_CACHE_SECONDS for each kind
     of viewer (public or alumni: they differ) rather than on every page."""
     allowed = filters_for(viewer)
-    return remembered(("directory-choices", tuple(sorted(allowed))), lambda: directory_choices(viewer))
+    return remembered(DIRECTORY_CHOICES, ("directory-choices", tuple(sorted(allowed))), lambda: directory_choices(viewer))
 
 
 @bp.route("/directory")

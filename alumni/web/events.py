@@ -25,7 +25,9 @@ from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
-from alumni.web.pagecache import cached_for_anonymous, remembered
+from alumni.web.calendars import calendar_links
+from alumni.web.fragments import render_fragment
+from alumni.web.pagecache import EVENT_ARTICLES, cached_for_anonymous, remembered
 
 bp = Blueprint("events", __name__)
 PER_PAGE = 20
@@ -167,9 +169,10 @@ def _article(page: rsvc.EventPage, title: str, description: str, zone: str | Non
     event = page.event
     key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), event.chapter.name,
            page.places_left, page.waitlisted)
-    return remembered(key, lambda: Markup(render_template(
+    return remembered(EVENT_ARTICLES, key, lambda: render_fragment(
         "events/_article.html", event=event, title=title, description=description, zone=zone,
-        places_left=page.places_left, waitlisted=page.waitlisted)))
+        places_left=page.places_left, waitlisted=page.waitlisted, current_lang=_lang(), when_text=when_text,
+        show_time=show_time, calendar_links=calendar_links))
 
 
 @bp.route("/events/<int:event_id>/rsvp", methods=["POST"])

@@ -18,7 +18,7 @@ from alumni.services import privacy as privacy_svc
 from alumni.services.outbox import due_count
 from alumni.web.auth import safe_next
 from alumni.web.mail import mailing_label
-from alumni.web.pagecache import cached_for_anonymous, remembered
+from alumni.web.pagecache import CLUB_NUMBERS, cached_for_anonymous, remembered
 
 bp = Blueprint("main", __name__)
 
@@ -95,7 +95,7 @@ def index():
     dashboard — what needs them first (services.home decides what each may see)."""
     user = current_user if current_user.is_authenticated else None
     # The same for every viewer of a kind (visitors, or the logged-in): kept a few seconds.
-    numbers = remembered(("club-numbers", user is not None), lambda: home.club_numbers(user))
+    numbers = remembered(CLUB_NUMBERS, ("club-numbers", user is not None), lambda: home.club_numbers(user))
     upcoming = home.next_events()
     if user is None:
         return render_template("main/index.html", numbers=numbers, upcoming=upcoming)

@@ -77,19 +77,20 @@ def test_public_feed_polls_get_their_304_without_a_query(client, app):
 
 # ---------------------------------------------------------------- the event, for members
 @pytest.fixture
-def article_renders(app):
-    """How many times the event part of the page was rendered (not taken from the cache)."""
-    from flask import template_rendered
+def article_renders(monkeypatch):
+    """How many times the event part of the page was rendered (not taken from its cache)."""
+    from alumni.web import events as event_pages
 
     seen = []
+    render = event_pages.render_fragment
 
-    def record(sender, template, context, **extra):
-        if template.name == "events/_article.html":
-            seen.append(template.name)
+    def counting(template, /, **context):
+        if template == "events/_article.html":
+            seen.append(template)
+        return render(template, **context)
 
-    template_rendered.connect(record, app)
-    yield seen
-    template_rendered.disconnect(record, app)
+    monkeypatch.setattr(event_pages, "render_fragment", counting)
+    return seen
 
 
 def test_members_reuse_the_rendered_event_but_never_a_stale_one(app, cache_on, article_renders):
