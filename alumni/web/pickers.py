@@ -3,7 +3,7 @@ the values (the services validate the codes). static/pickers.js turns the select
 type-to-filter widgets; without it they are ordinary selects."""
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 import pycountry
 from babel import Locale
@@ -35,7 +35,8 @@ def country_choices() -> list[SelectChoice]:
     return [SelectChoice(code, name) for code, name in _sorted_countries(str(locale))]
 
 
-@cache
+#: One entry per page language (ten); bounded all the same.
+@lru_cache(maxsize=16)
 def _sorted_countries(locale_name: str) -> tuple[tuple[str, str], ...]:
     locale = Locale.parse(locale_name)
     pairs = ((c.alpha_2, country_name(c.alpha_2, locale)) for c in pycountry.countries)
@@ -82,7 +83,8 @@ def institution_choices(country: str | None = None, blank: str | None = "—") -
 
 
 # ---------------------------------------------------------------- time zones
-@cache
+#: One entry per page language (ten); bounded all the same.
+@lru_cache(maxsize=16)
 def _zone_groups(locale_name: str) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
     """(country code, country name, ((zone, city), …)) for every country, by country name."""
     locale = Locale.parse(locale_name)
