@@ -13,6 +13,7 @@ from datetime import datetime
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
@@ -64,7 +65,7 @@ def _beat(kind: str, name: str) -> None:
     try:
         workers.beat(kind, name)
         db.session.commit()
-    except Exception as exc:
+    except SQLAlchemyError as exc:
         db.session.rollback()
         click.echo(f"heartbeat failed: {type(exc).__name__}: {exc}"[:300], err=True)
 
@@ -74,7 +75,7 @@ def _stop_beating(name: str) -> None:
         db.session.rollback()
         workers.stop(name)
         db.session.commit()
-    except Exception as exc:
+    except SQLAlchemyError as exc:
         db.session.rollback()
         click.echo(f"could not remove the heartbeat: {type(exc).__name__}"[:300], err=True)
 
@@ -423,7 +424,7 @@ def schedule_run(once: bool, tick: float) -> None:
                 _beat("scheduler", name)
                 try:
                     outcomes = run_due(last_run, keepalive=lambda: _beat("scheduler", name))
-                except Exception as exc:  # the database is away: try again at the next tick
+                except SQLAlchemyError as exc:  # the database is away: try again at the next tick
                     db.session.rollback()
                     click.echo(f"scheduler: {type(exc).__name__}: {exc}"[:300], err=True)
                     outcomes = []

@@ -42,7 +42,7 @@ class ReplyHandler:
             try:
                 result = receive_message(content, recipients=recipients)
                 db.session.commit()
-            except Exception:
+            except Exception:  # an SMTP server answers 451, never drops the line
                 log.exception("inbound message could not be processed; the MTA will retry")
                 db.session.rollback()
                 return "451 4.3.0 Temporary failure; try again later"

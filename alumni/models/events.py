@@ -2,7 +2,7 @@
 
 Times are kept as the organizer means them: LOCAL wall-clock datetimes (naive) plus the IANA
 zone. An event at 18:00 in Asia/Kolkata stays at 18:00 local even if the zone's rules change;
-UTC is computed when needed (alumni.services.events.to_utc)."""
+UTC is computed when needed (alumni.services.eventbase.to_utc)."""
 from __future__ import annotations
 
 import enum

@@ -21,6 +21,7 @@ from alumni.services.eventbase import ends_utc as ends_utc
 from alumni.services.eventbase import in_zone as in_zone
 from alumni.services.eventbase import moment_text as moment_text
 from alumni.services.eventbase import starts_utc as starts_utc
+from alumni.services.eventbase import to_utc as to_utc
 from alumni.services.eventbase import zone_label as zone_label
 from alumni.services.registrations import promote_waitlisted
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from alumni.extensions import db
 from alumni.models import MailRequest
@@ -49,7 +50,7 @@ def resolve_requests(limit: int = REQUESTS_PER_LOOK) -> int:
                 queue_account_mail(request_password_link(email))
             db.session.delete(request)
             db.session.commit()
-        except Exception:
+        except Exception:  # one bad request must not block the queue
             log.exception("password-link request failed; dropped (the visitor may ask again)")
             db.session.rollback()
             db.session.execute(MailRequest.__table__.delete().where(MailRequest.id == request_id))
@@ -70,11 +71,11 @@ def _throw_away_session() -> None:
     replaces a connection found dead)."""
     try:
         db.session.rollback()
-    except Exception:
+    except SQLAlchemyError:
         log.debug("rollback after a failure failed too", exc_info=True)
     try:
         db.session.remove()
-    except Exception:
+    except SQLAlchemyError:
         log.debug("closing the session after a failure failed", exc_info=True)
 
 
@@ -97,7 +98,7 @@ def run(name: str, *, poll: float = 5.0, batch_size: int = BATCH_SIZE, once: boo
                 if failures:
                     release_claims(name)  # the failed look's claims: not sending them now
                 report = deliver_once(name, batch_size=batch_size, between_batches=beat)
-            except Exception as exc:
+            except Exception as exc:  # the worker outlives any failed look: backs off
                 failures += 1
                 pause = min(poll * 2 ** (failures - 1), max_backoff)
                 log.warning("mail worker: look at the outbox failed (%s: %s); trying again in %.1f s",
@@ -122,6 +123,6 @@ def run(name: str, *, poll: float = 5.0, batch_size: int = BATCH_SIZE, once: boo
         try:
             workers.stop(name)
             db.session.commit()
-        except Exception:
+        except Exception:  # leaving anyway: logged
             log.warning("mail worker: could not remove its heartbeat row", exc_info=True)
             _throw_away_session()

@@ -227,7 +227,7 @@ def check_database(config: Mapping[str, Any], migrations_dir: str, *, now: datet
     try:
         db.session.execute(text("SELECT 1"))
         migrations = check_migrations(db.session.connection(), migrations_dir)
-    except Exception as exc:
+    except Exception as exc:  # a pre-flight reports whatever stops the database
         db.session.rollback()
         return [Finding("error", f"database {shown} cannot be reached: {_reason(exc)}")]
     findings = [Finding("ok", f"database {shown} answers"), migrations]

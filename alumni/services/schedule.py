@@ -81,7 +81,7 @@ def run_due(last_run: dict[str, datetime], *, now: datetime | None = None,
         try:
             summary = task.run(keepalive or (lambda: None)) if task.takes_keepalive else task.run()
             db.session.commit()
-        except Exception as exc:
+        except Exception as exc:  # one failing task must not stop the others: logged, reported
             db.session.rollback()
             log.exception("scheduled task %s failed", task.name)
             outcomes.append(Outcome(task.name, False, f"{type(exc).__name__}: {exc}"))

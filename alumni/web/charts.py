@@ -91,7 +91,7 @@ def stacked_chart(title: str, labels: list[str], series: dict[str, list[int]]) -
 
 @lru_cache(maxsize=CACHED_CHARTS)
 def _world_svg(title: str, series: str, counts: tuple, no_data: str, locale: str) -> str:
-    from pygal_maps_world.maps import World
+    from pygal_maps_world.maps import World  # here, not at the top: ~60 ms of import, one staff chart
 
     chart = World(**_config(title, no_data, height=420))
     # Country names in the SVG (each country's value text) in the page's language, from Babel.

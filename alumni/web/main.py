@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, RTL_LANGUAGES, language_name
@@ -69,13 +70,13 @@ def healthz():
 
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception as exc:  # any database failure means "not healthy"
+    except SQLAlchemyError as exc:  # any database failure means "not healthy"
         db.session.rollback()
         return {"status": "unavailable", "database": type(exc).__name__}, 503
     body: dict = {"status": "ok", "database": "ok"}
     try:
         body.update(background_health())
-    except Exception:  # the database answered SELECT 1; what it cannot tell here is left out
+    except SQLAlchemyError:  # the database answered SELECT 1; what it cannot tell here is left out
         db.session.rollback()
     return body
 
