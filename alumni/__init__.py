@@ -107,17 +107,19 @@ def _register_request_guards(app: Flask) -> None:
     """No text we store or search may hold NUL (PostgreSQL refuses it) or a lone surrogate (no
     UTF-8 can hold it), and JSON is bounded before it is parsed: refused at the door, in query
     strings, forms and JSON bodies alike (alumni/inputs.py)."""
-
     init_inputs(app)
 
 
-def _form_page() -> str:
-    """The page the form was sent from: the referrer's path if it is on this host, else the
-    address the form was posted to (most forms post to their own page)."""
+def _form_page() -> tuple[str, bool]:
+    """The page the form was sent from, and whether it was sent from this site: the referrer's
+    path if it is on this host (and the Origin, if sent, is ours), else the address the form was
+    posted to (most forms post to their own page)."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.path.startswith("/") and referrer.netloc == request.host and not referrer.path.startswith("//"):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return request.path
+    origin = request.headers.get("Origin")
+    ours = referrer.netloc == request.host and (origin is None or urlsplit(origin).netloc == request.host)
+    if ours and referrer.path.startswith("/") and not referrer.path.startswith("//"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else ""), True
+    return request.path, False
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -143,15 +145,20 @@ def _register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return http_error_response(error)
-        back = _form_page()
-        keep_typed(urlsplit(back).path)
-        flash(_("The form had expired, so nothing was sent. What you typed is filled in again "
-                "(passwords aside): please check it and send it once more."), "error")
+        back, from_our_page = _form_page()
+        if from_our_page:
+            keep_typed(urlsplit(back).path)
+            flash(_("The form had expired, so nothing was sent. What you typed is filled in again "
+                    "(passwords aside): please check it and send it once more."), "error")
+        else:  # a post from another site is not written into our forms
+            flash(_("The form had expired, so nothing was sent. Please fill it in and send it again."), "error")
         return redirect(back, code=303)
 
     @app.before_request
     def restore_kept_form() -> None:
-        if request.method == "GET":
+        # Only with a session cookie: reading the session otherwise would add `Vary: Cookie`
+        # to every public answer (feeds, cached pages).
+        if request.method == "GET" and app.config["SESSION_COOKIE_NAME"] in request.cookies:
             g.kept_form = take_kept(request.path)
 
     @app.errorhandler(IntegrityError)

@@ -155,7 +155,6 @@ def fold_line(line: str) -> bytes:
 
 def google_calendar_link(item: CalendarItem) -> str:
     """A Google Calendar "add event" template link for the item."""
-
     if item.all_day:
         dates = f"{item.starts_at:%Y%m%d}/{(item.ends_at.date() + timedelta(days=1)):%Y%m%d}"
     else:

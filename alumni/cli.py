@@ -61,7 +61,6 @@ def _exit_on_sigterm() -> Iterator[None]:
 def _beat(kind: str, name: str) -> None:
     """A heartbeat, committed; a database that does not answer is logged, not fatal (the loop
     goes on, and the missing beats show in `check` and /healthz)."""
-
     try:
         workers.beat(kind, name)
         db.session.commit()
@@ -93,7 +92,6 @@ members_cli = AppGroup("members", help="Members: CSV import and export.")
 @click.option("--countries", default="", help="ISO 3166-1 alpha-2 codes, comma-separated: IN,LK")
 def chapters_create(code: str, name: str, countries: str) -> None:
     """Create a chapter; running it again with the same code changes nothing."""
-
     try:
         chapter, created = create_chapter(code, name, countries.split(","))
     except ServiceError as error:
@@ -105,7 +103,6 @@ def chapters_create(code: str, name: str, countries: str) -> None:
 @chapters_cli.command("list")
 def chapters_list() -> None:
     """The chapters: code, name, countries, organizers."""
-
     rows = chapter_rows()
     for code, name, countries, organizers in rows:
         click.echo(f"{code}\t{name}\t{','.join(countries) or '-'}\torganizers {organizers}")
@@ -121,7 +118,6 @@ def chapters_list() -> None:
 def users_create(email: str, role: str, chapter: str | None, password_stdin: bool) -> None:
     """Create an account; a member account links to the member with the same email. Without
     --password-stdin the person is mailed a link to choose their password (through the outbox)."""
-
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         user = create_user(email, role, chapter=chapter, password=password)
@@ -146,7 +142,6 @@ def users_create(email: str, role: str, chapter: str | None, password_stdin: boo
 @click.option("--role", type=click.Choice(["member", "organizer", "staff"]), default=None)
 def users_list(role: str | None) -> None:
     """The accounts: email, role, chapter, whether a password is set and the address confirmed."""
-
     users = list_users(role)
     for user in users:
         chapter = user.chapter.code if user.chapter is not None else "-"
@@ -162,7 +157,6 @@ def users_list(role: str | None) -> None:
 def users_set_password(email: str, password_stdin: bool) -> None:
     """Set an account's password (asked twice at the prompt, or read from standard input); every
     session of the account ends."""
-
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"There is no account for {email}.")
@@ -190,7 +184,6 @@ def _account(email: str):
 @click.option("--days", default=None, type=int, help="How long the token works (default 90 days).")
 def tokens_create(email: str, days: int | None) -> None:
     """Print a new API token for the account, alone on the last line."""
-
     user = _account(email)
     try:
         token = issue_token(user, DEFAULT_TOKEN_DAYS if days is None else days)
@@ -209,7 +202,6 @@ def _moment(value) -> str:
 @click.argument("email")
 def tokens_list(email: str) -> None:
     """The account's tokens, newest first: id, created, last used, expires (UTC), state."""
-
     click.echo("id\tcreated\tlast_used\texpires\tstate")
     for token in list_tokens(_account(email)):
         click.echo(f"{token.id}\t{_moment(token.created_at)}\t{_moment(token.last_used_at)}\t"
@@ -222,7 +214,6 @@ def tokens_list(email: str) -> None:
 def tokens_revoke(token_id: int | None, all_of: str | None) -> None:
     """Revoke one token (by the id `tokens list` shows) or, with --all EMAIL, every token of an
     account. A revoked token answers 401."""
-
     if (token_id is None) == (all_of is None):
         raise click.UsageError("Give a token id, or --all EMAIL (not both).")
     if all_of is not None:
@@ -243,7 +234,6 @@ def tokens_revoke(token_id: int | None, all_of: str | None) -> None:
               help="Synthetic alumni to add (default: DEMO_MEMBERS, 300).")
 def demo_load(count: int | None) -> None:
     """Demo data from the seeds' facts plus N synthetic members; running it twice adds nothing."""
-
     if count is None:
         count = current_app.config["DEMO_MEMBERS"]
     report = load_demo(count, accounts=current_app.config["DEMO_ACCOUNTS"])
@@ -254,7 +244,6 @@ def demo_load(count: int | None) -> None:
 @demo_cli.command("logins")
 def demo_logins() -> None:
     """Print `demo login: EMAIL PASSWORD (ROLE)` for each demo account (development only)."""
-
     if not current_app.config["DEMO_ACCOUNTS"]:
         click.echo("no demo accounts outside development", err=True)
         return
@@ -272,7 +261,6 @@ mail_cli = AppGroup("mail", help="The outbox, and calendar replies coming in.")
 def mail_deliver(once: bool, batch_size: int, poll: float) -> None:
     """Send what the outbox holds; several workers may run at once. Keeps going when the
     database goes away (retries with a back-off); SIGTERM or Ctrl-C stop it after its batch."""
-
     stop = threading.Event()
 
     def stop_after_batch(_signum, _frame):
@@ -304,7 +292,6 @@ def mail_receive(path: str | None) -> None:
     """Apply one inbound message from FILE or standard input (an MTA's pipe delivery): a calendar
     reply becomes the member's RSVP; anything else is logged and dropped (exit status 0, so the
     MTA bounces nothing to a forger). A fault on our side exits non-zero: the MTA retries."""
-
     if path in (None, "-"):
         raw = sys.stdin.buffer.read()
     else:
@@ -321,7 +308,6 @@ def mail_receive(path: str | None) -> None:
 @click.option("--lmtp", is_flag=True, help="Speak LMTP instead of SMTP.")
 def mail_listen(host: str, port: int, lmtp: bool) -> None:
     """Receive calendar replies over SMTP (or LMTP) from the MTA; runs until stopped."""
-
     if not current_app.config.get("MAIL_REPLY_ADDRESS"):
         raise click.ClickException("Set MAIL_REPLY_ADDRESS (e.g. rsvp@alumni.example) first.")
     listener = make_listener(current_app._get_current_object(), host, port, lmtp=lmtp)  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
@@ -344,7 +330,6 @@ def members_import(path: str, dry_run: bool) -> None:
     """Import members with their participations from a CSV file (UTF-8, with or without BOM) or
     an .xlsx workbook (its first sheet). Prints every problem of the rejected rows, one a line
     (`line N, column C, value V: reason`), then `created N, updated N, unchanged N, rejected N`."""
-
     end_batch = db.session.rollback if dry_run else db.session.commit
     try:
         with open(path, "rb") as stream:
@@ -369,7 +354,6 @@ def members_import(path: str, dry_run: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def members_export(path: str) -> None:
     """Write members and their participations in the import's columns."""
-
     with open(path, "w", encoding="utf-8", newline="") as stream:
         count = write_export(stream)
     click.echo(f"exported {count} rows to {path}", err=True)
@@ -382,7 +366,6 @@ imports_cli = AppGroup("imports", help="Member imports uploaded on the staff pag
 def imports_run() -> None:
     """Run the pending import jobs once, one after another (the scheduler does this as it goes);
     one line per job, then `ran N import jobs`."""
-
     count = 0
     while (job := run_pending_imports()) is not None:
         count += 1
@@ -399,7 +382,6 @@ events_cli = AppGroup("events", help="Events.")
 def events_remind() -> None:
     """Queue the reminders that are due (7 days and 1 day before, to yes-registrations); each
     reminder is queued once however often this runs (e.g. hourly from cron)."""
-
     queued, skipped = queue_reminders()
     db.session.commit()
     click.echo(f"queued {queued}, skipped {skipped}")
@@ -415,7 +397,6 @@ schedule_cli = AppGroup("schedule", help="Periodic work (alumni/services/schedul
 def schedule_run(once: bool, tick: float) -> None:
     """Run the periodic tasks when they are due (e.g. `events remind` every 5 minutes), with a
     heartbeat each loop; safe beside another scheduler (the tasks are idempotent)."""
-
     name = process_name("scheduler")
     last_run: dict[str, datetime] = {}
     with _exit_on_sigterm():
@@ -442,7 +423,6 @@ def schedule_run(once: bool, tick: float) -> None:
 @schedule_cli.command("list")
 def schedule_list() -> None:
     """The periodic tasks and how often they run."""
-
     for task in TASKS:
         click.echo(f"{task.name}\tevery {int(task.every.total_seconds())} s")
 
@@ -454,7 +434,6 @@ def schedule_list() -> None:
 def check(timeout: float) -> None:
     """The operator's pre-flight for this environment: one line per finding (ok, warning,
     error); the exit status is 1 if there is any error."""
-
     findings = run_checks(current_app.config, os.environ, current_app.extensions["migrate"].directory,
                           timeout=timeout)
     for finding in findings:

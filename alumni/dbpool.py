@@ -143,7 +143,6 @@ def lost_before_first_statement(error: BaseException) -> bool:
     the network cut it) met before any statement of this request succeeded, and the request has
     not been run again yet. Then nothing of the request reached the database: running it again on
     a new connection is safe (the pool has thrown the dead connections away)."""
-
     return (isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated) and has_request_context()
             and not g.get(_USED) and not request.environ.get(_RETRIED))
 
@@ -154,7 +153,6 @@ def install_request_retry(app) -> None:
     The error handler raises RunRequestAgain for it, and the request is dispatched once more
     (before-request hooks included: a rate limit may count it twice). A failure after the first
     statement is answered as before: what the request did may have been committed or not."""
-
     dispatch = app.full_dispatch_request
 
     def full_dispatch_request():

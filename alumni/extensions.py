@@ -55,7 +55,6 @@ csrf = CSRFProtect()
 def client_address() -> str:
     """The client's address: the peer's, or behind PROXY_HOPS trusted proxies the one they
     forwarded (ProxyFix, installed by create_app, rewrites remote_addr)."""
-
     return get_remote_address()
 
 

@@ -93,7 +93,6 @@ def _template_ngettext(__context, __singular, __plural, __num, **variables):
 
 def init_template_gettext(app) -> None:
     """After Babel's init_app: replace its per-string lookups in templates."""
-
     app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
 
     @app.context_processor

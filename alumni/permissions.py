@@ -63,7 +63,6 @@ def can_manage_event(actor: User | None, event) -> bool:
 def can_view_event(actor: User | None, event) -> bool:
     """Published events, and cancelled ones that had been published, are public; a draft (also
     a cancelled draft) only for those who manage it."""
-
     return is_public(event) or can_manage_event(actor, event)
 
 

@@ -100,7 +100,6 @@ def queue_account_mail(outcome: Outcome) -> int | None:
 def commit_and_send(outcome: Outcome) -> None:
     """For the pages: queue the outcome's mail (if any) in the transaction of the change that
     made it and commit both. The `mail deliver` worker sends it, never the request's process."""
-
     queue_account_mail(outcome)
     db.session.commit()
 
@@ -112,6 +111,5 @@ def request_password_link_later(email: str) -> None:
     """"Forgot your password": store the address as typed, nothing else — no lookup, the same
     statement for every address — for the worker to resolve (mail_worker.resolve_requests).
     Flushes; the caller commits."""
-
     db.session.add(MailRequest(kind=PASSWORD_LINK, email=(email or "")[:320]))
     db.session.flush()

@@ -66,7 +66,6 @@ def find_user_by_email(email: str) -> User | None:
 
 def list_users(role: str | None = None) -> list[User]:
     """Every account (of `role`, if given), by email, with its chapter loaded."""
-
     stmt = select(User).options(selectinload(User.chapter)).order_by(User.email)
     if role is not None:
         stmt = stmt.where(User.role == v.choice(role, Role, "role"))

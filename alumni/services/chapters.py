@@ -40,7 +40,6 @@ def list_chapters() -> Select[Chapter]:
 
 def chapter_rows() -> list[tuple[str, str, list[str], int]]:
     """Every chapter as (code, name, countries, number of organizer accounts), by code."""
-
     counts: dict[int | None, int] = {}
     for chapter_id, n in db.session.execute(
             select(User.chapter_id, func.count(User.id)).where(User.role == Role.organizer).group_by(User.chapter_id)):

@@ -184,7 +184,6 @@ DEMO_LOGINS: list[tuple[str, str, str, str | None]] = [
 def _demo_member(email: str) -> Member:
     """The demo member: an Indian alumna of a joint-research stay in Kyoto, so that the India
     chapter's invitations reach her and her pages have something to show."""
-
     member = create_member({"email": email, "given_name": "Meera", "family_name": "Nair",
                             "native_name": "मीरा नायर", "country": "IN", "preferred_language": "en",
                             "timezone": "Asia/Kolkata", "field": "Materials science", "visibility": "members"})
@@ -201,7 +200,6 @@ def _demo_member(email: str) -> Member:
 def load_demo_accounts() -> int:
     """The accounts of DEMO_LOGINS that are missing (their chapters come from load_demo); answers
     how many were added. Verified, so that their owners can log in at once."""
-
     added = 0
     for email, password, role, chapter in DEMO_LOGINS:
         if find_user_by_email(email) is not None:
@@ -215,7 +213,6 @@ def load_demo_accounts() -> int:
 
 def demo_login_lines() -> list[str]:
     """`demo login: EMAIL PASSWORD (ROLE)` for each demo account whose password still works."""
-
     lines = []
     for email, password, role, _chapter in DEMO_LOGINS:
         user = find_user_by_email(email)

@@ -99,7 +99,6 @@ def directory_choices(viewer: User | None = None) -> dict:
     """Values for the filter menus: the countries and cohorts of the members the viewer may
     find (a menu must not tell where members live who are not listed for them), and no cohorts
     for a viewer who may not filter on them."""
-
     listed = Member.visibility.in_(visible_levels(viewer))
     cohorts: list[int] = []
     if "cohort" in filters_for(viewer):

@@ -114,7 +114,6 @@ def _calendar_parts(message: Message) -> list[bytes]:
 
 def _reply_event(raw_ics: bytes) -> Component | None:
     """The VEVENT of a METHOD:REPLY calendar, or None."""
-
     try:
         cal = Calendar.from_ical(raw_ics.decode("utf-8", errors="replace"))
     except (ValueError, IndexError, KeyError):
@@ -133,7 +132,6 @@ def _mailto(value: object) -> str:
 def receive_message(raw: bytes, *, recipients: tuple[str, ...] | list[str] = ()) -> Received:
     """Apply one inbound message (as bytes, as the MTA delivers it). `recipients`: the SMTP
     envelope's, where known. Flushes; the caller commits."""
-
     if len(raw) > MAX_MESSAGE_BYTES:
         return _drop("too large", size=len(raw))
     try:
@@ -209,7 +207,6 @@ def _answer_sentence(registration: Registration | None, refusal: str | None) -> 
 def _queue_answer_mail(event: Event, member: Member, registration: Registration | None, *,
                        refusal: str | None = None) -> None:
     """"We recorded your answer" (or why not), in the member's language."""
-
     language = member.preferred_language or "en"
     base = current_app.config["BASE_URL"]
     with force_locale(babel_locale(language)):

@@ -319,7 +319,6 @@ def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
 def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
     """Take mail to a member that is still waiting in the outbox out of it (all of it when the
     member is deleted; their invitations when they unsubscribe)."""
-
     stmt = delete(OutgoingMail).where(OutgoingMail.member_id == member_id, *outbox.unclaimed_queued())
     if kinds:
         stmt = stmt.where(OutgoingMail.kind.in_(kinds))

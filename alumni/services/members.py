@@ -78,7 +78,6 @@ def _ensure_email_free(email: str, member_id: int | None = None) -> None:
 def ensure_email_free(email: str, member_id: int | None = None) -> None:
     """No other record, and no account but this record's own, uses `email` (checked before a
     record's address changes: the unique keys are the last guard, never the answer)."""
-
     _ensure_email_free(email, member_id)
     owner = db.session.execute(select(User.id, User.member_id).where(User.email == email)).first()
     if owner is not None and (member_id is None or owner.member_id != member_id):

@@ -138,7 +138,6 @@ def end_sessions(user: User) -> None:
 def log_out_everywhere(user: User) -> int:
     """Every browser session ends and every API token of the account is revoked (answers how
     many tokens): what to do after a lost laptop or a leaked token."""
-
     end_sessions(user)
     return revoke_all_tokens(user)
 
@@ -161,7 +160,6 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
     """Profile changes (pages and API). When the member themselves moves in or out of the
     directory, that is a consent, recorded with its date; staff corrections are not consents.
     `invitations` (true/false) turns invitations by mail on or off, as the one-click link does."""
-
     changes = dict(changes)
     wanted = changes.pop("invitations", None)
     # A member's own new address waits for its confirmation (services/email_change.py); staff
@@ -248,7 +246,6 @@ def delete_account(user: User, password: str) -> None:
     participations, careers, returns and consents. Records other features keep about the
     member (e.g. event registrations) are anonymised where their schema says ON DELETE
     SET NULL — done here explicitly, as SQLite does not enforce foreign keys."""
-
     if not verify_password(user, password or ""):
         raise Invalid(_("That is not your current password."), field="password")
 

@@ -62,7 +62,6 @@ def refresh_unsent(event: Event) -> None:
     """After a change of time or place: invitations not yet sent are rendered again with the new
     details (same keys, so still once per member); older updates and reminders not yet sent are
     dropped (the new update replaces them; the next reminder run queues reminders anew)."""
-
     waiting = db.session.execute(
         select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
                Member.native_name, Member.family_name_first)
@@ -158,7 +157,6 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
 def register_hooks() -> None:
     """Wire the notices into the event and registration services (idempotent: a hook is never
     added twice, so each change queues its mail once, from pages, API and CLI alike)."""
-
     hook: Any  # each list holds its own kind of callable
     for hooks, hook in ((registrations.promotion_hooks, queue_promotion_notice),
                         (events.update_hooks, queue_event_update),

@@ -420,7 +420,6 @@ def forget_member(member_id: int | None, email: str | None) -> None:
     them is withdrawn, and what was sent or failed keeps only its bookkeeping (kind, mailing,
     status, Message-ID, times) — no address, name or text. Their address hold and any pending
     password-link request go too. Flushes; the caller commits."""
-
     theirs = []
     if member_id is not None:
         theirs.append(OutgoingMail.member_id == member_id)

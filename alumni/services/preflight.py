@@ -185,7 +185,6 @@ def check_rate_limits(config: Mapping[str, Any], environ: Mapping[str, str], *, 
 
 def check_migrations(connection: Any, directory: str) -> Finding:
     """The database's Alembic revision against the code's head."""
-
     heads = set(ScriptDirectory(directory).get_heads())
     current = set(MigrationContext.configure(connection).get_current_heads())
     if current == heads:
@@ -204,7 +203,6 @@ _PROCESSES = (
 
 def check_processes(config: Mapping[str, Any], *, now: datetime | None = None) -> list[Finding]:
     """The mail worker's and the scheduler's last heartbeats (alumni/services/workers.py)."""
-
     now = now or utcnow()
     findings = []
     for kind, label, command, consequence in _PROCESSES:
@@ -222,7 +220,6 @@ def check_processes(config: Mapping[str, Any], *, now: datetime | None = None) -
 
 def check_database(config: Mapping[str, Any], migrations_dir: str, *, now: datetime | None = None) -> list[Finding]:
     """Reachable, migrated, and — read from it — whether the background processes run."""
-
     shown = make_url(config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     try:
         db.session.execute(text("SELECT 1"))
@@ -241,7 +238,6 @@ def check_database(config: Mapping[str, Any], migrations_dir: str, *, now: datet
 
 def check_no_demo_accounts() -> list[Finding]:
     """The development demo accounts have published passwords: never in production."""
-
     found = list(db.session.scalars(select(User.email).where(User.email.in_([e for e, *_ in DEMO_LOGINS]))))
     if found:
         return [Finding("error", f"demo accounts with published passwords exist: {', '.join(sorted(found))} "

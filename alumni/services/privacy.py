@@ -57,5 +57,4 @@ def accepted_notice(member: Member) -> NoticeAcceptance | None:
 
 def accept_notice(member: Member) -> Consent:
     """Record that the member accepted the current version. Flushes; the caller commits."""
-
     return record_consent(member, ConsentKind.privacy_notice, True, version=NOTICE_VERSION)

@@ -31,7 +31,6 @@ def run_imports(keepalive: Callable[[], None]) -> str:
     """Member imports uploaded on the staff page, one job after another until none waits. A long
     import commits batch by batch and calls `keepalive` after each, so the scheduler's heartbeat
     stays fresh while it works."""
-
     ran = 0
     while (job := run_pending_imports(on_progress=keepalive)) is not None:
         ran += 1

@@ -71,7 +71,6 @@ def verify(token: str):
 def confirm_email_change(token: str):
     """The link mailed to a member's new address. Opening it shows what will change; the
     button applies it (a mail scanner that follows links changes nothing)."""
-
     try:
         _member, new_email = email_change.read_email_change_token(token)
     except ServiceError as error:

@@ -62,7 +62,6 @@ def account_key() -> str:
 def account_and_client_key() -> str:
     """The account and the client asking about it: one client's failures never hold up the
     owner coming from elsewhere (behind a proxy, the address comes from PROXY_HOPS)."""
-
     return account_key() + "|client:" + client_address()
 
 

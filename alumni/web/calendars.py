@@ -91,7 +91,6 @@ def member_feed(token: str):
 
 def calendar_links(event, lang: str | None) -> dict:
     """"Add to calendar": download, subscribe (webcal://) and Google Calendar."""
-
     base = current_app.config["BASE_URL"]
     download = f"{base}/events/{event.id}.ics"
     return {

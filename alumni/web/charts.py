@@ -104,5 +104,4 @@ def _world_svg(title: str, series: str, counts: tuple, no_data: str, locale: str
 def world_map(title: str, series: str, counts: list[tuple[str, int]]) -> str:
     """A world map shaded by count per country (ISO 3166-1 alpha-2 codes), as a whole SVG
     document — served on its own URL, it is large (≈ 0.8 MB before compression)."""
-
     return _world_svg(str(title), str(series), tuple(counts), _no_data(), str(get_locale() or "en"))

@@ -80,7 +80,6 @@ def _audience_form(event) -> AudienceForm:
 
 def _audience_summary(count: isvc.AudienceCount, reason: str | None) -> dict:
     """What the page and its script show: the total, the split by language, why it is empty."""
-
     return {"total": count.total, "text": _("%(n)s members will receive it", n=count.total),
             "by_language": [{"language": lang, "name": language_name(lang), "count": n}
                             for lang, n in count.by_language.items()],

@@ -55,7 +55,6 @@ def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
 @bp.route("/language")
 def set_language():
     """The language switcher: remembered in the session, then back to the same page."""
-
     tag = request.args.get("lang", "")
     if tag in LANGUAGES:
         session["lang"] = tag
@@ -67,7 +66,6 @@ def healthz():
     """For load balancers and monitoring: 200 while the database answers, 503 otherwise. Also the
     background processes' last heartbeats and the outbox backlog (messages due and not sent), for
     monitoring: they do not change the status code (the web can serve while the worker is away)."""
-
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:  # any database failure means "not healthy"

@@ -77,7 +77,6 @@ def _chapter_choices(form: EventForm) -> None:
 
 def _place_choices(form: EventForm, chapters: list) -> None:
     """Time zones by country and city (the organizer's country first), countries by name."""
-
     member = getattr(current_user, "member", None)
     first = (chapters[0].countries[0] if not current_user.is_staff and chapters and chapters[0].countries
              else getattr(member, "country", None) or "JP")

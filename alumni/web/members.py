@@ -217,7 +217,6 @@ def delete_record(kind: str, record_id: int):
 
 def _ask_to_delete(kind: str, record):
     """Delete asks first, saying which record goes and what stays."""
-
     when = format_date(record.start_date, "medium", locale=get_locale())
     if kind == "participations":
         title = _("Delete this participation?")
@@ -277,7 +276,6 @@ def send_claim_link(member_id: int):
 @login_required
 def access_log():
     """Who looked at whose personal data, and when (staff only)."""
-
     if not is_staff(current_user):
         abort(403)
     page = page_number(request.args.get("page"))

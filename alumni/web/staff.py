@@ -252,6 +252,5 @@ def _named(pairs) -> list[tuple[str, int]]:
 
 def country_name(code: str) -> str:
     """The country's name in the page's language (Babel's territory names); the code if unknown."""
-
     locale = get_locale() or Locale.parse("en")
     return locale.territories.get(code or "", code or "—")

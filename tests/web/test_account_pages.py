@@ -133,6 +133,9 @@ def test_an_expired_form_on_another_page_goes_back_to_that_page(app, client, mon
     r = client.post("/login", data={"email": "x@example.org"}, headers={"Referer": "https://evil.example/login"})
     assert r.status_code == 303 and r.headers["Location"].endswith("/login")
     assert "evil" not in r.headers["Location"]
+    body = client.get("/login").get_data(as_text=True)
+    assert "x@example.org" not in body  # another site's post is not written into our form …
+    assert "Please fill it in and send it again." in body  # … but the person is told what happened
 
 
 def test_password_reset_by_mail(client, mailbox):
