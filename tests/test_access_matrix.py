@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from alumni.extensions import db as _db
 from tests.conftest import empty_tables
 from tests.factories import (
+    login,
     make_career,
     make_chapter,
     make_event,
@@ -236,17 +237,23 @@ def build_world() -> World:
 
 
 # ------------------------------------------------------------------------------------- requests
+def _id(record) -> int:
+    """The record's id as it was loaded, without reading the row again (a request may have
+    deleted it meanwhile: the paths still name it)."""
+    return sa.inspect(record).identity[0]
+
+
 def path_for(rule: str, world: World) -> str:
     """The rule with its variables filled by `member`'s things (what an intruder would try)."""
     values = {
-        "member_id": world.member.id, "event_id": world.event.id, "registration_id": world.registration.id,
-        "kind": "careers", "record_id": world.records["careers"].id, "action": "cancel",
+        "member_id": _id(world.member), "event_id": _id(world.event), "registration_id": _id(world.registration),
+        "kind": "careers", "record_id": _id(world.records["careers"]), "action": "cancel",
         "filename": "style.css", "job_id": 1,
     }
     if "/participations/" in rule:
-        values["record_id"] = world.records["participations"].id
+        values["record_id"] = _id(world.records["participations"])
     elif "/returns/" in rule:
-        values["record_id"] = world.records["returns"].id
+        values["record_id"] = _id(world.records["returns"])
     if "<int:token_id>" in rule:  # the API token of `member`
         from alumni.models import ApiToken
         from alumni.services.tokens import token_hash
@@ -370,7 +377,7 @@ def test_access(app, route):
 def _session(app, world: World, caller: str):
     client = app.test_client()
     if caller != "anon":
-        assert client.post("/login", data={"email": world.users[caller].email, "password": PASSWORD}).status_code == 302
+        login(client, world.users[caller])
     return client
 
 

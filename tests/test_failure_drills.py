@@ -330,7 +330,7 @@ def test_a_read_is_served_without_a_transaction_and_leaves_none_behind(client, w
         assert db.session.scalar(select(ApiToken.last_used_at)) is not None
 
 
-def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, client):
+def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, client, monkeypatch):
     from sqlalchemy import event as sa_event
 
     from alumni.web import pagecache
@@ -339,7 +339,7 @@ def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, cli
     path = f"/events/{make_event().id}"
     db.session.commit()
     db.session.close()
-    app.config["PAGE_CACHE_SECONDS"] = 60
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
     pagecache.clear()
     checkouts = []
 
@@ -353,6 +353,5 @@ def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, cli
         assert client.get(path).status_code == 200
     finally:
         sa_event.remove(db.engine, "checkout", on_checkout)
-        app.config["PAGE_CACHE_SECONDS"] = 0
         pagecache.clear()
     assert first >= 1 and len(checkouts) == first

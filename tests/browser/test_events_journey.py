@@ -6,18 +6,11 @@ from sqlalchemy import select
 
 from alumni.extensions import db
 from alumni.models import Event, Registration, RegistrationStatus
+from tests.browser.helpers import log_in
 from tests.factories import make_member, make_user
 
 PASSWORD = "a long enough passphrase"
 SHOTS = os.environ.get("ALUMNI_SCREENSHOTS")
-
-
-def log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
 
 
 def shot(page, tmp_path, name):

@@ -198,7 +198,7 @@ def test_invitation_arrives_in_the_members_language(smtp, lang, locale, title):
     assert "mailto:rsvp+" in unfolded and "RSVP=TRUE" in unfolded
 
 
-def test_one_click_unsubscribe_is_offered_over_https_only(app):
+def test_one_click_unsubscribe_is_offered_over_https_only(app, monkeypatch):
     """RFC 8058: List-Unsubscribe-Post goes with an https List-Unsubscribe URL, never with http."""
     from alumni.services.mailmerge import unsubscribe_headers
 
@@ -207,27 +207,19 @@ def test_one_click_unsubscribe_is_offered_over_https_only(app):
     assert secure["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     event = tokyo_event()
     make_member()
-    saved = app.config["BASE_URL"]
-    app.config["BASE_URL"] = "https://alumni.example"
-    try:
-        isvc.queue_invitations(event, isvc.clean_audience({}))
-    finally:
-        app.config["BASE_URL"] = saved
+    monkeypatch.setitem(app.config, "BASE_URL", "https://alumni.example")
+    isvc.queue_invitations(event, isvc.clean_audience({}))
     [row] = outbox_rows()
     assert row.headers["List-Unsubscribe"].startswith("<https://alumni.example/mail/unsubscribe/")
     assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_without_a_reply_address_invitations_ask_for_no_reply(app):
+def test_without_a_reply_address_invitations_ask_for_no_reply(app, monkeypatch):
     """A calendar program must not offer Accept/Decline whose answer nobody would read."""
     event = tokyo_event()
     make_member()
-    saved = app.config["MAIL_REPLY_ADDRESS"]
-    app.config["MAIL_REPLY_ADDRESS"] = ""
-    try:
-        isvc.queue_invitations(event, isvc.clean_audience({}))
-    finally:
-        app.config["MAIL_REPLY_ADDRESS"] = saved
+    monkeypatch.setitem(app.config, "MAIL_REPLY_ADDRESS", "")
+    isvc.queue_invitations(event, isvc.clean_audience({}))
     [row] = outbox_rows()
     unfolded = row.ics.replace("\r\n ", "")
     assert "RSVP=FALSE" in unfolded and "RSVP=TRUE" not in unfolded and "rsvp+" not in unfolded

@@ -10,13 +10,7 @@ from alumni.models import Consent, ConsentKind, MailAddressHold, MailStatus, Out
 from alumni.services import invitations as isvc
 from alumni.services import privacy, workers
 from alumni.services import registrations as rsvc
-from tests.factories import logged_in, make_event, make_member, make_participation, make_user
-
-PASSWORD = "a long enough passphrase"
-
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+from tests.factories import PASSWORD, logged_in, login, make_event, make_member, make_participation, make_user
 
 
 def numbers(html: str) -> dict[str, int]:
