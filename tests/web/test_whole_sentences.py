@@ -21,7 +21,7 @@ _MARKUP = r"(?:\s|<[^>{}]*>)*"
 # …then only markup, spaces and a punctuation mark, then more text or another expression.
 GLUED_AFTER = re.compile(_CALL + "(" + _MARKUP + r"[:;,.!?：；、。]" + _MARKUP + r")(?=\{\{|\w)")
 # …or an expression or tag, a punctuation mark, then a translated call.
-GLUED_BEFORE = re.compile(r"(?:\}\}|>)\s*[:;,!?：；、]\s*" + _MARKUP + _CALL)
+GLUED_BEFORE = re.compile(r"(?:\}\}|%\}|>)\s*[:;,!?：；、]\s*" + _MARKUP + r"(?:" + _CALL + r"|\{\{\s*ngettext\()")
 
 
 def glued(text: str) -> list[str]:
@@ -32,6 +32,7 @@ def test_the_check_sees_glued_punctuation():
     assert glued('<a href="x">{{ _("Read the notice") }}</a>: {{ _("what we keep.") }}')
     assert glued('<h1>{{ _("Check-in") }}: {{ event.title }}</h1>')
     assert glued("{{ _('Status') }} : {{ _('done') }}")
+    assert glued('{% endif %}: {{ ngettext("%(num)d failed", "%(num)d failed", n) }}')
     assert not glued('{{ _("Check-in: %(event)s", event=bdi(event.title)) }}')
     assert not glued('<p>{{ _("One sentence.") }}</p>\n<p>{{ _("Another.") }}</p>')
 
@@ -92,3 +93,16 @@ def test_the_calendar_download_keeps_its_file_extension_whole_in_arabic(client):
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     # "(.ics)" in a right-to-left line shows as "(ics.)" unless the extension is isolated.
     assert "تنزيل (<bdi>.ics</bdi>)" in page and "(.ics)" not in page
+
+
+def test_a_link_placed_into_a_message_stays_a_link_and_user_text_stays_escaped(app):
+    from flask import render_template_string
+
+    source = ('{% from "_macros.html" import bdi %}'
+              '{% set mailing %}<a href="/mail/7">{{ name }}</a>{% endset %}'
+              '{{ ngettext("%(mailing)s: %(num)d failed", "%(mailing)s: %(num)d failed", 2, mailing=mailing) }}|'
+              '{{ _("Check-in: %(event)s", event=bdi(name)) }}')
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        html = render_template_string(source, name="A&B <i>")
+    assert html == ('<a href="/mail/7">A&amp;B &lt;i&gt;</a>\u00a0: 2 en échec|'
+                    "Enregistrement\u00a0: <bdi>A&amp;B &lt;i&gt;</bdi>")
