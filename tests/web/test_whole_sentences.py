@@ -106,3 +106,35 @@ def test_a_link_placed_into_a_message_stays_a_link_and_user_text_stays_escaped(a
         html = render_template_string(source, name="A&B <i>")
     assert html == ('<a href="/mail/7">A&amp;B &lt;i&gt;</a>\u00a0: 2 en échec|'
                     "Enregistrement\u00a0: <bdi>A&amp;B &lt;i&gt;</bdi>")
+
+
+def test_the_directory_login_sentence_ends_with_the_link_in_hindi(client):
+    client.get("/language?lang=hi&next=/")
+    page = client.get("/directory").get_data(as_text=True)
+    # Hindi is verb-final: "to see everyone …, log in" — possible only as one message.
+    assert re.search(r'सभी लोगों को देखने के लिए <a href="/login\?next=[^"]+">लॉग इन करें</a>।', page)
+
+
+def test_the_check_in_count_is_one_sentence(client):
+    make_chapter("IN", "India chapter", ("IN",))
+    event = make_event("IN", timezone="Asia/Kolkata", capacity=5)
+    db.session.commit()
+    organizer = make_user("organizer", chapter="IN", password=PASSWORD)
+    assert client.post("/login", data={"email": organizer.email, "password": PASSWORD}).status_code == 302
+    client.get("/language?lang=ja&next=/")
+    page = client.get(f"/manage/events/{event.id}/check-in").get_data(as_text=True)
+    assert "0 人中 <strong>0</strong> 人がチェックイン済み" in page
+
+
+def test_a_consent_says_given_or_withdrawn_with_its_time_as_one_sentence(client):
+    from alumni.models import ConsentKind
+    from alumni.services import membership
+
+    user = logged_in(client, preferred_language="fr", timezone="Europe/Paris")
+    kind = next(iter(ConsentKind))
+    membership.record_consent(user.member, kind, True)
+    membership.record_consent(user.member, kind, False)
+    db.session.commit()
+    page = client.get("/me").get_data(as_text=True)
+    assert " — donné le " in page and " — retiré le " in page
+    assert "donné <" not in page and "None" not in page
