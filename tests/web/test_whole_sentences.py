@@ -138,3 +138,18 @@ def test_a_consent_says_given_or_withdrawn_with_its_time_as_one_sentence(client)
     page = client.get("/me").get_data(as_text=True)
     assert " — donné le " in page and " — retiré le " in page
     assert "donné <" not in page and "None" not in page
+
+
+def test_a_refused_check_in_names_the_person_with_the_languages_own_colon(client):
+    from alumni.services import registrations as rsvc
+
+    make_chapter("IN", "India chapter", ("IN",))
+    event = make_event("IN", timezone="Asia/Kolkata", capacity=5)
+    reg = rsvc.respond(event, make_member(given_name="Hanako", family_name="Sato"), "yes").registration
+    db.session.commit()
+    organizer = make_user("organizer", chapter="IN", password=PASSWORD)
+    assert client.post("/login", data={"email": organizer.email, "password": PASSWORD}).status_code == 302
+    client.get("/language?lang=fr&next=/")
+    client.post(f"/manage/check-in/{reg.ticket_token}")
+    page = client.post(f"/manage/check-in/{reg.ticket_token}", follow_redirects=True).get_data(as_text=True)
+    assert f"{reg.member.latin_name}\u00a0: Déjà enregistré" in page
