@@ -280,7 +280,7 @@ def _check_in_and_tell(reg: Registration) -> None:
         rsvc.check_in(reg, current_user)
     except ServiceError as error:
         db.session.rollback()
-        flash(f"{name}: {error.message}", "error")
+        flash(_("%(field)s: %(message)s", field=name, message=error.message), "error")
         return
     db.session.commit()
     flash(_("%(name)s is checked in.", name=name), "info")
