@@ -172,11 +172,11 @@ def zone_offset(zone: Zone, at: datetime | None = None, locale: LocaleLike = Non
 
 
 def zone_label(zone: Zone, at: datetime | None = None, locale: LocaleLike = None) -> str:
-    """The zone's name and its offset: "インド標準時 (GMT+05:30)"."""
+    """The zone's name and its offset: "インド標準時, GMT+05:30"."""
     from alumni.i18n import _
 
     loc = locale_of(locale)
-    return str(_("%(zone)s (%(offset)s)", zone=zone_name(zone, at, loc), offset=zone_offset(zone, at, loc)))
+    return str(_("%(zone)s, %(offset)s", zone=zone_name(zone, at, loc), offset=zone_offset(zone, at, loc)))
 
 
 FILTERS = {"event_day": event_day, "event_time": event_time, "event_datetime": event_datetime,

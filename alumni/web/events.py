@@ -56,7 +56,7 @@ def zone_label(zone: str) -> str:
 
 def event_zone_name(event, viewer_zone: str | None = None) -> str:
     """The zone an event's times are written in, by name and offset at the event's start, in the
-    reader's language: "インド標準時 (GMT+05:30)"."""
+    reader's language: "インド標準時, GMT+05:30"."""
     zone = viewer_zone or event.timezone
     return formatting.zone_label(zone, svc.in_zone(event.starts_at, event.timezone, zone))
 
