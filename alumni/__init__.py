@@ -57,6 +57,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_template_gettext(app)
+    from alumni import formatting
+
+    formatting.init_app(app)
     limiter.init_app(app)
 
     from alumni.api import init_api

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, get_timezone_location
+from babel.dates import get_timezone_location
 from sqlalchemy import and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
+from alumni import formatting
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
@@ -41,11 +42,7 @@ def to_utc(local: datetime, zone: str) -> datetime:
 def moment_text(moment: datetime, zone: str, locale: Locale | str | None) -> str:
     """A stored UTC moment (a check-in) as the day and time in `zone`, the way `locale` writes
     them ("Nov 28, 1:22 PM", "11月28日 13:22"): every page and message says the same moment alike."""
-    loc = Locale.parse(str(locale or "en"))
-    tz = ZoneInfo(zone)
-    day = format_skeleton("MMMd", moment, tzinfo=tz, locale=loc)
-    time = format_time(moment, "short", tzinfo=tz, locale=loc)  # 12- or 24-hour, as the locale writes it
-    return str(loc.datetime_formats["short"]).replace("{1}", day).replace("{0}", time)
+    return formatting.moment_short(moment, zone, Locale.parse(str(locale or "en")))
 
 
 def zone_label(zone: str, locale: Locale | str | None) -> str:

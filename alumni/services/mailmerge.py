@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_datetime_format, get_timezone_name
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from icalendar import vCalAddress, vText
@@ -22,6 +21,7 @@ from icalendar.parser import Contentline
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 
+from alumni import formatting
 from alumni.calendar import fold_line
 from alumni.i18n import RTL_LANGUAGES, _, babel_locale
 from alumni.models import Event
@@ -113,9 +113,7 @@ def _split_on(ics: str, name: str = "ATTENDEE") -> tuple[str, str]:
 def date_and_time(moment: datetime, locale) -> str:
     """The full date and the short time, joined as the locale joins them (no seconds, no zone:
     the zone is named on its own line)."""
-    pattern = str(get_datetime_format("full", locale=locale)).replace("'", "")
-    return pattern.format(format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale),
-                          format_date(moment.date(), "full", locale=locale))
+    return formatting.event_datetime(moment, moment.tzinfo, locale, full=True)
 
 
 def event_when(event: Event, locale) -> dict:
@@ -126,11 +124,11 @@ def event_when(event: Event, locale) -> dict:
     same_day = start.date() == end.date()
     return {
         "starts": date_and_time(start, locale),
-        "start_date": format_date(start.date(), "full", locale=locale),
-        "start_time": format_time(start, "short", tzinfo=zone, locale=locale),
-        "end": format_time(end, "short", tzinfo=zone, locale=locale) if same_day
-        else date_and_time(end, locale),
-        "zone": get_timezone_name(zone, locale=locale),
+        "range": formatting.event_range(start, end, zone, locale, full=True),
+        "start_date": formatting.event_day(start, zone, locale, full=True),
+        "start_time": formatting.event_time(start, zone, locale),
+        "end": formatting.event_time(end, zone, locale) if same_day else date_and_time(end, locale),
+        "zone": formatting.zone_name(zone, start, locale),
         "zone_id": event.timezone,
     }
 

@@ -6,13 +6,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
-from babel.dates import format_datetime as babel_datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from alumni import formatting
 from alumni.dbpool import reads_without_transaction
 from alumni.errors import ServiceError
 from alumni.extensions import db
@@ -35,20 +35,18 @@ def actor():
 
 
 # ---------------------------------------------------------------- time for templates
-def show_time(local: datetime, event_zone: str, viewer_zone: str | None = None, fmt: str = "EEE d MMM y, HH:mm") -> str:
-    """A local event time, written in `viewer_zone` (default: the event's own zone)."""
+def show_time(local: datetime, event_zone: str, viewer_zone: str | None = None) -> str:
+    """A local event time ("2027年1月23日(土) 18:00"), written in `viewer_zone` (default: the
+    event's own zone), as the reader's locale writes it."""
     moment = local.replace(tzinfo=ZoneInfo(event_zone))
-    zone = ZoneInfo(viewer_zone or event_zone)
-    return babel_datetime(moment, fmt, tzinfo=zone, locale=get_locale())
+    return formatting.event_datetime(moment, viewer_zone or event_zone)
 
 
-def moment_at_event(moment: datetime | None, event, fmt: str | None = None) -> str:
+def moment_at_event(moment: datetime | None, event) -> str:
     """A stored UTC moment (e.g. a check-in) in the event's own zone, in the reader's locale."""
     if moment is None:
         return ""
-    if fmt is None:
-        return svc.moment_text(moment, event.timezone, get_locale())
-    return babel_datetime(moment, fmt, tzinfo=ZoneInfo(event.timezone), locale=get_locale())
+    return svc.moment_text(moment, event.timezone, get_locale())
 
 
 def zone_label(zone: str) -> str:
@@ -56,17 +54,20 @@ def zone_label(zone: str) -> str:
     return svc.zone_label(zone, get_locale())
 
 
-def when_text(event, viewer_zone: str | None = None) -> str:
-    """"Sat 17 Jan 2026, 18:00–21:00" or, for a multi-day event, both dates in full."""
+def event_zone_name(event, viewer_zone: str | None = None) -> str:
+    """The zone an event's times are written in, by name and offset at the event's start, in the
+    reader's language: "インド標準時, GMT+05:30"."""
     zone = viewer_zone or event.timezone
-    start = show_time(event.starts_at, event.timezone, zone)
-    end_moment = svc.in_zone(event.ends_at, event.timezone, zone)
-    start_moment = svc.in_zone(event.starts_at, event.timezone, zone)
-    if event.ends_at == event.starts_at:
-        return start
-    if end_moment.date() == start_moment.date():
-        return f"{start}–{show_time(event.ends_at, event.timezone, zone, 'HH:mm')}"
-    return f"{start} – {show_time(event.ends_at, event.timezone, zone)}"
+    return formatting.zone_label(zone, svc.in_zone(event.starts_at, event.timezone, zone))
+
+
+def when_text(event, viewer_zone: str | None = None) -> str:
+    """The event's span as the reader's locale writes it ("Sat, Jan 23, 2027, 6:00 PM – 9:30 PM",
+    "2027年1月23日(土) 18:00～21:30"), both days in full for a multi-day event."""
+    zone = viewer_zone or event.timezone
+    start = svc.in_zone(event.starts_at, event.timezone, zone)
+    end = svc.in_zone(event.ends_at, event.timezone, zone)
+    return formatting.event_range(start, end, zone)
 
 
 def viewer_zone() -> str | None:
@@ -77,7 +78,7 @@ def viewer_zone() -> str | None:
 @bp.app_context_processor
 def event_helpers() -> dict:
     return {"when_text": when_text, "show_time": show_time, "viewer_zone": viewer_zone,
-            "moment_at_event": moment_at_event, "zone_label": zone_label}
+            "moment_at_event": moment_at_event, "zone_label": zone_label, "event_zone_name": event_zone_name}
 
 
 # ---------------------------------------------------------------- pages

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from alumni import formatting
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
 from alumni.services import home
@@ -38,14 +37,7 @@ def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
     own zone): the date ("yMMMd") and the short time, joined as the page's locale joins them."""
     if moment is None:
         return ""
-    try:
-        tz = ZoneInfo(zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo("UTC")
-    locale = get_locale() or Locale.parse("en")
-    day = format_skeleton("yMMMd", moment, tzinfo=tz, locale=locale)
-    time = format_time(moment, "short", tzinfo=tz, locale=locale)
-    return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
+    return formatting.moment_short(moment, zone, with_year=True)
 
 
 @cache

@@ -87,7 +87,7 @@ def test_me_shows_the_version_accepted_and_when_in_the_members_zone(client):
     html = client.get("/me").get_data(as_text=True)
     section = html.split('id="privacy"')[1].split("</section>")[0]
     assert privacy.NOTICE_VERSION in section and "It is the current version." in section
-    assert "Nov 29, 2026" in section and "8:30" in section and "Asia/Tokyo" in section  # 08:30 in Tokyo
+    assert "Nov 29, 2026" in section and "8:30" in section and "Japan Standard Time" in section  # 08:30 in Tokyo
 
 
 @pytest.mark.parametrize(("version", "says"), [
