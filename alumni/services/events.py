@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus
+from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus, User
 from alumni.models.types import utcnow
+from alumni.permissions import managed_chapter_ids
 from alumni.services import validation as v
 from alumni.services.chapters import get_chapter
 
@@ -25,6 +26,12 @@ EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "sta
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
+#: The longest text each event field takes, in characters. The service checks them; the forms and
+#: the API schema read them from here (one place to change a limit).
+MAX_LENGTH = {"title": 300, "description": 20_000, "venue": 300, "online_url": 500, "side": 32, "slug": 120,
+              "side_quotas": 300}
+#: The largest capacity (and side quota) an event takes.
+MAX_CAPACITY = 1_000_000
 #: Called inside the transaction after a published event's time or place changed (the mail area
 #: queues the update to registered members; see alumni.services.notices.register_hooks).
 update_hooks: list = []
@@ -104,13 +111,13 @@ def _capacity(value, field: str = "capacity") -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         raise Invalid(_("%(field)s must be a whole number.", field=field), field=field) from None
-    if number < 0 or number > 1_000_000:
+    if number < 0 or number > MAX_CAPACITY:
         raise Invalid(_("%(field)s must be between 0 and 1,000,000.", field=field), field=field)
     return number
 
 
 def clean_side(value) -> str | None:
-    side = v.text(value, "side", max_length=32)
+    side = v.text(value, "side", max_length=MAX_LENGTH["side"])
     return side or None
 
 
@@ -151,8 +158,9 @@ def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
         unknown = set(texts) - {"title", "description"}
         if unknown:
             raise Invalid(_("A translation has only title and description."), field="translations")
-        title = v.text(texts.get("title"), "translations", max_length=300)
-        description = v.text(texts.get("description"), "translations", max_length=20_000, multiline=True)
+        title = v.text(texts.get("title"), "translations", max_length=MAX_LENGTH["title"])
+        description = v.text(texts.get("description"), "translations", max_length=MAX_LENGTH["description"],
+                             multiline=True)
         if title or description:
             result[lang] = {"title": title, "description": description}
     return result
@@ -172,9 +180,10 @@ def _clean(values: dict, current: Event | None = None) -> dict:
 
     cleaned: dict = {}
     cleaned["kind"] = v.choice(pick("kind"), EventKind, "kind")
-    cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=300)
+    cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=MAX_LENGTH["title"])
     # Paragraphs: the form's text area, the page (white-space: pre-line), mail and calendars keep them.
-    cleaned["description"] = v.text(pick("description", ""), "description", max_length=20_000, multiline=True)
+    cleaned["description"] = v.text(pick("description", ""), "description", max_length=MAX_LENGTH["description"],
+                                        multiline=True)
     cleaned["language"] = v.language(pick("language", "en"), "language")
     cleaned["translations"] = _translations(pick("translations", {}), cleaned["language"])
     cleaned["timezone"] = v.timezone_name(pick("timezone"), "timezone")
@@ -191,9 +200,9 @@ def _clean(values: dict, current: Event | None = None) -> dict:
                                                        required=False)
     if cleaned["registration_deadline"] and cleaned["registration_deadline"] > cleaned["ends_at"]:
         raise Invalid(_("The registration deadline is after the event ends."), field="registration_deadline")
-    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=300)
+    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=MAX_LENGTH["venue"])
     cleaned["country"] = v.country(pick("country"), "country", required=False)
-    online_url = v.text(pick("online_url", ""), "online_url", max_length=500)
+    online_url = v.text(pick("online_url", ""), "online_url", max_length=MAX_LENGTH["online_url"])
     if online_url and not online_url.lower().startswith(("https://", "http://")):
         raise Invalid(_("The online link must start with https://."), field="online_url")
     cleaned["online_url"] = online_url
@@ -207,7 +216,7 @@ def _clean(values: dict, current: Event | None = None) -> dict:
     elif current is None:
         raise Invalid(_("%(field)s is required.", field="chapter"), field="chapter")
     if "slug" in values:
-        cleaned["slug"] = v.text(values["slug"], "slug", max_length=120) or None
+        cleaned["slug"] = v.text(values["slug"], "slug", max_length=MAX_LENGTH["slug"]) or None
     return cleaned
 
 
@@ -304,23 +313,32 @@ def public_clause():
 
 
 # ---------------------------------------------------------------- queries
-def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list[int] | None = None,
-                all_statuses: bool = False, kind: str | None = None, chapter: str | None = None,
-                country: str | None = None, mode: str | None = None, when: str | None = None,
-                now: datetime | None = None):
-    """A select of events. Public events (`public_clause`) for everyone; drafts, and drafts that
-    were cancelled, only where `include_drafts_of` names the chapter (an organizer's own) or
-    `all_statuses` (staff).
+def visible_clause(viewer: User | None):
+    """`can_view_event` as a SQL condition on Event: public events for everyone, and the drafts
+    (cancelled drafts too) of the chapters `viewer` manages (`managed_chapter_ids`). None: no
+    condition (staff see every event)."""
+    chapters = managed_chapter_ids(viewer)
+    if chapters is None:
+        return None
+    return or_(public_clause(), Event.chapter_id.in_(chapters)) if chapters else public_clause()
+
+
+def list_events(*, viewer: User | None = None, managed: bool = False, kind: str | None = None,
+                chapter: str | None = None, country: str | None = None, mode: str | None = None,
+                when: str | None = None, now: datetime | None = None):
+    """A select of the events `viewer` may see (`visible_clause`, the rule of `can_view_event`):
+    the one list behind the event pages, the API and the feeds. `managed`: only the events of the
+    chapters `viewer` manages (the organizer pages).
 
     `when`: "upcoming" (not yet ended) or "past"."""
     stmt = select(Event).options(selectinload(Event.chapter))
-    if not all_statuses:
-        visible = public_clause()
-        if include_drafts_of:
-            visible = or_(visible, Event.chapter_id.in_(include_drafts_of))
+    visible = visible_clause(viewer)
+    if visible is not None:
         stmt = stmt.where(visible)
-    if chapter_ids is not None:
-        stmt = stmt.where(Event.chapter_id.in_(chapter_ids))
+    if managed:
+        chapters = managed_chapter_ids(viewer)
+        if chapters is not None:
+            stmt = stmt.where(Event.chapter_id.in_(chapters))
     if kind:
         stmt = stmt.where(Event.kind == v.choice(kind, EventKind, "kind"))
     if chapter:
@@ -345,6 +363,16 @@ def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list
     else:
         stmt = stmt.order_by(Event.starts_at.desc(), Event.id.desc())
     return stmt
+
+
+def chapters_for_events(actor: User | None) -> list[Chapter]:
+    """The chapters `actor` may create events in, by code: every chapter for staff, an
+    organizer's own chapter, none for anyone else."""
+    stmt = select(Chapter).order_by(Chapter.code)
+    chapters = managed_chapter_ids(actor)
+    if chapters is not None:
+        stmt = stmt.where(Chapter.id.in_(chapters))
+    return list(db.session.scalars(stmt))
 
 
 def find_event_by_slug(slug: str) -> Event | None:
