@@ -124,6 +124,12 @@ def test_a_full_event_says_a_yes_joins_the_waitlist_on_the_page_and_in_the_api(m
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "if you say yes, you join the waitlist" in page
     assert api.get(f"/events/{event.id}", token).get_json()["answer_options"]["yes_joins_waitlist"] is True
+    # The one who holds the last seat is not told so.
+    held = _event(capacity=1)
+    rsvc.respond(held, member, "yes")
+    db.session.commit()
+    assert "join the waitlist" not in client.get(f"/events/{held.id}").get_data(as_text=True)
+    assert api.get(f"/events/{held.id}", token).get_json()["answer_options"]["yes_joins_waitlist"] is False
 
 
 def test_a_visitor_and_an_account_without_member_get_no_answer_options(client, api):
