@@ -2,6 +2,7 @@
 zone; UTC is derived here when a rule needs it (deadlines, upcoming/past)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -240,6 +241,46 @@ def missing_event(event_id: int) -> NotFound:
     return NotFound(_("There is no event %(id)s.", id=event_id))
 
 
+def _change_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
+    return None
+
+
+def _publish_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("A cancelled event cannot be published again."), field="status")
+    return None
+
+
+def _cancel_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("This event is already cancelled."), field="status")
+    return None
+
+
+def _raise(refusal: Conflict | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+@dataclass(frozen=True)
+class EventActions:
+    """What can be done to an event in its present state (by those who manage it): the buttons
+    of the organizer page, judged by the rules `update_event`, `publish_event` and `cancel_event`
+    apply."""
+    edit: bool
+    publish: bool
+    cancel: bool
+
+
+def event_actions(event: Event) -> EventActions:
+    return EventActions(edit=_change_refusal(event) is None,
+                        # publishing a published event changes nothing: offered to drafts only
+                        publish=event.status == EventStatus.draft and _publish_refusal(event) is None,
+                        cancel=_cancel_refusal(event) is None)
+
+
 def create_event(values: dict, actor=None) -> Event:
     cleaned = _clean(values)
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
@@ -251,8 +292,7 @@ def create_event(values: dict, actor=None) -> Event:
 def update_event(event: Event, changes: dict, actor=None) -> Event:
     """Change an event. A change of time, place or status bumps `sequence`; a larger capacity or
     quota promotes from the waitlist (see registrations.promote_waitlisted)."""
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
+    _raise(_change_refusal(event))
     cleaned = _clean(changes, current=event)
     moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
     for name, value in cleaned.items():
@@ -276,8 +316,7 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
 def publish_event(event: Event, actor=None) -> Event:
     if event.status == EventStatus.published:
         return event
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("A cancelled event cannot be published again."), field="status")
+    _raise(_publish_refusal(event))
     event.status = EventStatus.published
     event.published_at = event.published_at or utcnow()
     event.sequence += 1
@@ -287,8 +326,7 @@ def publish_event(event: Event, actor=None) -> Event:
 
 
 def cancel_event(event: Event, actor=None) -> Event:
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is already cancelled."), field="status")
+    _raise(_cancel_refusal(event))
     event.status = EventStatus.cancelled
     event.sequence += 1
     event.updated_at = utcnow()

@@ -233,7 +233,7 @@ def registrations(event_id: int):
         summary=rsvc.summarise(event), waitlist=waitlist,
         positions={reg.id: n for n, reg in enumerate(waitlist, start=1)},
         filters={"status": status, "side": side, "q": q}, statuses=list(RegistrationStatus),
-        action_form=ActionForm(), invitable=invitations.is_invitable(event),
+        action_form=ActionForm(), invitable=invitations.is_invitable(event), actions=svc.event_actions(event),
     )
 
 

@@ -206,3 +206,17 @@ def test_web_list_and_api_list_show_the_same_events(client, api, viewer):
     from_page = {name for name in events if f">{name}<" in page}
     assert from_api == from_page
     assert from_api == {e.title for e in db.session.scalars(svc.list_events(viewer=who, when="upcoming"))}
+
+
+def test_event_actions_offer_what_the_commands_take():
+    """The organizer page's buttons (event_actions) follow the commands' own refusals."""
+    draft = make_event(publish=False)
+    assert svc.event_actions(draft) == svc.EventActions(edit=True, publish=True, cancel=True)
+    published = make_event()
+    assert svc.event_actions(published) == svc.EventActions(edit=True, publish=False, cancel=True)
+    svc.cancel_event(published)
+    db.session.commit()
+    assert svc.event_actions(published) == svc.EventActions(edit=False, publish=False, cancel=False)
+    for command in (lambda e: svc.update_event(e, {"title": "New"}), svc.publish_event, svc.cancel_event):
+        with pytest.raises(Conflict):
+            command(published)

@@ -45,3 +45,31 @@ def test_a_predicate_in_a_template_treats_a_visitor_as_no_one(app):
         assert app.jinja_env.from_string(
             "{{ can_manage_event(user, event) }}|{{ can_view_event(user, event) }}"
         ).render(user=AnonymousUserMixin(), event=event) == "False|False"
+
+
+def test_organizer_page_buttons_follow_the_services(client):
+    """Edit, Publish, Cancel and Invite are offered as the services take them (event_actions,
+    invitations.is_invitable), not by status checks in the template."""
+    from alumni.extensions import db
+    from alumni.services import events as esvc
+    from tests.factories import make_event, make_user
+
+    organizer = make_user("organizer", password="a long enough passphrase")
+    assert client.post("/login", data={"email": organizer.email, "password": "a long enough passphrase"}
+                       ).status_code == 302
+    draft = make_event(publish=False)
+    published = make_event()
+    cancelled = make_event()
+    esvc.cancel_event(cancelled)
+    db.session.commit()
+
+    def buttons(event):
+        page = client.get(f"/manage/events/{event.id}").get_data(as_text=True)
+        return {name for name, marker in (("edit", f"/manage/events/{event.id}/edit"),
+                                          ("publish", f"/manage/events/{event.id}/publish"),
+                                          ("cancel", f"/manage/events/{event.id}/cancel"),
+                                          ("invite", "Invite</a>")) if marker in page}
+
+    assert buttons(draft) == {"edit", "publish", "cancel"}
+    assert buttons(published) == {"edit", "cancel", "invite"}
+    assert buttons(cancelled) == set()
