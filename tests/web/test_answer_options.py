@@ -138,3 +138,23 @@ def test_a_visitor_and_an_account_without_member_get_no_answer_options(client, a
     assert "answer_options" not in api.get(f"/events/{event.id}").get_json()
     staff = make_token(make_user("staff"))
     assert "answer_options" not in api.get(f"/events/{event.id}", staff).get_json()
+
+
+def test_event_routes_answer_a_service_error_with_its_own_status(client):
+    """No blanket 404 for any ServiceError: a missing event or ticket is the service's NotFound
+    (404, its message shown); a refused withdrawal is the service's Conflict, told on the page."""
+    r = client.get("/events/999999")
+    assert r.status_code == 404 and "There is no event 999999." in r.get_data(as_text=True)
+    r = client.get("/tickets/not-a-token")
+    assert r.status_code == 404 and "This ticket is not valid." in r.get_data(as_text=True)
+
+
+def test_a_refused_withdrawal_is_told_not_hidden(member_client):
+    client, member, _token = member_client
+    event = _event()
+    rsvc.respond(event, member, "yes")
+    esvc.cancel_event(event)
+    db.session.commit()
+    r = client.post(f"/events/{event.id}/withdraw", follow_redirects=True)
+    assert r.status_code == 200 and "This event is cancelled; it takes no answers." in r.get_data(as_text=True)
+    assert rsvc.find_registration(event, member).status.value == "yes"
