@@ -125,7 +125,9 @@ def _filters_from_request():
 def returnees():
     filters, errors = _filters_from_request()
     programmes = programme_names()
-    context = {"args": request.args, "errors": errors, "kinds": reports.RETURN_KINDS,
+    # The CSV links carry the report's filters, not the page's own paging or a stray `publication`.
+    csv_args = {k: v for k, v in request.args.items() if k not in ("page", "publication")}
+    context = {"args": request.args, "csv_args": csv_args, "errors": errors, "kinds": reports.RETURN_KINDS,
                "programmes": programmes, "countries": country_choices()[1:]}
     if filters is None:
         return render_template("staff/returnees.html", report=None, **context), 422
