@@ -12,6 +12,7 @@ from alumni.i18n import _
 from alumni.models import Response
 from alumni.permissions import can_check_in, can_view_registration
 from alumni.services import registrations as rsvc
+from alumni.services.events import MAX_LENGTH
 
 PREFIX = "/registrations"
 blp = Blueprint("api_registrations", __name__, description="Changing an answer, withdrawing, check-in")
@@ -21,7 +22,7 @@ class RegistrationPatchSchema(StrictSchema):
     response = fields.String(validate=validate.OneOf([r.value for r in Response]))
     status = fields.String(validate=validate.OneOf(["cancelled"]), metadata={"description": "cancelled = withdraw"})
     institution_id = Integer(allow_none=True)
-    side = Text(32, allow_none=True)
+    side = Text(MAX_LENGTH["side"], allow_none=True)
 
 
 def _registration_for(actor, registration_id: int):

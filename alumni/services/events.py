@@ -2,6 +2,7 @@
 zone; UTC is derived here when a rule needs it (deadlines, upcoming/past)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,9 @@ from alumni import formatting
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus
+from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus, User
 from alumni.models.types import utcnow
+from alumni.permissions import managed_chapter_ids
 from alumni.services import validation as v
 from alumni.services.chapters import get_chapter
 
@@ -26,6 +28,12 @@ EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "sta
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
+#: The longest text each event field takes, in characters. The service checks them; the forms and
+#: the API schema read them from here (one place to change a limit).
+MAX_LENGTH = {"title": 300, "description": 20_000, "venue": 300, "online_url": 500, "side": 32, "slug": 120,
+              "side_quotas": 300}
+#: The largest capacity (and side quota) an event takes.
+MAX_CAPACITY = 1_000_000
 #: Called inside the transaction after a published event's time or place changed (the mail area
 #: queues the update to registered members; see alumni.services.notices.register_hooks).
 update_hooks: list = []
@@ -101,13 +109,13 @@ def _capacity(value, field: str = "capacity") -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         raise Invalid(_("%(field)s must be a whole number.", field=field), field=field) from None
-    if number < 0 or number > 1_000_000:
+    if number < 0 or number > MAX_CAPACITY:
         raise Invalid(_("%(field)s must be between 0 and 1,000,000.", field=field), field=field)
     return number
 
 
 def clean_side(value) -> str | None:
-    side = v.text(value, "side", max_length=32)
+    side = v.text(value, "side", max_length=MAX_LENGTH["side"])
     return side or None
 
 
@@ -148,8 +156,9 @@ def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
         unknown = set(texts) - {"title", "description"}
         if unknown:
             raise Invalid(_("A translation has only title and description."), field="translations")
-        title = v.text(texts.get("title"), "translations", max_length=300)
-        description = v.text(texts.get("description"), "translations", max_length=20_000, multiline=True)
+        title = v.text(texts.get("title"), "translations", max_length=MAX_LENGTH["title"])
+        description = v.text(texts.get("description"), "translations", max_length=MAX_LENGTH["description"],
+                             multiline=True)
         if title or description:
             result[lang] = {"title": title, "description": description}
     return result
@@ -169,9 +178,10 @@ def _clean(values: dict, current: Event | None = None) -> dict:
 
     cleaned: dict = {}
     cleaned["kind"] = v.choice(pick("kind"), EventKind, "kind")
-    cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=300)
+    cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=MAX_LENGTH["title"])
     # Paragraphs: the form's text area, the page (white-space: pre-line), mail and calendars keep them.
-    cleaned["description"] = v.text(pick("description", ""), "description", max_length=20_000, multiline=True)
+    cleaned["description"] = v.text(pick("description", ""), "description", max_length=MAX_LENGTH["description"],
+                                        multiline=True)
     cleaned["language"] = v.language(pick("language", "en"), "language")
     cleaned["translations"] = _translations(pick("translations", {}), cleaned["language"])
     cleaned["timezone"] = v.timezone_name(pick("timezone"), "timezone")
@@ -188,9 +198,9 @@ def _clean(values: dict, current: Event | None = None) -> dict:
                                                        required=False)
     if cleaned["registration_deadline"] and cleaned["registration_deadline"] > cleaned["ends_at"]:
         raise Invalid(_("The registration deadline is after the event ends."), field="registration_deadline")
-    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=300)
+    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=MAX_LENGTH["venue"])
     cleaned["country"] = v.country(pick("country"), "country", required=False)
-    online_url = v.text(pick("online_url", ""), "online_url", max_length=500)
+    online_url = v.text(pick("online_url", ""), "online_url", max_length=MAX_LENGTH["online_url"])
     if online_url and not online_url.lower().startswith(("https://", "http://")):
         raise Invalid(_("The online link must start with https://."), field="online_url")
     cleaned["online_url"] = online_url
@@ -204,7 +214,7 @@ def _clean(values: dict, current: Event | None = None) -> dict:
     elif current is None:
         raise Invalid(_("%(field)s is required.", field="chapter"), field="chapter")
     if "slug" in values:
-        cleaned["slug"] = v.text(values["slug"], "slug", max_length=120) or None
+        cleaned["slug"] = v.text(values["slug"], "slug", max_length=MAX_LENGTH["slug"]) or None
     return cleaned
 
 
@@ -228,6 +238,46 @@ def missing_event(event_id: int) -> NotFound:
     return NotFound(_("There is no event %(id)s.", id=event_id))
 
 
+def _change_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
+    return None
+
+
+def _publish_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("A cancelled event cannot be published again."), field="status")
+    return None
+
+
+def _cancel_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("This event is already cancelled."), field="status")
+    return None
+
+
+def _raise(refusal: Conflict | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+@dataclass(frozen=True)
+class EventActions:
+    """What can be done to an event in its present state (by those who manage it): the buttons
+    of the organizer page, judged by the rules `update_event`, `publish_event` and `cancel_event`
+    apply."""
+    edit: bool
+    publish: bool
+    cancel: bool
+
+
+def event_actions(event: Event) -> EventActions:
+    return EventActions(edit=_change_refusal(event) is None,
+                        # publishing a published event changes nothing: offered to drafts only
+                        publish=event.status == EventStatus.draft and _publish_refusal(event) is None,
+                        cancel=_cancel_refusal(event) is None)
+
+
 def create_event(values: dict, actor=None) -> Event:
     cleaned = _clean(values)
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
@@ -239,8 +289,7 @@ def create_event(values: dict, actor=None) -> Event:
 def update_event(event: Event, changes: dict, actor=None) -> Event:
     """Change an event. A change of time, place or status bumps `sequence`; a larger capacity or
     quota promotes from the waitlist (see registrations.promote_waitlisted)."""
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
+    _raise(_change_refusal(event))
     cleaned = _clean(changes, current=event)
     moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
     for name, value in cleaned.items():
@@ -264,8 +313,7 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
 def publish_event(event: Event, actor=None) -> Event:
     if event.status == EventStatus.published:
         return event
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("A cancelled event cannot be published again."), field="status")
+    _raise(_publish_refusal(event))
     event.status = EventStatus.published
     event.published_at = event.published_at or utcnow()
     event.sequence += 1
@@ -275,8 +323,7 @@ def publish_event(event: Event, actor=None) -> Event:
 
 
 def cancel_event(event: Event, actor=None) -> Event:
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is already cancelled."), field="status")
+    _raise(_cancel_refusal(event))
     event.status = EventStatus.cancelled
     event.sequence += 1
     event.updated_at = utcnow()
@@ -301,23 +348,32 @@ def public_clause():
 
 
 # ---------------------------------------------------------------- queries
-def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list[int] | None = None,
-                all_statuses: bool = False, kind: str | None = None, chapter: str | None = None,
-                country: str | None = None, mode: str | None = None, when: str | None = None,
-                now: datetime | None = None):
-    """A select of events. Public events (`public_clause`) for everyone; drafts, and drafts that
-    were cancelled, only where `include_drafts_of` names the chapter (an organizer's own) or
-    `all_statuses` (staff).
+def visible_clause(viewer: User | None):
+    """`can_view_event` as a SQL condition on Event: public events for everyone, and the drafts
+    (cancelled drafts too) of the chapters `viewer` manages (`managed_chapter_ids`). None: no
+    condition (staff see every event)."""
+    chapters = managed_chapter_ids(viewer)
+    if chapters is None:
+        return None
+    return or_(public_clause(), Event.chapter_id.in_(chapters)) if chapters else public_clause()
+
+
+def list_events(*, viewer: User | None = None, managed: bool = False, kind: str | None = None,
+                chapter: str | None = None, country: str | None = None, mode: str | None = None,
+                when: str | None = None, now: datetime | None = None):
+    """A select of the events `viewer` may see (`visible_clause`, the rule of `can_view_event`):
+    the one list behind the event pages, the API and the feeds. `managed`: only the events of the
+    chapters `viewer` manages (the organizer pages).
 
     `when`: "upcoming" (not yet ended) or "past"."""
     stmt = select(Event).options(selectinload(Event.chapter))
-    if not all_statuses:
-        visible = public_clause()
-        if include_drafts_of:
-            visible = or_(visible, Event.chapter_id.in_(include_drafts_of))
+    visible = visible_clause(viewer)
+    if visible is not None:
         stmt = stmt.where(visible)
-    if chapter_ids is not None:
-        stmt = stmt.where(Event.chapter_id.in_(chapter_ids))
+    if managed:
+        chapters = managed_chapter_ids(viewer)
+        if chapters is not None:
+            stmt = stmt.where(Event.chapter_id.in_(chapters))
     if kind:
         stmt = stmt.where(Event.kind == v.choice(kind, EventKind, "kind"))
     if chapter:
@@ -342,6 +398,16 @@ def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list
     else:
         stmt = stmt.order_by(Event.starts_at.desc(), Event.id.desc())
     return stmt
+
+
+def chapters_for_events(actor: User | None) -> list[Chapter]:
+    """The chapters `actor` may create events in, by code: every chapter for staff, an
+    organizer's own chapter, none for anyone else."""
+    stmt = select(Chapter).order_by(Chapter.code)
+    chapters = managed_chapter_ids(actor)
+    if chapters is not None:
+        stmt = stmt.where(Chapter.id.in_(chapters))
+    return list(db.session.scalars(stmt))
 
 
 def find_event_by_slug(slug: str) -> Event | None:

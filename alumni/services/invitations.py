@@ -260,11 +260,24 @@ def event_mailings(event: Event) -> list[str]:
         .group_by(OutgoingMail.mailing).order_by(func.min(OutgoingMail.id))))
 
 
-def _check_invitable(event: Event) -> None:
+def _invitation_refusal(event: Event) -> Conflict | None:
+    """Why nobody can be invited to `event` now (None: they can)."""
     if event.status == EventStatus.draft:
-        raise Conflict(_("Publish the event before inviting anyone."), field="status")
+        return Conflict(_("Publish the event before inviting anyone."), field="status")
     if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is cancelled; nobody can be invited."), field="status")
+        return Conflict(_("This event is cancelled; nobody can be invited."), field="status")
+    return None
+
+
+def is_invitable(event: Event) -> bool:
+    """Whether invitations to `event` are taken now: what the Invite button asks."""
+    return _invitation_refusal(event) is None
+
+
+def _check_invitable(event: Event) -> None:
+    refusal = _invitation_refusal(event)
+    if refusal is not None:
+        raise refusal
 
 
 def _already_invited(event: Event) -> set[int]:

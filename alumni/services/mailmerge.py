@@ -25,6 +25,7 @@ from alumni import formatting
 from alumni.calendar import fold_line
 from alumni.i18n import RTL_LANGUAGES, _, babel_locale
 from alumni.models import Event
+from alumni.models.members import display_name_of
 from alumni.models.types import utcnow
 from alumni.services.calendars import invitation_ics
 from alumni.services.inbound import replies_enabled, reply_address
@@ -43,11 +44,9 @@ class Recipient:
 
 
 def recipient_name(given: str, family: str, native: str, family_first: bool) -> str:
-    """How the mail greets a member: their own script where they gave it, else the Latin name in
-    their order (the same rule as Member.display_name, on plain columns)."""
-    parts = [family, given] if family_first else [given, family]
-    latin = " ".join(p for p in parts if p)
-    return native or latin
+    """How the mail names a member: Member.display_name's rule on plain columns (one function,
+    models.members.display_name_of)."""
+    return display_name_of(given, family, native, family_first)
 
 
 # ---------------------------------------------------------------- unsubscribe tokens

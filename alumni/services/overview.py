@@ -20,7 +20,7 @@ from alumni.models import (
 )
 from alumni.models.types import utcnow
 from alumni.rules import fiscal_year
-from alumni.services.reports import ReturneeFilters, returnees_query
+from alumni.services.reports import ReturneeFilters, dispatches, publication_cell, returnees_query
 
 TOP_COUNTRIES = 20
 
@@ -115,3 +115,26 @@ def overview() -> dict:
         "work_now": where_alumni_work_now(),
         "events_held": events_held(),
     }
+
+
+def overview_csv_rows(*, publication: bool = False) -> list[tuple]:
+    """The overview's numbers as CSV rows (table, key, subkey, members); for publication every
+    count of people under 5 is suppressed (reports.suppress_small), the number of events never."""
+    cell = publication_cell(publication)
+    data = overview()
+    rows: list[tuple] = [("table", "key", "subkey", "members")]
+    rows += [("members_by_country", c, "", cell(n)) for c, n in data["by_country"]]
+    rows.append(("members_by_country", "other", "", cell(data["other_countries"])))
+    rows += [("cohort_by_programme", code, fy, cell(n))
+             for code, years in data["by_programme"].items() for fy, n in years.items()]
+    rows += [("came_back_by_cohort", c["fiscal_year"], "", cell(c["came_back"])) for c in data["by_cohort"]]
+    rows += [("work_now", c, "", cell(n)) for c, n in data["work_now"]["all"]]
+    rows += [("japanese_abroad_work_now", c, "", cell(n)) for c, n in data["work_now"]["japanese_abroad"]]
+    for y in data["events_held"]:  # the number of events is no person: never suppressed
+        rows += [("events_held", y["fiscal_year"], "events", y["events"]),
+                 ("events_held", y["fiscal_year"], "confirmed", cell(y["confirmed"])),
+                 ("events_held", y["fiscal_year"], "attended", cell(y["attended"]))]
+    for fy, y in dispatches("outbound")["fiscal_years"].items():
+        rows += [("outbound_dispatches", fy, "short_term", cell(y["short_term"])),
+                 ("outbound_dispatches", fy, "mid_long_term", cell(y["mid_long_term"]))]
+    return rows

@@ -74,10 +74,12 @@ class Seats:
 
     @property
     def places_left(self) -> int | None:
-        return _places_left(self.capacity, self.taken)
+        return places_left_of(self.capacity, self.taken)
 
 
-def _places_left(capacity: int | None, taken: int) -> int | None:
+def places_left_of(capacity: int | None, taken: int) -> int | None:
+    """Seats left of `capacity` (None: no limit) when `taken` are taken: the one formula that
+    the event page, the summary, the home page and the API show."""
     return None if capacity is None else max(0, capacity - taken)
 
 
@@ -190,14 +192,68 @@ def promote_waitlisted(event: Event) -> list[Registration]:
 
 
 # ---------------------------------------------------------------- answering
-def _check_open(event: Event, response: Response | None) -> None:
+#: Answers that ask for (or may ask for) a seat: refused once answers have closed.
+SEAT_ANSWERS = (Response.yes, Response.maybe)
+#: Registrations a member may withdraw (a "no" has nothing to withdraw, a cancelled one is done).
+WITHDRAWABLE = (RegistrationStatus.yes, RegistrationStatus.waitlisted, RegistrationStatus.maybe)
+
+
+def _refusal(event: Event, response: Response | None) -> Conflict | None:
+    """Why `event` takes no `response` now (None: it takes it). `response` None asks about
+    withdrawing, which is judged as a "no". The one rule behind `respond`, `withdraw` and
+    `answer_options` (what the event page and the API offer)."""
     if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is cancelled; it takes no answers."), field="response")
+        return Conflict(_("This event is cancelled; it takes no answers."), field="response")
     if event.status != EventStatus.published:
-        raise Conflict(_("This event is not published yet; it takes no answers."), field="response")
+        return Conflict(_("This event is not published yet; it takes no answers."), field="response")
     # Past the deadline a member may still say no or withdraw (that frees a seat), not say yes.
-    if response in (Response.yes, Response.maybe) and utcnow() > answers_close_utc(event):
-        raise Conflict(_("Registration for this event has closed."), field="response")
+    if response in SEAT_ANSWERS and utcnow() > answers_close_utc(event):
+        return Conflict(_("Registration for this event has closed."), field="response")
+    return None
+
+
+def _check_open(event: Event, response: Response | None) -> None:
+    refusal = _refusal(event, response)
+    if refusal is not None:
+        raise refusal
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """What a member may answer to an event now, given their registration (or none).
+
+    `responses`: the answers `respond` takes now, in the order a page offers them;
+    `withdraw`: whether `withdraw` is offered (a registration that holds or asks for a place);
+    `closed`: answers that ask for a seat are no longer taken (the deadline passed) though the
+    event is published; `yes_joins_waitlist`: no seat is free, so a new yes joins the waitlist."""
+    responses: tuple[Response, ...]
+    withdraw: bool
+    closed: bool
+    yes_joins_waitlist: bool
+
+    def names(self) -> list[str]:
+        """The options as the API writes them: "yes", "maybe", "no", "withdraw"."""
+        return [r.value for r in self.responses] + (["withdraw"] if self.withdraw else [])
+
+
+_OFFERED = (Response.yes, Response.maybe, Response.no)
+
+
+def answer_options(event: Event, registration: Registration | None, *,
+                   places_left: int | None = None) -> AnswerOptions:
+    """The answers `registration`'s member (or a member not yet registered) may give to `event`
+    now, judged by the same rule as `respond` and `withdraw` (`_refusal`). `places_left`, when
+    the caller counted it already (the event page), saves a count."""
+    responses = tuple(r for r in _OFFERED if _refusal(event, r) is None)
+    withdraw = (registration is not None and registration.status in WITHDRAWABLE
+                and _refusal(event, None) is None)
+    closed = event.status == EventStatus.published and Response.yes not in responses
+    holds_place = registration is not None and registration.status in ACTIVE
+    if places_left is None and event.capacity is not None:
+        places_left = seats(event).places_left
+    full = event.capacity is not None and places_left == 0
+    return AnswerOptions(responses=responses, withdraw=withdraw, closed=closed,
+                         yes_joins_waitlist=Response.yes in responses and full and not holds_place)
 
 
 def _side_for(event: Event, value) -> str | None:
@@ -214,12 +270,14 @@ def _side_for(event: Event, value) -> str | None:
 @dataclass(frozen=True)
 class EventPage:
     """What an event's page shows: the event (with its chapter), the seats left and the
-    waitlist's length, and the viewer's own registration with its place on the waitlist."""
+    waitlist's length, the viewer's own registration with its place on the waitlist, and the
+    answers the viewer may give now (`answer_options`)."""
     event: Event
     places_left: int | None
     waitlisted: int
     registration: Registration | None
     position: int | None
+    answers: AnswerOptions
 
 
 def _counted(status: RegistrationStatus):
@@ -247,9 +305,10 @@ def event_page(event_id: int, member: Member | None) -> EventPage:
     if row is None:
         raise missing_event(event_id)
     event, registration, taken, waitlisted = row
-    return EventPage(event=event, places_left=_places_left(event.capacity, taken),
-                     waitlisted=waitlisted, registration=registration,
-                     position=waitlist_position(registration) if registration is not None else None)
+    left = places_left_of(event.capacity, taken)
+    return EventPage(event=event, places_left=left, waitlisted=waitlisted, registration=registration,
+                     position=waitlist_position(registration) if registration is not None else None,
+                     answers=answer_options(event, registration, places_left=left))
 
 
 def find_registration(event: Event, member: Member) -> Registration | None:
@@ -311,8 +370,10 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
 
 
 def withdraw(registration: Registration, actor=None) -> Outcome:
-    """Cancel a registration; a seat it held goes to the waitlist."""
+    """Cancel a registration; a seat it held goes to the waitlist. Refused (Conflict) where a
+    "no" is: a cancelled event takes no answers."""
     event = lock_event(registration.event)
+    _check_open(event, None)
     # Re-read under the lock: the caller loaded it before, and a concurrent withdrawal may have
     # promoted it from the waitlist since. Trusting the stale "waitlisted" would free its seat
     # without promoting anyone (found by bench/load.py).
@@ -422,6 +483,20 @@ def member_registrations(member: Member):
             .order_by(Event.starts_at.desc()))
 
 
+def status_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{event id: {status: N}} for the events `event_ids` (a list page's counts, one query)."""
+    counts: dict[int, dict[str, int]] = {}
+    if not event_ids:
+        return counts
+    for event_id, status, n in db.session.execute(
+        select(Registration.event_id, Registration.status, func.count(Registration.id))
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id, Registration.status)
+    ):
+        counts.setdefault(event_id, {})[status.value] = n
+    return counts
+
+
 def summarise(event: Event) -> dict:
     """{by_status, checked_in, places_left, sides: {SIDE: {people, institutions: {KIND: N}}}},
     sides counted over confirmed seats (yes), institutions counted once each per side."""
@@ -433,7 +508,7 @@ def summarise(event: Event) -> dict:
         by_status[status.value] = n
     checked_in = db.session.scalar(select(func.count(Registration.id)).where(
         Registration.event_id == event.id, Registration.checked_in_at.is_not(None)))
-    left = None if event.capacity is None else max(0, event.capacity - by_status["yes"])
+    left = places_left_of(event.capacity, by_status["yes"])
     sides: dict[str, dict] = {}
     confirmed = (Registration.event_id == event.id) & (Registration.status == RegistrationStatus.yes)
     side: str | None  # the queries below answer None for no side

@@ -234,3 +234,23 @@ def suppress_small(n: int | None) -> str:
     if n is None:
         return ""
     return f"<{PUBLICATION_MIN_CELL}" if 0 < n < PUBLICATION_MIN_CELL else str(n)
+
+
+def publication_cell(publication: bool):
+    """How a table writes a count of people: suppressed under `PUBLICATION_MIN_CELL` when it is
+    meant for publication, as it is otherwise."""
+    return suppress_small if publication else (lambda n: n)
+
+
+def returnee_csv_rows(filters: ReturneeFilters, *, publication: bool = False) -> list[list[Any]]:
+    """The returnee report as CSV rows: every returnee with the report's columns (for staff
+    work), or, for publication, the counts only, each cell under 5 people suppressed."""
+    if publication:
+        summary = summarise_returnees(filters)
+        rows: list[list[Any]] = [["dimension", "key", "members"], ["total", "", suppress_small(summary["total"])]]
+        for dim in ("by_country", "by_programme", "by_fiscal_year"):
+            rows += [[dim.removeprefix("by_"), key, suppress_small(n)] for key, n in summary[dim].items()]
+        return rows
+    rows = [list(RETURNEE_CSV_COLUMNS)]
+    rows += [["" if r[c] is None else r[c] for c in RETURNEE_CSV_COLUMNS] for r in iter_returnees(filters)]
+    return rows

@@ -1,7 +1,30 @@
 """Blueprints for pages."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Flask
+
+
+def _for_templates(predicate: Callable[..., bool]) -> Callable[..., bool]:
+    """A permissions predicate as templates call it: `current_user` of a visitor (an anonymous
+    user object) counts as no one (None)."""
+    @wraps(predicate)
+    def call(actor: Any, *args: Any) -> bool:
+        if actor is not None and not getattr(actor, "is_authenticated", False):
+            actor = None
+        return predicate(actor, *args)
+    return call
+
+
+def init_template_predicates(app: Flask) -> None:
+    """The `can_*` predicates of alumni.permissions as Jinja globals: templates ask them (for
+    instance `can_manage_event(current_user, event)`) and never look at roles themselves."""
+    from alumni.permissions import template_predicates
+
+    app.jinja_env.globals.update({name: _for_templates(fn) for name, fn in template_predicates().items()})
 
 
 def init_web(app: Flask) -> None:
@@ -19,6 +42,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(mail.bp)
     app.context_processor(main.template_globals)
+    init_template_predicates(app)
 
     from alumni.web import account, directory, members
 

@@ -18,9 +18,9 @@ from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
 from alumni.i18n import _
-from alumni.models import Chapter, EventKind, EventStatus, RegistrationStatus
+from alumni.models import Chapter, EventKind, RegistrationStatus
 from alumni.models.types import utcnow
-from alumni.permissions import can_check_in, can_manage_event, can_view_event
+from alumni.permissions import can_check_in, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
@@ -95,10 +95,8 @@ def list_page():
         "when": args.get("when") if args.get("when") in ("upcoming", "past") else "upcoming",
     }
     page = page_number(args.get("page"))
-    user = actor()
-    own = [user.chapter_id] if user is not None and user.is_organizer else None
     try:
-        stmt = svc.list_events(include_drafts_of=own, all_statuses=bool(user and user.is_staff), **filters)
+        stmt = svc.list_events(viewer=actor(), **filters)
         items, total = paginate(stmt, page, PER_PAGE)
         error = None
     except ServiceError as exc:
@@ -117,10 +115,10 @@ def _lang() -> str:
 
 
 def _visible_event(event_id: int):
-    try:
-        event = svc.get_event(event_id)
-    except ServiceError:
-        abort(404)
+    """The event if the viewer may see it. A missing event raises NotFound, which the app's
+    error handler answers with its own status (404); a draft of another chapter is 404 too (its
+    existence is not confirmed)."""
+    event = svc.get_event(event_id)
     if not can_view_event(actor(), event):
         abort(404)
     return event
@@ -132,14 +130,10 @@ def _visible_event(event_id: int):
 def detail(event_id: int):
     user = actor()
     member = user.member if user is not None else None
-    try:
-        page = rsvc.event_page(event_id, member)
-    except ServiceError:
-        abort(404)
+    page = rsvc.event_page(event_id, member)  # NotFound: the error handler answers 404
     event, registration = page.event, page.registration
     if not can_view_event(user, event):
         abort(404)
-    open_for_answers = event.status == EventStatus.published and utcnow() <= svc.answers_close_utc(event)
     # The answer buttons need only the CSRF token; the form object (costly to build on a page
     # every member opens) only where it has fields to show.
     form = None
@@ -157,7 +151,7 @@ def detail(event_id: int):
     return render_template(
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
         article=_article(page, title, description, viewer_zone()), form=form,
-        open_for_answers=open_for_answers, member=member, can_manage=can_manage_event(user, event),
+        answers=page.answers, member=member, side_max_length=svc.MAX_LENGTH["side"],
     )
 
 
@@ -216,7 +210,12 @@ def withdraw(event_id: int):
     reg = rsvc.find_registration(event, current_user.member)
     if reg is None:
         abort(404)
-    rsvc.withdraw(reg, current_user)
+    try:
+        rsvc.withdraw(reg, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("events.detail", event_id=event.id))
     db.session.commit()
     flash(_("Your registration is withdrawn."), "info")
     return redirect(url_for("events.detail", event_id=event.id))
@@ -238,10 +237,7 @@ def mine():
 def ticket(token: str):
     """The ticket: whoever holds the token (it is unguessable, 256 bits) sees it. The QR code
     carries the organizers' check-in URL for this ticket."""
-    try:
-        reg = rsvc.find_by_token(token)
-    except ServiceError:
-        abort(404)
+    reg = rsvc.find_by_token(token)  # NotFound: the error handler answers 404
     # The public address (BASE_URL), so that a phone scanning the code reaches the service.
     check_in_url = current_app.config["BASE_URL"] + url_for("manage.scan", token=reg.ticket_token)
     qr = segno.make(check_in_url, error="m")

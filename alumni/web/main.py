@@ -11,7 +11,9 @@ from flask_login import current_user
 
 from alumni import formatting
 from alumni.extensions import db
-from alumni.i18n import LANGUAGES, RTL_LANGUAGES, babel_locale
+from alumni.i18n import LANGUAGES, RTL_LANGUAGES, _, babel_locale
+from alumni.models import Role
+from alumni.permissions import can_use_manage_area
 from alumni.services import home
 from alumni.services import privacy as privacy_svc
 from alumni.web.pagecache import cached_for_anonymous, remembered
@@ -29,7 +31,20 @@ def template_globals() -> dict:
         "chosen_lang": session.get("lang"),
         "language_name": language_name,
         "moment_in_zone": moment_in_zone,
+        "role_badge": role_badge,
     }
+
+
+def role_badge(user) -> str | None:
+    """The header's badge for an account with a role beyond member: "Staff", or "Organizer ·
+    IN" with the organizer's chapter (None for members and visitors)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.role == Role.staff:
+        return _("Staff")
+    if user.role == Role.organizer and user.chapter is not None:
+        return _("Organizer") + " · " + user.chapter.code
+    return None
 
 
 def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
@@ -108,7 +123,7 @@ def index():
         upcoming = [s for s in upcoming if s.event.id not in shown]
     return render_template(
         "main/dashboard.html", numbers=numbers, upcoming=upcoming, mine=mine,
-        organizer=home.organizer_home(user) if user.is_organizer or user.is_staff else None,
+        organizer=home.organizer_home(user) if can_use_manage_area(user) else None,
         staff=home.staff_home(user), mailing_label=mailing_label)
 
 

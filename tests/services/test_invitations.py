@@ -146,7 +146,7 @@ def test_attachment_is_the_calendar_codes_invitation_for_that_member():
     stamp = datetime(2027, 1, 1, tzinfo=ZoneInfo("UTC"))
     isvc.queue_invitations(event, isvc.clean_audience({}), now=stamp)
     [row] = outbox_rows()
-    expected, method = invitation_ics(event, "ja", (member.email, member.native_name), stamp=stamp,
+    expected, method = invitation_ics(event, "ja", (member.email, member.display_name), stamp=stamp,
                                       organizer=reply_address(event.id, member.id))
     assert row.ics == expected and row.ics_method == method == "REQUEST"
 
@@ -251,3 +251,18 @@ def test_each_member_gets_their_own_name_and_link_escaped_in_html():
         token = row.headers["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
         assert member_id_for_token(token) == member.id and token in row.text_body and token in row.html_body
         assert "\x1e" not in row.text_body + row.html_body
+
+
+@pytest.mark.parametrize("values", [
+    {"given_name": "Hanako", "family_name": "Sato", "native_name": "佐藤 花子", "family_name_first": True},
+    {"given_name": "Priya", "family_name": "Sharma", "native_name": "प्रिया शर्मा", "family_name_first": False},
+    {"given_name": "Ana", "family_name": "Silva", "native_name": "", "family_name_first": False},
+    {"given_name": "Ana", "family_name": "Silva", "native_name": "Ana Silva", "family_name_first": False},
+])
+def test_mail_names_a_member_as_member_display_name_does(values):
+    """recipient_name (mail merges read plain columns) is Member.display_name's rule."""
+    from alumni.services.mailmerge import recipient_name
+
+    member = make_member(**values)
+    assert recipient_name(member.given_name, member.family_name, member.native_name,
+                          member.family_name_first) == member.display_name

@@ -115,6 +115,16 @@ def test_returnee_page_table_charts_and_csv(client, staff, data):
     assert r.status_code == 422 and 'id="country-error"' in r.get_data(as_text=True)
 
 
+def test_returnee_page_with_a_publication_parameter_links_both_csvs(client, staff, data):
+    """A `publication` in the page's own query (found by test_crafted_input) is no 500, and the
+    "list" link still gives the list, not the counts."""
+    r = client.get("/staff/returnees?as=research&publication=1&page=1")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    links = re.findall(r'href="(/staff/returnees\.csv[^"]*)"', html)
+    assert len(links) == 2 and "publication" not in links[0] and links[1].count("publication=1") == 1
+
+
 def test_overview_page_and_publication_csv(client, staff, data):
     r = client.get("/staff/")
     html = r.get_data(as_text=True)
