@@ -17,7 +17,9 @@ from alumni.i18n import _
 from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus
 from alumni.models.types import utcnow
 from alumni.services import validation as v
+from alumni.services.audit import created, diff, snapshot
 from alumni.services.chapters import get_chapter
+from alumni.signals import event_cancelled, event_created, event_published, event_updated
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
@@ -25,11 +27,10 @@ EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "sta
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
-#: Called inside the transaction after a published event's time or place changed (the mail area
-#: queues the update to registered members; see alumni.services.notices.register_hooks).
-update_hooks: list = []
-#: Called inside the transaction after an event was cancelled.
-cancel_hooks: list = []
+#: The fields whose before/after the audit log keeps (alumni.signals.event_updated's `changes`).
+AUDIT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
+                "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
+                "registration_deadline", "chapter_id", "slug", "status")
 
 
 # ---------------------------------------------------------------- time
@@ -236,6 +237,7 @@ def create_event(values: dict, actor=None) -> Event:
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
     db.session.add(event)
     db.session.flush()
+    event_created.send(event, actor=actor, changes=created(event, AUDIT_FIELDS))
     return event
 
 
@@ -245,6 +247,7 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
     if event.status == EventStatus.cancelled:
         raise Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
     cleaned = _clean(changes, current=event)
+    before = snapshot(event, AUDIT_FIELDS)
     moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
     for name, value in cleaned.items():
         if name == "chapter":
@@ -257,10 +260,9 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
     db.session.flush()
     from alumni.services.registrations import promote_waitlisted
 
-    promote_waitlisted(event)
-    if moved and event.status == EventStatus.published:
-        for hook in update_hooks:
-            hook(event)
+    promote_waitlisted(event, actor)
+    event_updated.send(event, actor=actor, changes=diff(before, event),
+                       moved=moved and event.status == EventStatus.published)
     return event
 
 
@@ -274,18 +276,19 @@ def publish_event(event: Event, actor=None) -> Event:
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
+    event_published.send(event, actor=actor)
     return event
 
 
 def cancel_event(event: Event, actor=None) -> Event:
     if event.status == EventStatus.cancelled:
         raise Conflict(_("This event is already cancelled."), field="status")
+    was = event.status.value
     event.status = EventStatus.cancelled
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
-    for hook in cancel_hooks:
-        hook(event)
+    event_cancelled.send(event, actor=actor, changes={"status": [was, event.status.value]})
     return event
 
 
