@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from alumni.extensions import db
 from alumni.models import AuditEntry, Event, Member, Registration, User
@@ -88,6 +88,8 @@ def record(actor: User | None, action: str, *, member: Member | int | None = Non
     """Log that `actor` (None: the system) did `action` ("registration.answered") to `subject`
     (default: the event, else the member), concerning `member` and `event`. Flushes only."""
     target = subject if subject is not None else (event if event is not None else member)
+    if actor is not None and getattr(actor, "id", None) is None:
+        actor = None  # an anonymous visitor (current_user not logged in) is no one to name
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         actor_role=str(actor.role.value) if actor is not None and getattr(actor, "role", None) else None,
@@ -107,13 +109,24 @@ def record(actor: User | None, action: str, *, member: Member | int | None = Non
 def _id_of(obj: object) -> int | None:
     if obj is None or isinstance(obj, int):
         return obj
+    if isinstance(obj, str):
+        return None
     return getattr(obj, "id", None)
 
 
 def _subject_type(obj: object) -> str:
     if obj is None:
         return ""
+    if isinstance(obj, str):  # a kind of thing, not one row (an import's members)
+        return obj
     return str(getattr(obj, "__tablename__", type(obj).__name__.lower()))
+
+
+def forget_member(member_id: int) -> None:
+    """Erasure: the entries about a member go with their record (the foreign key cascades on
+    PostgreSQL; this does it explicitly, as SQLite does not enforce foreign keys)."""
+    db.session.execute(delete(AuditEntry).where(AuditEntry.member_id == member_id)
+                       .execution_options(synchronize_session=False))
 
 
 # ---------------------------------------------------------------- reading

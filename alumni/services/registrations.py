@@ -31,8 +31,8 @@ from alumni.models import (
 )
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
-from alumni.services.audit import snapshot
 from alumni.services import validation as v
+from alumni.services.audit import snapshot
 from alumni.services.events import answers_close_utc, clean_side, missing_event, moment_text, zone_label
 from alumni.services.institutions import get_institution
 from alumni.signals import registration_answered, registration_checked_in, registration_promoted
@@ -279,7 +279,7 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
     side = _side_for(event, side) if needs_side else None
     reg = find_registration(event, member)
     created = reg is None
-    before = {f: None for f in AUDIT_FIELDS} if reg is None else snapshot(reg, AUDIT_FIELDS)
+    before = dict.fromkeys(AUDIT_FIELDS) if reg is None else snapshot(reg, AUDIT_FIELDS)
     if reg is None:
         reg = Registration(event_id=event.id, member_id=member.id, ticket_token=secrets.token_urlsafe(32),
                            response=response, status=RegistrationStatus.no)
