@@ -50,7 +50,7 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     db.session.flush()
     # What changed, never the password or its hash.
     audit.record(actor, "account.password_set", member=user.member_id, subject=user,
-                 changes={"has_password": [had, True], "tokens_revoked": [0, revoked]})
+                 changes={"password_set": [had, True], "tokens_revoked": [0, revoked]})
 
 
 def verify_password(user: User, password: str) -> bool:

@@ -29,8 +29,9 @@ from alumni.signals import (
     registration_promoted,
 )
 
-#: Field names (or parts of them) that never go into the log.
-SECRET_PARTS = ("password", "token", "hash", "secret")
+#: Field names, and endings of names, that never go into the log.
+SECRET_NAMES = ("password", "token", "secret")
+SECRET_ENDINGS = ("_password", "_token", "_hash", "_secret")
 
 Changes = dict[str, list[Any]]
 
@@ -56,7 +57,7 @@ def plain(value: Any) -> Any:
 
 def is_secret(field: str) -> bool:
     name = field.lower()
-    return any(part in name for part in SECRET_PARTS)
+    return name in SECRET_NAMES or name.endswith(SECRET_ENDINGS)
 
 
 def snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
