@@ -110,3 +110,12 @@ def can_invite(actor: User | None, event) -> bool:
 def can_manage_mail_holds(actor: User | None) -> bool:
     """See addresses on hold (permanent failures) and release them: staff."""
     return is_staff(actor)
+
+
+# ---------------------------------------------------------------- audit log
+def can_view_audit(actor: User | None, *, member=None, event=None) -> bool:
+    """Who changed what: staff see every member's and every event's log; organizers see the log
+    of an event they manage (not a member's, which spans every chapter and their private data)."""
+    if is_staff(actor):
+        return True
+    return member is None and event is not None and can_manage_event(actor, event)
