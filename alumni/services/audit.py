@@ -83,6 +83,12 @@ def actor_name(actor: User | None) -> str:
     return member.display_name if member is not None else actor.email
 
 
+def own_account(member: Member) -> User | None:
+    """The member's own account: the actor of what only the member can do (a consent, the
+    one-click unsubscribe link signed for them)."""
+    return db.session.scalar(select(User).where(User.member_id == member.id))
+
+
 def record(actor: User | None, action: str, *, member: Member | int | None = None,
            event: Event | int | None = None, subject: object = None,
            changes: Mapping[str, Any] | None = None) -> AuditEntry:

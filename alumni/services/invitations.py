@@ -319,7 +319,9 @@ def unsubscribe(member: Member, *, now: datetime | None = None, actor: User | No
         member.invitations_unsubscribed_at = now or utcnow()
         withdraw_unsent_to(member.id, kinds=("invitation",))
         db.session.flush()
-        audit.record(actor, "invitations.unsubscribed", member=member, changes={"invitations": [True, False]})
+        # No actor: the member's own link (signed for them) or their settings.
+        audit.record(actor or audit.own_account(member), "invitations.unsubscribed", member=member,
+                     changes={"invitations": [True, False]})
 
 
 def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
@@ -339,4 +341,5 @@ def resubscribe(member: Member, actor: User | None = None) -> None:
     member.invitations_unsubscribed_at = None
     db.session.flush()
     if was is not None:
-        audit.record(actor, "invitations.resubscribed", member=member, changes={"invitations": [False, True]})
+        audit.record(actor or audit.own_account(member), "invitations.resubscribed", member=member,
+                     changes={"invitations": [False, True]})

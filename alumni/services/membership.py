@@ -175,7 +175,7 @@ def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version:
     consent = Consent(member_id=member.id, kind=kind, granted=granted, version=version, recorded_at=utcnow())
     db.session.add(consent)
     db.session.flush()
-    who = actor if actor is not None else db.session.scalar(select(User).where(User.member_id == member.id))
+    who = actor if actor is not None else audit.own_account(member)
     audit.record(who, "consent.given" if granted else "consent.withdrawn", member=member, subject=consent,
                  changes={str(kind.value): [None, granted], **({"version": [None, version]} if version else {})})
     return consent
