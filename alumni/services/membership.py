@@ -85,7 +85,7 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
         log.warning("sign-up: the record for an address belongs to another account")
         _hasher().hash(password)
         return Outcome(None, None)
-    set_password(user, password)
+    set_password(user, password, user)  # logged as the new member's own act
     if user.member is not None:
         from alumni.services.privacy import accept_notice
 
