@@ -72,12 +72,15 @@ def create_app(config: str | dict | None = None) -> Flask:
     _register_error_handlers(app)
     _register_request_guards(app)
 
-    from alumni.services import cohorts  # noqa: F401  (its session hook keeps members' cohorts current)
-    from alumni.services.notices import register_hooks
-
-    register_hooks()
-
     from alumni.cli import register_cli
+
+    # Importing these connects their signal receivers (alumni.signals): mail that follows a
+    # change, and the audit log. Connecting twice is a no-op, so app factories may run in any order.
+    from alumni.services import (  # noqa: F401
+        audit,
+        cohorts,
+        notices,
+    )
 
     register_cli(app)
     return app

@@ -132,6 +132,15 @@ def can_manage_mail_holds(actor: User | None) -> bool:
     return is_staff(actor)
 
 
+# ---------------------------------------------------------------- audit log
+def can_view_audit(actor: User | None, *, member=None, event=None) -> bool:
+    """Who changed what: staff see every member's and every event's log; organizers see the log
+    of an event they manage (not a member's, which spans every chapter and their private data)."""
+    if is_staff(actor):
+        return True
+    return member is None and event is not None and can_manage_event(actor, event)
+
+
 # ---------------------------------------------------------------- accounts
 def can_log_in(user: User | None) -> bool:
     """An account logs in on the web once its address is confirmed (a link was followed)."""

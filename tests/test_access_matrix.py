@@ -117,6 +117,7 @@ MATRIX = {
     "POST /manage/events/<int:event_id>/<any(publish, cancel):action>": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/registrations.csv": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/check-in": "login 403 403 ok 403 ok",
+    "GET /manage/events/<int:event_id>/audit": "login 403 403 ok 403 ok",
     "POST /manage/registrations/<int:registration_id>/check-in": "login 403 403 ok 403 ok",
     "GET /manage/check-in/<token>": "login 403 403 ok 403 ok",
     "POST /manage/check-in/<token>": "login 403 403 ok 403 ok",
@@ -195,6 +196,7 @@ MATRIX = {
     # someone else's registration is not there for them (404, not 403: no probing of ids)
     "PATCH /api/v1/registrations/<int:registration_id>": "401 ok 404 ok 404 ok",
     "POST /api/v1/registrations/<int:registration_id>/check-in": "401 403 404 ok 404 ok",
+    "GET /api/v1/audit": "401 403 403 ok 403 ok",
     "GET /api/v1/reports/returnees": "401 403 403 403 403 ok",
     "GET /api/v1/reports/dispatches": "401 403 403 403 403 ok",
 }
@@ -269,7 +271,8 @@ def path_for(rule: str, world: World) -> str:
         name = match.group(1).split(":")[-1]
         return str(values[name])
 
-    return re.sub(r"<([^>]+)>", fill, rule).replace("(publish, cancel)", "")
+    query = {"/api/v1/audit": f"?event={world.event.id}"}.get(rule, "")  # the IN event: org's, not org2's
+    return re.sub(r"<([^>]+)>", fill, rule).replace("(publish, cancel)", "") + query
 
 
 def body_for(method: str, rule: str, world: World) -> dict | None:

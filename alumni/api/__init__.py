@@ -141,7 +141,17 @@ def commit():
 
 
 def init_api(app: Flask) -> None:
-    from alumni.api import chapters, events, institutions, invitations, members, programmes, registrations, reports
+    from alumni.api import (
+        audit,
+        chapters,
+        events,
+        institutions,
+        invitations,
+        members,
+        programmes,
+        registrations,
+        reports,
+    )
 
     api.init_app(app, spec_kwargs={
         "servers": [{"url": "/"}],
@@ -165,7 +175,7 @@ def init_api(app: Flask) -> None:
         return response
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
-                   events, registrations, reports, invitations):
+                   events, registrations, reports, invitations, audit):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
     from alumni.api.schemas import document_role_dependent_shapes

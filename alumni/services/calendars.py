@@ -19,6 +19,7 @@ from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Event, EventStatus, Member, Registration, RegistrationStatus
 from alumni.models.types import utcnow
+from alumni.services import audit
 from alumni.services.events import list_events
 
 
@@ -176,6 +177,7 @@ def reset_calendar_token(member: Member, actor=None) -> str:
     """A new private feed URL; the old one stops working at once."""
     member.calendar_token = secrets.token_urlsafe(32)
     db.session.flush()
+    audit.record(actor, "calendar.feed_reset", member=member)  # the token itself is never logged
     return member.calendar_token
 
 
@@ -195,5 +197,9 @@ def set_calendar_alarm(member: Member, minutes, actor=None) -> None:
         minutes = -1
     if minutes not in ALARM_CHOICES:
         raise Invalid(_("Choose one of the offered reminder times."), field="calendar_alarm_minutes")
+    before = member.calendar_alarm_minutes
     member.calendar_alarm_minutes = minutes
     db.session.flush()
+    if before != minutes:
+        audit.record(actor, "calendar.alarm_set", member=member,
+                     changes={"calendar_alarm_minutes": [before, minutes]})

@@ -7,6 +7,7 @@ from alumni.errors import NotFound
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Chapter, ChapterCountry, User
+from alumni.services import audit
 from alumni.services import validation as v
 
 
@@ -30,6 +31,8 @@ def create_chapter(code: str, name: str, countries: list[str] | None = None,
     chapter = Chapter(code=code, name=name, country_rows=[ChapterCountry(country=c) for c in codes])
     db.session.add(chapter)
     db.session.flush()
+    audit.record(actor, "chapter.created", subject=chapter,
+                 changes={"code": [None, code], "name": [None, name], "countries": [None, codes]})
     return chapter, True
 
 

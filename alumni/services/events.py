@@ -20,7 +20,9 @@ from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus
 from alumni.models.types import utcnow
 from alumni.permissions import managed_chapter_ids
 from alumni.services import validation as v
+from alumni.services.audit import created, diff, snapshot
 from alumni.services.chapters import get_chapter
+from alumni.signals import event_cancelled, event_created, event_published, event_updated
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
@@ -34,11 +36,10 @@ MAX_LENGTH = {"title": 300, "description": 20_000, "venue": 300, "online_url": 5
               "side_quotas": 300}
 #: The largest capacity (and side quota) an event takes.
 MAX_CAPACITY = 1_000_000
-#: Called inside the transaction after a published event's time or place changed (the mail area
-#: queues the update to registered members; see alumni.services.notices.register_hooks).
-update_hooks: list = []
-#: Called inside the transaction after an event was cancelled.
-cancel_hooks: list = []
+#: The fields whose before/after the audit log keeps (alumni.signals.event_updated's `changes`).
+AUDIT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
+                "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
+                "registration_deadline", "chapter_id", "slug", "status")
 
 
 # ---------------------------------------------------------------- time
@@ -283,6 +284,7 @@ def create_event(values: dict, actor=None) -> Event:
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
     db.session.add(event)
     db.session.flush()
+    event_created.send(event, actor=actor, changes=created(event, AUDIT_FIELDS))
     return event
 
 
@@ -291,6 +293,7 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
     quota promotes from the waitlist (see registrations.promote_waitlisted)."""
     _raise(_change_refusal(event))
     cleaned = _clean(changes, current=event)
+    before = snapshot(event, AUDIT_FIELDS)
     moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
     for name, value in cleaned.items():
         if name == "chapter":
@@ -303,10 +306,9 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
     db.session.flush()
     from alumni.services.registrations import promote_waitlisted
 
-    promote_waitlisted(event)
-    if moved and event.status == EventStatus.published:
-        for hook in update_hooks:
-            hook(event)
+    promote_waitlisted(event, actor)
+    event_updated.send(event, actor=actor, changes=diff(before, event),
+                       moved=moved and event.status == EventStatus.published)
     return event
 
 
@@ -319,17 +321,18 @@ def publish_event(event: Event, actor=None) -> Event:
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
+    event_published.send(event, actor=actor)
     return event
 
 
 def cancel_event(event: Event, actor=None) -> Event:
     _raise(_cancel_refusal(event))
+    was = event.status.value
     event.status = EventStatus.cancelled
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
-    for hook in cancel_hooks:
-        hook(event)
+    event_cancelled.send(event, actor=actor, changes={"status": [was, event.status.value]})
     return event
 
 

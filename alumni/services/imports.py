@@ -26,7 +26,7 @@ from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Direction, Institution, InstitutionKind, Member, Participation, Programme
 from alumni.models.types import utcnow
-from alumni.services import csvsafe
+from alumni.services import audit, csvsafe
 from alumni.services import validation as v
 from alumni.services.cohorts import refresh_cohorts
 from alumni.services.institutions import name_key
@@ -501,7 +501,11 @@ def import_members(rows: Iterable[tuple[int, dict]], actor=None, *, end_batch: C
     report = report if report is not None else ImportReport()
     groups = list(_group_by_email(rows, report).items())
     for chunk in _chunks(groups, batch_members):
+        before = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
         _import_batch(chunk, report)
+        # One entry per batch (committed with it): how many members it created and updated.
+        audit.record(actor, "members.imported", subject="members",
+                     changes={k: [n, getattr(report, k)] for k, n in before.items()})
         end_batch()
         if progress:
             progress(sum(len(rows) for _email, rows in chunk))

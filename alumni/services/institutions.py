@@ -9,6 +9,7 @@ from alumni.errors import Conflict, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Institution, InstitutionKind, User
+from alumni.services import audit
 from alumni.services import validation as v
 
 
@@ -40,6 +41,8 @@ def create_institution(values: dict[str, Any], actor: User | None = None) -> Ins
     institution = Institution(name=name, name_key=name_key(name), country=country, kind=kind)
     db.session.add(institution)
     db.session.flush()
+    audit.record(actor, "institution.created", subject=institution,
+                 changes=audit.created(institution, ("name", "country", "kind")))
     return institution
 
 

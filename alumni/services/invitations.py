@@ -32,8 +32,9 @@ from alumni.models import (
     Participation,
     Programme,
     ReturnVisit,
+    User,
 )
-from alumni.services import outbox
+from alumni.services import audit, outbox
 from alumni.services import validation as v
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.registrations import lock_event
@@ -308,6 +309,9 @@ def queue_invitations(event: Event, audience: Audience, actor=None, *, now: date
     rows = render_rows("invitation", event, recipients, dedup=lambda r: invitation_key(event, r.member_id),
                        mailing=invitation_mailing(event), stamp=now)
     queued, held = outbox.queue_many(rows)
+    audit.record(actor, "invitations.sent", event=event,
+                 changes={"queued": [0, queued], "skipped": [0, skipped + held],
+                          "audience": [None, audit.plain(audience.as_dict())]})
     return queued, skipped + held
 
 
@@ -319,7 +323,7 @@ def preview_invitation(event: Event, language: str, member: Member | None = None
     return row
 
 
-def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
+def unsubscribe(member: Member, *, now: datetime | None = None, actor: User | None = None) -> None:
     """The member wants no more invitations (from the one-click link or their settings):
     invitations to them not yet sent are withdrawn too."""
     if member.invitations_unsubscribed_at is None:
@@ -328,6 +332,9 @@ def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
         member.invitations_unsubscribed_at = now or utcnow()
         withdraw_unsent_to(member.id, kinds=("invitation",))
         db.session.flush()
+        # No actor: the member's own link (signed for them) or their settings.
+        audit.record(actor or audit.own_account(member), "invitations.unsubscribed", member=member,
+                     changes={"invitations": [True, False]})
 
 
 def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
@@ -342,6 +349,10 @@ def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> 
     return cast("CursorResult[Any]", result).rowcount  # a DELETE answers a CursorResult
 
 
-def resubscribe(member: Member) -> None:
+def resubscribe(member: Member, actor: User | None = None) -> None:
+    was = member.invitations_unsubscribed_at
     member.invitations_unsubscribed_at = None
     db.session.flush()
+    if was is not None:
+        audit.record(actor or audit.own_account(member), "invitations.resubscribed", member=member,
+                     changes={"invitations": [False, True]})

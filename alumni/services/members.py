@@ -23,6 +23,7 @@ from alumni.models import (
     ReturnVisit,
     Visibility,
 )
+from alumni.services import audit
 from alumni.services import validation as v
 from alumni.services.institutions import get_institution
 from alumni.services.search import member_search_key
@@ -104,12 +105,14 @@ def create_member(values: dict, actor=None, *, country_required: bool = True) ->
     member = Member(**cleaned)
     db.session.add(member)
     db.session.flush()
+    audit.record(actor, "member.created", member=member, changes=audit.created(member, MEMBER_FIELDS))
     return member
 
 
 def update_member(member: Member, changes: dict, actor=None) -> Member:
     _reject_unknown(changes, MEMBER_FIELDS)
     current = {f: getattr(member, f) for f in MEMBER_FIELDS}
+    before = audit.snapshot(member, MEMBER_FIELDS)
     # A member created without a country (an account made before the profile) may stay so
     # until they fill it in; once set, it cannot be emptied.
     cleaned = _clean_member({**current, **changes}, country_required=member.country is not None)
@@ -128,6 +131,9 @@ def update_member(member: Member, changes: dict, actor=None) -> Member:
         if account is not None:
             account.email = cleaned["email"]  # the record and its account keep one address
     db.session.flush()
+    changed = audit.diff(before, member)
+    if changed:
+        audit.record(actor, "member.updated", member=member, changes=changed)
     return member
 
 
@@ -136,8 +142,12 @@ def delete_member(member: Member, actor=None) -> None:
 
     # Nothing more goes to a deleted member, and what went keeps no address, name or text.
     forget_member(member.id, member.email)
+    member_id = member.id
+    audit.forget_member(member_id)
     db.session.delete(member)
     db.session.flush()
+    # Their own entries go with the record (ON DELETE CASCADE); this one keeps only the id.
+    audit.record(actor, "member.deleted", subject=member, changes={"id": [member_id, None]})
 
 
 def list_members(*, visible_only: bool = False, country: str | None = None):
@@ -205,6 +215,7 @@ def add_participation(member: Member, values: dict, actor=None) -> Participation
     participation = Participation(member=member, **cleaned)
     db.session.add(participation)
     db.session.flush()
+    _record_added(actor, "participation", participation)
     return participation
 
 
@@ -215,9 +226,11 @@ def update_participation(participation: Participation, changes: dict, actor=None
         merged["fiscal_year"] = None  # follows the new start date
     cleaned = _clean_participation(merged)
     _ensure_participation_unique(participation.member, cleaned, participation.id)
+    before = audit.snapshot(participation, cleaned)
     for key, value in cleaned.items():
         setattr(participation, key, value)
     db.session.flush()
+    _record_changed(actor, "participation", participation, before)
     return participation
 
 
@@ -251,14 +264,17 @@ def add_career(member: Member, values: dict, actor=None) -> CareerEntry:
     career = CareerEntry(member=member, **_clean_career(values))
     db.session.add(career)
     db.session.flush()
+    _record_added(actor, "career", career)
     return career
 
 
 def update_career(career: CareerEntry, changes: dict, actor=None) -> CareerEntry:
     _reject_unknown(changes, CAREER_FIELDS)
+    before = audit.snapshot(career, CAREER_FIELDS)
     for key, value in _clean_career({**_career_values(career), **changes}).items():
         setattr(career, key, value)
     db.session.flush()
+    _record_changed(actor, "career", career, before)
     return career
 
 
@@ -287,14 +303,17 @@ def add_return(member: Member, values: dict, actor=None) -> ReturnVisit:
     visit = ReturnVisit(member=member, **_clean_return(values))
     db.session.add(visit)
     db.session.flush()
+    _record_added(actor, "return", visit)
     return visit
 
 
 def update_return(visit: ReturnVisit, changes: dict, actor=None) -> ReturnVisit:
     _reject_unknown(changes, RETURN_FIELDS)
+    before = audit.snapshot(visit, RETURN_FIELDS)
     for key, value in _clean_return({**_return_values(visit), **changes}).items():
         setattr(visit, key, value)
     db.session.flush()
+    _record_changed(actor, "return", visit, before)
     return visit
 
 
@@ -313,5 +332,27 @@ def get_record(member: Member, kind: str, record_id: int):
 
 
 def delete_record(record, actor=None) -> None:
+    kind = {Participation: "participation", CareerEntry: "career", ReturnVisit: "return"}[type(record)]
+    fields = {"participation": _AUDIT_PARTICIPATION, "career": CAREER_FIELDS, "return": RETURN_FIELDS}[kind]
+    gone = {f: [v, None] for f, v in audit.snapshot(record, fields).items() if v is not None}
+    member_id = record.member_id
     db.session.delete(record)
     db.session.flush()
+    audit.record(actor, f"{kind}.deleted", member=member_id, subject=record, changes=gone)
+
+
+#: A participation's stored fields (the API's names differ: programme is programme_code).
+_AUDIT_PARTICIPATION = ("programme_code", "fiscal_year", "direction", "start_date", "end_date",
+                        "host_institution_id", "sending_institution_id")
+
+
+def _record_added(actor, kind: str, record: Participation | CareerEntry | ReturnVisit) -> None:
+    fields = {"participation": _AUDIT_PARTICIPATION, "career": CAREER_FIELDS, "return": RETURN_FIELDS}[kind]
+    audit.record(actor, f"{kind}.added", member=record.member_id, subject=record,
+                 changes=audit.created(record, fields))
+
+
+def _record_changed(actor, kind: str, record: Participation | CareerEntry | ReturnVisit, before: dict) -> None:
+    changed = audit.diff(before, record)
+    if changed:
+        audit.record(actor, f"{kind}.updated", member=record.member_id, subject=record, changes=changed)

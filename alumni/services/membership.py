@@ -21,6 +21,7 @@ from alumni.i18n import _
 from alumni.models import Consent, ConsentKind, Member, Role, StaffAccess, User, Visibility
 from alumni.models.types import utcnow
 from alumni.permissions import is_self, is_staff
+from alumni.services import audit
 from alumni.services import validation as v
 from alumni.services.accounts import (
     _hasher,
@@ -84,7 +85,7 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
         log.warning("sign-up: the record for an address belongs to another account")
         _hasher().hash(password)
         return Outcome(None, None)
-    set_password(user, password)
+    set_password(user, password, user)  # logged as the new member's own act
     if user.member is not None:
         from alumni.services.privacy import accept_notice
 
@@ -132,7 +133,7 @@ def set_password_from_link(token: str, purpose: LinkPurpose, password: str) -> U
     """Reset or claim: a new password; following the mailed link also proves the address.
     The session version moves on, so every older session and the link itself stop working."""
     user = read_link_token(token, purpose)
-    set_password(user, password)
+    set_password(user, password, user)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.flush()
@@ -151,7 +152,10 @@ def log_out_everywhere(user: User) -> int:
     from alumni.services.tokens import revoke_all_tokens
 
     end_sessions(user)
-    return revoke_all_tokens(user)
+    revoked = revoke_all_tokens(user)
+    audit.record(user, "account.logged_out_everywhere", member=user.member_id, subject=user,
+                 changes={"tokens_revoked": [0, revoked]})
+    return revoked
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -159,16 +163,21 @@ def change_password(user: User, current: str, new: str) -> None:
 
     if not verify_password(user, current or ""):
         raise Invalid(_("That is not your current password."), field="current_password")
-    set_password(user, new)
+    set_password(user, new, user)
 
 
 # --- consents ------------------------------------------------------------------------------
 
 
-def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version: str | None = None) -> Consent:
+def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version: str | None = None,
+                   actor: User | None = None) -> Consent:
+    """A consent is the member's own act: logged with their account as actor unless told."""
     consent = Consent(member_id=member.id, kind=kind, granted=granted, version=version, recorded_at=utcnow())
     db.session.add(consent)
     db.session.flush()
+    who = actor if actor is not None else audit.own_account(member)
+    audit.record(who, "consent.given" if granted else "consent.withdrawn", member=member, subject=consent,
+                 changes={str(kind.value): [None, granted], **({"version": [None, version]} if version else {})})
     return consent
 
 
@@ -199,10 +208,13 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
     if wanted is not None:
         if not isinstance(wanted, bool):
             raise Invalid(_("Choose whether to receive invitations."), field="invitations")
-        (invitations.resubscribe if wanted else invitations.unsubscribe)(member)
+        if wanted:
+            invitations.resubscribe(member, actor)
+        else:
+            invitations.unsubscribe(member, actor=actor)
     listed = member.visibility != Visibility.hidden
     if listed != was_listed and (actor is None or is_self(actor, member)):
-        record_consent(member, ConsentKind.directory_listing, listed)
+        record_consent(member, ConsentKind.directory_listing, listed, actor=actor)
     return member
 
 
@@ -284,14 +296,17 @@ def delete_account(user: User, password: str) -> None:
         forget_member(None, member.email)
     _detach_references(user.__table__, user.id, "users.id")
     if member is not None:
-        _detach_references(member.__table__, member.id, "members.id")
+        _detach_references(member.__table__, member.id, "members.id")  # their audit entries go too
     # The bulk statements above bypassed the ORM: forget what it had loaded.
     db.session.expire_all()
+    gone = {"user": [user.id, None], **({"member": [member.id, None]} if member is not None else {})}
     db.session.delete(user)
     db.session.flush()
     if member is not None:
         db.session.delete(member)
         db.session.flush()
+    # Erased at their own request; the entry names no one (the record and account are gone).
+    audit.record(None, "privacy.erased", subject=member if member is not None else user, changes=gone)
 
 
 def _detach_references(table: sa.Table, record_id: int, target: str) -> None:

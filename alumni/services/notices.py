@@ -23,6 +23,7 @@ from alumni.services import outbox
 from alumni.services.events import starts_utc
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.registrations import lock_event
+from alumni.signals import event_cancelled, event_updated, registration_promoted
 
 #: Reminders this many days before the start; the nearest window that is open is sent.
 REMINDER_DAYS = (7, 1)
@@ -162,14 +163,20 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
     return queued, skipped
 
 
-def register_hooks() -> None:
-    """Wire the notices into the event and registration services (idempotent: a hook is never
-    added twice, so each change queues its mail once, from pages, API and CLI alike)."""
-    from alumni.services import events, registrations
+# ---------------------------------------------------------------- receivers
+# Connected when this module is imported (create_app imports it; so does anything that queues
+# reminders): each change queues its mail once, from pages, API and CLI alike.
+@event_updated.connect
+def _on_event_updated(event: Event, *, moved: bool = False, **_: Any) -> None:
+    if moved:
+        queue_event_update(event)
 
-    hook: Any  # each list holds its own kind of callable
-    for hooks, hook in ((registrations.promotion_hooks, queue_promotion_notice),
-                        (events.update_hooks, queue_event_update),
-                        (events.cancel_hooks, queue_event_cancellation)):
-        if hook not in hooks:
-            hooks.append(hook)
+
+@event_cancelled.connect
+def _on_event_cancelled(event: Event, **_: Any) -> None:
+    queue_event_cancellation(event)
+
+
+@registration_promoted.connect
+def _on_registration_promoted(registration: Registration, **_: Any) -> None:
+    queue_promotion_notice(registration)

@@ -31,6 +31,7 @@ from sqlalchemy.engine import CursorResult, Row
 from alumni.extensions import db, mail
 from alumni.models import MailAddressHold, MailStatus, OutgoingMail
 from alumni.models.types import utcnow
+from alumni.signals import mail_failed, mail_queued, mail_sent
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ def queue_many(rows: list[dict]) -> tuple[int, int]:
     ]
     for start in range(0, len(fresh), 1000):
         db.session.execute(insert(OutgoingMail), fresh[start:start + 1000])
+    if fresh:
+        mail_queued.send(None, count=len(fresh))
     return len(fresh), len(rows) - len(fresh)
 
 
@@ -208,6 +211,7 @@ def _defer(row: Row, reason: str, now: datetime, report: DeliveryReport) -> None
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         _mark(row.id, attempts=attempts, status=MailStatus.failed, last_error=f"gave up: {reason}")
+        mail_failed.send(None, id=row.id, reason=reason)
         report.failed += 1
     else:
         _mark(row.id, attempts=attempts, next_attempt_at=now + _backoff(attempts), last_error=reason)
@@ -222,6 +226,7 @@ def _fail_permanently(row: Row, reason: str, report: DeliveryReport) -> None:
     hold.held = hold.permanent_failures >= HOLD_AFTER
     db.session.add(hold)
     db.session.commit()
+    mail_failed.send(None, id=row.id, reason=reason)
     report.failed += 1
     report.errors.append(f"{row.recipient}: {reason}")
 
@@ -254,6 +259,7 @@ def _mark_sent(ids: list[int]) -> None:
             status=MailStatus.sent, sent_at=utcnow(), attempts=OutgoingMail.attempts + 1, last_error=None,
             claimed_until=None, claimed_by=None))
         db.session.commit()
+        mail_sent.send(None, ids=list(ids))
         ids.clear()
 
 

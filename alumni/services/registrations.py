@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -33,12 +32,13 @@ from alumni.models import (
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
+from alumni.services.audit import snapshot
 from alumni.services.events import answers_close_utc, clean_side, missing_event, moment_text, zone_label
 from alumni.services.institutions import get_institution
+from alumni.signals import registration_answered, registration_checked_in, registration_promoted
 
-#: Called with each registration promoted from the waitlist, inside the same transaction —
-#: the mail area (issue #5) appends a function here that queues "you got a seat" mail.
-promotion_hooks: list[Callable[[Registration], None]] = []
+#: The fields of a registration whose before/after the audit log keeps.
+AUDIT_FIELDS = ("response", "status", "side", "institution_id", "waitlist_number")
 
 PROMOTION_BATCH = 100
 
@@ -150,9 +150,10 @@ def waitlist_position(registration: Registration) -> int | None:
                                                "number": registration.waitlist_number})
 
 
-def promote_waitlisted(event: Event) -> list[Registration]:
+def promote_waitlisted(event: Event, actor=None) -> list[Registration]:
     """Give free seats to the waitlist in arrival order. A full side keeps its own registrants
-    waiting but does not hold up those of another side. Runs the promotion hooks.
+    waiting but does not hold up those of another side. Sends `registration_promoted` for each
+    (`actor`: whoever freed or added the seat).
 
     Reads the waitlist in batches, so that freeing one seat at an event with thousands
     waiting reads one batch, not the whole list."""
@@ -186,8 +187,7 @@ def promote_waitlisted(event: Event) -> list[Registration]:
             promoted.append(reg)
     db.session.flush()
     for reg in promoted:
-        for hook in promotion_hooks:
-            hook(reg)
+        registration_promoted.send(reg, actor=actor)
     return promoted
 
 
@@ -338,6 +338,7 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
     side = _side_for(event, side) if needs_side else None
     reg = find_registration(event, member)
     created = reg is None
+    before = dict.fromkeys(AUDIT_FIELDS) if reg is None else snapshot(reg, AUDIT_FIELDS)
     if reg is None:
         reg = Registration(event_id=event.id, member_id=member.id, ticket_token=secrets.token_urlsafe(32),
                            response=response, status=RegistrationStatus.no)
@@ -365,8 +366,16 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
         reg.status, reg.waitlist_number = RegistrationStatus(response.value), None
     reg.updated_at = utcnow()
     db.session.flush()
-    promoted = promote_waitlisted(event) if held_seat else []
+    _answered(reg, before, actor, created=created)
+    promoted = promote_waitlisted(event, actor) if held_seat else []
     return Outcome(reg, created, promoted)
+
+
+def _answered(reg: Registration, before: dict, actor, *, created: bool = False,
+              action: str = "registration.answered") -> None:
+    after = snapshot(reg, before)
+    changes = {f: [before[f], after[f]] for f in before if before[f] != after[f]}
+    registration_answered.send(reg, actor=actor, changes=changes, created=created, action=action)
 
 
 def withdraw(registration: Registration, actor=None) -> Outcome:
@@ -381,11 +390,13 @@ def withdraw(registration: Registration, actor=None) -> Outcome:
     if registration.status == RegistrationStatus.cancelled:
         return Outcome(registration)
     held_seat = registration.status == RegistrationStatus.yes
+    before = snapshot(registration, AUDIT_FIELDS)
     registration.status = RegistrationStatus.cancelled
     registration.waitlist_number = None
     registration.updated_at = utcnow()
     db.session.flush()
-    return Outcome(registration, False, promote_waitlisted(event) if held_seat else [])
+    _answered(registration, before, actor, action="registration.withdrawn")
+    return Outcome(registration, False, promote_waitlisted(event, actor) if held_seat else [])
 
 
 def change_registration(registration: Registration, changes: dict, actor=None) -> Outcome:
@@ -440,6 +451,7 @@ def check_in(registration: Registration, actor=None) -> Registration:
     if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE answers a CursorResult
         raise Conflict(_("Already checked in at %(time)s.", time=checked_in_time(registration)),
                        field="checked_in_at")
+    registration_checked_in.send(registration, actor=actor)
     return registration
 
 

@@ -58,3 +58,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(institutions.bp)
     app.register_blueprint(door.bp)
+
+    from alumni.web import audit
+
+    app.register_blueprint(audit.bp)

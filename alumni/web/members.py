@@ -24,6 +24,7 @@ from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership, privacy
 from alumni.services.account_mail import commit_and_send
+from alumni.web.audit import own_audit, staff_member_audit
 from alumni.web.confirm import ask_first, is_confirmed
 
 bp = Blueprint("members", __name__)
@@ -103,7 +104,7 @@ def me():
     notice = privacy.accepted_notice(member) if member is not None else None
     return render_template("members/me.html", member=member, consents=consents, guided=guided,
                            action_form=ActionForm(), notice=notice, notice_version=privacy.NOTICE_VERSION,
-                           notice_date=privacy.notice_date())
+                           notice_date=privacy.notice_date(), audit=own_audit(member.id) if member else None)
 
 
 @bp.route("/me/invitations", methods=["POST"])
@@ -257,7 +258,8 @@ def member_page(member_id: int):
     membership.log_staff_access(actor, member, "web:member_page")
     db.session.commit()
     return render_template("members/member.html", member=member, full=full,
-                           manage=can_manage_member(actor, member), staff=is_staff(actor))
+                           manage=can_manage_member(actor, member), staff=is_staff(actor),
+                           audit=staff_member_audit(member.id))
 
 
 @bp.route("/members/<int:member_id>/claim-link", methods=["POST"])

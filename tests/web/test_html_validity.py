@@ -65,9 +65,9 @@ def test_the_pages_of_the_main_journeys_have_no_html_error(app, journeys, tmp_pa
     organizer = ["/", "/manage/events", "/manage/events/new", f"/manage/events/{event}", f"/manage/events/{forum}",
                  f"/manage/events/{event}/edit", f"/manage/events/{event}/check-in",
                  f"/manage/check-in/{journeys['ticket']}", f"/manage/events/{event}/invite",
-                 f"/manage/events/{event}/mail"]
+                 f"/manage/events/{event}/mail", f"/manage/events/{event}/audit"]
     staff = ["/", "/staff/", "/staff/returnees", "/staff/import", "/staff/tokens", "/staff/access-log", "/manage/mail/holds",
-             f"/manage/events/{forum}"]
+             f"/manage/events/{forum}", f"/members/{journeys['other'].id}"]
 
     pages: dict[str, str] = {}
     for role, paths in (("visitor", visitor), ("member", member), ("organizer", organizer), ("staff", staff)):
