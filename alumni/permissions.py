@@ -110,3 +110,14 @@ def can_invite(actor: User | None, event) -> bool:
 def can_manage_mail_holds(actor: User | None) -> bool:
     """See addresses on hold (permanent failures) and release them: staff."""
     return is_staff(actor)
+
+
+# ---------------------------------------------------------------- names in other languages
+def can_name_chapter(actor: User | None, chapter) -> bool:
+    """Give a chapter its names in other languages: staff, and the chapter's own organizers."""
+    return is_staff(actor) or (actor is not None and actor.role == Role.organizer and actor.chapter_id == chapter.id)
+
+
+def can_name_institution(actor: User | None) -> bool:
+    """Give an institution its names in other languages: those who may add institutions."""
+    return can_create_institution(actor)

@@ -20,6 +20,7 @@ from alumni.i18n import _
 from alumni.models import Event, EventStatus, Member, Registration, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.services.events import list_events
+from alumni.services.names import name_text
 
 
 @lru_cache(maxsize=8)
@@ -47,7 +48,7 @@ def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
         cancelled=event.status == EventStatus.cancelled,
         all_day=getattr(event, "all_day", False),
         organizer_email=sender,
-        organizer_name=event.chapter.name if event.chapter else "",
+        organizer_name=name_text(event.chapter, lang),
         categories=(event.kind.value,),
     )
 

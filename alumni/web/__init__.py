@@ -34,3 +34,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(institutions.bp)
     app.register_blueprint(door.bp)
+
+    from alumni.web.names import init_names
+
+    init_names(app)

@@ -16,6 +16,7 @@ from alumni.permissions import can_create_institution
 from alumni.services import institutions as svc
 from alumni.services import validation as v
 from alumni.web import pickers
+from alumni.web.names import local_name_plain
 
 bp = Blueprint("institutions", __name__, url_prefix="/manage/institutions")
 
@@ -43,11 +44,11 @@ def new_institution():
             existing = svc.find_institution(form.name.data, country)
             if existing is not None:
                 institution = existing
-                flash(_("%(name)s was already in the list; it is now chosen.", name=existing.name), "info")
+                flash(_("%(name)s was already in the list; it is now chosen.", name=local_name_plain(existing)), "info")
             else:
                 institution = svc.create_institution(
                     {"name": form.name.data, "country": country, "kind": form.kind.data}, current_user)
-                flash(_("%(name)s is added.", name=institution.name), "info")
+                flash(_("%(name)s is added.", name=local_name_plain(institution)), "info")
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error)

@@ -21,6 +21,7 @@ from alumni.services import csvsafe, reports
 from alumni.services import imports as imports_svc
 from alumni.services import overview as overview_svc
 from alumni.services.import_jobs import enqueue_import, get_import_job, recent_import_jobs
+from alumni.services.names import programme_name
 from alumni.services.paging import page_number
 from alumni.web.charts import bar_chart, stacked_chart, world_map
 from alumni.web.members import country_choices
@@ -125,7 +126,8 @@ def _filters_from_request():
 @staff_required
 def returnees():
     filters, errors = _filters_from_request()
-    programmes = dict(db.session.execute(db.select(Programme.code, Programme.name).order_by(Programme.sort_order)).all())
+    programmes = {code: programme_name(code, name) for code, name in
+                  db.session.execute(db.select(Programme.code, Programme.name).order_by(Programme.sort_order))}
     context = {"args": request.args, "errors": errors, "kinds": reports.RETURN_KINDS,
                "programmes": programmes, "countries": country_choices()[1:]}
     if filters is None:
