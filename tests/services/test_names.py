@@ -151,3 +151,37 @@ def test_invitation_mail_and_calendar_name_the_chapter_in_the_members_language(a
         rows = render_rows("invitation", event, [Recipient(1, "a@example.org", "ja", "A")],
                            dedup=lambda r: f"k{r.member_id}", mailing="test")
     assert "インド支部" in rows[0]["text_body"] and "インド支部" in rows[0]["html_body"]
+
+
+# ---------------------------------------------------------------- forms
+def test_organizers_give_their_chapter_names_one_field_per_language(client):
+    _chapter()
+    chapters.create_chapter("CN", "China chapter", ["CN"])
+    db.session.commit()
+    user = make_user("organizer", chapter="IN", password="a long enough passphrase")
+    _login(client, user)
+    page = client.get("/manage/chapters").get_data(as_text=True)
+    assert "/manage/chapters/IN/names" in page and "/manage/chapters/CN/names" not in page
+    assert client.get("/manage/chapters/CN/names").status_code == 403
+    form = client.get("/manage/chapters/IN/names").get_data(as_text=True)
+    assert 'name="name_ja"' in form and 'lang="ja"' in form and 'name="name_zh_Hans"' in form
+    answer = client.post("/manage/chapters/IN/names", data={"name_ja": "x" * 201})
+    assert answer.status_code == 422
+    answer = client.post("/manage/chapters/IN/names", data={"name_ja": " インド支部 ", "name_th": ""})
+    assert answer.status_code == 302
+    chapter = db.session.scalar(db.select(chapters.Chapter).where(chapters.Chapter.code == "IN"))
+    db.session.refresh(chapter)
+    assert chapter.names == {"ja": "インド支部"}  # trimmed; blank = no translation
+
+
+def test_the_institution_form_takes_names_in_other_languages(client):
+    user = make_user("organizer", chapter=_chapter().code, password="a long enough passphrase")
+    _login(client, user)
+    form = client.get("/manage/institutions/new").get_data(as_text=True)
+    assert 'name="name_ja"' in form
+    answer = client.post("/manage/institutions/new", data={
+        "name": "Tohoku University", "country": "JP", "kind": "university",
+        "language": "en", "name_ja": "東北大学", "name_hi": "  "})
+    assert answer.status_code == 302
+    inst = institutions.find_institution("Tohoku University", "JP")
+    assert inst is not None and inst.names == {"ja": "東北大学"}
