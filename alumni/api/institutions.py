@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from alumni.api import commit, forbid_unless, require_actor
-from alumni.api.schemas import InstitutionNamesSchema, InstitutionPage, InstitutionQuerySchema, InstitutionSchema
+from alumni.api.schemas import InstitutionNamingSchema, InstitutionPage, InstitutionQuerySchema, InstitutionSchema
 from alumni.permissions import can_create_institution, can_name_institution
 from alumni.services.institutions import create_institution, get_institution, list_institutions
 from alumni.services.names import set_institution_names
@@ -34,7 +34,7 @@ def institutions_create(data):
 
 
 @blp.route("/<int:institution_id>", methods=["PATCH"])
-@blp.arguments(InstitutionNamesSchema)
+@blp.arguments(InstitutionNamingSchema)
 @blp.response(200, InstitutionSchema)
 def institutions_update_names(data, institution_id):
     actor = require_actor()

@@ -125,7 +125,7 @@ class InstitutionSchema(StrictSchema):
     kind = fields.String(load_default="university", validate=validate.OneOf(_values(InstitutionKind)))
 
 
-class InstitutionNamesSchema(StrictSchema):
+class InstitutionNamingSchema(StrictSchema):
     """What PATCH /institutions/{id} changes: its names in other languages (the whole map) and the
     language of its name. The name itself stays (institutions are matched by it)."""
     language = Language(metadata={"description": "BCP 47 tag of name"})
