@@ -28,7 +28,7 @@ from alumni.models import Event
 from alumni.models.types import utcnow
 from alumni.services.calendars import invitation_ics
 from alumni.services.inbound import replies_enabled, reply_address
-from alumni.services.names import name_text
+from alumni.services.names import local_name, name_text
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
 KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
@@ -173,7 +173,8 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
             "when": event_when(event, locale), "lang": language, "locale": str(locale),
             "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
             "event_url": f"{base}/events/{event.id}", "venue": event.venue, "online_url": event.online_url,
-            "chapter": organizer_name, **(extra or {}),
+            # Text in the .txt part; in the .html part an untranslated name carries its own lang.
+            "chapter": local_name(event.chapter, language) if event.chapter else "", **(extra or {}),
         }
         subject = _subject(kind, title)
         # Render once per language with markers where the per-member values go, then fill them in

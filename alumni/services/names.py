@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Protocol
 
+from markupsafe import Markup, escape
+
 from alumni.errors import Forbidden, Invalid
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, _
@@ -36,6 +38,13 @@ class LocalName(NamedTuple):
 
     def __str__(self) -> str:
         return self.text
+
+    def __html__(self) -> str:
+        """In HTML (a page, an HTML mail): the text, escaped; an original shown to a reader of
+        another language is marked with its own `lang`. Plain text (str) stays unmarked."""
+        if self.translated:
+            return str(escape(self.text))
+        return str(Markup('<span lang="{}">{}</span>').format(self.lang, self.text))
 
 
 def reader_language(locale: object | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 
 from alumni.errors import ServiceError
@@ -31,10 +31,7 @@ def local_name_markup(thing: Named | None) -> Markup:
     """The name for this page: escaped text, or the original marked with its own `lang`."""
     if thing is None:
         return Markup("")
-    shown = local_name(thing, page_language())
-    if shown.translated:
-        return escape(shown.text)
-    return Markup('<span lang="{}">{}</span>').format(shown.lang, shown.text)
+    return Markup(local_name(thing, page_language()).__html__())
 
 
 def local_name_plain(thing: Named | None) -> str:

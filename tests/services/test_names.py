@@ -150,7 +150,11 @@ def test_invitation_mail_and_calendar_name_the_chapter_in_the_members_language(a
         assert calendar_item(event, None).organizer_name == "India chapter"
         rows = render_rows("invitation", event, [Recipient(1, "a@example.org", "ja", "A")],
                            dedup=lambda r: f"k{r.member_id}", mailing="test")
+        th_rows = render_rows("invitation", event, [Recipient(2, "b@example.org", "th", "B")],
+                              dedup=lambda r: f"k{r.member_id}", mailing="test")
     assert "インド支部" in rows[0]["text_body"] and "インド支部" in rows[0]["html_body"]
+    assert '<span lang="en">India chapter</span>' in th_rows[0]["html_body"]
+    assert "India chapter" in th_rows[0]["text_body"] and "<span" not in th_rows[0]["text_body"]
 
 
 # ---------------------------------------------------------------- forms
@@ -185,3 +189,18 @@ def test_the_institution_form_takes_names_in_other_languages(client):
     assert answer.status_code == 302
     inst = institutions.find_institution("Tohoku University", "JP")
     assert inst is not None and inst.names == {"ja": "東北大学"}
+
+
+# ---------------------------------------------------------------- demo data
+def test_demo_chapters_and_institutions_have_japanese_names(app):
+    from alumni.models import Chapter
+    from alumni.services.demo import load_demo
+
+    with app.test_request_context():
+        load_demo(members=3)
+        db.session.commit()
+    india = db.session.scalar(db.select(Chapter).where(Chapter.code == "IN"))
+    assert names.name_text(india, "ja") == "インド支部" and names.name_text(india, "hi") == "भारत चैप्टर"
+    riken = institutions.find_institution("RIKEN", "JP")
+    assert names.name_text(riken, "ja") == "理化学研究所"  # as the seed brochure writes it
+    assert names.local_name(institutions.find_institution("Universitas Indonesia", "ID"), "id").translated
