@@ -204,3 +204,15 @@ def test_demo_chapters_and_institutions_have_japanese_names(app):
     riken = institutions.find_institution("RIKEN", "JP")
     assert names.name_text(riken, "ja") == "理化学研究所"  # as the seed brochure writes it
     assert names.local_name(institutions.find_institution("Universitas Indonesia", "ID"), "id").translated
+
+
+def test_chapters_create_takes_names_in_other_languages(runner):
+    from alumni.models import Chapter
+
+    r = runner.invoke(args=["chapters", "create", "IN", "--name", "India chapter", "--countries", "IN",
+                            "--name-in", "ja=インド支部", "--name-in", "hi=भारत चैप्टर"])
+    assert r.exit_code == 0, r.output
+    chapter = db.session.scalar(db.select(Chapter))
+    assert chapter.names == {"ja": "インド支部", "hi": "भारत चैप्टर"}
+    r = runner.invoke(args=["chapters", "create", "CN", "--name", "China chapter", "--name-in", "xx=?"])
+    assert r.exit_code != 0 and "xx" in r.output
