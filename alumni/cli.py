@@ -74,12 +74,15 @@ members_cli = AppGroup("members", help="Members: CSV import and export.")
 @click.argument("code")
 @click.option("--name", required=True, help="Display name, e.g. 'India chapter'.")
 @click.option("--countries", default="", help="ISO 3166-1 alpha-2 codes, comma-separated: IN,LK")
-def chapters_create(code: str, name: str, countries: str) -> None:
+@click.option("--name-in", "names", multiple=True, metavar="LANG=NAME",
+              help="The name in another language, e.g. --name-in ja=インド支部 (repeatable).")
+def chapters_create(code: str, name: str, countries: str, names: tuple[str, ...]) -> None:
     """Create a chapter; running it again with the same code changes nothing."""
     from alumni.services.chapters import create_chapter
 
+    other = dict(pair.partition("=")[::2] for pair in names)
     try:
-        chapter, created = create_chapter(code, name, countries.split(","))
+        chapter, created = create_chapter(code, name, countries.split(","), names=other)
     except ServiceError as error:
         _fail(error)
     db.session.commit()

@@ -132,6 +132,17 @@ def can_manage_mail_holds(actor: User | None) -> bool:
     return is_staff(actor)
 
 
+# ---------------------------------------------------------------- names in other languages
+def can_name_chapter(actor: User | None, chapter) -> bool:
+    """Give a chapter its names in other languages: staff, and the chapter's own organizers."""
+    return is_staff(actor) or (actor is not None and actor.role == Role.organizer and actor.chapter_id == chapter.id)
+
+
+def can_name_institution(actor: User | None) -> bool:
+    """Give an institution its names in other languages: those who may add institutions."""
+    return can_create_institution(actor)
+
+
 # ---------------------------------------------------------------- audit log
 def can_view_audit(actor: User | None, *, member=None, event=None) -> bool:
     """Who changed what: staff see every member's and every event's log; organizers see the log

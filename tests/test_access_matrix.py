@@ -30,6 +30,7 @@ from tests.factories import (
     make_career,
     make_chapter,
     make_event,
+    make_institution,
     make_member,
     make_participation,
     make_return,
@@ -125,6 +126,10 @@ MATRIX = {
     # adding a missing institution from a picker: organizers and staff (an empty form: 422)
     "GET /manage/institutions/new": "login 403 403 ok ok ok",
     "POST /manage/institutions/new": "login 403 403 422 422 422",
+    # chapters' names in other languages: staff, and each chapter's own organizers
+    "GET /manage/chapters": "login 403 403 ok ok ok",
+    "GET /manage/chapters/<code>/names": "login 403 403 ok 403 ok",
+    "POST /manage/chapters/<code>/names": "login 403 403 ok 403 ok",
     # invitations and mailings: the event's organizers and staff; held addresses: staff
     "GET /manage/events/<int:event_id>/invite": "login 403 403 ok 403 ok",
     "POST /manage/events/<int:event_id>/invite": "login 403 403 ok 403 ok",
@@ -158,6 +163,7 @@ MATRIX = {
     "GET /api/v1/chapters": "ok ok ok ok ok ok",
     "GET /api/v1/institutions": "ok ok ok ok ok ok",
     "POST /api/v1/institutions": "401 403 403 ok ok ok",
+    "PATCH /api/v1/institutions/<int:institution_id>": "401 403 403 ok ok ok",
     # API: members — only themselves and staff
     "GET /api/v1/members": "401 ok ok ok ok ok",
     "POST /api/v1/members": "401 403 403 403 403 ok",
@@ -250,7 +256,7 @@ def path_for(rule: str, world: World) -> str:
     values = {
         "member_id": _id(world.member), "event_id": _id(world.event), "registration_id": _id(world.registration),
         "kind": "careers", "record_id": _id(world.records["careers"]), "action": "cancel",
-        "filename": "style.css", "job_id": 1,
+        "filename": "style.css", "job_id": 1, "code": "IN",
     }
     if "/participations/" in rule:
         values["record_id"] = _id(world.records["participations"])
@@ -262,6 +268,8 @@ def path_for(rule: str, world: World) -> str:
 
         values["token_id"] = _db.session.scalar(
             sa.select(ApiToken.id).where(ApiToken.token_hash == token_hash(world.tokens["member"])))
+    if "<int:institution_id>" in rule:
+        values["institution_id"] = make_institution(name="Matrix host", country="JP").id
     if "<token>" in rule:
         values["token"] = (world.calendar_token if rule.startswith("/calendar/")
                            else world.registration.ticket_token if rule.startswith(("/tickets/", "/manage/check-in/"))
@@ -284,6 +292,7 @@ def body_for(method: str, rule: str, world: World) -> dict | None:
     start = world.event.starts_at
     bodies = {
         "/api/v1/institutions": {"name": "Matrix Institute", "country": "JP", "kind": "university"},
+        "/api/v1/institutions/<int:institution_id>": {"names": {"ja": "マトリックス研究所"}},
         "/api/v1/members": {"email": "new.one@example.org", "given_name": "New", "family_name": "One",
                             "country": "IN", "preferred_language": "en"},
         "/api/v1/members/<int:member_id>": {"given_name": "Changed"},

@@ -33,6 +33,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
     ("get", "/chapters"): ("listChapters", "Alumni chapters", (None, 422)),
     ("get", "/institutions"): ("listInstitutions", "Institutions, by country or part of the name", (None, 422)),
     ("post", "/institutions"): ("createInstitution", "Add an institution (staff, organizers)", (403, 409, 422)),
+    ("patch", "/institutions/{institution_id}"): (
+        "updateInstitutionNames", "Change an institution's names in other languages (staff, organizers)", W),
     ("get", "/members"): ("listMembers", "Members: full records for staff, public profiles otherwise", (422,)),
     ("post", "/members"): ("createMember", "Create a member (staff)", (403, 409, 422)),
     ("get", "/members/{member_id}"): ("getMember", "One member: the full record or the public profile", (404,)),

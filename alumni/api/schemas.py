@@ -101,17 +101,35 @@ class ProgrammeSchema(ma.Schema):
     both_directions = fields.Boolean()
 
 
+def Names(max_length: int, **kwargs):
+    """{language: name}: a thing's name in other languages than its own (a blank name = none)."""
+    metadata = {"description": "the name in other languages, e.g. {\"ja\": \"東京大学\"}; a blank name removes one",
+                **kwargs.pop("metadata", {})}
+    return fields.Dict(keys=Language(), values=Text(max_length), metadata=metadata, **kwargs)
+
+
 class ChapterSchema(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
+    language = Language(metadata={"description": "BCP 47 tag of name"})
+    names = Names(200)
     countries = fields.List(fields.String(), required=True)
 
 
 class InstitutionSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     name = Text(300, required=True)
+    language = Language(metadata={"description": "BCP 47 tag of name (as the institution writes it); default en"})
+    names = Names(300)
     country = Country(required=True)
     kind = fields.String(load_default="university", validate=validate.OneOf(_values(InstitutionKind)))
+
+
+class InstitutionNamingSchema(StrictSchema):
+    """What PATCH /institutions/{id} changes: its names in other languages (the whole map) and the
+    language of its name. The name itself stays (institutions are matched by it)."""
+    language = Language(metadata={"description": "BCP 47 tag of name"})
+    names = Names(300)
 
 
 class InstitutionQuerySchema(PageArgsSchema):

@@ -21,6 +21,7 @@ from alumni.models import Event, EventStatus, Member, Registration, Registration
 from alumni.models.types import utcnow
 from alumni.services import audit
 from alumni.services.events import list_events
+from alumni.services.names import name_text
 
 
 @lru_cache(maxsize=8)
@@ -48,7 +49,7 @@ def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
         cancelled=event.status == EventStatus.cancelled,
         all_day=getattr(event, "all_day", False),
         organizer_email=sender,
-        organizer_name=event.chapter.name if event.chapter else "",
+        organizer_name=name_text(event.chapter, lang),
         categories=(event.kind.value,),
     )
 

@@ -37,6 +37,7 @@ from alumni.models import (
 from alumni.services import audit, outbox
 from alumni.services import validation as v
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
+from alumni.services.names import name_text, programme_name, reader_language
 from alumni.services.registrations import lock_event
 
 AUDIENCE_FIELDS = ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees")
@@ -203,12 +204,13 @@ def empty_reason(audience: Audience, count: AudienceCount | None = None) -> str 
     if _count([]) == 0:
         return _("There are no members yet.")
     chapter = db.session.scalar(select(Chapter).where(Chapter.code == audience.chapter)) if audience.chapter else None
+    chapter_name = name_text(chapter, reader_language(get_locale()))
     if chapter is not None:
         if not chapter.countries:
-            return _("%(chapter)s covers no country yet.", chapter=chapter.name)
+            return _("%(chapter)s covers no country yet.", chapter=chapter_name)
         if audience.countries and not set(audience.countries) & set(chapter.countries):
             return _("No member of %(chapter)s lives in %(countries)s: the chapter covers %(covered)s.",
-                     chapter=chapter.name, countries=_country_names(audience.countries),
+                     chapter=chapter_name, countries=_country_names(audience.countries),
                      covered=_country_names(chapter.countries))
     steps = audience_filter(audience)
     applied: list[ColumnElement[bool]] = []
@@ -221,14 +223,14 @@ def empty_reason(audience: Audience, count: AudienceCount | None = None) -> str 
         first = len(applied) == 1
         if name == "chapter" and chapter is not None:
             return _("No member lives in the countries of %(chapter)s (%(covered)s).",
-                     chapter=chapter.name, covered=_country_names(chapter.countries))
+                     chapter=chapter_name, covered=_country_names(chapter.countries))
         if name == "countries":
             if chapter is not None:
-                return _("No member of %(chapter)s lives in %(countries)s.", chapter=chapter.name,
+                return _("No member of %(chapter)s lives in %(countries)s.", chapter=chapter_name,
                          countries=_country_names(audience.countries))
             return _("No member lives in %(countries)s.", countries=_country_names(audience.countries))
         if name == "programmes":
-            programmes = _names(audience.programmes)
+            programmes = _names(programme_name(code) for code in audience.programmes)
             return (_("No member took part in %(programmes)s.", programmes=programmes) if first else
                     _("None of the members chosen so far took part in %(programmes)s.", programmes=programmes))
         if name == "fiscal_years":
@@ -237,7 +239,8 @@ def empty_reason(audience: Audience, count: AudienceCount | None = None) -> str 
                     _("None of the members chosen so far belongs to the cohort of %(years)s.", years=years))
         if name == "host_institution":
             institution = db.session.get(Institution, audience.host_institution)
-            label = institution.name if institution is not None else str(audience.host_institution)
+            label = (name_text(institution, reader_language(get_locale())) if institution is not None
+                     else str(audience.host_institution))
             return (_("No member was hosted by %(institution)s.", institution=label) if first else
                     _("None of the members chosen so far was hosted by %(institution)s.", institution=label))
         return (_("No member has recorded a return to Japan.") if first else

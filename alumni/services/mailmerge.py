@@ -29,6 +29,7 @@ from alumni.models.members import display_name_of
 from alumni.models.types import utcnow
 from alumni.services.calendars import invitation_ics
 from alumni.services.inbound import replies_enabled, reply_address
+from alumni.services.names import local_name, name_text
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
 KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
@@ -163,13 +164,14 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
         before, after = _split_on(ics, "ATTENDEE")
         # icalendar orders the properties by name: ORGANIZER comes after ATTENDEE.
         org_head, org_tail = _split_on(after, "ORGANIZER") if replies else (after, "")
-        organizer_name = event.chapter.name if event.chapter else ""
+        organizer_name = name_text(event.chapter, language)
         common = {
             "kind": kind, "event": event, "title": title, "description": description,
             "when": event_when(event, locale), "lang": language, "locale": str(locale),
             "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
             "event_url": f"{base}/events/{event.id}", "venue": event.venue, "online_url": event.online_url,
-            "chapter": event.chapter.name if event.chapter else "", **(extra or {}),
+            # Text in the .txt part; in the .html part an untranslated name carries its own lang.
+            "chapter": local_name(event.chapter, language) if event.chapter else "", **(extra or {}),
         }
         subject = _subject(kind, title)
         # Render once per language with markers where the per-member values go, then fill them in

@@ -62,3 +62,6 @@ def init_web(app: Flask) -> None:
     from alumni.web import audit
 
     app.register_blueprint(audit.bp)
+    from alumni.web.names import init_names
+
+    init_names(app)

@@ -24,6 +24,7 @@ from alumni.permissions import can_check_in, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
+from alumni.web.names import local_name_plain
 from alumni.web.pagecache import cached_for_anonymous, remembered
 
 bp = Blueprint("events", __name__)
@@ -162,7 +163,7 @@ def _article(page: rsvc.EventPage, title: str, description: str, zone: str | Non
     makes a new entry rather than a stale one.
     Logged-in members get it from here (anonymous visitors get the whole page from the page cache)."""
     event = page.event
-    key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), event.chapter.name,
+    key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), local_name_plain(event.chapter),
            page.places_left, page.waitlisted)
     return remembered(key, lambda: Markup(render_template(
         "events/_article.html", event=event, title=title, description=description, zone=zone,

@@ -26,6 +26,7 @@ from alumni.services.confirmations import people_told_of_cancellation
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web.confirm import ask_first, is_confirmed
 from alumni.web.events import when_text, zone_label
+from alumni.web.names import local_name_plain
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PER_PAGE = 50
@@ -62,7 +63,7 @@ def events():
 
 def _chapter_choices(form: EventForm) -> None:
     chapters = svc.chapters_for_events(current_user)
-    form.chapter.choices = options((c.code, f"{c.code} — {c.name}") for c in chapters)
+    form.chapter.choices = options((c.code, f"{c.code} — {local_name_plain(c)}") for c in chapters)
     from alumni.i18n import LANGUAGES
     from alumni.web.main import language_name
 
@@ -193,7 +194,7 @@ def _ask_to_cancel(event: Event):
     return ask_first(
         title=_("Cancel this event?"), subject=event.title,
         lead=_("%(when)s (%(zone)s) · %(chapter)s", when=when_text(event), zone=zone_label(event.timezone),
-               chapter=event.chapter.name),
+               chapter=local_name_plain(event.chapter)),
         happens=happens, kept=kept, button=_("Cancel the event"), back=back,
         action=url_for("manage.change_status", event_id=event.id, action="cancel"))
 

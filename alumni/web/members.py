@@ -22,7 +22,7 @@ from alumni.i18n import _
 from alumni.models import Institution, Programme
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
-from alumni.services import membership, privacy
+from alumni.services import membership, names, privacy
 from alumni.services.account_mail import commit_and_send
 from alumni.web.audit import own_audit, staff_member_audit
 from alumni.web.confirm import ask_first, is_confirmed
@@ -48,9 +48,12 @@ def country_choices() -> list[SelectChoice]:
 
 
 def institution_choices() -> list[SelectChoice]:
-    rows = db.session.execute(select(Institution.id, Institution.name, Institution.country)
-                              .order_by(Institution.name))
-    return [SelectChoice("", "—")] + [SelectChoice(str(i), f"{name} ({country})") for i, name, country in rows]
+    lang = names.reader_language(get_locale())
+    named = sorted(((i, names.local_name(i, lang)) for i in db.session.scalars(select(Institution))),
+                   key=lambda pair: pair[1].text.casefold())
+    return [SelectChoice("", "—")] + [
+        SelectChoice(str(i.id), f"{name.text} ({i.country})", render_kw=None if name.translated else {"lang": name.lang})
+        for i, name in named]
 
 
 def _own_member():
@@ -307,12 +310,13 @@ def member_template_helpers() -> dict:
 
 
 def programme_name(code: str | None) -> str:
-    """A programme by its catalogue name (read once per request); the code if unknown."""
+    """A programme by its name in the translated catalogue (alumni.services.names); the stored
+    name (read once per request), else the code, for one the catalogue does not know."""
     if not code:
         return ""
     if "programme_names" not in g:
         g.programme_names = dict(db.session.execute(select(Programme.code, Programme.name)).all())
-    return g.programme_names.get(code, code)
+    return names.programme_name(code, g.programme_names.get(code))
 
 
 def country_name(code: str | None) -> str:

@@ -7,13 +7,7 @@ from alumni.services import audit
 from alumni.services import members as msvc
 from alumni.services import registrations as rsvc
 from alumni.web import audit as web_audit
-from tests.factories import make_account, make_event, make_member, make_user
-
-PASSWORD = "a long enough passphrase"
-
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+from tests.factories import PASSWORD, login, make_account, make_event, make_member, make_user
 
 
 def test_staff_see_who_changed_a_member_s_record_on_its_page(client):

@@ -85,7 +85,9 @@ def test_an_empty_audience_says_why(client, organizer):
     data = client.get(url, query_string=[("chapter", ""), ("countries", "TH")]).get_json()
     assert data["reason"] == "No member lives in Thailand."
     data = client.get(url, query_string=[("chapter", "IN"), ("programmes", "LOTUS")]).get_json()
-    assert data["reason"] == "None of the members chosen so far took part in LOTUS."
+    # Programmes by their catalogue name (translated), not their code (issue 19).
+    assert data["reason"] == ("None of the members chosen so far took part in "
+                              "LOTUS Programme (India–Japan, master's, PhD and postdoc).")
     # The same reason without JavaScript, from the preview button.
     r = client.post(f"/manage/events/{event.id}/invite",
                     data={"chapter": "IN", "countries": ["EG", "TH"], "action": "count"})
