@@ -19,7 +19,6 @@ from alumni.services import csvsafe, reports
 from alumni.services import imports as imports_svc
 from alumni.services import overview as overview_svc
 from alumni.services.import_jobs import enqueue_import, get_import_job, recent_import_jobs
-from alumni.services.names import programme_name
 from alumni.services.paging import page_number
 from alumni.services.programmes import programme_names
 from alumni.web.charts import bar_chart, stacked_chart, world_map
