@@ -3,6 +3,7 @@ staff, under /manage) and for the member themselves (on /me: what was done to th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from alumni.formatting import moment_short, zone_label
 from alumni.i18n import _, _l
 from alumni.models import AuditEntry, User
 from alumni.permissions import can_view_audit
@@ -61,6 +63,26 @@ ACTION_LABELS = {
 }
 
 
+#: What a changed field is called on the page (the labels of the forms where they exist); a field
+#: not listed shows its name.
+FIELD_LABELS = {
+    "email": _l("Email"), "given_name": _l("Given name"), "family_name": _l("Family name"),
+    "native_name": _l("Name in your own script"), "family_name_first": _l("Family name first"),
+    "country": _l("Country"), "preferred_language": _l("Preferred language"), "timezone": _l("Time zone"),
+    "field": _l("Field of research or study"), "visibility": _l("Who can find me in the directory"),
+    "programme": _l("Programme"), "fiscal_year": _l("Fiscal year"), "direction": _l("Direction"),
+    "start_date": _l("Start"), "end_date": _l("End"), "host_institution_id": _l("Host institution"),
+    "sending_institution_id": _l("Sending institution"), "institution_id": _l("Institution"),
+    "organisation": _l("Organisation"), "role": _l("Role"), "title": _l("Title"), "purpose": _l("Purpose"),
+    "kind": _l("Kind"), "description": _l("Description"), "language": _l("Language"),
+    "translations": _l("Translations"), "starts_at": _l("Starts"), "ends_at": _l("Ends"),
+    "all_day": _l("All-day event (whole days)"), "venue": _l("Venue"), "online_url": _l("Online link"),
+    "capacity": _l("Capacity"), "side_quotas": _l("Seats per side (forums)"),
+    "registration_deadline": _l("Registration deadline"), "chapter_id": _l("Chapter"), "status": _l("Status"),
+    "answer": _l("Answer"), "side": _l("Side"), "checked_in_at": _l("Checked in"),
+}
+
+
 @dataclass
 class Row:
     at: str
@@ -80,13 +102,25 @@ class Table:
     next_url: str | None = None
 
 
-def _value(value: object) -> str:
+def _value(value: object, field: str = "", zone: str = "UTC") -> str:
+    """A before or after value as the reader reads it: zones by their name, moments in the
+    reader's zone and language, yes/no, lists joined."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
-        return ", ".join(_value(v) for v in value) or "—"
+        return ", ".join(_value(v, field, zone) for v in value) or "—"
+    if isinstance(value, str) and field in ("timezone", "zone"):
+        try:
+            return zone_label(value)
+        except (ValueError, LookupError):
+            return value
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return moment_short(datetime.fromisoformat(value), zone)
+        except ValueError:
+            return value
     return str(value)
 
 
@@ -115,7 +149,8 @@ def audit_table(endpoint: str, url_args: dict, *, viewer: User, member_id: int |
     rows = [Row(at=format_datetime(e.at, "medium", tzinfo=tz, locale=locale),
                 who=_who(e, viewer, own),
                 what=str(ACTION_LABELS.get(e.action, e.action)),
-                changes=[(field, _value(ba[0] if ba else None), _value(ba[1] if len(ba) > 1 else None))
+                changes=[(str(FIELD_LABELS.get(field, field)), _value(ba[0] if ba else None, field, zone),
+                          _value(ba[1] if len(ba) > 1 else None, field, zone))
                          for field, ba in sorted(e.changes.items())])
             for e in found.items]
     pages = max((found.total + PER_PAGE - 1) // PER_PAGE, 1)
@@ -124,7 +159,7 @@ def audit_table(endpoint: str, url_args: dict, *, viewer: User, member_id: int |
         args: dict[str, Any] = {**url_args, page_arg: n}
         return url_for(endpoint, **args) + ("#audit" if page_arg != "page" else "")
 
-    return Table(rows, found.total, page, pages, zone, link(page - 1) if page > 1 else None,
+    return Table(rows, found.total, page, pages, zone_label(zone), link(page - 1) if page > 1 else None,
                  link(page + 1) if page < pages else None)
 
 
