@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from sqlalchemy import select
 
@@ -106,7 +106,12 @@ def demo_email(i: int) -> str:
     return f"demo{i:05d}@alumni.example"
 
 
-def _pick(rng: random.Random, weighted: dict | list):
+@overload
+def _pick(rng: random.Random, weighted: dict[str, int]) -> str: ...
+@overload
+def _pick(rng: random.Random, weighted: list[tuple[str, int, int]]) -> tuple[str, int, int]: ...
+def _pick(rng: random.Random, weighted: dict[str, int] | list[tuple[str, int, int]]) -> str | tuple[str, int, int]:
+    """A country from {country: weight}, or a programme (code, weight, days) from a list, by weight."""
     if isinstance(weighted, dict):
         keys = list(weighted)
         return rng.choices(keys, weights=[weighted[k] for k in keys])[0]

@@ -9,10 +9,11 @@ of the change that causes it, with a key that makes it go once:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
@@ -28,7 +29,7 @@ from alumni.services.registrations import lock_event
 REMINDER_DAYS = (7, 1)
 
 
-def _recipients(event: Event, statuses) -> list[Recipient]:
+def _recipients(event: Event, statuses: Iterable[RegistrationStatus]) -> list[Recipient]:
     rows = db.session.execute(
         select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
                Member.native_name, Member.family_name_first)
@@ -39,7 +40,7 @@ def _recipients(event: Event, statuses) -> list[Recipient]:
             for mid, email, lang, given, family, native, first in rows]
 
 
-def unclaimed_queued() -> tuple:
+def unclaimed_queued() -> tuple[ColumnElement[bool], ...]:
     """Queued and not in a worker's hands right now (a message being sent cannot be called back;
     withdrawing it would let a re-rendered copy go as well)."""
     return (OutgoingMail.status == MailStatus.queued,
@@ -50,13 +51,13 @@ def _update_mailing(event: Event) -> str:
     return f"event:{event.id}:update:{event.sequence}"
 
 
-def _unsent(event: Event, kinds):
+def _unsent(event: Event, kinds: Iterable[str]) -> tuple[ColumnElement[bool], ...]:
     """Conditions for this event's mail of `kinds` still waiting in the outbox."""
     return (OutgoingMail.mailing.startswith(f"event:{event.id}:"), OutgoingMail.kind.in_(kinds),
             *unclaimed_queued())
 
 
-def withdraw_unsent(event: Event, kinds) -> int:
+def withdraw_unsent(event: Event, kinds: Iterable[str]) -> int:
     """Take this event's not-yet-sent mail of `kinds` out of the outbox (it says something no
     longer true); answers how many. Their keys are freed, so they can be queued anew."""
     result = db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
