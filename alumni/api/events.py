@@ -188,7 +188,7 @@ class Events(MethodView):
         actor = require_actor()
         chapter = get_chapter(data.get("chapter") or "")
         forbid_unless(can_create_event(actor, chapter))
-        event = svc.create_event({**data, "chapter": chapter}, actor)
+        event = svc.create_event({**data, "chapter": chapter}, actor=actor)
         commit()
         return event_out(event, detail=True)
 
@@ -208,7 +208,7 @@ class EventItem(MethodView):
             chapter = get_chapter(data["chapter"])
             forbid_unless(can_create_event(actor, chapter))
             data["chapter"] = chapter
-        svc.update_event(event, data, actor)
+        svc.update_event(event, data, actor=actor)
         commit()
         return event_out(event, detail=True)
 
@@ -217,7 +217,7 @@ class EventItem(MethodView):
 @blp.response(200, EventSchema)
 def publish(event_id):
     actor = require_actor()
-    event = svc.publish_event(managed_event(actor, event_id), actor)
+    event = svc.publish_event(managed_event(actor, event_id), actor=actor)
     commit()
     return event_out(event, detail=True)
 
@@ -226,7 +226,7 @@ def publish(event_id):
 @blp.response(200, EventSchema)
 def cancel(event_id):
     actor = require_actor()
-    event = svc.cancel_event(managed_event(actor, event_id), actor)
+    event = svc.cancel_event(managed_event(actor, event_id), actor=actor)
     commit()
     return event_out(event, detail=True)
 

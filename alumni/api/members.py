@@ -127,7 +127,7 @@ def member_calendar_token(member_id):
     """A new private feed URL; the old one stops working at once."""
     actor = require_actor()
     member = _member_for(actor, member_id, manage=True)
-    reset_calendar_token(member, actor)
+    reset_calendar_token(member, actor=actor)
     commit()
     return {"calendar_url": member_feed_url(member)}
 

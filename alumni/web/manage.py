@@ -130,9 +130,9 @@ def _save(form: EventForm, event: Event | None):
         if not can_create_event(current_user, values["chapter"]):
             abort(403)
         if event is None:
-            event = svc.create_event(values, current_user)
+            event = svc.create_event(values, actor=current_user)
         else:
-            svc.update_event(event, values, current_user)
+            svc.update_event(event, values, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         show_errors(form, error)
