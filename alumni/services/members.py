@@ -5,9 +5,9 @@ updating both go through it, so the API, the pages, the import and the CLI share
 """
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
@@ -27,6 +27,9 @@ from alumni.services import validation as v
 from alumni.services.institutions import get_institution
 from alumni.services.search import member_search_key
 
+if TYPE_CHECKING:
+    from alumni.models import User
+
 MEMBER_FIELDS = (
     "email", "given_name", "family_name", "native_name", "family_name_first", "country",
     "preferred_language", "timezone", "field", "visibility",
@@ -39,7 +42,7 @@ CAREER_FIELDS = ("organisation", "institution_id", "country", "role", "title", "
 RETURN_FIELDS = ("purpose", "institution_id", "start_date", "end_date")
 
 
-def _reject_unknown(values: dict, allowed: tuple[str, ...]) -> None:
+def _reject_unknown(values: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(values) - set(allowed))
     if unknown:
         raise Invalid(_("Unknown field: %(field)s.", field=unknown[0]), field=unknown[0])
@@ -48,8 +51,8 @@ def _reject_unknown(values: dict, allowed: tuple[str, ...]) -> None:
 # --- members -------------------------------------------------------------------------------
 
 
-def _clean_member(values: dict, *, country_required: bool = True) -> dict:
-    cleaned = {
+def _clean_member(values: dict[str, Any], *, country_required: bool = True) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {
         "email": v.email(values.get("email")),
         "given_name": v.text(values.get("given_name"), "given_name", required=True),
         "family_name": v.text(values.get("family_name"), "family_name"),
@@ -97,7 +100,7 @@ def find_member_by_email(email: str) -> Member | None:
     return db.session.scalar(select(Member).where(Member.email == key))
 
 
-def create_member(values: dict, actor=None, *, country_required: bool = True) -> Member:
+def create_member(values: dict[str, Any], *, actor: User | None = None, country_required: bool = True) -> Member:
     _reject_unknown(values, MEMBER_FIELDS)
     cleaned = _clean_member(values, country_required=country_required)
     _ensure_email_free(cleaned["email"])
@@ -107,7 +110,7 @@ def create_member(values: dict, actor=None, *, country_required: bool = True) ->
     return member
 
 
-def update_member(member: Member, changes: dict, actor=None) -> Member:
+def update_member(member: Member, changes: dict[str, Any], *, actor: User | None = None) -> Member:
     _reject_unknown(changes, MEMBER_FIELDS)
     current = {f: getattr(member, f) for f in MEMBER_FIELDS}
     # A member created without a country (an account made before the profile) may stay so
@@ -131,7 +134,7 @@ def update_member(member: Member, changes: dict, actor=None) -> Member:
     return member
 
 
-def delete_member(member: Member, actor=None) -> None:
+def delete_member(member: Member, *, actor: User | None = None) -> None:
     from alumni.services.outbox import forget_member
 
     # Nothing more goes to a deleted member, and what went keeps no address, name or text.
@@ -140,7 +143,7 @@ def delete_member(member: Member, actor=None) -> None:
     db.session.flush()
 
 
-def list_members(*, visible_only: bool = False, country: str | None = None):
+def list_members(*, visible_only: bool = False, country: str | None = None) -> Select[Member]:
     stmt = select(Member).order_by(Member.id)
     if visible_only:
         stmt = stmt.where(Member.visibility != Visibility.hidden)
@@ -152,7 +155,7 @@ def list_members(*, visible_only: bool = False, country: str | None = None):
 # --- participations ------------------------------------------------------------------------
 
 
-def _clean_participation(values: dict) -> dict:
+def _clean_participation(values: dict[str, Any]) -> dict[str, Any]:
     code = v.text(values.get("programme"), "programme", required=True, max_length=16)
     programme = db.session.get(Programme, code)
     if programme is None:
@@ -177,12 +180,12 @@ def _clean_participation(values: dict) -> dict:
     }
 
 
-def _institution_id(value, field: str) -> int | None:
+def _institution_id(value: int | None, field: str) -> int | None:
     institution = get_institution(value, field) if value is not None else None
     return institution.id if institution else None
 
 
-def _participation_values(p: Participation) -> dict:
+def _participation_values(p: Participation) -> dict[str, Any]:
     return {
         "programme": p.programme_code, "fiscal_year": p.fiscal_year, "direction": p.direction.value,
         "start_date": p.start_date, "end_date": p.end_date,
@@ -190,7 +193,7 @@ def _participation_values(p: Participation) -> dict:
     }
 
 
-def _ensure_participation_unique(member: Member, cleaned: dict, own_id: int | None = None) -> None:
+def _ensure_participation_unique(member: Member, cleaned: dict[str, Any], own_id: int | None = None) -> None:
     for other in member.participations:
         if other.id != own_id and other.programme_code == cleaned["programme_code"] \
                 and other.start_date == cleaned["start_date"]:
@@ -198,7 +201,7 @@ def _ensure_participation_unique(member: Member, cleaned: dict, own_id: int | No
                              code=cleaned["programme_code"], start=cleaned["start_date"]), field="start_date")
 
 
-def add_participation(member: Member, values: dict, actor=None) -> Participation:
+def add_participation(member: Member, values: dict[str, Any], *, actor: User | None = None) -> Participation:
     _reject_unknown(values, PARTICIPATION_FIELDS)
     cleaned = _clean_participation(values)
     _ensure_participation_unique(member, cleaned)
@@ -208,7 +211,7 @@ def add_participation(member: Member, values: dict, actor=None) -> Participation
     return participation
 
 
-def update_participation(participation: Participation, changes: dict, actor=None) -> Participation:
+def update_participation(participation: Participation, changes: dict[str, Any], *, actor: User | None = None) -> Participation:
     _reject_unknown(changes, PARTICIPATION_FIELDS)
     merged = {**_participation_values(participation), **changes}
     if "start_date" in changes and "fiscal_year" not in changes:
@@ -224,7 +227,7 @@ def update_participation(participation: Participation, changes: dict, actor=None
 # --- careers -------------------------------------------------------------------------------
 
 
-def _clean_career(values: dict) -> dict:
+def _clean_career(values: dict[str, Any]) -> dict[str, Any]:
     start = v.parse_date(values.get("start_date"), "start_date")
     end = v.parse_date(values.get("end_date"), "end_date", required=False)
     v.dates_ordered(start, end)
@@ -239,14 +242,14 @@ def _clean_career(values: dict) -> dict:
     }
 
 
-def _career_values(c: CareerEntry) -> dict:
+def _career_values(c: CareerEntry) -> dict[str, Any]:
     return {
         "organisation": c.organisation, "institution_id": c.institution_id, "country": c.country,
         "role": c.role.value, "title": c.title, "start_date": c.start_date, "end_date": c.end_date,
     }
 
 
-def add_career(member: Member, values: dict, actor=None) -> CareerEntry:
+def add_career(member: Member, values: dict[str, Any], *, actor: User | None = None) -> CareerEntry:
     _reject_unknown(values, CAREER_FIELDS)
     career = CareerEntry(member=member, **_clean_career(values))
     db.session.add(career)
@@ -254,7 +257,7 @@ def add_career(member: Member, values: dict, actor=None) -> CareerEntry:
     return career
 
 
-def update_career(career: CareerEntry, changes: dict, actor=None) -> CareerEntry:
+def update_career(career: CareerEntry, changes: dict[str, Any], *, actor: User | None = None) -> CareerEntry:
     _reject_unknown(changes, CAREER_FIELDS)
     for key, value in _clean_career({**_career_values(career), **changes}).items():
         setattr(career, key, value)
@@ -265,7 +268,7 @@ def update_career(career: CareerEntry, changes: dict, actor=None) -> CareerEntry
 # --- return visits -------------------------------------------------------------------------
 
 
-def _clean_return(values: dict) -> dict:
+def _clean_return(values: dict[str, Any]) -> dict[str, Any]:
     start = v.parse_date(values.get("start_date"), "start_date")
     end = v.parse_date(values.get("end_date"), "end_date", required=False)
     v.dates_ordered(start, end)
@@ -277,12 +280,12 @@ def _clean_return(values: dict) -> dict:
     }
 
 
-def _return_values(r: ReturnVisit) -> dict:
+def _return_values(r: ReturnVisit) -> dict[str, Any]:
     return {"purpose": r.purpose.value, "institution_id": r.institution_id,
             "start_date": r.start_date, "end_date": r.end_date}
 
 
-def add_return(member: Member, values: dict, actor=None) -> ReturnVisit:
+def add_return(member: Member, values: dict[str, Any], *, actor: User | None = None) -> ReturnVisit:
     _reject_unknown(values, RETURN_FIELDS)
     visit = ReturnVisit(member=member, **_clean_return(values))
     db.session.add(visit)
@@ -290,7 +293,7 @@ def add_return(member: Member, values: dict, actor=None) -> ReturnVisit:
     return visit
 
 
-def update_return(visit: ReturnVisit, changes: dict, actor=None) -> ReturnVisit:
+def update_return(visit: ReturnVisit, changes: dict[str, Any], *, actor: User | None = None) -> ReturnVisit:
     _reject_unknown(changes, RETURN_FIELDS)
     for key, value in _clean_return({**_return_values(visit), **changes}).items():
         setattr(visit, key, value)
@@ -303,7 +306,7 @@ def update_return(visit: ReturnVisit, changes: dict, actor=None) -> ReturnVisit:
 RECORD_MODELS = {"participations": Participation, "careers": CareerEntry, "returns": ReturnVisit}
 
 
-def get_record(member: Member, kind: str, record_id: int):
+def get_record(member: Member, kind: str, record_id: int) -> Participation | CareerEntry | ReturnVisit:
     """A participation, career entry or return visit of this member (404 for anyone else's)."""
     # mypy joins the three classes to their common base, which has no member_id.
     record = cast("Participation | CareerEntry | ReturnVisit | None", db.session.get(RECORD_MODELS[kind], record_id))
@@ -312,6 +315,6 @@ def get_record(member: Member, kind: str, record_id: int):
     return record
 
 
-def delete_record(record, actor=None) -> None:
+def delete_record(record: Participation | CareerEntry | ReturnVisit, *, actor: User | None = None) -> None:
     db.session.delete(record)
     db.session.flush()

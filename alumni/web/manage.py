@@ -211,7 +211,7 @@ def change_status(event_id: int, action: str):
     if action == "cancel" and not is_confirmed():
         return _ask_to_cancel(event)
     try:
-        (svc.publish_event if action == "publish" else svc.cancel_event)(event, current_user)
+        (svc.publish_event if action == "publish" else svc.cancel_event)(event, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
