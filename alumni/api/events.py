@@ -268,7 +268,8 @@ class EventRegistrations(MethodView):
             # The same answer as for a member that does not exist: no probing of ids.
             raise NotFound(_("There is no member %(id)s.", id=member_id), field="member_id")
         forbid_unless(can_respond_for(actor, event, member))
-        outcome = rsvc.respond(event, member, actor=actor, **data)
+        outcome = rsvc.respond(event, member, data["response"], institution_id=data.get("institution_id"),
+                               side=data.get("side"), actor=actor)
         commit()
         return registration_out(outcome.registration), (201 if outcome.created else 200)
 

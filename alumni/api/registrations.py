@@ -42,7 +42,7 @@ def _registration_for(actor, registration_id: int):
 def change(data, registration_id):
     actor = require_actor()
     reg = _registration_for(actor, registration_id)
-    outcome = rsvc.change_registration(reg, data, actor)
+    outcome = rsvc.change_registration(reg, data, actor=actor)
     commit()
     return registration_out(outcome.registration)
 
@@ -54,6 +54,6 @@ def check_in(registration_id):
     actor = require_actor()
     reg = _registration_for(actor, registration_id)
     forbid_unless(can_check_in(actor, reg.event))
-    rsvc.check_in(reg, actor)
+    rsvc.check_in(reg, actor=actor)
     commit()
     return registration_out(reg)

@@ -215,7 +215,7 @@ def withdraw(event_id: int):
     reg = rsvc.find_registration(event, current_user.member)
     if reg is None:
         abort(404)
-    rsvc.withdraw(reg, current_user)
+    rsvc.withdraw(reg, actor=current_user)
     db.session.commit()
     flash(_("Your registration is withdrawn."), "info")
     return redirect(url_for("events.detail", event_id=event.id))

@@ -277,7 +277,7 @@ def check_in(registration_id: int):
 def _check_in_and_tell(reg: Registration) -> None:
     name = reg.member.display_name if reg.member else _("(deleted account)")
     try:
-        rsvc.check_in(reg, current_user)
+        rsvc.check_in(reg, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(f"{name}: {error.message}", "error")
