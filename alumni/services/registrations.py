@@ -392,8 +392,7 @@ def checked_in_time(registration: Registration) -> str:
         return ""
     locale = get_locale() or "en"
     zone = registration.event.timezone
-    text: str = _("%(time)s (%(zone)s)", time=moment_text(moment, zone, locale), zone=zone_label(zone, locale))
-    return text
+    return _("%(time)s (%(zone)s)", time=moment_text(moment, zone, locale), zone=zone_label(zone, locale))
 
 
 # ---------------------------------------------------------------- lists, summary, export
