@@ -128,7 +128,7 @@ def run_import_job(job: ImportJob, *, on_progress: Callable[[], None] | None = N
             if on_progress is not None:
                 on_progress()
 
-        import_members(rows, actor, end_batch=end_batch, batch_members=BATCH_MEMBERS, progress=progress,
+        import_members(rows, actor=actor, end_batch=end_batch, batch_members=BATCH_MEMBERS, progress=progress,
                        report=report)
         _save_progress(job_id, report, len(rows), status=ImportStatus.done, finished_at=utcnow())
     except Exception as exc:  # whatever stops the job is recorded on it, for its page

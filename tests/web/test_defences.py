@@ -129,7 +129,7 @@ def test_members_export_is_neutralised_and_still_imports_as_a_no_op():
     write_export(out)
     cells = _cells(out.getvalue())
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
-    report = import_members(list(read_rows(io.StringIO(out.getvalue()))), None, end_batch=db.session.commit)
+    report = import_members(list(read_rows(io.StringIO(out.getvalue()))), end_batch=db.session.commit)
     assert (report.created, report.updated, len(report.rejected)) == (0, 0, 0)
     stored = set(db.session.scalars(select(Member.given_name)))
     assert {n.strip() for n in names} <= stored
