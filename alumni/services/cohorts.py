@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, event, func, or_, select, update
-from sqlalchemy import ColumnElement, Connection, ScalarSelect, Subquery
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, Subquery, and_, event, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction, scoped_session
 
 from alumni.models import Direction, Member, Participation

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
@@ -440,7 +440,7 @@ def _import_batch(groups: list[tuple[str, list[RawRow]]], report: ImportReport) 
 
 #: A member or participation as the import reads it back (plain rows: the session stays small
 #: however long the file is); the columns of _MEMBER_LOADED and _PARTICIPATION_LOADED, by name.
-_Loaded = Row[Unpack[tuple[Any, ...]]]
+_Loaded = Row[*tuple[Any, ...]]
 
 
 def _existing_members(emails: list[str]) -> dict[str, _Loaded]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, delete, or_, select
@@ -45,6 +46,10 @@ def unclaimed_queued() -> tuple[ColumnElement[bool], ...]:
     withdrawing it would let a re-rendered copy go as well)."""
     return (OutgoingMail.status == MailStatus.queued,
             or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < utcnow()))
+
+
+def _reminder_key(days: int, event_id: int, recipient: Recipient) -> str:
+    return f"reminder:{days}d:{event_id}:{recipient.member_id}"
 
 
 def _update_mailing(event: Event) -> str:
@@ -155,7 +160,7 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
         lock_event(event)  # two overlapping runs: the second sees the first one's keys
         recipients = _recipients(event, (RegistrationStatus.yes,))
         rows = render_rows("reminder", event, recipients, mailing=f"event:{event.id}:reminder:{days}d",
-                           dedup=lambda r, days=days, event=event: f"reminder:{days}d:{event.id}:{r.member_id}",
+                           dedup=partial(_reminder_key, days, event.id),
                            extra={"days": days})
         q, s = outbox.queue_many(rows)
         queued += q

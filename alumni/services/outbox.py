@@ -25,8 +25,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_mail import Connection, Message
-from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
 
 from alumni.extensions import db, mail

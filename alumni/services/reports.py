@@ -9,14 +9,13 @@ offer entered ahead) is not "came back" yet (`returnees_query`, the one place of
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, bindparam, case, cast, func, literal, select, union_all
-from sqlalchemy import CTE, Select
+from sqlalchemy import CTE, Float, Integer, Select, String, bindparam, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
