@@ -79,7 +79,7 @@ def ranked_first_inbound() -> Subquery:
     )
 
 
-def cohort_drift(session: Session) -> list[int]:
+def cohort_drift(session: Session | scoped_session[FlaskSession]) -> list[int]:
     """Ids of members whose stored first inbound participation differs from a fresh ranking."""
     r = ranked_first_inbound()
     stmt = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
@@ -77,7 +77,7 @@ class ImportReport:
                 f"unchanged {self.unchanged}, rejected {self.rejected_rows}")
 
 
-def problem_text(problem: tuple[int, str, str, str] | list[object]) -> str:
+def problem_text(problem: Sequence[object]) -> str:
     """One problem as the CLI prints it: `line N, column C, value V: reason`."""
     if len(problem) == 2:  # jobs recorded before problems had columns
         return f"line {problem[0]}: {problem[1]}"

@@ -193,7 +193,7 @@ def test_script_in_a_name_stays_text_in_mail(mailbox):
     from tests.factories import deliver_mail
 
     member = make_member(given_name=SCRIPT, family_name="<b>Bold</b>")
-    outcome = prepare_claim(member, make_user("staff"))
+    outcome = prepare_claim(member, actor=make_user("staff"))
     queue_account_mail(outcome)
     db.session.commit()
     deliver_mail()
