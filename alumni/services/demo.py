@@ -151,6 +151,15 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
         role=CareerRole.student, title="Graduate student", start_date=career_start,
         end_date=career_start + timedelta(days=rng.randrange(300, 1200)),
     ))
+    _later_career(rng, member, hosts, home, outbound=outbound)
+    return member
+
+
+def _later_career(rng: random.Random, member: Member, hosts: list[Institution], home: list[Any], *,
+                  outbound: bool) -> None:
+    """After their studies: some came back to Japan (a return visit, and a job there for research
+    or employment); most of the others work at home."""
+    country = member.country
     if rng.random() < 0.12 and not outbound:
         back = cast(date, member.careers[-1].end_date) + timedelta(days=rng.randrange(10, 200))
         purpose = rng.choices([ReturnPurpose.research, ReturnPurpose.study, ReturnPurpose.employment,
@@ -171,7 +180,6 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
             role=rng.choice([CareerRole.researcher, CareerRole.faculty, CareerRole.engineer, CareerRole.entrepreneur]),
             title="", start_date=cast(date, member.careers[-1].end_date) + timedelta(days=1), end_date=None,
         ))
-    return member
 
 
 #: One account per role with a known password, made by `demo load` where DEMO_ACCOUNTS is on
