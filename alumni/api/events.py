@@ -15,6 +15,7 @@ from alumni.api.schemas import (
     Country,
     Integer,
     Language,
+    NoBodySchema,
     PageArgsSchema,
     StrictSchema,
     Text,
@@ -214,8 +215,9 @@ class EventItem(MethodView):
 
 
 @blp.route("/<int:event_id>/publish", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, EventSchema)
-def publish(event_id):
+def publish(_body, event_id):
     actor = require_actor()
     event = svc.publish_event(managed_event(actor, event_id), actor=actor)
     commit()
@@ -223,8 +225,9 @@ def publish(event_id):
 
 
 @blp.route("/<int:event_id>/cancel", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, EventSchema)
-def cancel(event_id):
+def cancel(_body, event_id):
     actor = require_actor()
     event = svc.cancel_event(managed_event(actor, event_id), actor=actor)
     commit()

@@ -19,6 +19,7 @@ from alumni.api.schemas import (
     MemberQuerySchema,
     MemberSchema,
     MemberViewSchema,
+    NoBodySchema,
     PageArgsSchema,
     ParticipationPage,
     ParticipationPatch,
@@ -122,8 +123,9 @@ class MemberItem(MethodView):
 
 
 @blp.route("/<int:member_id>/calendar-token", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, CalendarTokenSchema)
-def member_calendar_token(member_id):
+def member_calendar_token(_body, member_id):
     """A new private feed URL; the old one stops working at once."""
     actor = require_actor()
     member = _member_for(actor, member_id, manage=True)

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from alumni.api import commit, forbid_unless, require_actor
 from alumni.api.events import RegistrationSchema, registration_out
-from alumni.api.schemas import Integer, StrictSchema, Text
+from alumni.api.schemas import Integer, NoBodySchema, StrictSchema, Text
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import Response
@@ -48,8 +48,9 @@ def change(data, registration_id):
 
 
 @blp.route("/<int:registration_id>/check-in", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, RegistrationSchema)
-def check_in(registration_id):
+def check_in(_body, registration_id):
     """Record arrival; a second check-in answers 409 and is not counted."""
     actor = require_actor()
     reg = _registration_for(actor, registration_id)

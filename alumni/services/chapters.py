@@ -17,7 +17,7 @@ def get_chapter(code: str) -> Chapter:
     return chapter
 
 
-def create_chapter(code: str, name: str, countries: list[str] | None = None,
+def create_chapter(code: str, name: str, countries: list[str] | None = None, *,
                    actor: User | None = None) -> tuple[Chapter, bool]:
     """The chapter with this code, created if new. Running it again with the same code changes
     nothing and answers (chapter, False)."""

@@ -46,7 +46,7 @@ def new_institution():
                 flash(_("%(name)s was already in the list; it is now chosen.", name=existing.name), "info")
             else:
                 institution = svc.create_institution(
-                    {"name": form.name.data, "country": country, "kind": form.kind.data}, current_user)
+                    {"name": form.name.data, "country": country, "kind": form.kind.data}, actor=current_user)
                 flash(_("%(name)s is added.", name=institution.name), "info")
         except ServiceError as error:
             db.session.rollback()
