@@ -372,7 +372,7 @@ def members_import(path: str, dry_run: bool) -> None:
         _fail(error)
     try:
         with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
-            report = import_members(rows, None, end_batch=end_batch, progress=bar.update)
+            report = import_members(rows, end_batch=end_batch, progress=bar.update)
     except BaseException:
         # Ctrl-C or a crash: the batch in progress is undone; the batches before it stay.
         db.session.rollback()

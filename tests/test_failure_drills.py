@@ -59,7 +59,7 @@ def test_database_connection_drops_during_an_import_batch(database_url):
     event.listen(engine, "before_cursor_execute", cut_in_second_batch)
     try:
         with pytest.raises(sa.exc.DBAPIError):
-            import_members(rows, None, end_batch=end_batch, batch_members=2)
+            import_members(rows, end_batch=end_batch, batch_members=2)
     finally:
         event.remove(engine, "before_cursor_execute", cut_in_second_batch)
     db.session.rollback()
@@ -68,7 +68,7 @@ def test_database_connection_drops_during_an_import_batch(database_url):
     emails = set(db.session.scalars(select(Member.email)))
     assert emails == {"drill0@example.org", "drill1@example.org"}  # batch 1 whole, batch 2 gone
     assert db.session.scalar(select(func.count(Participation.id))) == 2  # every member has theirs
-    again = import_members(rows, None, end_batch=db.session.commit, batch_members=2)
+    again = import_members(rows, end_batch=db.session.commit, batch_members=2)
     assert (again.created, again.unchanged, again.rejected) == (4, 2, [])
     assert db.session.scalar(select(func.count(Participation.id))) == 6
 

@@ -3,7 +3,13 @@
 error answers it can give, each with the error schema.
 
 Kept in one table, by method and path, so that the routes stay short and a reader sees the
-whole API at a glance; tests/api/test_openapi.py fails on a route missing here."""
+whole API at a glance; tests/api/test_openapi.py fails on a route missing here.
+
+Unknown fields: every request body (POST, PATCH) is a `StrictSchema` (alumni/api/schemas.py),
+documented `additionalProperties: false`; a field it does not know is answered 422 with the
+field named in `error.fields`. An action that takes no body (publish, cancel, check-in) has the
+empty `NoBody` schema, so a field sent to it is refused alike. Every operation with a request body
+documents the 422 (added below, whatever its row in the table says)."""
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +27,7 @@ ERROR_DESCRIPTIONS = {
     403: "The token's account may not do this.",
     404: "There is no such resource, or the caller may not see it.",
     409: "The request conflicts with the resource's state (see the message).",
-    422: "A field is missing or invalid; `error.fields` names each one.",
+    422: "A field is missing, invalid or unknown; `error.fields` names each one.",
 }
 
 R, W = (403, 404), (403, 404, 409, 422)
@@ -120,7 +126,9 @@ class OperationDocs(BasePlugin):
             operation["operationId"] = operation_id
             operation["summary"] = summary
             public = bool(statuses) and statuses[0] is None
-            errors = sorted({*ALWAYS, *(() if public else AUTH), *(s for s in statuses if s is not None)})
+            unknown_fields = (422,) if "requestBody" in operation else ()  # a body's unknown field
+            errors = sorted({*ALWAYS, *(() if public else AUTH), *unknown_fields,
+                             *(s for s in statuses if s is not None)})
             responses = operation.setdefault("responses", {})
             for status in errors:
                 responses[str(status)] = error_response(status)

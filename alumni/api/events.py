@@ -15,6 +15,7 @@ from alumni.api.schemas import (
     Country,
     Integer,
     Language,
+    NoBodySchema,
     PageArgsSchema,
     StrictSchema,
     Text,
@@ -197,7 +198,7 @@ class Events(MethodView):
         actor = require_actor()
         chapter = get_chapter(data.get("chapter") or "")
         forbid_unless(can_create_event(actor, chapter))
-        event = svc.create_event({**data, "chapter": chapter}, actor)
+        event = svc.create_event({**data, "chapter": chapter}, actor=actor)
         commit()
         return event_out(event, detail=True)
 
@@ -226,25 +227,27 @@ class EventItem(MethodView):
             chapter = get_chapter(data["chapter"])
             forbid_unless(can_create_event(actor, chapter))
             data["chapter"] = chapter
-        svc.update_event(event, data, actor)
+        svc.update_event(event, data, actor=actor)
         commit()
         return event_out(event, detail=True)
 
 
 @blp.route("/<int:event_id>/publish", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, EventSchema)
-def publish(event_id):
+def publish(_body, event_id):
     actor = require_actor()
-    event = svc.publish_event(managed_event(actor, event_id), actor)
+    event = svc.publish_event(managed_event(actor, event_id), actor=actor)
     commit()
     return event_out(event, detail=True)
 
 
 @blp.route("/<int:event_id>/cancel", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, EventSchema)
-def cancel(event_id):
+def cancel(_body, event_id):
     actor = require_actor()
-    event = svc.cancel_event(managed_event(actor, event_id), actor)
+    event = svc.cancel_event(managed_event(actor, event_id), actor=actor)
     commit()
     return event_out(event, detail=True)
 
@@ -286,7 +289,8 @@ class EventRegistrations(MethodView):
             # The same answer as for a member that does not exist: no probing of ids.
             raise NotFound(_("There is no member %(id)s.", id=member_id), field="member_id")
         forbid_unless(can_respond_for(actor, event, member))
-        outcome = rsvc.respond(event, member, actor=actor, **data)
+        outcome = rsvc.respond(event, member, data["response"], institution_id=data.get("institution_id"),
+                               side=data.get("side"), actor=actor)
         commit()
         return registration_out(outcome.registration), (201 if outcome.created else 200)
 

@@ -28,7 +28,7 @@ def institutions_list(args):
 def institutions_create(data):
     actor = require_actor()
     forbid_unless(can_create_institution(actor))
-    institution = create_institution(data, actor)
+    institution = create_institution(data, actor=actor)
     commit()
     return institution
 

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from alumni.api import commit, forbid_unless, require_actor
 from alumni.api.events import RegistrationSchema, registration_out
-from alumni.api.schemas import Integer, StrictSchema, Text
+from alumni.api.schemas import Integer, NoBodySchema, StrictSchema, Text
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import Response
@@ -43,18 +43,19 @@ def _registration_for(actor, registration_id: int):
 def change(data, registration_id):
     actor = require_actor()
     reg = _registration_for(actor, registration_id)
-    outcome = rsvc.change_registration(reg, data, actor)
+    outcome = rsvc.change_registration(reg, data, actor=actor)
     commit()
     return registration_out(outcome.registration)
 
 
 @blp.route("/<int:registration_id>/check-in", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, RegistrationSchema)
-def check_in(registration_id):
+def check_in(_body, registration_id):
     """Record arrival; a second check-in answers 409 and is not counted."""
     actor = require_actor()
     reg = _registration_for(actor, registration_id)
     forbid_unless(can_check_in(actor, reg.event))
-    rsvc.check_in(reg, actor)
+    rsvc.check_in(reg, actor=actor)
     commit()
     return registration_out(reg)

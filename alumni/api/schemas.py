@@ -65,9 +65,18 @@ def Language(**kwargs):
 
 
 class StrictSchema(ma.Schema):
+    """Every request body of the API is one of these: a field it does not know is a 422 that
+    names it (`{"error": {"code": "invalid", "fields": {NAME: "Unknown field."}}}`), never
+    silently dropped; the document says so (`additionalProperties: false`)."""
+
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class NoBodySchema(StrictSchema):
+    """The body of an action that takes none (publish, cancel, check-in, a new calendar URL):
+    absent, or an empty object — any field in it is unknown."""
 
 
 class ErrorDetailSchema(ma.Schema):

@@ -101,7 +101,7 @@ def create_user(email: str, role: str, *, chapter: str | None = None, password: 
                        field="email")
     if member is None and role == Role.member:
         member = create_member(
-            {"email": email, "given_name": email.split("@", 1)[0]}, actor, country_required=False
+            {"email": email, "given_name": email.split("@", 1)[0]}, actor=actor, country_required=False
         )
     user = User(email=email, role=role, chapter=chapter_obj, member=member,
                 email_verified_at=utcnow() if verified else None)

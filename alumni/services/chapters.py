@@ -19,8 +19,8 @@ def get_chapter(code: str) -> Chapter:
     return chapter
 
 
-def create_chapter(code: str, name: str, countries: list[str] | None = None,
-                   actor: User | None = None, *, language: str = "en",
+def create_chapter(code: str, name: str, countries: list[str] | None = None, *,
+                   actor: User | None = None, language: str = "en",
                    names: dict[str, str] | None = None) -> tuple[Chapter, bool]:
     """The chapter with this code, created if new (`name` in `language`, `names` in others).
     Running it again with the same code changes nothing and answers (chapter, False)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from sqlalchemy import select
 
@@ -156,7 +156,12 @@ def demo_email(i: int) -> str:
     return f"demo{i:05d}@alumni.example"
 
 
-def _pick(rng: random.Random, weighted: dict | list):
+@overload
+def _pick(rng: random.Random, weighted: dict[str, int]) -> str: ...
+@overload
+def _pick(rng: random.Random, weighted: list[tuple[str, int, int]]) -> tuple[str, int, int]: ...
+def _pick(rng: random.Random, weighted: dict[str, int] | list[tuple[str, int, int]]) -> str | tuple[str, int, int]:
+    """A country from {country: weight}, or a programme (code, weight, days) from a list, by weight."""
     if isinstance(weighted, dict):
         keys = list(weighted)
         return rng.choices(keys, weights=[weighted[k] for k in keys])[0]
@@ -196,6 +201,15 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
         role=CareerRole.student, title="Graduate student", start_date=career_start,
         end_date=career_start + timedelta(days=rng.randrange(300, 1200)),
     ))
+    _later_career(rng, member, hosts, home, outbound=outbound)
+    return member
+
+
+def _later_career(rng: random.Random, member: Member, hosts: list[Institution], home: list[Any], *,
+                  outbound: bool) -> None:
+    """After their studies: some came back to Japan (a return visit, and a job there for research
+    or employment); most of the others work at home."""
+    country = member.country
     if rng.random() < 0.12 and not outbound:
         back = cast(date, member.careers[-1].end_date) + timedelta(days=rng.randrange(10, 200))
         purpose = rng.choices([ReturnPurpose.research, ReturnPurpose.study, ReturnPurpose.employment,
@@ -216,7 +230,6 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
             role=rng.choice([CareerRole.researcher, CareerRole.faculty, CareerRole.engineer, CareerRole.entrepreneur]),
             title="", start_date=cast(date, member.careers[-1].end_date) + timedelta(days=1), end_date=None,
         ))
-    return member
 
 
 #: One account per role with a known password, made by `demo load` where DEMO_ACCOUNTS is on

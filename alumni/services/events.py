@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, overload
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import get_timezone_location
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -82,7 +83,11 @@ def answers_close_utc(event: Event) -> datetime:
     return ends_utc(event)
 
 
-def _local_datetime(value, field: str, *, required: bool = True) -> datetime | None:
+@overload
+def _local_datetime(value: object, field: str, *, required: Literal[True] = ...) -> datetime: ...
+@overload
+def _local_datetime(value: object, field: str, *, required: bool) -> datetime | None: ...
+def _local_datetime(value: object, field: str, *, required: bool = True) -> datetime | None:
     """A local ISO 8601 date-time without offset (2026-01-17T18:00:00); an offset is refused,
     because the zone is given separately and the event must keep its local time."""
     if value is None or value == "":
@@ -103,10 +108,12 @@ def _local_datetime(value, field: str, *, required: bool = True) -> datetime | N
     return parsed.replace(second=parsed.second, microsecond=0)
 
 
-def _capacity(value, field: str = "capacity") -> int | None:
+def _capacity(value: object, field: str = "capacity") -> int | None:
     if value is None or value == "":
         return None
     try:
+        if not isinstance(value, int | float | str):
+            raise TypeError(value)
         number = int(value)
     except (TypeError, ValueError):
         raise Invalid(_("%(field)s must be a whole number.", field=field), field=field) from None
@@ -115,12 +122,12 @@ def _capacity(value, field: str = "capacity") -> int | None:
     return number
 
 
-def clean_side(value) -> str | None:
+def clean_side(value: object) -> str | None:
     side = v.text(value, "side", max_length=MAX_LENGTH["side"])
     return side or None
 
 
-def _side_quotas(value) -> dict[str, int]:
+def _side_quotas(value: object) -> dict[str, int]:
     if value in (None, "", {}):
         return {}
     if not isinstance(value, dict):
@@ -142,7 +149,7 @@ def _side_quotas(value) -> dict[str, int]:
     return quotas
 
 
-def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
+def _translations(value: object, default_language: str) -> dict[str, dict[str, str]]:
     if value in (None, "", {}):
         return {}
     if not isinstance(value, dict):
@@ -165,19 +172,25 @@ def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
     return result
 
 
-def _clean(values: dict, current: Event | None = None) -> dict:
+class _Pick(Protocol):
+    """A field of the event as given, else its current value (a change), else `default`."""
+
+    def __call__(self, name: str, default: object = None) -> object: ...
+
+
+def _clean(values: dict[str, Any], current: Event | None = None) -> dict[str, Any]:
     """Check every field of an event (merged over the current values for a change)."""
     unknown = set(values) - set(EVENT_FIELDS)
     if unknown:
         name = sorted(unknown)[0]
         raise Invalid(_("%(field)s is not a field of an event.", field=name), field=name)
 
-    def pick(name, default=None):
+    def pick(name: str, default: object = None) -> object:
         if name in values:
             return values[name]
         return getattr(current, name) if current is not None else default
 
-    cleaned: dict = {}
+    cleaned: dict[str, Any] = {}
     cleaned["kind"] = v.choice(pick("kind"), EventKind, "kind")
     cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=MAX_LENGTH["title"])
     # Paragraphs: the form's text area, the page (white-space: pre-line), mail and calendars keep them.
@@ -186,27 +199,8 @@ def _clean(values: dict, current: Event | None = None) -> dict:
     cleaned["language"] = v.language(pick("language", "en"), "language")
     cleaned["translations"] = _translations(pick("translations", {}), cleaned["language"])
     cleaned["timezone"] = v.timezone_name(pick("timezone"), "timezone")
-    cleaned["starts_at"] = _local_datetime(pick("starts_at"), "starts_at")
-    cleaned["ends_at"] = _local_datetime(pick("ends_at"), "ends_at", required=False) or cleaned["starts_at"]
-    cleaned["all_day"] = bool(pick("all_day", False))
-    if cleaned["all_day"]:
-        # Whole days: from the start of the first day to the end of the last one.
-        cleaned["starts_at"] = cleaned["starts_at"].replace(hour=0, minute=0, second=0, microsecond=0)
-        cleaned["ends_at"] = cleaned["ends_at"].replace(hour=23, minute=59, second=59, microsecond=0)
-    if cleaned["ends_at"] < cleaned["starts_at"]:
-        raise Invalid(_("The event ends before it starts."), field="ends_at")
-    cleaned["registration_deadline"] = _local_datetime(pick("registration_deadline"), "registration_deadline",
-                                                       required=False)
-    if cleaned["registration_deadline"] and cleaned["registration_deadline"] > cleaned["ends_at"]:
-        raise Invalid(_("The registration deadline is after the event ends."), field="registration_deadline")
-    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=MAX_LENGTH["venue"])
-    cleaned["country"] = v.country(pick("country"), "country", required=False)
-    online_url = v.text(pick("online_url", ""), "online_url", max_length=MAX_LENGTH["online_url"])
-    if online_url and not online_url.lower().startswith(("https://", "http://")):
-        raise Invalid(_("The online link must start with https://."), field="online_url")
-    cleaned["online_url"] = online_url
-    if not cleaned["venue"] and not online_url:
-        raise Invalid(_("Give a venue, an online link, or both."), field="venue")
+    cleaned.update(_clean_times(pick))
+    cleaned.update(_clean_place(pick))
     cleaned["capacity"] = _capacity(pick("capacity"))
     cleaned["side_quotas"] = _side_quotas(pick("side_quotas", {}))
     chapter = values.get("chapter")
@@ -216,6 +210,37 @@ def _clean(values: dict, current: Event | None = None) -> dict:
         raise Invalid(_("%(field)s is required.", field="chapter"), field="chapter")
     if "slug" in values:
         cleaned["slug"] = v.text(values["slug"], "slug", max_length=MAX_LENGTH["slug"]) or None
+    return cleaned
+
+
+def _clean_times(pick: _Pick) -> dict[str, datetime | bool | None]:
+    """starts_at, ends_at (the start if not given), all_day (whole days), registration_deadline."""
+    starts_at = _local_datetime(pick("starts_at"), "starts_at")
+    ends_at = _local_datetime(pick("ends_at"), "ends_at", required=False) or starts_at
+    all_day = bool(pick("all_day", False))
+    if all_day:
+        # Whole days: from the start of the first day to the end of the last one.
+        starts_at = starts_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        ends_at = ends_at.replace(hour=23, minute=59, second=59, microsecond=0)
+    if ends_at < starts_at:
+        raise Invalid(_("The event ends before it starts."), field="ends_at")
+    deadline = _local_datetime(pick("registration_deadline"), "registration_deadline", required=False)
+    if deadline and deadline > ends_at:
+        raise Invalid(_("The registration deadline is after the event ends."), field="registration_deadline")
+    return {"starts_at": starts_at, "ends_at": ends_at, "all_day": all_day, "registration_deadline": deadline}
+
+
+def _clean_place(pick: _Pick) -> dict[str, str | None]:
+    """venue, country and online_url: a venue, an online link, or both."""
+    cleaned: dict[str, str | None] = {}
+    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=MAX_LENGTH["venue"])
+    cleaned["country"] = v.country(pick("country"), "country", required=False)
+    online_url = v.text(pick("online_url", ""), "online_url", max_length=MAX_LENGTH["online_url"])
+    if online_url and not online_url.lower().startswith(("https://", "http://")):
+        raise Invalid(_("The online link must start with https://."), field="online_url")
+    cleaned["online_url"] = online_url
+    if not cleaned["venue"] and not online_url:
+        raise Invalid(_("Give a venue, an online link, or both."), field="venue")
     return cleaned
 
 
@@ -279,7 +304,7 @@ def event_actions(event: Event) -> EventActions:
                         cancel=_cancel_refusal(event) is None)
 
 
-def create_event(values: dict, actor=None) -> Event:
+def create_event(values: dict[str, Any], *, actor: User | None = None) -> Event:
     cleaned = _clean(values)
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
     db.session.add(event)
@@ -288,7 +313,7 @@ def create_event(values: dict, actor=None) -> Event:
     return event
 
 
-def update_event(event: Event, changes: dict, actor=None) -> Event:
+def update_event(event: Event, changes: dict[str, Any], *, actor: User | None = None) -> Event:
     """Change an event. A change of time, place or status bumps `sequence`; a larger capacity or
     quota promotes from the waitlist (see registrations.promote_waitlisted)."""
     _raise(_change_refusal(event))
@@ -306,13 +331,13 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
     db.session.flush()
     from alumni.services.registrations import promote_waitlisted
 
-    promote_waitlisted(event, actor)
+    promote_waitlisted(event, actor=actor)
     event_updated.send(event, actor=actor, changes=diff(before, event),
                        moved=moved and event.status == EventStatus.published)
     return event
 
 
-def publish_event(event: Event, actor=None) -> Event:
+def publish_event(event: Event, *, actor: User | None = None) -> Event:
     if event.status == EventStatus.published:
         return event
     _raise(_publish_refusal(event))
@@ -325,7 +350,7 @@ def publish_event(event: Event, actor=None) -> Event:
     return event
 
 
-def cancel_event(event: Event, actor=None) -> Event:
+def cancel_event(event: Event, *, actor: User | None = None) -> Event:
     _raise(_cancel_refusal(event))
     was = event.status.value
     event.status = EventStatus.cancelled
@@ -344,14 +369,14 @@ def is_public(event: Event) -> bool:
         event.status == EventStatus.cancelled and event.published_at is not None)
 
 
-def public_clause():
+def public_clause() -> ColumnElement[bool]:
     """`is_public` as a SQL condition on Event (lists, feeds, the API)."""
     return or_(Event.status == EventStatus.published,
                and_(Event.status == EventStatus.cancelled, Event.published_at.is_not(None)))
 
 
 # ---------------------------------------------------------------- queries
-def visible_clause(viewer: User | None):
+def visible_clause(viewer: User | None) -> ColumnElement[bool] | None:
     """`can_view_event` as a SQL condition on Event: public events for everyone, and the drafts
     (cancelled drafts too) of the chapters `viewer` manages (`managed_chapter_ids`). None: no
     condition (staff see every event)."""
@@ -363,7 +388,7 @@ def visible_clause(viewer: User | None):
 
 def list_events(*, viewer: User | None = None, managed: bool = False, kind: str | None = None,
                 chapter: str | None = None, country: str | None = None, mode: str | None = None,
-                when: str | None = None, now: datetime | None = None):
+                when: str | None = None, now: datetime | None = None) -> Select[Event]:
     """A select of the events `viewer` may see (`visible_clause`, the rule of `can_view_event`):
     the one list behind the event pages, the API and the feeds. `managed`: only the events of the
     chapters `viewer` manages (the organizer pages).

@@ -129,7 +129,6 @@ def receive_message(raw: bytes, *, recipients: tuple[str, ...] | list[str] = ())
     """Apply one inbound message (as bytes, as the MTA delivers it). `recipients`: the SMTP
     envelope's, where known. Flushes; the caller commits."""
     from alumni.calendar import event_uid
-    from alumni.services import registrations as rsvc
 
     if len(raw) > MAX_MESSAGE_BYTES:
         return _drop("too large", size=len(raw))
@@ -170,6 +169,13 @@ def receive_message(raw: bytes, *, recipients: tuple[str, ...] | list[str] = ())
     response = PARTSTAT_RESPONSES.get(partstat)
     if response is None:
         return _drop("no answer in the reply", partstat=partstat, event=event_id, member=member_id)
+    return _apply_reply(event, member, partstat, response)
+
+
+def _apply_reply(event: Event, member: Member, partstat: str, response: Response) -> Received:
+    """Record the member's answer from their calendar (keeping the institution and side they gave
+    before), and tell them what came of it."""
+    from alumni.services import registrations as rsvc
 
     existing = rsvc.find_registration(event, member)
     try:

@@ -33,7 +33,7 @@ def find_institution(name: str, country: str) -> Institution | None:
     )
 
 
-def create_institution(values: dict[str, Any], actor: User | None = None) -> Institution:
+def create_institution(values: dict[str, Any], *, actor: User | None = None) -> Institution:
     name = v.text(values.get("name"), "name", required=True, max_length=300)
     country = v.country(values.get("country"))
     kind = v.choice(values.get("kind") or InstitutionKind.university.value, InstitutionKind, "kind")

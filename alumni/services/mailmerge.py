@@ -10,10 +10,13 @@ calendar's ATTENDEE line is the only other per-member part. So templates must us
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from icalendar import vCalAddress, vText
@@ -110,13 +113,13 @@ def _split_on(ics: str, name: str = "ATTENDEE") -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- rendering
-def date_and_time(moment: datetime, locale) -> str:
+def date_and_time(moment: datetime, locale: Locale | str | None) -> str:
     """The full date and the short time, joined as the locale joins them (no seconds, no zone:
     the zone is named on its own line)."""
     return formatting.event_datetime(moment, moment.tzinfo, locale, full=True)
 
 
-def event_when(event: Event, locale) -> dict:
+def event_when(event: Event, locale: Locale | str | None) -> dict[str, str]:
     """The event's dates and times as readers of `locale` write them, in the event's own zone."""
     zone = ZoneInfo(event.timezone)
     start = event.starts_at.replace(tzinfo=zone)
@@ -144,15 +147,16 @@ def _subject(kind: str, title: str) -> str:
     return subjects[kind]
 
 
-def render_for_language(kind: str, event: Event, language: str, recipients, *, dedup, mailing: str,
-                        stamp: datetime | None = None, extra: dict | None = None) -> list[dict]:
+def render_for_language(kind: str, event: Event, language: str, recipients: Iterable[Recipient], *,
+                        dedup: Callable[[Recipient], str], mailing: str, stamp: datetime | None = None,
+                        extra: dict[str, object] | None = None) -> list[dict[str, Any]]:
     """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key."""
     stamp = stamp or utcnow()
     base = current_app.config["BASE_URL"]
     env = current_app.jinja_env
     text_template = env.get_template(f"email/{kind}.txt")
     html_template = env.get_template(f"email/{kind}.html")
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     with force_locale(babel_locale(language)):
         locale = get_locale()
         title, description = event.text_in(language)
@@ -196,14 +200,15 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
     return rows
 
 
-def render_rows(kind: str, event: Event, recipients, *, dedup, mailing: str, stamp: datetime | None = None,
-                extra: dict | None = None) -> list[dict]:
+def render_rows(kind: str, event: Event, recipients: Iterable[Recipient], *, dedup: Callable[[Recipient], str],
+                mailing: str, stamp: datetime | None = None,
+                extra: dict[str, object] | None = None) -> list[dict[str, Any]]:
     """Outbox rows for recipients of any languages, rendered one language at a time."""
     by_language: dict[str, list[Recipient]] = {}
     for r in recipients:
         by_language.setdefault(r.language, []).append(r)
     stamp = stamp or utcnow()
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for language, group in sorted(by_language.items()):
         rows.extend(render_for_language(kind, event, language, group, dedup=dedup, mailing=mailing,
                                         stamp=stamp, extra=extra))

@@ -118,7 +118,7 @@ def request_password_link(email: str) -> Outcome:
     return Outcome(None, None)
 
 
-def prepare_claim(member: Member, actor=None) -> Outcome:
+def prepare_claim(member: Member, *, actor: User | None = None) -> Outcome:
     """Staff send an imported member the link that lets them set a password."""
     user = find_user_by_email(member.email)
     if user is not None and user.password_hash:
@@ -186,7 +186,7 @@ def list_consents(member: Member) -> list[Consent]:
         select(Consent).where(Consent.member_id == member.id).order_by(Consent.recorded_at, Consent.id)))
 
 
-def update_profile(member: Member, changes: dict, actor=None) -> Member:
+def update_profile(member: Member, changes: dict[str, Any], *, actor: User | None = None) -> Member:
     """Profile changes (pages and API). When the member themselves moves in or out of the
     directory, that is a consent, recorded with its date; staff corrections are not consents.
     `invitations` (true/false) turns invitations by mail on or off, as the one-click link does."""
@@ -200,7 +200,7 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
     new_email = changes.pop("email") if asks_for_email else None
     was_listed = member.visibility != Visibility.hidden
     if changes:
-        update_member(member, changes, actor)
+        update_member(member, changes, actor=actor)
     if asks_for_email:
         from alumni.services.email_change import request_email_change
 
@@ -246,14 +246,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _row_dict(table: sa.Table, row) -> dict:
+def _row_dict(table: sa.Table, row: sa.Row[Any]) -> dict[str, Any]:
     return {c.name: _jsonable(row._mapping[c]) for c in table.columns if c.name not in _SECRET_COLUMNS}
 
 
-def _tables_pointing_at(target: str) -> list[tuple[sa.Table, sa.Column, str | None]]:
+def _tables_pointing_at(target: str) -> list[tuple[sa.Table, sa.Column[Any], str | None]]:
     """Every (table, column, ON DELETE) that refers to `target` ("members.id", "users.id").
     Found from the schema, so records added by later features are exported and removed too."""
-    found = []
+    found: list[tuple[sa.Table, sa.Column[Any], str | None]] = []
     for table in db.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.target_fullname == target:
@@ -261,7 +261,7 @@ def _tables_pointing_at(target: str) -> list[tuple[sa.Table, sa.Column, str | No
     return found
 
 
-def export_member_data(user: User | None, member: Member | None) -> dict:
+def export_member_data(user: User | None, member: Member | None) -> dict[str, Any]:
     """Every record about the member (and their account), as JSON-ready data."""
     data: dict[str, Any] = {"exported_at": utcnow().isoformat()}
     for key, record, target in (("account", user, "users.id"), ("member", member, "members.id")):
@@ -319,7 +319,7 @@ def _detach_references(table: sa.Table, record_id: int, target: str) -> None:
             db.session.execute(sa.delete(other).where(column == record_id))
 
 
-def staff_access_log(*, member_id: int | None = None):
+def staff_access_log(*, member_id: int | None = None) -> sa.Select[StaffAccess]:
     """The log, newest first (a statement, for paginate())."""
     stmt = select(StaffAccess).order_by(StaffAccess.at.desc(), StaffAccess.id.desc())
     if member_id is not None:

@@ -9,10 +9,12 @@ of the change that causes it, with a key that makes it go once:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +31,7 @@ from alumni.signals import event_cancelled, event_updated, registration_promoted
 REMINDER_DAYS = (7, 1)
 
 
-def _recipients(event: Event, statuses) -> list[Recipient]:
+def _recipients(event: Event, statuses: Iterable[RegistrationStatus]) -> list[Recipient]:
     rows = db.session.execute(
         select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
                Member.native_name, Member.family_name_first)
@@ -40,24 +42,28 @@ def _recipients(event: Event, statuses) -> list[Recipient]:
             for mid, email, lang, given, family, native, first in rows]
 
 
-def unclaimed_queued() -> tuple:
+def unclaimed_queued() -> tuple[ColumnElement[bool], ...]:
     """Queued and not in a worker's hands right now (a message being sent cannot be called back;
     withdrawing it would let a re-rendered copy go as well)."""
     return (OutgoingMail.status == MailStatus.queued,
             or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < utcnow()))
 
 
+def _reminder_key(days: int, event_id: int, recipient: Recipient) -> str:
+    return f"reminder:{days}d:{event_id}:{recipient.member_id}"
+
+
 def _update_mailing(event: Event) -> str:
     return f"event:{event.id}:update:{event.sequence}"
 
 
-def _unsent(event: Event, kinds):
+def _unsent(event: Event, kinds: Iterable[str]) -> tuple[ColumnElement[bool], ...]:
     """Conditions for this event's mail of `kinds` still waiting in the outbox."""
     return (OutgoingMail.mailing.startswith(f"event:{event.id}:"), OutgoingMail.kind.in_(kinds),
             *unclaimed_queued())
 
 
-def withdraw_unsent(event: Event, kinds) -> int:
+def withdraw_unsent(event: Event, kinds: Iterable[str]) -> int:
     """Take this event's not-yet-sent mail of `kinds` out of the outbox (it says something no
     longer true); answers how many. Their keys are freed, so they can be queued anew."""
     result = db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
@@ -155,7 +161,7 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
         lock_event(event)  # two overlapping runs: the second sees the first one's keys
         recipients = _recipients(event, (RegistrationStatus.yes,))
         rows = render_rows("reminder", event, recipients, mailing=f"event:{event.id}:reminder:{days}d",
-                           dedup=lambda r, days=days, event=event: f"reminder:{days}d:{event.id}:{r.member_id}",
+                           dedup=partial(_reminder_key, days, event.id),
                            extra={"days": days})
         q, s = outbox.queue_many(rows)
         queued += q

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask_babel import get_locale
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
@@ -28,6 +28,7 @@ from alumni.models import (
     Registration,
     RegistrationStatus,
     Response,
+    User,
 )
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
@@ -150,7 +151,7 @@ def waitlist_position(registration: Registration) -> int | None:
                                                "number": registration.waitlist_number})
 
 
-def promote_waitlisted(event: Event, actor=None) -> list[Registration]:
+def promote_waitlisted(event: Event, *, actor: User | None = None) -> list[Registration]:
     """Give free seats to the waitlist in arrival order. A full side keeps its own registrants
     waiting but does not hold up those of another side. Sends `registration_promoted` for each
     (`actor`: whoever freed or added the seat).
@@ -256,7 +257,7 @@ def answer_options(event: Event, registration: Registration | None, *,
                          yes_joins_waitlist=Response.yes in responses and full and not holds_place)
 
 
-def _side_for(event: Event, value) -> str | None:
+def _side_for(event: Event, value: object) -> str | None:
     side = clean_side(value)
     quotas = event.side_quotas or {}
     if quotas:
@@ -280,7 +281,7 @@ class EventPage:
     answers: AnswerOptions
 
 
-def _counted(status: RegistrationStatus):
+def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
     """The event's registrations in `status`, as a column of a statement selecting the event."""
     other = aliased(Registration)
     return (select(func.count(other.id)).where(other.event_id == Event.id, other.status == status)
@@ -323,34 +324,34 @@ _REGISTRATION_OF = (select(Registration)
                     .execution_options(populate_existing=True))
 
 
-def respond(event: Event, member: Member, response, *, institution_id=None, side=None,
-            actor=None, **_ignored) -> Outcome:
+def respond(event: Event, member: Member, response: Response | str, *, institution_id: int | None = None,
+            side: str | None = None, actor: User | None = None) -> Outcome:
     """A member answers yes / maybe / no; answering again changes the same registration.
 
     A yes takes a seat if the event and the member's side have one, else joins the waitlist at
     its end. Leaving a seat (maybe / no) promotes the first waitlisted who fits."""
-    response = v.choice(response, Response, "response")
+    answer = v.choice(response, Response, "response")
     event = lock_event(event)
-    _check_open(event, response)
+    _check_open(event, answer)
     institution = get_institution(institution_id)
     # A side is asked of those who come (or may come); a "no" needs none.
-    needs_side = side not in (None, "") or (event.side_quotas and response != Response.no)
+    needs_side = side not in (None, "") or (event.side_quotas and answer != Response.no)
     side = _side_for(event, side) if needs_side else None
     reg = find_registration(event, member)
     created = reg is None
     before = dict.fromkeys(AUDIT_FIELDS) if reg is None else snapshot(reg, AUDIT_FIELDS)
     if reg is None:
         reg = Registration(event_id=event.id, member_id=member.id, ticket_token=secrets.token_urlsafe(32),
-                           response=response, status=RegistrationStatus.no)
+                           response=answer, status=RegistrationStatus.no)
         db.session.add(reg)
     held_seat = reg.status == RegistrationStatus.yes
     side_changed = not created and reg.side != side
-    reg.response = response
+    reg.response = answer
     if institution is not None or created:
         reg.institution = institution
     reg.side = side
 
-    if response == Response.yes:
+    if answer == Response.yes:
         keep = (reg.status == RegistrationStatus.yes and not side_changed) or \
                (reg.status == RegistrationStatus.waitlisted and not side_changed)
         if not keep:
@@ -363,22 +364,22 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
             else:
                 reg.status, reg.waitlist_number = RegistrationStatus.waitlisted, _next_waitlist_number(event)
     else:
-        reg.status, reg.waitlist_number = RegistrationStatus(response.value), None
+        reg.status, reg.waitlist_number = RegistrationStatus(answer.value), None
     reg.updated_at = utcnow()
     db.session.flush()
     _answered(reg, before, actor, created=created)
-    promoted = promote_waitlisted(event, actor) if held_seat else []
+    promoted = promote_waitlisted(event, actor=actor) if held_seat else []
     return Outcome(reg, created, promoted)
 
 
-def _answered(reg: Registration, before: dict, actor, *, created: bool = False,
+def _answered(reg: Registration, before: dict[str, Any], actor: User | None, *, created: bool = False,
               action: str = "registration.answered") -> None:
     after = snapshot(reg, before)
     changes = {f: [before[f], after[f]] for f in before if before[f] != after[f]}
     registration_answered.send(reg, actor=actor, changes=changes, created=created, action=action)
 
 
-def withdraw(registration: Registration, actor=None) -> Outcome:
+def withdraw(registration: Registration, *, actor: User | None = None) -> Outcome:
     """Cancel a registration; a seat it held goes to the waitlist. Refused (Conflict) where a
     "no" is: a cancelled event takes no answers."""
     event = lock_event(registration.event)
@@ -396,10 +397,11 @@ def withdraw(registration: Registration, actor=None) -> Outcome:
     registration.updated_at = utcnow()
     db.session.flush()
     _answered(registration, before, actor, action="registration.withdrawn")
-    return Outcome(registration, False, promote_waitlisted(event, actor) if held_seat else [])
+    return Outcome(registration, False, promote_waitlisted(event, actor=actor) if held_seat else [])
 
 
-def change_registration(registration: Registration, changes: dict, actor=None) -> Outcome:
+def change_registration(registration: Registration, changes: dict[str, Any], *,
+                        actor: User | None = None) -> Outcome:
     """PATCH: {"response": …} changes the answer, {"status": "cancelled"} withdraws."""
     unknown = set(changes) - {"response", "status", "institution_id", "side"}
     if unknown:
@@ -409,7 +411,7 @@ def change_registration(registration: Registration, changes: dict, actor=None) -
         if changes["status"] != RegistrationStatus.cancelled.value:
             raise Invalid(_("Only \"cancelled\" can be set as status; change the answer with response."),
                           field="status")
-        return withdraw(registration, actor)
+        return withdraw(registration, actor=actor)
     if registration.member is None:
         raise Conflict(_("This registration belongs to a deleted account."), field="response")
     response = changes.get("response") or registration.response.value
@@ -433,7 +435,7 @@ def find_by_token(token: str) -> Registration:
 
 
 # ---------------------------------------------------------------- check-in
-def check_in(registration: Registration, actor=None) -> Registration:
+def check_in(registration: Registration, *, actor: User | None = None) -> Registration:
     """Mark the person as arrived. A second check-in is reported (Conflict) and not counted:
     the UPDATE only applies while checked_in_at is empty, so even two scanners at the same
     moment record one arrival."""
@@ -468,7 +470,7 @@ def checked_in_time(registration: Registration) -> str:
 
 # ---------------------------------------------------------------- lists, summary, export
 def list_registrations(event: Event, *, status: str | None = None, side: str | None = None,
-                       q: str | None = None, checked_in: bool | None = None):
+                       q: str | None = None, checked_in: bool | None = None) -> Select[Registration]:
     stmt = (select(Registration).outerjoin(Member, Registration.member_id == Member.id)
             .where(Registration.event_id == event.id)
             .options(contains_eager(Registration.member), selectinload(Registration.institution)))
@@ -489,7 +491,7 @@ def list_registrations(event: Event, *, status: str | None = None, side: str | N
                          Member.family_name, Member.given_name, Registration.id)
 
 
-def member_registrations(member: Member):
+def member_registrations(member: Member) -> Select[Registration]:
     return (select(Registration).join(Event).where(Registration.member_id == member.id)
             .options(contains_eager(Registration.event).selectinload(Event.chapter))
             .order_by(Event.starts_at.desc()))
@@ -509,7 +511,7 @@ def status_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def summarise(event: Event) -> dict:
+def summarise(event: Event) -> dict[str, Any]:
     """{by_status, checked_in, places_left, sides: {SIDE: {people, institutions: {KIND: N}}}},
     sides counted over confirmed seats (yes), institutions counted once each per side."""
     by_status = {s.value: 0 for s in RegistrationStatus}
@@ -521,7 +523,7 @@ def summarise(event: Event) -> dict:
     checked_in = db.session.scalar(select(func.count(Registration.id)).where(
         Registration.event_id == event.id, Registration.checked_in_at.is_not(None)))
     left = places_left_of(event.capacity, by_status["yes"])
-    sides: dict[str, dict] = {}
+    sides: dict[str, dict[str, Any]] = {}
     confirmed = (Registration.event_id == event.id) & (Registration.status == RegistrationStatus.yes)
     side: str | None  # the queries below answer None for no side
     for side in list(event.side_quotas or {}):
@@ -541,7 +543,7 @@ def summarise(event: Event) -> dict:
     return {"by_status": by_status, "checked_in": checked_in, "places_left": left, "sides": sides}
 
 
-def _empty_side() -> dict:
+def _empty_side() -> dict[str, Any]:
     return {"people": 0, "institutions": {k.value: 0 for k in InstitutionKind}}
 
 

@@ -95,7 +95,7 @@ def token_for(actor: User | None, token_id: int) -> ApiToken:
     return token
 
 
-def revoke_token(token: ApiToken, actor: User | None = None) -> bool:
+def revoke_token(token: ApiToken, *, actor: User | None = None) -> bool:
     """Revoke one token (`actor` may be None for the CLI); False if it was revoked already."""
     if token.revoked_at is not None:
         return False

@@ -212,7 +212,7 @@ def withdraw(event_id: int):
     if reg is None:
         abort(404)
     try:
-        rsvc.withdraw(reg, current_user)
+        rsvc.withdraw(reg, actor=current_user)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")

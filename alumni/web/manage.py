@@ -126,9 +126,9 @@ def _save(form: EventForm, event: Event | None):
         if not can_create_event(current_user, values["chapter"]):
             abort(403)
         if event is None:
-            event = svc.create_event(values, current_user)
+            event = svc.create_event(values, actor=current_user)
         else:
-            svc.update_event(event, values, current_user)
+            svc.update_event(event, values, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -207,7 +207,7 @@ def change_status(event_id: int, action: str):
     if action == "cancel" and not is_confirmed():
         return _ask_to_cancel(event)
     try:
-        (svc.publish_event if action == "publish" else svc.cancel_event)(event, current_user)
+        (svc.publish_event if action == "publish" else svc.cancel_event)(event, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -273,7 +273,7 @@ def check_in(registration_id: int):
 def _check_in_and_tell(reg: Registration) -> None:
     name = reg.member.display_name if reg.member else _("(deleted account)")
     try:
-        rsvc.check_in(reg, current_user)
+        rsvc.check_in(reg, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(_("%(field)s: %(message)s", field=name, message=error.message), "error")

@@ -122,7 +122,7 @@ def set_invitations():
     wanted = request.form.get("invitations")
     if wanted not in ("on", "off"):
         abort(400, description=_("Choose whether to receive invitations."))
-    membership.update_profile(member, {"invitations": wanted == "on"}, current_user)
+    membership.update_profile(member, {"invitations": wanted == "on"}, actor=current_user)
     db.session.commit()
     flash(_("You will receive invitations again.") if wanted == "on" else _("You will receive no more invitations."),
           "info")
@@ -144,7 +144,7 @@ def edit_profile():
         if "email" not in request.form:
             values.pop("email")  # a form without the field (older pages) leaves the address alone
         try:
-            membership.update_profile(member, values, current_user)
+            membership.update_profile(member, values, actor=current_user)
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -185,9 +185,9 @@ def edit_record(kind: str, record_id: int | None = None):
         values = _values(form)
         try:
             if record is None:
-                RECORD_ADD[kind](member, values, current_user)
+                RECORD_ADD[kind](member, values, actor=current_user)
             else:
-                RECORD_UPDATE[kind](record, values, current_user)
+                RECORD_UPDATE[kind](record, values, actor=current_user)
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -218,7 +218,7 @@ def delete_record(kind: str, record_id: int):
     record = _record_or_404(member, kind, record_id)
     if not is_confirmed():
         return _ask_to_delete(kind, record)
-    svc.delete_record(record, current_user)
+    svc.delete_record(record, actor=current_user)
     db.session.commit()
     flash(_("Deleted."), "info")
     return redirect(url_for("members.me") + "#" + kind)
@@ -274,7 +274,7 @@ def send_claim_link(member_id: int):
     if member is None:
         abort(404)
     try:
-        outcome = membership.prepare_claim(member, current_user)
+        outcome = membership.prepare_claim(member, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")

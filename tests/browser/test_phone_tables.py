@@ -48,7 +48,7 @@ def _forum_with_registrations():
                         native_name="வெங்கடராகவன் சுப்பிரமணியன்", country=country)
         if i == 2:
             m.country = None  # imported without a country: the table must not print "None"
-        reg = rsvc.respond(event, m, "yes", institution=uni, side=side).registration
+        reg = rsvc.respond(event, m, "yes", institution_id=uni.id, side=side).registration
         if i == 0:
             rsvc.check_in(reg)
     db.session.commit()

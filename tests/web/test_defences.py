@@ -127,7 +127,7 @@ def test_members_export_is_neutralised_and_still_imports_as_a_no_op():
     write_export(out)
     cells = _cells(out.getvalue())
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
-    report = import_members(list(read_rows(io.StringIO(out.getvalue()))), None, end_batch=db.session.commit)
+    report = import_members(list(read_rows(io.StringIO(out.getvalue()))), end_batch=db.session.commit)
     assert (report.created, report.updated, len(report.rejected)) == (0, 0, 0)
     stored = set(db.session.scalars(select(Member.given_name)))
     assert {n.strip() for n in names} <= stored
@@ -187,7 +187,7 @@ def test_script_in_a_name_stays_text_in_mail(mailbox):
     from tests.factories import deliver_mail
 
     member = make_member(given_name=SCRIPT, family_name="<b>Bold</b>")
-    outcome = prepare_claim(member, make_user("staff"))
+    outcome = prepare_claim(member, actor=make_user("staff"))
     queue_account_mail(outcome)
     db.session.commit()
     deliver_mail()
