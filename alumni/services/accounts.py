@@ -40,7 +40,7 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise Invalid(_("The password must have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH), field=field)
 
 
-def set_password(user: User, password: str, actor: User | None = None) -> None:
+def set_password(user: User, password: str, *, actor: User | None = None) -> None:
     check_password_rules(password)
     had = user.password_hash is not None
     user.password_hash = _hasher().hash(password)
@@ -110,7 +110,7 @@ def create_user(email: str, role: str, *, chapter: str | None = None, password: 
     audit.record(actor, "account.created", member=user.member_id, subject=user,
                  changes=audit.created(user, ("email", "role", "chapter_id")))
     if password is not None:
-        set_password(user, password, actor)
+        set_password(user, password, actor=actor)
     return user
 
 

@@ -379,7 +379,7 @@ def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> 
     return cast("CursorResult[Any]", result).rowcount  # a DELETE answers a CursorResult
 
 
-def resubscribe(member: Member, actor: User | None = None) -> None:
+def resubscribe(member: Member, *, actor: User | None = None) -> None:
     was = member.invitations_unsubscribed_at
     member.invitations_unsubscribed_at = None
     db.session.flush()

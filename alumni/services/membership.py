@@ -85,7 +85,7 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
         log.warning("sign-up: the record for an address belongs to another account")
         _hasher().hash(password)
         return Outcome(None, None)
-    set_password(user, password, user)  # logged as the new member's own act
+    set_password(user, password, actor=user)  # logged as the new member's own act
     if user.member is not None:
         from alumni.services.privacy import accept_notice
 
@@ -133,7 +133,7 @@ def set_password_from_link(token: str, purpose: LinkPurpose, password: str) -> U
     """Reset or claim: a new password; following the mailed link also proves the address.
     The session version moves on, so every older session and the link itself stop working."""
     user = read_link_token(token, purpose)
-    set_password(user, password, user)
+    set_password(user, password, actor=user)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.flush()
@@ -163,7 +163,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
     if not verify_password(user, current or ""):
         raise Invalid(_("That is not your current password."), field="current_password")
-    set_password(user, new, user)
+    set_password(user, new, actor=user)
 
 
 # --- consents ------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def update_profile(member: Member, changes: dict[str, Any], *, actor: User | Non
         if not isinstance(wanted, bool):
             raise Invalid(_("Choose whether to receive invitations."), field="invitations")
         if wanted:
-            invitations.resubscribe(member, actor)
+            invitations.resubscribe(member, actor=actor)
         else:
             invitations.unsubscribe(member, actor=actor)
     listed = member.visibility != Visibility.hidden

@@ -31,7 +31,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user: User, days: int = DEFAULT_TOKEN_DAYS, actor: User | None = None) -> str:
+def issue_token(user: User, days: int = DEFAULT_TOKEN_DAYS, *, actor: User | None = None) -> str:
     """A new API token for `user`, valid for `days`; only its hash is stored, so this is the one
     time it is seen."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:

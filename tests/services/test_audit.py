@@ -196,7 +196,7 @@ def c_resubscribe(actor):
     m = make_member()
     invitations.unsubscribe(m)
     db.session.commit()
-    return (lambda: invitations.resubscribe(m, actor), "invitations.resubscribed", m, None,
+    return (lambda: invitations.resubscribe(m, actor=actor), "invitations.resubscribed", m, None,
             {"invitations": [False, True]})
 
 
@@ -230,7 +230,7 @@ def c_prepare_claim(actor):
 
 def c_issue_token(actor):
     user = make_user("staff")
-    return (lambda: tokens.issue_token(user, 30, actor), "token.issued", None, None, {"user_id": [None, user.id]})
+    return (lambda: tokens.issue_token(user, 30, actor=actor), "token.issued", None, None, {"user_id": [None, user.id]})
 
 
 def c_revoke_token(actor):
@@ -311,7 +311,7 @@ def test_each_change_through_a_service_is_logged_with_its_actor(case):
 def test_secrets_never_reach_the_log():
     user = make_account("secret@example.org")
     membership.change_password(user, PASSWORD, "another long passphrase")
-    token = tokens.issue_token(user, 30, user)
+    token = tokens.issue_token(user, 30, actor=user)
     calendars.reset_calendar_token(user.member, user)
     db.session.commit()
     stored = repr([(e.action, e.changes) for e in db.session.scalars(select(AuditEntry))])
