@@ -11,7 +11,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from alumni import models  # noqa: F401  (every table known before migrate/create_all)
+from alumni import (
+    formatting,
+    models,  # noqa: F401  (every table known before migrate/create_all)
+)
 from alumni.api import init_api
 from alumni.api.common import default_message, error_body, http_error_response, service_error_response, wants_json
 from alumni.cli import register_cli
@@ -29,8 +32,10 @@ from alumni.extensions import babel, csrf, db, limiter, login_manager, mail, mig
 from alumni.forms import keep_typed, take_kept
 from alumni.i18n import _, init_template_gettext, select_locale
 from alumni.inputs import init_inputs
-from alumni.services import cohorts
-from alumni.services.notices import register_hooks
+
+# Importing audit and notices connects their signal receivers (alumni.signals): the audit log, and
+# mail that follows a change. Connecting twice is a no-op, so app factories may run in any order.
+from alumni.services import audit, cohorts, notices  # noqa: F401
 from alumni.web import init_web
 from alumni.web.hardening import init_hardening
 
@@ -79,6 +84,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_template_gettext(app)
+    formatting.init_app(app)
     limiter.init_app(app)
 
     init_hardening(app)
@@ -88,7 +94,6 @@ def create_app(config: str | dict | None = None) -> Flask:
     _register_request_guards(app)
 
     cohorts.install_session_hooks(db.session)
-    register_hooks()
 
     register_cli(app)
     return app

@@ -90,10 +90,13 @@ members_cli = AppGroup("members", help="Members: CSV import and export.")
 @click.argument("code")
 @click.option("--name", required=True, help="Display name, e.g. 'India chapter'.")
 @click.option("--countries", default="", help="ISO 3166-1 alpha-2 codes, comma-separated: IN,LK")
-def chapters_create(code: str, name: str, countries: str) -> None:
+@click.option("--name-in", "names", multiple=True, metavar="LANG=NAME",
+              help="The name in another language, e.g. --name-in ja=インド支部 (repeatable).")
+def chapters_create(code: str, name: str, countries: str, names: tuple[str, ...]) -> None:
     """Create a chapter; running it again with the same code changes nothing."""
+    other = dict(pair.partition("=")[::2] for pair in names)
     try:
-        chapter, created = create_chapter(code, name, countries.split(","))
+        chapter, created = create_chapter(code, name, countries.split(","), names=other)
     except ServiceError as error:
         _fail(error)
     db.session.commit()
@@ -338,7 +341,7 @@ def members_import(path: str, dry_run: bool) -> None:
         _fail(error)
     try:
         with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
-            report = import_members(rows, None, end_batch=end_batch, progress=bar.update)
+            report = import_members(rows, end_batch=end_batch, progress=bar.update)
     except BaseException:
         # Ctrl-C or a crash: the batch in progress is undone; the batches before it stay.
         db.session.rollback()

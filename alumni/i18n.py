@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale, get_translations, ngettext  # noqa: F401
-from flask_babel import gettext as _  # noqa: F401 - re-exported: `from alumni.i18n import _`
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    # Flask-Babel has no type hints: its gettext is typed here (a str, for strict services).
+    def _(string: str, /, **variables: object) -> str: ...
+else:
+    from flask_babel import gettext as _  # noqa: F401 - re-exported: `from alumni.i18n import _`
 
 #: BCP 47 tags we store (members' preferred_language, event languages) -> Babel locale names.
 LANGUAGES: dict[str, str] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from alumni.models import Member, Role, User, Visibility
-from alumni.services.events import is_public
+from alumni.services.eventbase import is_public
 
 
 def is_staff(actor: User | None) -> TypeGuard[User]:
@@ -38,6 +38,11 @@ def can_create_member(actor: User | None) -> bool:
     return is_staff(actor)
 
 
+def can_choose_any_chapter(actor: User | None) -> bool:
+    """Pick any chapter for an event (staff); an organizer works in their own chapter."""
+    return is_staff(actor)
+
+
 def can_create_institution(actor: User | None) -> bool:
     return actor is not None and actor.role in (Role.staff, Role.organizer)
 
@@ -52,12 +57,27 @@ def can_create_event(actor: User | None, chapter=None) -> bool:
     return chapter is None or actor.chapter_id == chapter.id
 
 
+def managed_chapter_ids(actor: User | None) -> list[int] | None:
+    """The chapters whose events `actor` manages: None for every chapter (staff), else a list —
+    an organizer's own chapter, nothing for anyone else. `can_manage_event` for one event, and
+    the scope of lists (the organizer pages, drafts in the event lists)."""
+    if is_staff(actor):
+        return None
+    if actor is not None and actor.role == Role.organizer and actor.chapter_id is not None:
+        return [actor.chapter_id]
+    return []
+
+
 def can_manage_event(actor: User | None, event) -> bool:
     """Change, publish, cancel, see registrations, check in: the organizers of the event's
     chapter, and staff."""
-    if is_staff(actor):
-        return True
-    return actor is not None and actor.role == Role.organizer and actor.chapter_id == event.chapter_id
+    chapters = managed_chapter_ids(actor)
+    return chapters is None or event.chapter_id in chapters
+
+
+def can_use_manage_area(actor: User | None) -> bool:
+    """Open the organizer pages (/manage): those who may create an event somewhere."""
+    return can_create_event(actor)
 
 
 def can_view_event(actor: User | None, event) -> bool:
@@ -109,3 +129,37 @@ def can_invite(actor: User | None, event) -> bool:
 def can_manage_mail_holds(actor: User | None) -> bool:
     """See addresses on hold (permanent failures) and release them: staff."""
     return is_staff(actor)
+
+
+# ---------------------------------------------------------------- names in other languages
+def can_name_chapter(actor: User | None, chapter) -> bool:
+    """Give a chapter its names in other languages: staff, and the chapter's own organizers."""
+    return is_staff(actor) or (actor is not None and actor.role == Role.organizer and actor.chapter_id == chapter.id)
+
+
+def can_name_institution(actor: User | None) -> bool:
+    """Give an institution its names in other languages: those who may add institutions."""
+    return can_create_institution(actor)
+
+
+# ---------------------------------------------------------------- audit log
+def can_view_audit(actor: User | None, *, member=None, event=None) -> bool:
+    """Who changed what: staff see every member's and every event's log; organizers see the log
+    of an event they manage (not a member's, which spans every chapter and their private data)."""
+    if is_staff(actor):
+        return True
+    return member is None and event is not None and can_manage_event(actor, event)
+
+
+# ---------------------------------------------------------------- accounts
+def can_log_in(user: User | None) -> bool:
+    """An account logs in on the web once its address is confirmed (a link was followed)."""
+    return user is not None and user.email_verified_at is not None
+
+
+# ---------------------------------------------------------------- templates
+def template_predicates() -> dict:
+    """The predicates templates may call (registered as Jinja globals by alumni.web): a page
+    asks `can_manage_event(current_user, event)` rather than looking at roles itself."""
+    return {name: value for name, value in globals().items()
+            if callable(value) and name.startswith("can_")}

@@ -6,8 +6,12 @@ import multiprocessing
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -116,3 +120,25 @@ def smtp_sink():
 
 def pg_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
+
+
+def start_gunicorn(env: dict, port: int, *, workers: int = 1, threads: int = 1, timeout_s: float = 30,
+                   host: str = "127.0.0.1") -> subprocess.Popen[bytes]:
+    """gunicorn serving wsgi:app on host:port with `env`, once its /healthz answers 200.
+
+    Keep-alive is longer than a user's think time, so a kept-alive connection is not closed under
+    a client that is about to reuse it."""
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"{host}:{port}",
+                               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+                               "--keep-alive", "30", "--log-level", "warning", "wsgi:app"], env=env, cwd=root)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError(f"gunicorn did not answer /healthz on {host}:{port} within {timeout_s:.0f} s")

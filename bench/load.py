@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import requests
 import sqlalchemy as sa
 
-from bench.common import ROOT, make_app
+from bench.common import ROOT, make_app, start_gunicorn
 
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/alumni_h3")
 USERS = int(os.environ.get("LOAD_USERS", "200"))
@@ -311,22 +311,8 @@ def main() -> int:
                                 stdout=subprocess.PIPE, text=True)
         procs.append(sink)
         assert sink.stdout.readline().strip() == "ready"
-        server = subprocess.Popen([str(venv_bin / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", str(WORKERS),
-                                   "--threads", str(THREADS), "--log-level", "warning",
-                                   # longer than a user's think time: a kept-alive connection is
-                                   # not closed under a client that is about to reuse it
-                                   "--keep-alive", "30", "wsgi:app"],
-                                  env=env, cwd=ROOT)
-        procs.append(server)
+        procs.append(start_gunicorn(env, port, workers=WORKERS, threads=THREADS, timeout_s=20, host=HOST))
         base = f"http://{HOST}:{port}"
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not come up")
         mailers = []
         for i in range(MAIL_WORKERS):
             mail_log = open(tmp / f"mail-deliver-{i}.log", "w")  # noqa: SIM115 - held open while the worker runs

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from bench.common import ROOT, make_app, smtp_sink, sqlite_url
+from bench.common import ROOT, make_app, smtp_sink, sqlite_url, start_gunicorn
 
 HOST = "127.0.0.1"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -52,23 +52,13 @@ def measure(url: str, pairs: int, run_worker: bool = True) -> dict:
                "SESSION_COOKIE_SECURE": "0", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
                "RESET_LIMIT_PER_ACCOUNT": "100000 per hour", "RESET_LIMIT_PER_ADDRESS": "100000 per hour"}
         venv_bin = Path(sys.executable).parent
-        procs = [subprocess.Popen([str(venv_bin / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", "1",
-                                   "--worker-class", "gthread", "--threads", "1", "--keep-alive", "30",
-                                   "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)]
+        procs = [start_gunicorn(env, port, host=HOST)]
         if run_worker:
             log = open(tmp / "mail-deliver.log", "w")  # noqa: SIM115 - held while the worker runs
             procs.append(subprocess.Popen([str(venv_bin / "flask"), "--app", "wsgi", "mail", "deliver", "--poll", "1"],
                                           env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
         try:
             base = f"http://{HOST}:{port}"
-            for _ in range(150):
-                try:
-                    if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError("gunicorn did not come up")
             session = requests.Session()  # one kept-alive connection for the whole run
             token = TOKEN.search(session.get(f"{base}/reset").text).group(1)
 

@@ -1,6 +1,14 @@
-"""Fixtures. The suite runs on the database that TEST_DATABASE_URL names (PostgreSQL in CI),
-else on a temporary SQLite file. The schema is built once per run by the real migrations;
-after each test every table is emptied (the programme catalogue, written by a migration, stays).
+"""Fixtures, in flaskr's shape.
+
+- `app`: one app per run, on the database TEST_DATABASE_URL names (PostgreSQL in CI) or else a
+  temporary SQLite file; the schema is built once by the real migrations.
+- `db` (autouse): an app context for the test body, so factories and services can run in it.
+  Each request of the test client runs in an app context of its own (ClosingClient), as in
+  production. After a test that wrote to the database, every table is emptied (the programme
+  catalogue, written by a migration, stays); a test that only read leaves them as they are.
+- Config: change `app.config` only with `monkeypatch.setitem(app.config, KEY, value)`, which
+  puts the value back after the test.
+- Logging in: `tests.factories.login(client, user)`, which fails the test if it did not work.
 """
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from alumni import create_app
@@ -56,27 +65,41 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         upgrade()
 
-    def fresh_g():
-        # Tests hold an app context open, and Flask lets the test client's requests share it,
-        # `g` included; in production every request has its own. Start each one clean
-        # (Flask-Login caches the user in g).
-        from flask import g
-
-        g.__dict__.clear()
-
-    app.before_request_funcs.setdefault(None, []).insert(0, fresh_g)  # before every other hook
     app.test_client_class = ClosingClient
     yield app
     with app.app_context():
         _db.engine.dispose()
 
 
+class _Writes:
+    """Whether any statement other than a read reached the database since the last reset."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not self.seen and not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA", "SHOW", "SET")):
+            self.seen = True
+
+
+@pytest.fixture(scope="session")
+def _writes():
+    # On the Engine class: every engine the app makes (pools for workers included) is seen.
+    writes = _Writes()
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", writes)
+    yield writes
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", writes)
+
+
 @pytest.fixture(autouse=True)
-def db(app):
-    """An app context for the test and a clean database after it."""
+def db(app, _writes):
+    """An app context for the test; the tables emptied after it if it wrote anything."""
+    _writes.seen = False
     with app.app_context():
         yield _db
-        empty_tables()
+        _db.session.remove()
+        if _writes.seen:
+            empty_tables()
 
 
 def empty_tables() -> None:
@@ -100,7 +123,17 @@ class ClosingClient(FlaskClient):
     check_openapi=False only for a test that sends what no client may (and says why)."""
 
     def open(self, *args, buffered: bool = True, check_openapi: bool = True, **kwargs):
-        response = super().open(*args, buffered=buffered, **kwargs)
+        # Each request runs in an app context of its own, as in production: its own `g` and its
+        # own database session. The test's session then forgets what it had loaded, so it reads
+        # what the request committed. (`with client:` keeps the request's contexts open after
+        # it returns, for tests that look at them; then the request shares the test's context.)
+        if self.preserve_context:
+            response = super().open(*args, buffered=buffered, **kwargs)
+        else:
+            with self.application.app_context():
+                response = super().open(*args, buffered=buffered, **kwargs)
+        if has_app_context():
+            _db.session.expire_all()
         if check_openapi and buffered:
             from tests.openapi_check import check_api_response
 
@@ -137,17 +170,17 @@ def _smtp_sink():
 
 
 @pytest.fixture
-def smtp(app, _smtp_sink):
+def smtp(app, _smtp_sink, monkeypatch):
     """A real SMTP server on loopback, wired into the app's mail settings for this test."""
     _smtp_sink.clear()
     if _smtp_sink.controller is None:
         _smtp_sink.start()
-    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_smtp_sink.port, MAIL_TIMEOUT=5)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", _smtp_sink.port)
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
     yield _smtp_sink  # the outbox reads the mail settings at each batch
     if _smtp_sink.controller is None:
         _smtp_sink.start()
-    app.config.update(saved)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,8 @@ from alumni.services import accounts, chapters, institutions, members
 
 _seq = itertools.count(1)
 
+PASSWORD = "a long enough passphrase"
+
 
 def make_member(**values):
     n = next(_seq)
@@ -119,7 +121,7 @@ def _chapter_exists(code: str) -> bool:
     return db.session.scalar(select(Chapter.id).where(Chapter.code == code)) is not None
 
 
-def make_account(email: str = "alumna@example.org", password: str = "a long enough passphrase", **member_values):
+def make_account(email: str = "alumna@example.org", password: str = PASSWORD, **member_values):
     """A verified member account with its member record (what a finished sign-up leaves)."""
     member = make_member(email=email, **member_values)
     return make_user("member", member=member, password=password)
@@ -128,8 +130,16 @@ def make_account(email: str = "alumna@example.org", password: str = "a long enou
 def logged_in(client, email: str = "me@example.org", **member_values):
     """A member account (make_account) logged in through the real login form on `client`."""
     user = make_account(email, **member_values)
-    assert client.post("/login", data={"email": email, "password": "a long enough passphrase"}).status_code == 302
+    login(client, user)
     return user
+
+
+def login(client, user, password: str = PASSWORD, **data) -> None:
+    """Log `user` in through the real login form on `client`; the test fails here if it did not
+    work (a wrong password, an unconfirmed address, a rate limit), not three requests later."""
+    answer = client.post("/login", data={"email": user.email, "password": password, **data})
+    assert answer.status_code == 302 and not answer.location.endswith("/login"), \
+        f"login as {user.email} failed: {answer.status_code} {answer.get_data(as_text=True)[:300]}"
 
 
 def make_career(member, **values):

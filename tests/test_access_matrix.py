@@ -26,9 +26,11 @@ import sqlalchemy as sa
 from alumni.extensions import db as _db
 from tests.conftest import empty_tables
 from tests.factories import (
+    login,
     make_career,
     make_chapter,
     make_event,
+    make_institution,
     make_member,
     make_participation,
     make_return,
@@ -116,6 +118,7 @@ MATRIX = {
     "POST /manage/events/<int:event_id>/<any(publish, cancel):action>": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/registrations.csv": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/check-in": "login 403 403 ok 403 ok",
+    "GET /manage/events/<int:event_id>/audit": "login 403 403 ok 403 ok",
     "POST /manage/registrations/<int:registration_id>/check-in": "login 403 403 ok 403 ok",
     "GET /manage/check-in/<token>": "login 403 403 ok 403 ok",
     "POST /manage/check-in/<token>": "login 403 403 ok 403 ok",
@@ -123,6 +126,10 @@ MATRIX = {
     # adding a missing institution from a picker: organizers and staff (an empty form: 422)
     "GET /manage/institutions/new": "login 403 403 ok ok ok",
     "POST /manage/institutions/new": "login 403 403 422 422 422",
+    # chapters' names in other languages: staff, and each chapter's own organizers
+    "GET /manage/chapters": "login 403 403 ok ok ok",
+    "GET /manage/chapters/<code>/names": "login 403 403 ok 403 ok",
+    "POST /manage/chapters/<code>/names": "login 403 403 ok 403 ok",
     # invitations and mailings: the event's organizers and staff; held addresses: staff
     "GET /manage/events/<int:event_id>/invite": "login 403 403 ok 403 ok",
     "POST /manage/events/<int:event_id>/invite": "login 403 403 ok 403 ok",
@@ -156,6 +163,7 @@ MATRIX = {
     "GET /api/v1/chapters": "ok ok ok ok ok ok",
     "GET /api/v1/institutions": "ok ok ok ok ok ok",
     "POST /api/v1/institutions": "401 403 403 ok ok ok",
+    "PATCH /api/v1/institutions/<int:institution_id>": "401 403 403 ok ok ok",
     # API: members — only themselves and staff
     "GET /api/v1/members": "401 ok ok ok ok ok",
     "POST /api/v1/members": "401 403 403 403 403 ok",
@@ -194,6 +202,7 @@ MATRIX = {
     # someone else's registration is not there for them (404, not 403: no probing of ids)
     "PATCH /api/v1/registrations/<int:registration_id>": "401 ok 404 ok 404 ok",
     "POST /api/v1/registrations/<int:registration_id>/check-in": "401 403 404 ok 404 ok",
+    "GET /api/v1/audit": "401 403 403 ok 403 ok",
     "GET /api/v1/reports/returnees": "401 403 403 403 403 ok",
     "GET /api/v1/reports/dispatches": "401 403 403 403 403 ok",
 }
@@ -236,23 +245,31 @@ def build_world() -> World:
 
 
 # ------------------------------------------------------------------------------------- requests
+def _id(record) -> int:
+    """The record's id as it was loaded, without reading the row again (a request may have
+    deleted it meanwhile: the paths still name it)."""
+    return sa.inspect(record).identity[0]
+
+
 def path_for(rule: str, world: World) -> str:
     """The rule with its variables filled by `member`'s things (what an intruder would try)."""
     values = {
-        "member_id": world.member.id, "event_id": world.event.id, "registration_id": world.registration.id,
-        "kind": "careers", "record_id": world.records["careers"].id, "action": "cancel",
-        "filename": "style.css", "job_id": 1,
+        "member_id": _id(world.member), "event_id": _id(world.event), "registration_id": _id(world.registration),
+        "kind": "careers", "record_id": _id(world.records["careers"]), "action": "cancel",
+        "filename": "style.css", "job_id": 1, "code": "IN",
     }
     if "/participations/" in rule:
-        values["record_id"] = world.records["participations"].id
+        values["record_id"] = _id(world.records["participations"])
     elif "/returns/" in rule:
-        values["record_id"] = world.records["returns"].id
+        values["record_id"] = _id(world.records["returns"])
     if "<int:token_id>" in rule:  # the API token of `member`
         from alumni.models import ApiToken
         from alumni.services.tokens import token_hash
 
         values["token_id"] = _db.session.scalar(
             sa.select(ApiToken.id).where(ApiToken.token_hash == token_hash(world.tokens["member"])))
+    if "<int:institution_id>" in rule:
+        values["institution_id"] = make_institution(name="Matrix host", country="JP").id
     if "<token>" in rule:
         values["token"] = (world.calendar_token if rule.startswith("/calendar/")
                            else world.registration.ticket_token if rule.startswith(("/tickets/", "/manage/check-in/"))
@@ -262,7 +279,8 @@ def path_for(rule: str, world: World) -> str:
         name = match.group(1).split(":")[-1]
         return str(values[name])
 
-    return re.sub(r"<([^>]+)>", fill, rule).replace("(publish, cancel)", "")
+    query = {"/api/v1/audit": f"?event={world.event.id}"}.get(rule, "")  # the IN event: org's, not org2's
+    return re.sub(r"<([^>]+)>", fill, rule).replace("(publish, cancel)", "") + query
 
 
 def body_for(method: str, rule: str, world: World) -> dict | None:
@@ -274,6 +292,7 @@ def body_for(method: str, rule: str, world: World) -> dict | None:
     start = world.event.starts_at
     bodies = {
         "/api/v1/institutions": {"name": "Matrix Institute", "country": "JP", "kind": "university"},
+        "/api/v1/institutions/<int:institution_id>": {"names": {"ja": "マトリックス研究所"}},
         "/api/v1/members": {"email": "new.one@example.org", "given_name": "New", "family_name": "One",
                             "country": "IN", "preferred_language": "en"},
         "/api/v1/members/<int:member_id>": {"given_name": "Changed"},
@@ -370,7 +389,7 @@ def test_access(app, route):
 def _session(app, world: World, caller: str):
     client = app.test_client()
     if caller != "anon":
-        assert client.post("/login", data={"email": world.users[caller].email, "password": PASSWORD}).status_code == 302
+        login(client, world.users[caller])
     return client
 
 

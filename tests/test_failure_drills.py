@@ -59,7 +59,7 @@ def test_database_connection_drops_during_an_import_batch(database_url):
     event.listen(engine, "before_cursor_execute", cut_in_second_batch)
     try:
         with pytest.raises(sa.exc.DBAPIError):
-            import_members(rows, None, end_batch=end_batch, batch_members=2)
+            import_members(rows, end_batch=end_batch, batch_members=2)
     finally:
         event.remove(engine, "before_cursor_execute", cut_in_second_batch)
     db.session.rollback()
@@ -68,7 +68,7 @@ def test_database_connection_drops_during_an_import_batch(database_url):
     emails = set(db.session.scalars(select(Member.email)))
     assert emails == {"drill0@example.org", "drill1@example.org"}  # batch 1 whole, batch 2 gone
     assert db.session.scalar(select(func.count(Participation.id))) == 2  # every member has theirs
-    again = import_members(rows, None, end_batch=db.session.commit, batch_members=2)
+    again = import_members(rows, end_batch=db.session.commit, batch_members=2)
     assert (again.created, again.unchanged, again.rejected) == (4, 2, [])
     assert db.session.scalar(select(func.count(Participation.id))) == 6
 
@@ -330,7 +330,7 @@ def test_a_read_is_served_without_a_transaction_and_leaves_none_behind(client, w
         assert db.session.scalar(select(ApiToken.last_used_at)) is not None
 
 
-def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, client):
+def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, client, monkeypatch):
     from sqlalchemy import event as sa_event
 
     from alumni.web import pagecache
@@ -339,7 +339,7 @@ def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, cli
     path = f"/events/{make_event().id}"
     db.session.commit()
     db.session.close()
-    app.config["PAGE_CACHE_SECONDS"] = 60
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
     pagecache.clear()
     checkouts = []
 
@@ -353,6 +353,5 @@ def test_an_anonymous_page_from_the_page_cache_checks_out_no_connection(app, cli
         assert client.get(path).status_code == 200
     finally:
         sa_event.remove(db.engine, "checkout", on_checkout)
-        app.config["PAGE_CACHE_SECONDS"] = 0
         pagecache.clear()
     assert first >= 1 and len(checkouts) == first

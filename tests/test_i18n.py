@@ -76,13 +76,13 @@ def test_pages_render_in_each_language(client, tag):
         assert f'dir="{"rtl" if tag in RTL_LANGUAGES else "ltr"}"' in html
         for english in ENGLISH_ONLY:
             assert english not in html, (tag, url, english)
-    # Dates by Babel in that locale, as its own data writes them.
+    # Dates by Babel in that locale, as its own data writes them (a skeleton, not a fixed pattern).
     from datetime import datetime
 
-    from babel.dates import format_datetime
+    from babel.dates import format_skeleton
 
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
-    expected = format_datetime(datetime(2027, 1, 23, 18, 0), "EEE d MMM y", locale=LANGUAGES[tag])
+    expected = format_skeleton("yMMMEd", datetime(2027, 1, 23, 18, 0), locale=LANGUAGES[tag])
     assert expected in page, (tag, expected)
 
 

@@ -2,7 +2,9 @@
 distribution (the requirements of `sakura-alumni` without extras, plus the extras those ask for,
 followed through their own requirements) declares a compatible licence in its installed metadata.
 GPL, AGPL, SSPL and anything unknown or empty fail; LGPL is fine used as a library (psycopg,
-pycountry, pygal). Test-only tools (the `test` and `run` extras) are not shipped and not checked.
+pycountry, pygal). Test-only tools (the `test` and `run` extras) are not shipped and not checked:
+among them translate-toolkit (pofilter, GPL-3.0-or-later), run over the catalogues by
+tests/test_pofilter.py and never imported by the service, which is acceptable for a tool.
 """
 from __future__ import annotations
 

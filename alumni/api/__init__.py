@@ -6,7 +6,17 @@ from flask import Flask, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint
 
-from alumni.api import chapters, events, institutions, invitations, members, programmes, registrations, reports
+from alumni.api import (
+    audit,
+    chapters,
+    events,
+    institutions,
+    invitations,
+    members,
+    programmes,
+    registrations,
+    reports,
+)
 from alumni.api.common import API_PREFIX
 from alumni.api.docs import OperationDocs
 from alumni.api.schemas import ApiErrorSchema, document_role_dependent_shapes
@@ -21,6 +31,7 @@ class Api(_Api):
 
 
 api = Api()
+
 
 def init_api(app: Flask) -> None:
     api.init_app(app, spec_kwargs={
@@ -44,7 +55,7 @@ def init_api(app: Flask) -> None:
         return response
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
-                   events, registrations, reports, invitations):
+                   events, registrations, reports, invitations, audit):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
 

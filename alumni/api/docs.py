@@ -3,7 +3,13 @@
 error answers it can give, each with the error schema.
 
 Kept in one table, by method and path, so that the routes stay short and a reader sees the
-whole API at a glance; tests/api/test_openapi.py fails on a route missing here."""
+whole API at a glance; tests/api/test_openapi.py fails on a route missing here.
+
+Unknown fields: every request body (POST, PATCH) is a `StrictSchema` (alumni/api/schemas.py),
+documented `additionalProperties: false`; a field it does not know is answered 422 with the
+field named in `error.fields`. An action that takes no body (publish, cancel, check-in) has the
+empty `NoBody` schema, so a field sent to it is refused alike. Every operation with a request body
+documents the 422 (added below, whatever its row in the table says)."""
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +27,7 @@ ERROR_DESCRIPTIONS = {
     403: "The token's account may not do this.",
     404: "There is no such resource, or the caller may not see it.",
     409: "The request conflicts with the resource's state (see the message).",
-    422: "A field is missing or invalid; `error.fields` names each one.",
+    422: "A field is missing, invalid or unknown; `error.fields` names each one.",
 }
 
 R, W = (403, 404), (403, 404, 409, 422)
@@ -33,6 +39,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
     ("get", "/chapters"): ("listChapters", "Alumni chapters", (None, 422)),
     ("get", "/institutions"): ("listInstitutions", "Institutions, by country or part of the name", (None, 422)),
     ("post", "/institutions"): ("createInstitution", "Add an institution (staff, organizers)", (403, 409, 422)),
+    ("patch", "/institutions/{institution_id}"): (
+        "updateInstitutionNames", "Change an institution's names in other languages (staff, organizers)", W),
     ("get", "/members"): ("listMembers", "Members: full records for staff, public profiles otherwise", (422,)),
     ("post", "/members"): ("createMember", "Create a member (staff)", (403, 409, 422)),
     ("get", "/members/{member_id}"): ("getMember", "One member: the full record or the public profile", (404,)),
@@ -75,6 +83,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
     ("patch", "/registrations/{registration_id}"): ("updateRegistration", "Change an answer, or withdraw", W),
     ("post", "/registrations/{registration_id}/check-in"): ("checkInRegistration", "Record arrival",
                                                             (*R, 409)),
+    ("get", "/audit"): ("listAuditEntries", "Who changed a member's record or an event, and how (staff; "
+                                           "organizers for their events)", (403, 404, 422)),
     ("get", "/reports/returnees"): ("getReturneeReport", "Who came back to Japan as a researcher, student or employee",
                                     (403, 422)),
     ("get", "/reports/dispatches"): ("getDispatchReport", "Participations per fiscal year, short and mid/long-term",
@@ -116,7 +126,9 @@ class OperationDocs(BasePlugin):
             operation["operationId"] = operation_id
             operation["summary"] = summary
             public = bool(statuses) and statuses[0] is None
-            errors = sorted({*ALWAYS, *(() if public else AUTH), *(s for s in statuses if s is not None)})
+            unknown_fields = (422,) if "requestBody" in operation else ()  # a body's unknown field
+            errors = sorted({*ALWAYS, *(() if public else AUTH), *unknown_fields,
+                             *(s for s in statuses if s is not None)})
             responses = operation.setdefault("responses", {})
             for status in errors:
                 responses[str(status)] = error_response(status)

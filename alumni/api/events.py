@@ -15,6 +15,7 @@ from alumni.api.schemas import (
     Country,
     Integer,
     Language,
+    NoBodySchema,
     PageArgsSchema,
     StrictSchema,
     Text,
@@ -29,11 +30,11 @@ from alumni.permissions import (
     can_manage_event,
     can_respond_for,
     can_view_event,
-    is_staff,
 )
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.chapters import get_chapter
+from alumni.services.events import MAX_LENGTH
 from alumni.services.members import get_member
 from alumni.services.paging import paginate
 
@@ -42,16 +43,24 @@ blp = Blueprint("api_events", __name__, description="Reunions, forums and webina
 
 
 class TranslationSchema(ma.Schema):
-    title = Text(300)
-    description = Text(20_000, single_line=False)
+    title = Text(MAX_LENGTH["title"])
+    description = Text(MAX_LENGTH["description"], single_line=False)
+
+
+class AnswerOptionsSchema(ma.Schema):
+    options = fields.List(fields.String(validate=validate.OneOf([*(r.value for r in Response), "withdraw"])),
+                          metadata={"description": "what the caller may answer now: yes, maybe, no "
+                                                   "(POST …/registrations) and withdraw (PATCH /registrations/{id})"})
+    closed = fields.Boolean(metadata={"description": "the deadline has passed: yes and maybe are no longer taken"})
+    yes_joins_waitlist = fields.Boolean(metadata={"description": "no seat is free: a yes joins the waitlist"})
 
 
 class EventSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     status = fields.String(dump_only=True, validate=validate.OneOf([s.value for s in EventStatus]))
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in EventKind]))
-    title = Text(300, required=True)
-    description = Text(20_000, single_line=False, metadata={"description": "several lines allowed"})
+    title = Text(MAX_LENGTH["title"], required=True)
+    description = Text(MAX_LENGTH["description"], single_line=False, metadata={"description": "several lines allowed"})
     language = Language(metadata={"description": "BCP 47 tag of title and description"})
     translations = fields.Dict(keys=Language(), values=fields.Nested(TranslationSchema))
     starts_at = fields.String(required=True, metadata={
@@ -61,14 +70,14 @@ class EventSchema(StrictSchema):
     timezone = fields.String(required=True, validate=validate.Length(max=64),
                              metadata={"description": "IANA time zone, e.g. Asia/Kolkata"})
     all_day = fields.Boolean(metadata={"description": "whole days, from the start day to the end day"})
-    venue = Text(300, metadata={"description": "a venue, an online_url, or both are required"})
+    venue = Text(MAX_LENGTH["venue"], metadata={"description": "a venue, an online_url, or both are required"})
     country = Country(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
-    online_url = Text(500, metadata={"description": "an https:// (or http://) link", "pattern": r"^(https?://\S*)?$"})
-    capacity = Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+    online_url = Text(MAX_LENGTH["online_url"], metadata={"description": "an https:// (or http://) link", "pattern": r"^(https?://\S*)?$"})
+    capacity = Integer(allow_none=True, validate=validate.Range(min=0, max=svc.MAX_CAPACITY),
                               metadata={"description": "null = unlimited"})
-    side_quotas = fields.Dict(keys=Text(32), values=Integer(validate=validate.Range(min=0, max=1_000_000)),
+    side_quotas = fields.Dict(keys=Text(MAX_LENGTH["side"]), values=Integer(validate=validate.Range(min=0, max=svc.MAX_CAPACITY)),
                               metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}",
-                                        "maxProperties": 8})
+                                        "maxProperties": svc.MAX_SIDES})
     registration_deadline = fields.String(allow_none=True, metadata={
         "description": "local ISO 8601; not after ends_at", "pattern": LOCAL_DATETIME})
     chapter = fields.String(required=True, metadata={"description": "chapter code"})
@@ -76,6 +85,9 @@ class EventSchema(StrictSchema):
     updated_at = fields.DateTime(dump_only=True)
     starts_at_utc = fields.DateTime(dump_only=True)
     places_left = fields.Integer(dump_only=True, allow_none=True)
+    answer_options = fields.Nested(AnswerOptionsSchema, dump_only=True, metadata={
+        "description": "GET /events/{id} with a member's token: the answers that member may give now "
+                       "(the same the event page offers)"})
 
 
 class EventQuerySchema(PageArgsSchema):
@@ -94,7 +106,7 @@ class RegistrationSchema(StrictSchema):
     status = fields.String(dump_only=True, validate=validate.OneOf([s.value for s in RegistrationStatus]))
     waitlist_position = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "1 = next in line"})
     institution_id = Integer(allow_none=True)
-    side = Text(32, allow_none=True, metadata={"description": "for events with side_quotas: one of its sides"})
+    side = Text(MAX_LENGTH["side"], allow_none=True, metadata={"description": "for events with side_quotas: one of its sides"})
     checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
     promoted_at = fields.DateTime(dump_only=True, allow_none=True)
     ticket_url = fields.String(dump_only=True)
@@ -102,7 +114,7 @@ class RegistrationSchema(StrictSchema):
 
 class RegistrationQuerySchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf([s.value for s in RegistrationStatus]))
-    side = Text(32)
+    side = Text(MAX_LENGTH["side"])
     q = fields.String(metadata={"description": "part of a name, any script"})
 
 
@@ -174,10 +186,8 @@ class Events(MethodView):
     def get(self, args):
         """Published and cancelled events (a token is optional); organizers also see their
         chapter's drafts, staff all drafts."""
-        actor = current_actor()
         page, per_page = args.pop("page"), args.pop("per_page")
-        own = [actor.chapter_id] if actor is not None and actor.chapter_id and actor.is_organizer else None
-        stmt = svc.list_events(include_drafts_of=own, all_statuses=is_staff(actor), **args)
+        stmt = svc.list_events(viewer=current_actor(), **args)
         items, total = paginate(stmt, page, per_page)
         return {"items": [event_out(e) for e in items], "total": total}
 
@@ -188,7 +198,7 @@ class Events(MethodView):
         actor = require_actor()
         chapter = get_chapter(data.get("chapter") or "")
         forbid_unless(can_create_event(actor, chapter))
-        event = svc.create_event({**data, "chapter": chapter}, actor)
+        event = svc.create_event({**data, "chapter": chapter}, actor=actor)
         commit()
         return event_out(event, detail=True)
 
@@ -197,7 +207,16 @@ class Events(MethodView):
 class EventItem(MethodView):
     @blp.response(200, EventSchema)
     def get(self, event_id):
-        return event_out(visible_event(current_actor(), event_id), detail=True)
+        actor = current_actor()
+        event = visible_event(actor, event_id)
+        out = event_out(event, detail=True)
+        member = actor.member if actor is not None else None
+        if member is not None:
+            options = rsvc.answer_options(event, rsvc.find_registration(event, member),
+                                          places_left=out["places_left"])
+            out["answer_options"] = {"options": options.names(), "closed": options.closed,
+                                     "yes_joins_waitlist": options.yes_joins_waitlist}
+        return out
 
     @blp.arguments(EventPatch)
     @blp.response(200, EventSchema)
@@ -208,25 +227,27 @@ class EventItem(MethodView):
             chapter = get_chapter(data["chapter"])
             forbid_unless(can_create_event(actor, chapter))
             data["chapter"] = chapter
-        svc.update_event(event, data, actor)
+        svc.update_event(event, data, actor=actor)
         commit()
         return event_out(event, detail=True)
 
 
 @blp.route("/<int:event_id>/publish", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, EventSchema)
-def publish(event_id):
+def publish(_body, event_id):
     actor = require_actor()
-    event = svc.publish_event(managed_event(actor, event_id), actor)
+    event = svc.publish_event(managed_event(actor, event_id), actor=actor)
     commit()
     return event_out(event, detail=True)
 
 
 @blp.route("/<int:event_id>/cancel", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, EventSchema)
-def cancel(event_id):
+def cancel(_body, event_id):
     actor = require_actor()
-    event = svc.cancel_event(managed_event(actor, event_id), actor)
+    event = svc.cancel_event(managed_event(actor, event_id), actor=actor)
     commit()
     return event_out(event, detail=True)
 
@@ -266,7 +287,8 @@ class EventRegistrations(MethodView):
             # The same answer as for a member that does not exist: no probing of ids.
             raise NotFound(_("There is no member %(id)s.", id=member_id), field="member_id")
         forbid_unless(can_respond_for(actor, event, member))
-        outcome = rsvc.respond(event, member, actor=actor, **data)
+        outcome = rsvc.respond(event, member, data["response"], institution_id=data.get("institution_id"),
+                               side=data.get("side"), actor=actor)
         commit()
         return registration_out(outcome.registration), (201 if outcome.created else 200)
 

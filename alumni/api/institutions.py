@@ -1,10 +1,11 @@
-"""GET, POST /institutions."""
+"""GET, POST /institutions; PATCH /institutions/{id} (its names in other languages)."""
 from flask_smorest import Blueprint
 
 from alumni.api.common import commit, forbid_unless, require_actor
-from alumni.api.schemas import InstitutionPage, InstitutionQuerySchema, InstitutionSchema
-from alumni.permissions import can_create_institution
-from alumni.services.institutions import create_institution, list_institutions
+from alumni.api.schemas import InstitutionNamingSchema, InstitutionPage, InstitutionQuerySchema, InstitutionSchema
+from alumni.permissions import can_create_institution, can_name_institution
+from alumni.services.institutions import create_institution, get_institution, list_institutions
+from alumni.services.names import set_institution_names
 from alumni.services.paging import paginate
 
 PREFIX = "/institutions"
@@ -27,6 +28,19 @@ def institutions_list(args):
 def institutions_create(data):
     actor = require_actor()
     forbid_unless(can_create_institution(actor))
-    institution = create_institution(data, actor)
+    institution = create_institution(data, actor=actor)
+    commit()
+    return institution
+
+
+@blp.route("/<int:institution_id>", methods=["PATCH"])
+@blp.arguments(InstitutionNamingSchema)
+@blp.response(200, InstitutionSchema)
+def institutions_update_names(data, institution_id):
+    actor = require_actor()
+    forbid_unless(can_name_institution(actor))
+    institution = get_institution(institution_id, "institution_id")
+    assert institution is not None  # an id was given: get_institution raised NotFound otherwise
+    set_institution_names(institution, data, actor)
     commit()
     return institution

@@ -42,6 +42,6 @@ def invite(data, event_id):
     event = visible_event(actor, event_id)
     forbid_unless(can_invite(actor, event))
     audience = isvc.clean_audience(data.get("audience") or {})
-    queued, skipped = isvc.queue_invitations(event, audience, actor)
+    queued, skipped = isvc.queue_invitations(event, audience, actor=actor)
     commit()
     return {"queued": queued, "skipped": skipped}

@@ -19,6 +19,7 @@ from alumni.api.schemas import (
     MemberQuerySchema,
     MemberSchema,
     MemberViewSchema,
+    NoBodySchema,
     PageArgsSchema,
     ParticipationPage,
     ParticipationPatch,
@@ -89,9 +90,9 @@ class Members(MethodView):
         actor = require_actor()
         forbid_unless(can_create_member(actor))
         invitations = data.pop("invitations", None)
-        member = svc.create_member(data, actor)
+        member = svc.create_member(data, actor=actor)
         if invitations is not None:
-            update_profile(member, {"invitations": invitations}, actor)
+            update_profile(member, {"invitations": invitations}, actor=actor)
         commit()
         return member_out(member, actor)
 
@@ -110,24 +111,25 @@ class MemberItem(MethodView):
     @blp.response(200, MemberSchema)
     def patch(self, data, member_id):
         actor = require_actor()
-        member = update_profile(_member_for(actor, member_id, manage=True), data, actor)
+        member = update_profile(_member_for(actor, member_id, manage=True), data, actor=actor)
         commit()
         return member_out(member, actor)
 
     @blp.response(204)
     def delete(self, member_id):
         actor = require_actor()
-        svc.delete_member(_member_for(actor, member_id, manage=True), actor)
+        svc.delete_member(_member_for(actor, member_id, manage=True), actor=actor)
         commit()
 
 
 @blp.route("/<int:member_id>/calendar-token", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, CalendarTokenSchema)
-def member_calendar_token(member_id):
+def member_calendar_token(_body, member_id):
     """A new private feed URL; the old one stops working at once."""
     actor = require_actor()
     member = _member_for(actor, member_id, manage=True)
-    reset_calendar_token(member, actor)
+    reset_calendar_token(member, actor=actor)
     commit()
     return {"calendar_url": member_feed_url(member)}
 
@@ -151,7 +153,7 @@ def _record_routes(kind: str, schema, patch_schema, page_schema, add, update):
         @blp.response(201, schema)
         def post(self, data, member_id):
             actor = require_actor()
-            record = add(_member_for(actor, member_id, manage=True), data, actor)
+            record = add(_member_for(actor, member_id, manage=True), data, actor=actor)
             commit()
             return record
 
@@ -169,7 +171,7 @@ def _record_routes(kind: str, schema, patch_schema, page_schema, add, update):
         def patch(self, data, member_id, record_id):
             actor = require_actor()
             record = svc.get_record(_member_for(actor, member_id, manage=True), kind, record_id)
-            record = update(record, data, actor)
+            record = update(record, data, actor=actor)
             commit()
             return record
 
@@ -177,7 +179,7 @@ def _record_routes(kind: str, schema, patch_schema, page_schema, add, update):
         def delete(self, member_id, record_id):
             actor = require_actor()
             record = svc.get_record(_member_for(actor, member_id, manage=True), kind, record_id)
-            svc.delete_record(record, actor)
+            svc.delete_record(record, actor=actor)
             commit()
 
     RecordList.__name__ = f"{kind.title()}List"

@@ -6,12 +6,13 @@ from marshmallow import fields, validate
 
 from alumni.api.common import commit, forbid_unless, require_actor
 from alumni.api.events import RegistrationSchema, registration_out
-from alumni.api.schemas import Integer, StrictSchema, Text
+from alumni.api.schemas import Integer, NoBodySchema, StrictSchema, Text
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import Response
 from alumni.permissions import can_check_in, can_view_registration
 from alumni.services import registrations as rsvc
+from alumni.services.events import MAX_LENGTH
 
 PREFIX = "/registrations"
 blp = Blueprint("api_registrations", __name__, description="Changing an answer, withdrawing, check-in")
@@ -21,7 +22,7 @@ class RegistrationPatchSchema(StrictSchema):
     response = fields.String(validate=validate.OneOf([r.value for r in Response]))
     status = fields.String(validate=validate.OneOf(["cancelled"]), metadata={"description": "cancelled = withdraw"})
     institution_id = Integer(allow_none=True)
-    side = Text(32, allow_none=True)
+    side = Text(MAX_LENGTH["side"], allow_none=True)
 
 
 def _registration_for(actor, registration_id: int):
@@ -42,18 +43,19 @@ def _registration_for(actor, registration_id: int):
 def change(data, registration_id):
     actor = require_actor()
     reg = _registration_for(actor, registration_id)
-    outcome = rsvc.change_registration(reg, data, actor)
+    outcome = rsvc.change_registration(reg, data, actor=actor)
     commit()
     return registration_out(outcome.registration)
 
 
 @blp.route("/<int:registration_id>/check-in", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
 @blp.response(200, RegistrationSchema)
-def check_in(registration_id):
+def check_in(_body, registration_id):
     """Record arrival; a second check-in answers 409 and is not counted."""
     actor = require_actor()
     reg = _registration_for(actor, registration_id)
     forbid_unless(can_check_in(actor, reg.event))
-    rsvc.check_in(reg, actor)
+    rsvc.check_in(reg, actor=actor)
     commit()
     return registration_out(reg)

@@ -61,9 +61,18 @@ def Language(**kwargs):
 
 
 class StrictSchema(ma.Schema):
+    """Every request body of the API is one of these: a field it does not know is a 422 that
+    names it (`{"error": {"code": "invalid", "fields": {NAME: "Unknown field."}}}`), never
+    silently dropped; the document says so (`additionalProperties: false`)."""
+
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class NoBodySchema(StrictSchema):
+    """The body of an action that takes none (publish, cancel, check-in, a new calendar URL):
+    absent, or an empty object — any field in it is unknown."""
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -97,17 +106,35 @@ class ProgrammeSchema(ma.Schema):
     both_directions = fields.Boolean()
 
 
+def Names(max_length: int, **kwargs):
+    """{language: name}: a thing's name in other languages than its own (a blank name = none)."""
+    metadata = {"description": "the name in other languages, e.g. {\"ja\": \"東京大学\"}; a blank name removes one",
+                **kwargs.pop("metadata", {})}
+    return fields.Dict(keys=Language(), values=Text(max_length), metadata=metadata, **kwargs)
+
+
 class ChapterSchema(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
+    language = Language(metadata={"description": "BCP 47 tag of name"})
+    names = Names(200)
     countries = fields.List(fields.String(), required=True)
 
 
 class InstitutionSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     name = Text(300, required=True)
+    language = Language(metadata={"description": "BCP 47 tag of name (as the institution writes it); default en"})
+    names = Names(300)
     country = Country(required=True)
     kind = fields.String(load_default="university", validate=validate.OneOf(_values(InstitutionKind)))
+
+
+class InstitutionNamingSchema(StrictSchema):
+    """What PATCH /institutions/{id} changes: its names in other languages (the whole map) and the
+    language of its name. The name itself stays (institutions are matched by it)."""
+    language = Language(metadata={"description": "BCP 47 tag of name"})
+    names = Names(300)
 
 
 class InstitutionQuerySchema(PageArgsSchema):

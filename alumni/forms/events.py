@@ -1,5 +1,6 @@
 """Forms for events (organizers) and RSVP (members). They check shape only; the rules are in
-alumni.services.events / registrations, whose errors are shown next to the field."""
+alumni.services.events / registrations, whose errors are shown next to the field. Size limits
+are the service's (services.events.MAX_LENGTH, MAX_CAPACITY)."""
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -15,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from alumni.forms import FlaskForm
 from alumni.i18n import LANGUAGES, _l
 from alumni.models.events import EVENT_KIND_LABELS
+from alumni.services.events import MAX_CAPACITY, MAX_LENGTH
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -34,8 +36,8 @@ class EventForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=options((k.value, label) for k, label in EVENT_KIND_LABELS.items()))
     chapter = SelectField(_l("Chapter"), choices=[])
     language = SelectField(_l("Language of title and description"), choices=options((t, t) for t in LANGUAGES))
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20_000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_LENGTH["title"])])
+    description = TextAreaField(_l("Description"), validators=[Length(max=MAX_LENGTH["description"])])
     starts_at = DateTimeLocalField(_l("Starts (local time)"), format=LOCAL, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (local time)"), format=LOCAL, validators=[Optional()])
     all_day = BooleanField(_l("All-day event (whole days)"))
@@ -44,20 +46,20 @@ class EventForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, validators=[DataRequired()],
                            render_kw={"data-picker": "", "required": False, "aria-required": "true"},
                            description=_l("Type a city or a country; the event's times are in this zone."))
-    venue = StringField(_l("Venue"), validators=[Length(max=300)])
+    venue = StringField(_l("Venue"), validators=[Length(max=MAX_LENGTH["venue"])])
     country = SelectField(_l("Country of the venue"), choices=[], validate_choice=False,
                           render_kw={"data-picker": ""})
-    online_url = URLField(_l("Online link"), validators=[Optional(), Length(max=500)])
-    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+    online_url = URLField(_l("Online link"), validators=[Optional(), Length(max=MAX_LENGTH["online_url"])])
+    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0, max=MAX_CAPACITY)],
                             description=_l("Leave empty for unlimited"))
-    side_quotas = StringField(_l("Seats per side (forums)"), validators=[Length(max=300)],
+    side_quotas = StringField(_l("Seats per side (forums)"), validators=[Length(max=MAX_LENGTH["side_quotas"])],
                               description=_l("e.g. IN=40, JP=40 — leave empty when there are no sides"))
     registration_deadline = DateTimeLocalField(_l("Registration deadline (local time)"), format=LOCAL,
                                                validators=[Optional()])
     translation_language = SelectField(_l("Add or change a translation: language"),
                                        choices=options([("", "—")] + [(t, t) for t in LANGUAGES]))
-    translation_title = StringField(_l("Translated title"), validators=[Length(max=300)])
-    translation_description = TextAreaField(_l("Translated description"), validators=[Length(max=20_000)])
+    translation_title = StringField(_l("Translated title"), validators=[Length(max=MAX_LENGTH["title"])])
+    translation_description = TextAreaField(_l("Translated description"), validators=[Length(max=MAX_LENGTH["description"])])
     submit = SubmitField(_l("Save"))
 
 

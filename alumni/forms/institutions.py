@@ -6,7 +6,8 @@ from wtforms.validators import DataRequired, Length
 
 from alumni.forms import FlaskForm
 from alumni.forms.events import options
-from alumni.i18n import _l
+from alumni.forms.names import add_name_fields
+from alumni.i18n import LANGUAGES, _l
 from alumni.models.institutions import INSTITUTION_KIND_LABELS
 
 
@@ -15,4 +16,15 @@ class InstitutionForm(FlaskForm):
                        description=_l("As the institution writes it, in any script."))
     country = SelectField(_l("Country"), choices=[], validate_choice=False, render_kw={"data-picker": ""})
     kind = SelectField(_l("Kind"), choices=options((k.value, label) for k, label in INSTITUTION_KIND_LABELS.items()))
+    language = SelectField(_l("Language of the name"), choices=options((t, t) for t in LANGUAGES), default="en")
     next = HiddenField()
+
+
+add_name_fields(InstitutionForm, 300)
+
+
+class ChapterNamesForm(FlaskForm):
+    """A chapter's name in other languages (staff, the chapter's organizers)."""
+
+
+add_name_fields(ChapterNamesForm, 200)

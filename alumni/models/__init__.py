@@ -1,5 +1,6 @@
 """All models, imported so that Alembic and the app see every table."""
 from alumni.models.accounts import ApiToken, Role, TokenState, User  # noqa: F401
+from alumni.models.audit import AuditEntry  # noqa: F401
 from alumni.models.chapters import Chapter, ChapterCountry  # noqa: F401
 from alumni.models.events import (  # noqa: F401
     Event,

@@ -1,7 +1,7 @@
 """Alumni chapters: groups for a country or region, to which organizers belong."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alumni.extensions import Model
@@ -13,6 +13,10 @@ class Chapter(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: BCP 47 tag of `name`; the name in other languages is in `names`.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    #: {"ja": "インド支部", …}: the name in other languages (alumni.services.names reads it).
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     country_rows: Mapped[list[ChapterCountry]] = relationship(
         back_populates="chapter", cascade="all, delete-orphan", order_by="ChapterCountry.country"
     )

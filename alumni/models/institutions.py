@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alumni.extensions import Model
@@ -38,6 +38,10 @@ class Institution(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
+    #: BCP 47 tag of `name` (as the institution writes it); other languages are in `names`.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    #: {"ja": "東京大学", …}: the name in other languages (alumni.services.names reads it).
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     #: The name trimmed and case-folded: institutions are matched by (name_key, country).
     name_key: Mapped[str] = mapped_column(String(300))
     country: Mapped[str] = mapped_column(String(2), index=True)

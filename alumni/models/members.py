@@ -128,18 +128,31 @@ class Member(Model):
 
     @property
     def latin_name(self) -> str:
-        parts = [self.family_name, self.given_name] if self.family_name_first else [self.given_name, self.family_name]
-        return " ".join(p for p in parts if p)
+        return latin_name_of(self.given_name, self.family_name, self.family_name_first)
 
     @property
     def display_name(self) -> str:
-        """The native name where there is one, with the Latin one beside it."""
-        if self.native_name and self.native_name != self.latin_name:
-            return f"{self.native_name} ({self.latin_name})"
-        return self.latin_name
+        """The native name where there is one, with the Latin one beside it (`display_name_of`)."""
+        return display_name_of(self.given_name, self.family_name, self.native_name, self.family_name_first)
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.email}>"
+
+
+def latin_name_of(given: str | None, family: str | None, family_first: bool | None) -> str:
+    """The Latin name in the member's order ("Sato Hanako" when the family name comes first)."""
+    parts = [family, given] if family_first else [given, family]
+    return " ".join(p for p in parts if p)
+
+
+def display_name_of(given: str | None, family: str | None, native: str | None, family_first: bool | None) -> str:
+    """How a member is named to people (pages, mail): the native name where there is one, with the
+    Latin one beside it — "佐藤 花子 (Sato Hanako)". `Member.display_name`, on plain columns (mail
+    merges read columns, not members)."""
+    latin = latin_name_of(given, family, family_first)
+    if native and native != latin:
+        return f"{native} ({latin})" if latin else native
+    return latin
 
 
 class Participation(Model):

@@ -45,12 +45,13 @@ _LINK = {
 
 
 def _subject(kind: MailKind) -> str:
-    return {
+    subjects: dict[MailKind, str] = {
         MailKind.verify: _("Confirm your email for the Sakura Science Club"),
         MailKind.already_registered: _("You already have a Sakura Science Club account"),
         MailKind.reset: _("Set a new password for the Sakura Science Club"),
         MailKind.claim: _("Your Sakura Science Club record is waiting for you"),
-    }[kind]
+    }
+    return subjects[kind]
 
 
 def link_for(user: User, kind: MailKind) -> str | None:
@@ -61,10 +62,11 @@ def link_for(user: User, kind: MailKind) -> str | None:
     if kind not in _LINK:
         return None
     purpose, path = _LINK[kind]
-    return current_app.config["BASE_URL"] + path + make_link_token(user, purpose)
+    base_url: str = current_app.config["BASE_URL"]
+    return base_url + path + make_link_token(user, purpose)
 
 
-def render_mail_template(template: str, /, **context) -> str:
+def render_mail_template(template: str, /, **context: object) -> str:
     """Render without the page context processors: mail is also sent where there is no request
     (a worker, the CLI)."""
     return current_app.jinja_env.get_template(template).render(**context)

@@ -12,6 +12,7 @@ from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Role, User
 from alumni.models.types import utcnow
+from alumni.services import audit
 from alumni.services import validation as v
 from alumni.services.chapters import get_chapter
 from alumni.services.members import create_member, find_member_by_email
@@ -40,13 +41,17 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise Invalid(_("The password must have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH), field=field)
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, *, actor: User | None = None) -> None:
     check_password_rules(password)
+    had = user.password_hash is not None
     user.password_hash = _hasher().hash(password)
     user.session_version = (user.session_version or 0) + 1
     # Whoever had the old password may have made tokens with it: they stop working too.
-    revoke_all_tokens(user)
+    revoked = revoke_all_tokens(user)
     db.session.flush()
+    # What changed, never the password or its hash.
+    audit.record(actor, "account.password_set", member=user.member_id, subject=user,
+                 changes={"password_set": [had, True], "tokens_revoked": [0, revoked]})
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -95,14 +100,16 @@ def create_user(email: str, role: str, *, chapter: str | None = None, password: 
                        field="email")
     if member is None and role == Role.member:
         member = create_member(
-            {"email": email, "given_name": email.split("@", 1)[0]}, actor, country_required=False
+            {"email": email, "given_name": email.split("@", 1)[0]}, actor=actor, country_required=False
         )
     user = User(email=email, role=role, chapter=chapter_obj, member=member,
                 email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     db.session.flush()
+    audit.record(actor, "account.created", member=user.member_id, subject=user,
+                 changes=audit.created(user, ("email", "role", "chapter_id")))
     if password is not None:
-        set_password(user, password)
+        set_password(user, password, actor=actor)
     return user
 
 

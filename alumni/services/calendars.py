@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from alumni.calendar import CalendarItem, build_calendar, event_uid, to_ics
 from alumni.errors import Invalid, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Event, EventStatus, Member, Registration, RegistrationStatus
+from alumni.models import Event, EventStatus, Member, Registration, RegistrationStatus, User
 from alumni.models.types import utcnow
+from alumni.services import audit
 from alumni.services.events import list_events
+from alumni.services.names import name_text
 
 
 @lru_cache(maxsize=8)
@@ -47,7 +50,7 @@ def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
         cancelled=event.status == EventStatus.cancelled,
         all_day=getattr(event, "all_day", False),
         organizer_email=sender,
-        organizer_name=event.chapter.name if event.chapter else "",
+        organizer_name=name_text(event.chapter, lang),
         categories=(event.kind.value,),
     )
 
@@ -77,7 +80,7 @@ FEED_REFRESH = timedelta(hours=1)
 
 
 def public_feed_query(*, kind: str | None = None, chapter: str | None = None, country: str | None = None,
-                      now: datetime | None = None):
+                      now: datetime | None = None) -> Select[Event]:
     """Published events, and events cancelled recently, with the public filters."""
     now = now or utcnow()
     stmt = list_events(kind=kind, chapter=chapter, country=country)
@@ -86,7 +89,7 @@ def public_feed_query(*, kind: str | None = None, chapter: str | None = None, co
                                Event.updated_at >= now - CANCELLED_KEPT)))
 
 
-def _in_member_feed(member_id, now: datetime):
+def _in_member_feed(member_id: int | InstrumentedAttribute[int], now: datetime) -> ColumnElement[bool]:
     """Join condition of the member's private feed: the events they said yes to (and still hold a
     seat for), cancelled ones included for a while, drafts never. `member_id` is a value or a
     column — the feed query and its one-statement version share it."""
@@ -95,20 +98,20 @@ def _in_member_feed(member_id, now: datetime):
                 or_(Event.status == EventStatus.published, Event.updated_at >= now - CANCELLED_KEPT))
 
 
-def member_feed_query(member_id: int, *, now: datetime | None = None):
+def member_feed_query(member_id: int, *, now: datetime | None = None) -> Select[Event]:
     """The events of the member's private feed, in order."""
     return (select(Event).join(Registration, _in_member_feed(member_id, now or utcnow()))
             .options(selectinload(Event.chapter)).order_by(Event.starts_at, Event.id))
 
 
-def _version(count, newest, seq, *more) -> tuple[str, datetime | None]:
+def _version(count: int, newest: datetime | None, seq: int, *more: object) -> tuple[str, datetime | None]:
     if newest is not None and newest.tzinfo is None:
         newest = newest.replace(tzinfo=UTC)
     key = "|".join(str(part) for part in (count, newest.isoformat() if newest else "-", seq, *more))
     return hashlib.sha256(key.encode()).hexdigest()[:32], newest
 
 
-def feed_version(stmt, *extra) -> tuple[str, datetime | None]:
+def feed_version(stmt: Select[Event], *extra: object) -> tuple[str, datetime | None]:
     """(ETag, Last-Modified) of a feed, from one aggregate query — no calendar is built for a 304."""
     # The feed's own WHERE clause, with aggregates in place of the rows.
     count, newest, seq = db.session.execute(stmt.with_only_columns(
@@ -152,7 +155,7 @@ def member_feed(token: str, lang: str | None = None, *, now: datetime | None = N
     return MemberFeed(member_id, lang, alarm, etag, modified)
 
 
-def render_feed(events, *, lang: str | None, name: str, alarm_minutes: int | None = 24 * 60) -> bytes:
+def render_feed(events: Iterable[Event], *, lang: str | None, name: str, alarm_minutes: int | None = 24 * 60) -> bytes:
     items = [calendar_item(event, lang) for event in events]
     cal = build_calendar(items, stamp=utcnow(), name=name, refresh=FEED_REFRESH, alarm_minutes=alarm_minutes)
     return to_ics(cal)
@@ -172,10 +175,11 @@ def ensure_calendar_token(member: Member) -> str:
     return member.calendar_token
 
 
-def reset_calendar_token(member: Member, actor=None) -> str:
+def reset_calendar_token(member: Member, *, actor: User | None = None) -> str:
     """A new private feed URL; the old one stops working at once."""
     member.calendar_token = secrets.token_urlsafe(32)
     db.session.flush()
+    audit.record(actor, "calendar.feed_reset", member=member)  # the token itself is never logged
     return member.calendar_token
 
 
@@ -186,14 +190,19 @@ def member_feed_url(member: Member) -> str:
 ALARM_CHOICES = (None, 15, 60, 24 * 60, 2 * 24 * 60, 7 * 24 * 60)
 
 
-def set_calendar_alarm(member: Member, minutes, actor=None) -> None:
+def set_calendar_alarm(member: Member, minutes: object, *, actor: User | None = None) -> None:
     if minutes in ("", "none"):
         minutes = None
+    chosen: int | None
     try:
-        minutes = None if minutes is None else int(minutes)
-    except (TypeError, ValueError):
-        minutes = -1
-    if minutes not in ALARM_CHOICES:
+        chosen = None if minutes is None else int(str(minutes))
+    except ValueError:
+        chosen = -1
+    if chosen not in ALARM_CHOICES:
         raise Invalid(_("Choose one of the offered reminder times."), field="calendar_alarm_minutes")
-    member.calendar_alarm_minutes = minutes
+    before = member.calendar_alarm_minutes
+    member.calendar_alarm_minutes = chosen
     db.session.flush()
+    if before != chosen:
+        audit.record(actor, "calendar.alarm_set", member=member,
+                     changes={"calendar_alarm_minutes": [before, chosen]})

@@ -12,16 +12,21 @@ services, the demo data), and by `refresh_cohorts()` called from bulk writers (t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, event, func, or_, select, update
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, Subquery, and_, event, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, UOWTransaction, scoped_session
 
 from alumni.models import Direction, Member, Participation
 
 #: Members refreshed per UPDATE statement (keeps the IN list well under every driver's limit).
 REFRESH_CHUNK = 1000
 
+T = TypeVar("T")
 
-def _first_inbound_value(column):
+
+def _first_inbound_value(column: InstrumentedAttribute[T]) -> ScalarSelect[T]:
     """A correlated scalar: `column` of the member's first inbound participation (or NULL)."""
     return (select(column)
             .where(Participation.member_id == Member.id, Participation.direction == Direction.inbound)
@@ -30,7 +35,7 @@ def _first_inbound_value(column):
             .scalar_subquery())
 
 
-def _refresh_values() -> dict:
+def _refresh_values() -> dict[InstrumentedAttribute[Any], ColumnElement[Any] | InstrumentedAttribute[Any]]:
     return {
         Member.cohort: _first_inbound_value(Participation.fiscal_year),
         Member.cohort_programme: _first_inbound_value(Participation.programme_code),
@@ -40,7 +45,7 @@ def _refresh_values() -> dict:
     }
 
 
-def refresh_cohorts(connection_or_session, member_ids: Iterable[int] | None = None) -> None:
+def refresh_cohorts(connection_or_session: Connection | Session | scoped_session[FlaskSession], member_ids: Iterable[int] | None = None) -> None:
     """Recompute the stored first inbound participation of these members (all when None)."""
     values = _refresh_values()
     if member_ids is None:
@@ -53,7 +58,7 @@ def refresh_cohorts(connection_or_session, member_ids: Iterable[int] | None = No
             .execution_options(synchronize_session=False))
 
 
-def ranked_first_inbound():
+def ranked_first_inbound() -> Subquery:
     """One row per member ever invited to Japan — member_id, programme_code, cohort, start_date,
     end_date of their first inbound participation — ranked from the participations (a window
     function): the definition the stored columns must agree with."""
@@ -74,7 +79,7 @@ def ranked_first_inbound():
     )
 
 
-def cohort_drift(session) -> list[int]:
+def cohort_drift(session: Session | scoped_session[FlaskSession]) -> list[int]:
     """Ids of members whose stored first inbound participation differs from a fresh ranking."""
     r = ranked_first_inbound()
     stmt = (
@@ -98,14 +103,14 @@ def cohort_drift(session) -> list[int]:
 _PENDING = "alumni_cohort_members"
 
 
-def _note_changed_participations(session, _flush_context) -> None:
+def _note_changed_participations(session: Session, _flush_context: UOWTransaction) -> None:
     ids = {obj.member_id for obj in (*session.new, *session.dirty, *session.deleted)
            if isinstance(obj, Participation) and obj.member_id is not None}
     if ids:
         session.info.setdefault(_PENDING, set()).update(ids)
 
 
-def _refresh_noted_members(session, _flush_context) -> None:
+def _refresh_noted_members(session: Session, _flush_context: UOWTransaction) -> None:
     ids = session.info.pop(_PENDING, None)
     if not ids:
         return
@@ -118,7 +123,7 @@ def _refresh_noted_members(session, _flush_context) -> None:
 _HOOKS = (("after_flush", _note_changed_participations), ("after_flush_postexec", _refresh_noted_members))
 
 
-def install_session_hooks(target) -> None:
+def install_session_hooks(target: Any) -> None:
     """Keep cohorts current on the sessions of `target` (the app's `db.session`, a sessionmaker or a
     Session subclass): called by create_app, not at import, so only the app's sessions carry the
     hook. Idempotent: a second app (tests make many) adds nothing."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from sqlalchemy import select
 
@@ -29,6 +29,7 @@ from alumni.services.chapters import create_chapter
 from alumni.services.demo_events import load_demo_events
 from alumni.services.institutions import find_or_create_institution
 from alumni.services.members import create_member, find_member_by_email
+from alumni.services.names import CHAPTER_NAME_LENGTH, INSTITUTION_NAME_LENGTH, clean_names
 from alumni.services.search import member_search_key
 
 CHAPTERS = [
@@ -39,6 +40,18 @@ CHAPTERS = [
     ("LATAM", "Latin America chapter", ["BR", "MX", "CL", "PE", "AR"]),
     ("JP", "Japan chapter (outbound alumni)", ["JP"]),
 ]
+
+#: The chapters' names in other languages (issue 19): Japanese for all, the region's own
+#: languages where the chapter serves them.
+CHAPTER_NAMES: dict[str, dict[str, str]] = {
+    "IN": {"ja": "インド支部", "zh-Hans": "印度分会", "hi": "भारत चैप्टर"},
+    "CN": {"ja": "中国支部", "zh-Hans": "中国分会"},
+    "ASEAN": {"ja": "ASEAN支部", "zh-Hans": "东盟分会", "th": "สาขาอาเซียน", "vi": "Chi hội ASEAN",
+              "id": "Cabang ASEAN"},
+    "AFRICA": {"ja": "アフリカ支部", "zh-Hans": "非洲分会", "ar": "فرع أفريقيا", "fr": "Section Afrique"},
+    "LATAM": {"ja": "中南米支部", "zh-Hans": "拉丁美洲分会", "es": "Sección de América Latina"},
+    "JP": {"ja": "日本支部（派遣経験者）", "zh-Hans": "日本分会（派出校友）"},
+}
 
 INSTITUTIONS = [
     # Japanese hosts (the seeds: forums in Tokyo and Kyoto; Japan side universities and institutes)
@@ -71,6 +84,43 @@ INSTITUTIONS = [
     ("Universidade de São Paulo", "BR", InstitutionKind.university),
     ("Universidad Nacional Autónoma de México", "MX", InstitutionKind.university),
 ]
+
+#: Institutions' names in other languages: (language of the name above, {language: name}). The
+#: Japanese names are the official ones (名古屋大学, 九州大学, 東京科学大学, 理化学研究所,
+#: 科学技術振興機構 and インド工科大学 as the seed brochure writes them).
+INSTITUTION_NAMES: dict[str, tuple[str, dict[str, str]]] = {
+    "The University of Tokyo": ("en", {"ja": "東京大学", "zh-Hans": "东京大学"}),
+    "Kyoto University": ("en", {"ja": "京都大学", "zh-Hans": "京都大学"}),
+    "Osaka University": ("en", {"ja": "大阪大学", "zh-Hans": "大阪大学"}),
+    "Tohoku University": ("en", {"ja": "東北大学", "zh-Hans": "东北大学"}),
+    "Hokkaido University": ("en", {"ja": "北海道大学", "zh-Hans": "北海道大学"}),
+    "Nagoya University": ("en", {"ja": "名古屋大学", "zh-Hans": "名古屋大学"}),
+    "Kyushu University": ("en", {"ja": "九州大学", "zh-Hans": "九州大学"}),
+    "Institute of Science Tokyo": ("en", {"ja": "東京科学大学", "zh-Hans": "东京科学大学"}),
+    "RIKEN": ("en", {"ja": "理化学研究所", "zh-Hans": "理化学研究所"}),
+    "National Institute of Advanced Industrial Science and Technology (AIST)": (
+        "en", {"ja": "産業技術総合研究所", "zh-Hans": "产业技术综合研究所"}),
+    "Japan Science and Technology Agency (JST)": ("en", {"ja": "科学技術振興機構（JST）", "zh-Hans": "日本科学技术振兴机构（JST）"}),
+    "Indian Institute of Technology Hyderabad": ("en", {"ja": "インド工科大学ハイデラバード校",
+                                                        "hi": "भारतीय प्रौद्योगिकी संस्थान हैदराबाद"}),
+    "Indian Institute of Technology Delhi": ("en", {"ja": "インド工科大学デリー校",
+                                                    "hi": "भारतीय प्रौद्योगिकी संस्थान दिल्ली"}),
+    "University of Delhi": ("en", {"ja": "デリー大学", "hi": "दिल्ली विश्वविद्यालय"}),
+    "Jawaharlal Nehru University": ("en", {"ja": "ジャワハルラール・ネルー大学", "hi": "जवाहरलाल नेहरू विश्वविद्यालय"}),
+    "Tsinghua University": ("en", {"ja": "清華大学", "zh-Hans": "清华大学"}),
+    "Peking University": ("en", {"ja": "北京大学", "zh-Hans": "北京大学"}),
+    "The University of Hong Kong": ("en", {"ja": "香港大学", "zh-Hans": "香港大学"}),
+    "Chulalongkorn University": ("en", {"ja": "チュラロンコン大学", "th": "จุฬาลงกรณ์มหาวิทยาลัย"}),
+    "Vietnam National University, Hanoi": ("en", {"ja": "ベトナム国家大学ハノイ校", "vi": "Đại học Quốc gia Hà Nội"}),
+    "Universitas Indonesia": ("id", {"ja": "インドネシア大学", "en": "University of Indonesia"}),
+    "University of Malaya": ("en", {"ja": "マラヤ大学"}),
+    "University of Nairobi": ("en", {"ja": "ナイロビ大学"}),
+    "Cairo University": ("en", {"ja": "カイロ大学", "ar": "جامعة القاهرة"}),
+    "University of Lagos": ("en", {"ja": "ラゴス大学"}),
+    "Universidade de São Paulo": ("en", {"ja": "サンパウロ大学", "es": "Universidad de São Paulo"}),
+    "Universidad Nacional Autónoma de México": ("es", {"ja": "メキシコ国立自治大学",
+                                                       "en": "National Autonomous University of Mexico"}),
+}
 
 # Names as their owners write them: (given, family, native, family-first, language, time zone)
 NAMES = {
@@ -109,7 +159,12 @@ def demo_email(i: int) -> str:
     return f"demo{i:05d}@alumni.example"
 
 
-def _pick(rng: random.Random, weighted: dict | list):
+@overload
+def _pick(rng: random.Random, weighted: dict[str, int]) -> str: ...
+@overload
+def _pick(rng: random.Random, weighted: list[tuple[str, int, int]]) -> tuple[str, int, int]: ...
+def _pick(rng: random.Random, weighted: dict[str, int] | list[tuple[str, int, int]]) -> str | tuple[str, int, int]:
+    """A country from {country: weight}, or a programme (code, weight, days) from a list, by weight."""
     if isinstance(weighted, dict):
         keys = list(weighted)
         return rng.choices(keys, weights=[weighted[k] for k in keys])[0]
@@ -149,6 +204,15 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
         role=CareerRole.student, title="Graduate student", start_date=career_start,
         end_date=career_start + timedelta(days=rng.randrange(300, 1200)),
     ))
+    _later_career(rng, member, hosts, home, outbound=outbound)
+    return member
+
+
+def _later_career(rng: random.Random, member: Member, hosts: list[Institution], home: list[Any], *,
+                  outbound: bool) -> None:
+    """After their studies: some came back to Japan (a return visit, and a job there for research
+    or employment); most of the others work at home."""
+    country = member.country
     if rng.random() < 0.12 and not outbound:
         back = cast(date, member.careers[-1].end_date) + timedelta(days=rng.randrange(10, 200))
         purpose = rng.choices([ReturnPurpose.research, ReturnPurpose.study, ReturnPurpose.employment,
@@ -169,7 +233,6 @@ def _synthetic_member(i: int, hosts: list[Institution], senders: dict[str, list[
             role=rng.choice([CareerRole.researcher, CareerRole.faculty, CareerRole.engineer, CareerRole.entrepreneur]),
             title="", start_date=cast(date, member.careers[-1].end_date) + timedelta(days=1), end_date=None,
         ))
-    return member
 
 
 #: One account per role with a known password, made by `demo load` where DEMO_ACCOUNTS is on
@@ -224,9 +287,18 @@ def demo_login_lines() -> list[str]:
 def load_demo(members: int = 300, *, accounts: bool = False) -> dict[str, int]:
     """Load what is missing; answers counts of what was added. `accounts`: also the demo accounts
     of DEMO_LOGINS (the caller passes the DEMO_ACCOUNTS setting: development only)."""
-    added_chapters = sum(create_chapter(code, name, countries)[1] for code, name, countries in CHAPTERS)
+    added_chapters = 0
+    for code, name, countries in CHAPTERS:
+        chapter, added = create_chapter(code, name, countries, names=CHAPTER_NAMES.get(code))
+        added_chapters += added
+        if not chapter.names and chapter.name == name:  # loaded before chapters had other names
+            chapter.names = clean_names(CHAPTER_NAMES.get(code), chapter.language, CHAPTER_NAME_LENGTH)
     before = db.session.scalar(select(db.func.count(Institution.id))) or 0
     institutions = [find_or_create_institution(name, country, kind) for name, country, kind in INSTITUTIONS]
+    for inst in institutions:
+        if not inst.names and inst.name in INSTITUTION_NAMES:
+            language, names = INSTITUTION_NAMES[inst.name]
+            inst.language, inst.names = language, clean_names(names, language, INSTITUTION_NAME_LENGTH)
     added_institutions = (db.session.scalar(select(db.func.count(Institution.id))) or 0) - before
     hosts = [inst for inst in institutions if inst.country == "JP" and inst.kind != InstitutionKind.government]
     senders: dict[str, list[Institution]] = {}

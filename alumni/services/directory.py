@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 
 from alumni.extensions import db
 from alumni.models import Member, Participation, Programme, User, Visibility
@@ -41,7 +41,7 @@ def filters_for(viewer: User | None) -> frozenset[str]:
 
 
 def directory_query(viewer: User | None, *, q: str = "", country: str | None = None,
-                    programme: str | None = None, cohort: int | None = None, field: str = ""):
+                    programme: str | None = None, cohort: int | None = None, field: str = "") -> Select[Member]:
     """The members the viewer may find with these filters, in name order. Filters on what the
     viewer is not shown (filters_for) are not applied."""
     allowed = filters_for(viewer)
@@ -73,11 +73,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
-                     **filters) -> tuple[list[DirectoryEntry], int]:
+def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25, q: str = "",
+                     country: str | None = None, programme: str | None = None, cohort: int | None = None,
+                     field: str = "") -> tuple[list[DirectoryEntry], int]:
     """One page of the directory and the total, in three small queries: the count, the page,
     and the page's programmes and cohorts (never one query per member)."""
-    stmt = directory_query(viewer, **filters)
+    stmt = directory_query(viewer, q=q, country=country, programme=programme, cohort=cohort, field=field)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     members = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     ids = [m.id for m in members]
@@ -95,7 +96,7 @@ def search_directory(viewer: User | None, *, page: int = 1, per_page: int = 25,
     return [DirectoryEntry(m, cohorts.get(m.id), programmes[m.id], full) for m in members], total
 
 
-def directory_choices(viewer: User | None = None) -> dict:
+def directory_choices(viewer: User | None = None) -> dict[str, list[str] | list[int]]:
     """Values for the filter menus: the countries and cohorts of the members the viewer may
     find (a menu must not tell where members live who are not listed for them), and no cohorts
     for a viewer who may not filter on them."""
@@ -104,9 +105,11 @@ def directory_choices(viewer: User | None = None) -> dict:
     if "cohort" in filters_for(viewer):
         cohorts = list(db.session.scalars(
             select(Member.cohort).where(listed, Member.cohort.is_not(None)).distinct().order_by(Member.cohort.desc())))
+    countries: list[str] = [c for c in db.session.scalars(
+        select(Member.country).where(listed, Member.country.is_not(None)).distinct().order_by(Member.country))
+        if c is not None]
     return {
-        "countries": list(db.session.scalars(
-            select(Member.country).where(listed, Member.country.is_not(None)).distinct().order_by(Member.country))),
+        "countries": countries,
         "programmes": list(db.session.scalars(select(Programme.code).order_by(Programme.sort_order))),
         "cohorts": cohorts,
     }

@@ -26,6 +26,7 @@ from alumni.extensions import db
 from alumni.i18n import _, babel_locale, force_locale
 from alumni.models import Member, User
 from alumni.models.types import utcnow
+from alumni.services import audit
 from alumni.services import validation as v
 from alumni.services.account_mail import render_mail_template
 from alumni.services.members import ensure_email_free
@@ -71,12 +72,18 @@ def request_email_change(member: Member, new_email: str) -> str | None:
     notice to the current address. Asking for the current address again cancels a pending
     change. Answers the pending address (None when nothing is pending)."""
     new_email = v.email(new_email)
+    before = member.pending_email
     if new_email == member.email:
         member.pending_email = None
         db.session.flush()
+        if before is not None:
+            audit.record(account_of(member), "email.change_cancelled", member=member,
+                         changes={"pending_email": [before, None]})
         return None
     member.pending_email = new_email
     db.session.flush()
+    audit.record(account_of(member), "email.change_requested", member=member,
+                 changes={"pending_email": [before, new_email]})
     _queue_mails(member)
     return new_email
 
@@ -87,6 +94,7 @@ def confirm_email_change(token: str) -> Member:
     member, new_email = read_email_change_token(token)
     account = account_of(member)
     ensure_email_free(new_email, member.id)
+    old_email = member.email
     member.email = new_email
     member.pending_email = None
     if account is not None:
@@ -94,6 +102,7 @@ def confirm_email_change(token: str) -> Member:
         if account.email_verified_at is None:
             account.email_verified_at = utcnow()  # the link proves the address
     db.session.flush()
+    audit.record(account, "email.changed", member=member, changes={"email": [old_email, new_email]})
     return member
 
 

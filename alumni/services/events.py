@@ -2,28 +2,36 @@
 zone; UTC is derived here when a rule needs it (deadlines, upcoming/past)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, overload
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus
+from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus, User
 from alumni.models.types import utcnow
+from alumni.permissions import managed_chapter_ids
 from alumni.services import validation as v
+from alumni.services.audit import created, diff, snapshot
 from alumni.services.chapters import get_chapter
+from alumni.services.eventbase import MAX_CAPACITY as MAX_CAPACITY
+from alumni.services.eventbase import MAX_LENGTH as MAX_LENGTH
 from alumni.services.eventbase import answers_close_utc as answers_close_utc
 from alumni.services.eventbase import clean_side, missing_event
 from alumni.services.eventbase import ends_utc as ends_utc
 from alumni.services.eventbase import in_zone as in_zone
+from alumni.services.eventbase import is_public as is_public
 from alumni.services.eventbase import moment_text as moment_text
 from alumni.services.eventbase import starts_utc as starts_utc
 from alumni.services.eventbase import to_utc as to_utc
 from alumni.services.eventbase import zone_label as zone_label
 from alumni.services.registrations import promote_waitlisted
+from alumni.signals import event_cancelled, event_created, event_published, event_updated
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
@@ -31,14 +39,17 @@ EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "sta
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
-#: Called inside the transaction after a published event's time or place changed (the mail area
-#: queues the update to registered members; see alumni.services.notices.register_hooks).
-update_hooks: list = []
-#: Called inside the transaction after an event was cancelled.
-cancel_hooks: list = []
+#: The fields whose before/after the audit log keeps (alumni.signals.event_updated's `changes`).
+AUDIT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
+                "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
+                "registration_deadline", "chapter_id", "slug", "status")
 
 
-def _local_datetime(value, field: str, *, required: bool = True) -> datetime | None:
+@overload
+def _local_datetime(value: object, field: str, *, required: Literal[True] = ...) -> datetime: ...
+@overload
+def _local_datetime(value: object, field: str, *, required: bool) -> datetime | None: ...
+def _local_datetime(value: object, field: str, *, required: bool = True) -> datetime | None:
     """A local ISO 8601 date-time without offset (2026-01-17T18:00:00); an offset is refused,
     because the zone is given separately and the event must keep its local time."""
     if value is None or value == "":
@@ -59,19 +70,21 @@ def _local_datetime(value, field: str, *, required: bool = True) -> datetime | N
     return parsed.replace(second=parsed.second, microsecond=0)
 
 
-def _capacity(value, field: str = "capacity") -> int | None:
+def _capacity(value: object, field: str = "capacity") -> int | None:
     if value is None or value == "":
         return None
     try:
+        if not isinstance(value, int | float | str):
+            raise TypeError(value)
         number = int(value)
     except (TypeError, ValueError):
         raise Invalid(_("%(field)s must be a whole number.", field=field), field=field) from None
-    if number < 0 or number > 1_000_000:
+    if number < 0 or number > MAX_CAPACITY:
         raise Invalid(_("%(field)s must be between 0 and 1,000,000.", field=field), field=field)
     return number
 
 
-def _side_quotas(value) -> dict[str, int]:
+def _side_quotas(value: object) -> dict[str, int]:
     if value in (None, "", {}):
         return {}
     if not isinstance(value, dict):
@@ -93,7 +106,7 @@ def _side_quotas(value) -> dict[str, int]:
     return quotas
 
 
-def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
+def _translations(value: object, default_language: str) -> dict[str, dict[str, str]]:
     if value in (None, "", {}):
         return {}
     if not isinstance(value, dict):
@@ -108,54 +121,43 @@ def _translations(value, default_language: str) -> dict[str, dict[str, str]]:
         unknown = set(texts) - {"title", "description"}
         if unknown:
             raise Invalid(_("A translation has only title and description."), field="translations")
-        title = v.text(texts.get("title"), "translations", max_length=300)
-        description = v.text(texts.get("description"), "translations", max_length=20_000, multiline=True)
+        title = v.text(texts.get("title"), "translations", max_length=MAX_LENGTH["title"])
+        description = v.text(texts.get("description"), "translations", max_length=MAX_LENGTH["description"],
+                             multiline=True)
         if title or description:
             result[lang] = {"title": title, "description": description}
     return result
 
 
-def _clean(values: dict, current: Event | None = None) -> dict:
+class _Pick(Protocol):
+    """A field of the event as given, else its current value (a change), else `default`."""
+
+    def __call__(self, name: str, default: object = None) -> object: ...
+
+
+def _clean(values: dict[str, Any], current: Event | None = None) -> dict[str, Any]:
     """Check every field of an event (merged over the current values for a change)."""
     unknown = set(values) - set(EVENT_FIELDS)
     if unknown:
         name = sorted(unknown)[0]
         raise Invalid(_("%(field)s is not a field of an event.", field=name), field=name)
 
-    def pick(name, default=None):
+    def pick(name: str, default: object = None) -> object:
         if name in values:
             return values[name]
         return getattr(current, name) if current is not None else default
 
-    cleaned: dict = {}
+    cleaned: dict[str, Any] = {}
     cleaned["kind"] = v.choice(pick("kind"), EventKind, "kind")
-    cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=300)
+    cleaned["title"] = v.text(pick("title"), "title", required=True, max_length=MAX_LENGTH["title"])
     # Paragraphs: the form's text area, the page (white-space: pre-line), mail and calendars keep them.
-    cleaned["description"] = v.text(pick("description", ""), "description", max_length=20_000, multiline=True)
+    cleaned["description"] = v.text(pick("description", ""), "description", max_length=MAX_LENGTH["description"],
+                                        multiline=True)
     cleaned["language"] = v.language(pick("language", "en"), "language")
     cleaned["translations"] = _translations(pick("translations", {}), cleaned["language"])
     cleaned["timezone"] = v.timezone_name(pick("timezone"), "timezone")
-    cleaned["starts_at"] = _local_datetime(pick("starts_at"), "starts_at")
-    cleaned["ends_at"] = _local_datetime(pick("ends_at"), "ends_at", required=False) or cleaned["starts_at"]
-    cleaned["all_day"] = bool(pick("all_day", False))
-    if cleaned["all_day"]:
-        # Whole days: from the start of the first day to the end of the last one.
-        cleaned["starts_at"] = cleaned["starts_at"].replace(hour=0, minute=0, second=0, microsecond=0)
-        cleaned["ends_at"] = cleaned["ends_at"].replace(hour=23, minute=59, second=59, microsecond=0)
-    if cleaned["ends_at"] < cleaned["starts_at"]:
-        raise Invalid(_("The event ends before it starts."), field="ends_at")
-    cleaned["registration_deadline"] = _local_datetime(pick("registration_deadline"), "registration_deadline",
-                                                       required=False)
-    if cleaned["registration_deadline"] and cleaned["registration_deadline"] > cleaned["ends_at"]:
-        raise Invalid(_("The registration deadline is after the event ends."), field="registration_deadline")
-    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=300)
-    cleaned["country"] = v.country(pick("country"), "country", required=False)
-    online_url = v.text(pick("online_url", ""), "online_url", max_length=500)
-    if online_url and not online_url.lower().startswith(("https://", "http://")):
-        raise Invalid(_("The online link must start with https://."), field="online_url")
-    cleaned["online_url"] = online_url
-    if not cleaned["venue"] and not online_url:
-        raise Invalid(_("Give a venue, an online link, or both."), field="venue")
+    cleaned.update(_clean_times(pick))
+    cleaned.update(_clean_place(pick))
     cleaned["capacity"] = _capacity(pick("capacity"))
     cleaned["side_quotas"] = _side_quotas(pick("side_quotas", {}))
     chapter = values.get("chapter")
@@ -164,7 +166,38 @@ def _clean(values: dict, current: Event | None = None) -> dict:
     elif current is None:
         raise Invalid(_("%(field)s is required.", field="chapter"), field="chapter")
     if "slug" in values:
-        cleaned["slug"] = v.text(values["slug"], "slug", max_length=120) or None
+        cleaned["slug"] = v.text(values["slug"], "slug", max_length=MAX_LENGTH["slug"]) or None
+    return cleaned
+
+
+def _clean_times(pick: _Pick) -> dict[str, datetime | bool | None]:
+    """starts_at, ends_at (the start if not given), all_day (whole days), registration_deadline."""
+    starts_at = _local_datetime(pick("starts_at"), "starts_at")
+    ends_at = _local_datetime(pick("ends_at"), "ends_at", required=False) or starts_at
+    all_day = bool(pick("all_day", False))
+    if all_day:
+        # Whole days: from the start of the first day to the end of the last one.
+        starts_at = starts_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        ends_at = ends_at.replace(hour=23, minute=59, second=59, microsecond=0)
+    if ends_at < starts_at:
+        raise Invalid(_("The event ends before it starts."), field="ends_at")
+    deadline = _local_datetime(pick("registration_deadline"), "registration_deadline", required=False)
+    if deadline and deadline > ends_at:
+        raise Invalid(_("The registration deadline is after the event ends."), field="registration_deadline")
+    return {"starts_at": starts_at, "ends_at": ends_at, "all_day": all_day, "registration_deadline": deadline}
+
+
+def _clean_place(pick: _Pick) -> dict[str, str | None]:
+    """venue, country and online_url: a venue, an online link, or both."""
+    cleaned: dict[str, str | None] = {}
+    cleaned["venue"] = v.text(pick("venue", ""), "venue", max_length=MAX_LENGTH["venue"])
+    cleaned["country"] = v.country(pick("country"), "country", required=False)
+    online_url = v.text(pick("online_url", ""), "online_url", max_length=MAX_LENGTH["online_url"])
+    if online_url and not online_url.lower().startswith(("https://", "http://")):
+        raise Invalid(_("The online link must start with https://."), field="online_url")
+    cleaned["online_url"] = online_url
+    if not cleaned["venue"] and not online_url:
+        raise Invalid(_("Give a venue, an online link, or both."), field="venue")
     return cleaned
 
 
@@ -184,20 +217,61 @@ def get_event(event_id: int) -> Event:
     return event
 
 
-def create_event(values: dict, actor=None) -> Event:
+def _change_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
+    return None
+
+
+def _publish_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("A cancelled event cannot be published again."), field="status")
+    return None
+
+
+def _cancel_refusal(event: Event) -> Conflict | None:
+    if event.status == EventStatus.cancelled:
+        return Conflict(_("This event is already cancelled."), field="status")
+    return None
+
+
+def _raise(refusal: Conflict | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+@dataclass(frozen=True)
+class EventActions:
+    """What can be done to an event in its present state (by those who manage it): the buttons
+    of the organizer page, judged by the rules `update_event`, `publish_event` and `cancel_event`
+    apply."""
+    edit: bool
+    publish: bool
+    cancel: bool
+
+
+def event_actions(event: Event) -> EventActions:
+    return EventActions(edit=_change_refusal(event) is None,
+                        # publishing a published event changes nothing: offered to drafts only
+                        publish=event.status == EventStatus.draft and _publish_refusal(event) is None,
+                        cancel=_cancel_refusal(event) is None)
+
+
+def create_event(values: dict[str, Any], *, actor: User | None = None) -> Event:
     cleaned = _clean(values)
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
     db.session.add(event)
     db.session.flush()
+    event_created.send(event, actor=actor, changes=created(event, AUDIT_FIELDS))
     return event
 
 
-def update_event(event: Event, changes: dict, actor=None) -> Event:
+def update_event(event: Event, changes: dict[str, Any], *, actor: User | None = None) -> Event:
     """Change an event. A change of time, place or status bumps `sequence`; a larger capacity or
     quota promotes from the waitlist (see registrations.promote_waitlisted)."""
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is cancelled; it can no longer be changed."), field="status")
+    _raise(_change_refusal(event))
     cleaned = _clean(changes, current=event)
+    before = snapshot(event, AUDIT_FIELDS)
     moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
     for name, value in cleaned.items():
         if name == "chapter":
@@ -209,70 +283,70 @@ def update_event(event: Event, changes: dict, actor=None) -> Event:
     event.updated_at = utcnow()
     db.session.flush()
 
-    promote_waitlisted(event)
-    if moved and event.status == EventStatus.published:
-        for hook in update_hooks:
-            hook(event)
+    promote_waitlisted(event, actor=actor)
+    event_updated.send(event, actor=actor, changes=diff(before, event),
+                       moved=moved and event.status == EventStatus.published)
     return event
 
 
-def publish_event(event: Event, actor=None) -> Event:
+def publish_event(event: Event, *, actor: User | None = None) -> Event:
     if event.status == EventStatus.published:
         return event
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("A cancelled event cannot be published again."), field="status")
+    _raise(_publish_refusal(event))
     event.status = EventStatus.published
     event.published_at = event.published_at or utcnow()
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
+    event_published.send(event, actor=actor)
     return event
 
 
-def cancel_event(event: Event, actor=None) -> Event:
-    if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is already cancelled."), field="status")
+def cancel_event(event: Event, *, actor: User | None = None) -> Event:
+    _raise(_cancel_refusal(event))
+    was = event.status.value
     event.status = EventStatus.cancelled
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
-    for hook in cancel_hooks:
-        hook(event)
+    event_cancelled.send(event, actor=actor, changes={"status": [was, event.status.value]})
     return event
 
 
 # ---------------------------------------------------------------- visibility
-def is_public(event: Event) -> bool:
-    """Seen by anyone: a published event, or a cancelled one that had been published. A draft
-    stays hidden, and so does a draft that was cancelled before anyone could see it."""
-    return event.status == EventStatus.published or (
-        event.status == EventStatus.cancelled and event.published_at is not None)
-
-
-def public_clause():
+def public_clause() -> ColumnElement[bool]:
     """`is_public` as a SQL condition on Event (lists, feeds, the API)."""
     return or_(Event.status == EventStatus.published,
                and_(Event.status == EventStatus.cancelled, Event.published_at.is_not(None)))
 
 
 # ---------------------------------------------------------------- queries
-def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list[int] | None = None,
-                all_statuses: bool = False, kind: str | None = None, chapter: str | None = None,
-                country: str | None = None, mode: str | None = None, when: str | None = None,
-                now: datetime | None = None):
-    """A select of events. Public events (`public_clause`) for everyone; drafts, and drafts that
-    were cancelled, only where `include_drafts_of` names the chapter (an organizer's own) or
-    `all_statuses` (staff).
+def visible_clause(viewer: User | None) -> ColumnElement[bool] | None:
+    """`can_view_event` as a SQL condition on Event: public events for everyone, and the drafts
+    (cancelled drafts too) of the chapters `viewer` manages (`managed_chapter_ids`). None: no
+    condition (staff see every event)."""
+    chapters = managed_chapter_ids(viewer)
+    if chapters is None:
+        return None
+    return or_(public_clause(), Event.chapter_id.in_(chapters)) if chapters else public_clause()
+
+
+def list_events(*, viewer: User | None = None, managed: bool = False, kind: str | None = None,
+                chapter: str | None = None, country: str | None = None, mode: str | None = None,
+                when: str | None = None, now: datetime | None = None) -> Select[Event]:
+    """A select of the events `viewer` may see (`visible_clause`, the rule of `can_view_event`):
+    the one list behind the event pages, the API and the feeds. `managed`: only the events of the
+    chapters `viewer` manages (the organizer pages).
 
     `when`: "upcoming" (not yet ended) or "past"."""
     stmt = select(Event).options(selectinload(Event.chapter))
-    if not all_statuses:
-        visible = public_clause()
-        if include_drafts_of:
-            visible = or_(visible, Event.chapter_id.in_(include_drafts_of))
+    visible = visible_clause(viewer)
+    if visible is not None:
         stmt = stmt.where(visible)
-    if chapter_ids is not None:
-        stmt = stmt.where(Event.chapter_id.in_(chapter_ids))
+    if managed:
+        chapters = managed_chapter_ids(viewer)
+        if chapters is not None:
+            stmt = stmt.where(Event.chapter_id.in_(chapters))
     if kind:
         stmt = stmt.where(Event.kind == v.choice(kind, EventKind, "kind"))
     if chapter:
@@ -297,6 +371,16 @@ def list_events(*, chapter_ids: list[int] | None = None, include_drafts_of: list
     else:
         stmt = stmt.order_by(Event.starts_at.desc(), Event.id.desc())
     return stmt
+
+
+def chapters_for_events(actor: User | None) -> list[Chapter]:
+    """The chapters `actor` may create events in, by code: every chapter for staff, an
+    organizer's own chapter, none for anyone else."""
+    stmt = select(Chapter).order_by(Chapter.code)
+    chapters = managed_chapter_ids(actor)
+    if chapters is not None:
+        stmt = stmt.where(Chapter.id.in_(chapters))
+    return list(db.session.scalars(stmt))
 
 
 def find_event_by_slug(slug: str) -> Event | None:

@@ -35,6 +35,7 @@ from alumni.services.directory import visible_levels
 from alumni.services.eventbase import answers_close_utc, ends_utc
 from alumni.services.import_jobs import recent_import_jobs
 from alumni.services.privacy import accepted_notice
+from alumni.services.registrations import places_left_of
 
 NEXT_EVENTS = 3
 MY_EVENTS = 5
@@ -99,7 +100,7 @@ def _with_seats(events: Sequence[Event]) -> list[EventSeats]:
     result = []
     for event in events:
         taken, waitlisted = counts.get(event.id, (0, 0))
-        left = None if event.capacity is None else max(0, event.capacity - taken)
+        left = places_left_of(event.capacity, taken)
         result.append(EventSeats(event=event, places_left=left, waitlisted=waitlisted))
     return result
 
@@ -212,6 +213,8 @@ class ManagedEvent:
 class OrganizerHome:
     since: datetime
     events: list[ManagedEvent] = field(default_factory=list)
+    #: The events are one chapter's (an organizer's own), not those with new answers anywhere.
+    own_chapter: bool = False
 
 
 def organizer_home(actor: User, *, now: datetime | None = None, days: int = NEW_ANSWERS_DAYS) -> OrganizerHome:
@@ -235,13 +238,14 @@ def organizer_home(actor: User, *, now: datetime | None = None, days: int = NEW_
         stmt = stmt.having(fresh > 0)
     else:
         stmt = stmt.where(Event.chapter_id == actor.chapter_id)
+        home.own_chapter = True
     for event, new, taken, waitlisted in db.session.execute(stmt.limit(MANAGED_EVENTS + 5)):
         if ends_utc(event) < current or not can_manage_event(actor, event):
             continue
         taken = int(taken or 0)
         home.events.append(ManagedEvent(
             event=event, new_answers=int(new or 0), yes=taken, waitlisted=int(waitlisted or 0),
-            places_left=None if event.capacity is None else max(0, event.capacity - taken)))
+            places_left=places_left_of(event.capacity, taken)))
     home.events = home.events[:MANAGED_EVENTS]
     return home
 

@@ -128,21 +128,11 @@ def run_import_job(job: ImportJob, *, on_progress: Callable[[], None] | None = N
             if on_progress is not None:
                 on_progress()
 
-        import_members(rows, actor, end_batch=end_batch, batch_members=BATCH_MEMBERS, progress=progress,
+        import_members(rows, actor=actor, end_batch=end_batch, batch_members=BATCH_MEMBERS, progress=progress,
                        report=report)
         _save_progress(job_id, report, len(rows), status=ImportStatus.done, finished_at=utcnow())
     except Exception as exc:  # whatever stops the job is recorded on it, for its page
-        db.session.rollback()
-        if isinstance(exc, ServiceError):
-            message = exc.message
-        else:
-            log.exception("import job %s failed", job_id)
-            message = _("The import stopped on an unexpected error (%(error)s); the batches before it "
-                        "were written. Import the file again to finish it.", error=type(exc).__name__)
-        # The counts stay as the last committed batch left them: the batch that failed was undone.
-        db.session.execute(update(ImportJob).where(ImportJob.id == job_id)
-                           .values(status=ImportStatus.failed, finished_at=utcnow(), error=message)
-                           .execution_options(synchronize_session=False))
+        _record_failure(job_id, exc)
     # The upload holds personal data: it goes once its job has finished, whichever way.
     db.session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
     db.session.commit()
@@ -150,6 +140,22 @@ def run_import_job(job: ImportJob, *, on_progress: Callable[[], None] | None = N
     assert finished is not None
     db.session.refresh(finished)
     return finished
+
+
+def _record_failure(job_id: int, exc: Exception) -> None:
+    """The job stopped: undo the batch in progress and say why on the job (a rule's message, or
+    the kind of an unexpected error, which is logged)."""
+    db.session.rollback()
+    if isinstance(exc, ServiceError):
+        message = exc.message
+    else:
+        log.exception("import job %s failed", job_id)
+        message = _("The import stopped on an unexpected error (%(error)s); the batches before it "
+                    "were written. Import the file again to finish it.", error=type(exc).__name__)
+    # The counts stay as the last committed batch left them: the batch that failed was undone.
+    db.session.execute(update(ImportJob).where(ImportJob.id == job_id)
+                       .values(status=ImportStatus.failed, finished_at=utcnow(), error=message)
+                       .execution_options(synchronize_session=False))
 
 
 def run_pending_imports(on_progress: Callable[[], None] | None = None) -> ImportJob | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
 from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
@@ -24,13 +25,18 @@ from sqlalchemy.orm import aliased
 from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Direction, Institution, InstitutionKind, Member, Participation, Programme
+from alumni.models import Direction, Institution, InstitutionKind, Member, Participation, Programme, User
 from alumni.models.types import utcnow
-from alumni.services import csvsafe
+from alumni.services import audit, csvsafe
 from alumni.services import validation as v
 from alumni.services.cohorts import refresh_cohorts
 from alumni.services.institutions import name_key
 from alumni.services.members import _clean_member, _clean_participation
+
+if TYPE_CHECKING:
+    import _csv
+
+    from openpyxl import Workbook
 
 COLUMNS = (
     "email", "given_name", "family_name", "native_name", "country", "preferred_language", "field",
@@ -45,6 +51,9 @@ IMPORTED_MEMBER_FIELDS = ("given_name", "family_name", "native_name", "country",
 PARTICIPATION_COMPARED = ("fiscal_year", "direction", "end_date", "host_institution_id",
                           "sending_institution_id")
 BATCH_MEMBERS = 1000
+#: (line number, {column: cell text}): a data row as read from the file.
+RawRow = tuple[int, dict[str, str]]
+T = TypeVar("T")
 _MEMBER_LOADED = ("id", "email", "timezone", "visibility", "family_name_first", *IMPORTED_MEMBER_FIELDS)
 _PARTICIPATION_LOADED = ("id", "member_id", "programme_code", "start_date", *PARTICIPATION_COMPARED)
 
@@ -68,7 +77,7 @@ class ImportReport:
                 f"unchanged {self.unchanged}, rejected {self.rejected_rows}")
 
 
-def problem_text(problem: tuple[int, str, str, str] | list) -> str:
+def problem_text(problem: Sequence[object]) -> str:
     """One problem as the CLI prints it: `line N, column C, value V: reason`."""
     if len(problem) == 2:  # jobs recorded before problems had columns
         return f"line {problem[0]}: {problem[1]}"
@@ -81,9 +90,9 @@ def problem_text(problem: tuple[int, str, str, str] | list) -> str:
 @dataclass
 class _Row:
     line: int
-    member: dict
+    member: dict[str, Any]
     #: The cleaned participation, or None for a member-only row.
-    participation: dict | None
+    participation: dict[str, Any] | None
     #: (name, country) of the host and sending institutions, or None.
     host: tuple[str, str] | None
     sending: tuple[str, str] | None
@@ -101,7 +110,7 @@ def decode_upload(data: bytes) -> str:
                         pos=exc.start + 1), field="file") from None
 
 
-def read_rows(text_stream: Iterable[str]) -> Iterator[tuple[int, dict]]:
+def read_rows(text_stream: Iterable[str]) -> Iterator[RawRow]:
     """(line number, row) for each data row; the header is line 1. A BOM is dropped."""
     reader = csv.reader(text_stream)
     try:
@@ -135,7 +144,7 @@ def is_xlsx(data: bytes, filename: str = "") -> bool:
     return filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
 
 
-def read_upload(data: bytes, filename: str = "") -> Iterator[tuple[int, dict]]:
+def read_upload(data: bytes, filename: str = "") -> Iterator[RawRow]:
     """(line, row) pairs of an uploaded file: an .xlsx workbook's first sheet, or CSV UTF-8 text."""
     if is_xlsx(data, filename):
         return read_xlsx_rows(data)
@@ -162,7 +171,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def read_xlsx_rows(data: bytes) -> Iterator[tuple[int, dict]]:
+def read_xlsx_rows(data: bytes) -> Iterator[RawRow]:
     """(row number, row) for each data row of the first sheet; the header is row 1. Anything
     that is not a real workbook is Invalid with a clear message (never a crash)."""
     from openpyxl import load_workbook  # here, not at the top: ~120 ms of import for every process, used by few
@@ -183,7 +192,8 @@ def read_xlsx_rows(data: bytes) -> Iterator[tuple[int, dict]]:
     return _xlsx_rows(workbook, records, header_cells)
 
 
-def _xlsx_rows(workbook, records, header_cells) -> Iterator[tuple[int, dict]]:
+def _xlsx_rows(workbook: Workbook, records: Iterator[tuple[object, ...]],
+               header_cells: tuple[object, ...] | None) -> Iterator[RawRow]:
     try:
         if header_cells is None:
             raise Invalid(_("The file is empty."), field="file")
@@ -226,9 +236,9 @@ def template_xlsx() -> bytes:
     return out.getvalue()
 
 
-def preview_rows(data: bytes, filename: str = "", limit: int = 5) -> list[tuple[int, dict]]:
+def preview_rows(data: bytes, filename: str = "", limit: int = 5) -> list[RawRow]:
     """The first `limit` rows as the import will read them (Invalid if the file cannot be read)."""
-    rows: list[tuple[int, dict]] = []
+    rows: list[RawRow] = []
     for row in read_upload(data, filename):
         rows.append(row)
         if len(rows) >= limit:
@@ -236,7 +246,7 @@ def preview_rows(data: bytes, filename: str = "", limit: int = 5) -> list[tuple[
     return rows
 
 
-def _records(reader) -> Iterator[list[str]]:
+def _records(reader: _csv.Reader) -> Iterator[list[str]]:
     """The reader's records; a file the csv module cannot parse (a stray carriage return in an
     unquoted cell, a cell beyond the csv module's size limit) is the user's to fix, not a 500.
     Callers read every row before writing any, so nothing is half-imported."""
@@ -278,7 +288,7 @@ def _institution_ref(name: str, country: str, field: str,
     return (str(cleaned), str(code)) if code else None
 
 
-def _member_problems(raw: dict) -> list[tuple[str, str, str]]:
+def _member_problems(raw: dict[str, str]) -> list[tuple[str, str, str]]:
     """Each member column checked on its own by the rules `_clean_member` applies."""
     problems: list[tuple[str, str, str]] = []
     checks: dict[str, Callable[[str], object]] = {
@@ -295,14 +305,14 @@ def _member_problems(raw: dict) -> list[tuple[str, str, str]]:
     return problems
 
 
-def _participation_problems(raw: dict) -> list[tuple[str, str, str]]:
+def _participation_problems(raw: dict[str, str], programmes: Mapping[str, Programme]) -> list[tuple[str, str, str]]:
     """Each participation column checked on its own by the rules `_clean_participation` applies."""
     problems: list[tuple[str, str, str]] = []
     code = raw["programme"].strip()
     programme = None
     if _check(problems, "programme", raw["programme"],
               lambda: v.text(code, "programme", required=True, max_length=16)):
-        programme = db.session.get(Programme, code)
+        programme = programmes.get(code)
         if programme is None:
             codes = ", ".join(db.session.scalars(select(Programme.code).order_by(Programme.sort_order)))
             problems.append(("programme", raw["programme"],
@@ -322,12 +332,12 @@ def _participation_problems(raw: dict) -> list[tuple[str, str, str]]:
     return problems
 
 
-def _clean_row(line: int, raw: dict, existing) -> _Row:
+def _clean_row(line: int, raw: dict[str, str], existing: _Loaded | None, programmes: Mapping[str, Programme]) -> _Row:
     """The row cleaned, or RowInvalid with every problem it has (not only the first)."""
     problems = _member_problems(raw)
     has_participation = any(raw[c].strip() for c in PARTICIPATION_COLUMNS)
     if has_participation:
-        problems += _participation_problems(raw)
+        problems += _participation_problems(raw, programmes)
     host = _institution_ref(raw["host_institution"], raw["host_country"], "host_institution", problems)
     sending = _institution_ref(raw["sending_institution"], raw["sending_country"], "sending_institution", problems)
     if problems:
@@ -343,7 +353,7 @@ def _clean_row(line: int, raw: dict, existing) -> _Row:
             "programme": raw["programme"].strip(), "fiscal_year": raw["fiscal_year"].strip() or None,
             "direction": raw["direction"].strip() or None,
             "start_date": raw["start_date"], "end_date": raw["end_date"],
-        })
+        }, programmes=programmes)
     except ServiceError as error:  # a rule the column checks above do not know (the last guard)
         field = next(iter(error.fields), "")
         raise RowInvalid([(field, str(raw.get(field, "")), error.message)]) from None
@@ -357,12 +367,12 @@ def _reject(report: ImportReport, line: int, problems: list[tuple[str, str, str]
 # --- writing -------------------------------------------------------------------------------
 
 
-def _group_by_email(rows: Iterable[tuple[int, dict]], report: ImportReport) -> dict[str, list[tuple[int, dict]]]:
+def _group_by_email(rows: Iterable[RawRow], report: ImportReport) -> dict[str, list[RawRow]]:
     """Rows with the same email form one member, wherever they are in the file. "The same" is
     after normalising (validation.email: IDNA domain, NFC, lower case), so two spellings of one
     address (`bücher.example` and `xn--bcher-kva.example`, NFC and NFD) are one member; where
     their details differ, the later row is rejected as any differing row is."""
-    groups: dict[str, list[tuple[int, dict]]] = {}
+    groups: dict[str, list[RawRow]] = {}
     for line, raw in rows:
         try:
             key = v.email(raw["email"])
@@ -393,72 +403,117 @@ def _institution_ids(refs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     return {(n, c): found[(name_key(n), c)] for n, c in refs}
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
 
-def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: ImportReport) -> None:
-    emails = [email for email, _rows in groups]
-    # Plain rows, not ORM objects: the session stays small however long the file is.
-    existing = {m.email: m for m in db.session.execute(
-        select(*(getattr(Member, c) for c in _MEMBER_LOADED)).where(Member.email.in_(emails)))}
-    current_parts: dict[int, dict[tuple[str, date], Row]] = {}
+def _import_batch(groups: list[tuple[str, list[RawRow]]], report: ImportReport) -> None:
+    """Validate a batch of members (grouped rows) with the service layer's rules, then write it
+    set-wise: new members inserted, changed ones updated, participations inserted or updated."""
+    existing = _existing_members([email for email, _rows in groups])
+    current_parts = _existing_participations(existing)
+    # The programme catalogue, loaded once for the batch: the rules look each row's code up here.
+    programmes = {p.code: p for p in db.session.scalars(select(Programme))}
+    members = [(email, rows) for email, raw_rows in groups
+               if (rows := _valid_rows(raw_rows, existing.get(email), programmes, report))]
+    refs = {ref for _email, rows in members for row in rows for ref in (row.host, row.sending) if ref}
+    institution_ids = _institution_ids(refs) if refs else {}
+    now = utcnow()
+    ids = {email: m.id for email, m in existing.items()}
+    ids.update(_insert_new_members([(email, rows) for email, rows in members if email not in existing], now))
+    writes = _Writes()
+    for email, rows in members:
+        member = existing.get(email)
+        changed = writes.member(member, rows[0].member, now)
+        changed = writes.participations(ids[email], rows, current_parts.get(ids[email], {}),
+                                        institution_ids) or changed
+        if member is None:
+            report.created += 1
+        elif changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    writes.apply()
+    db.session.flush()
+
+
+#: A member or participation as the import reads it back (plain rows: the session stays small
+#: however long the file is); the columns of _MEMBER_LOADED and _PARTICIPATION_LOADED, by name.
+_Loaded = Row[*tuple[Any, ...]]
+
+
+def _existing_members(emails: list[str]) -> dict[str, _Loaded]:
+    stmt = select(*(getattr(Member, c) for c in _MEMBER_LOADED)).where(Member.email.in_(emails))
+    return {m.email: m for m in db.session.execute(stmt)}
+
+
+def _existing_participations(existing: dict[str, _Loaded]) -> dict[int, dict[tuple[str, date], _Loaded]]:
+    """The participations of these members, by member id and (programme, start date)."""
+    found: dict[int, dict[tuple[str, date], _Loaded]] = {}
     if existing:
         for p in db.session.execute(select(*(getattr(Participation, c) for c in _PARTICIPATION_LOADED)).where(
                 Participation.member_id.in_([m.id for m in existing.values()]))):
-            current_parts.setdefault(p.member_id, {})[(p.programme_code, p.start_date)] = p
+            found.setdefault(p.member_id, {})[(p.programme_code, p.start_date)] = p
+    return found
 
-    # 1. validate, in Python, with the service layer's rules. Holding the catalogue here keeps
-    # its rows in the session's identity map, so the rules' lookups by code cost no query.
-    catalogue = db.session.scalars(select(Programme)).all()  # noqa: F841
-    members: list[tuple[str, list[_Row]]] = []
-    refs: set[tuple[str, str]] = set()
-    for email, raw_rows in groups:
-        member = existing.get(email)
-        rows: list[_Row] = []
-        seen: dict[tuple[str, date], int] = {}
-        for line, raw in raw_rows:
-            try:
-                row = _clean_row(line, raw, member)
-            except RowInvalid as invalid:
-                _reject(report, line, invalid.problems)
-                continue
-            if rows and row.member != rows[0].member:
-                _reject(report, line, [("", "", _("The member's details differ from line %(line)d.", line=rows[0].line))])
-                continue
-            if row.participation is not None:
-                key = (row.participation["programme_code"], row.participation["start_date"])
-                if key in seen:
-                    _reject(report, line, [("", "", _("The same participation is on line %(line)d.", line=seen[key]))])
-                    continue
-                seen[key] = line
-                refs.update(r for r in (row.host, row.sending) if r)
-            rows.append(row)
-        if rows:
-            members.append((email, rows))
 
-    # 2. write, set-wise
-    institution_ids = _institution_ids(refs) if refs else {}
-    now = utcnow()
-    new_emails = [email for email, _rows in members if email not in existing]
-    ids = {email: m.id for email, m in existing.items()}
-    if new_emails:
-        by_email = dict(members)
-        new_rows = [{**by_email[email][0].member, "created_at": now, "updated_at": now} for email in new_emails]
-        result = db.session.execute(
-            insert(Member).returning(Member.id, sort_by_parameter_order=True), new_rows)
-        ids.update(zip(new_emails, result.scalars(), strict=False))
-    member_updates, part_inserts, part_updates = [], [], []
-    for email, rows in members:
-        member = existing.get(email)
+def _valid_rows(raw_rows: list[RawRow], member: _Loaded | None, programmes: dict[str, Programme],
+                report: ImportReport) -> list[_Row]:
+    """One member's rows, cleaned; a row that is invalid, differs from the first row's member
+    details or repeats a participation is rejected (noted in `report`)."""
+    rows: list[_Row] = []
+    seen: dict[tuple[str, date], int] = {}
+    for line, raw in raw_rows:
+        try:
+            row = _clean_row(line, raw, member, programmes)
+        except RowInvalid as invalid:
+            _reject(report, line, invalid.problems)
+            continue
+        if rows and row.member != rows[0].member:
+            _reject(report, line, [("", "", _("The member's details differ from line %(line)d.", line=rows[0].line))])
+            continue
+        if row.participation is not None:
+            key = (row.participation["programme_code"], row.participation["start_date"])
+            if key in seen:
+                _reject(report, line, [("", "", _("The same participation is on line %(line)d.", line=seen[key]))])
+                continue
+            seen[key] = line
+        rows.append(row)
+    return rows
+
+
+def _insert_new_members(members: list[tuple[str, list[_Row]]], now: datetime) -> dict[str, int]:
+    """Insert the members the database does not have yet; answers their ids by email."""
+    if not members:
+        return {}
+    new_rows = [{**rows[0].member, "created_at": now, "updated_at": now} for _email, rows in members]
+    result = db.session.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), new_rows)
+    return dict(zip([email for email, _rows in members], result.scalars(), strict=True))
+
+
+@dataclass
+class _Writes:
+    """The batch's changes to existing rows and its new participations, written set-wise."""
+
+    member_updates: list[dict[str, Any]] = dc_field(default_factory=list)
+    part_inserts: list[dict[str, Any]] = dc_field(default_factory=list)
+    part_updates: list[dict[str, Any]] = dc_field(default_factory=list)
+
+    def member(self, member: _Loaded | None, cleaned: dict[str, Any], now: datetime) -> bool:
+        """Note the update of an existing member whose imported fields differ; True if so."""
+        if member is None:
+            return False
+        wanted = {f: cleaned[f] for f in IMPORTED_MEMBER_FIELDS}
+        if all(getattr(member, f) == value for f, value in wanted.items()):
+            return False
+        self.member_updates.append({"id": member.id, **wanted, "updated_at": now})
+        return True
+
+    def participations(self, member_id: int, rows: list[_Row], have: dict[tuple[str, date], _Loaded],
+                       institution_ids: dict[tuple[str, str], int]) -> bool:
+        """Note the member's new and changed participations; True if there is any."""
         changed = False
-        if member is not None:
-            wanted = {f: rows[0].member[f] for f in IMPORTED_MEMBER_FIELDS}
-            if any(getattr(member, f) != value for f, value in wanted.items()):
-                member_updates.append({"id": member.id, **wanted, "updated_at": now})
-                changed = True
-        have = current_parts.get(ids[email], {})
         for row in rows:
             if row.participation is None:
                 continue
@@ -467,31 +522,27 @@ def _import_batch(groups: list[tuple[str, list[tuple[int, dict]]]], report: Impo
             values["sending_institution_id"] = institution_ids[row.sending] if row.sending else None
             old = have.get((values["programme_code"], values["start_date"]))
             if old is None:
-                part_inserts.append({"member_id": ids[email], **values})
+                self.part_inserts.append({"member_id": member_id, **values})
                 changed = True
             elif any(getattr(old, f) != values[f] for f in PARTICIPATION_COMPARED):
-                part_updates.append({"id": old.id, "member_id": old.member_id,
-                                     **{f: values[f] for f in PARTICIPATION_COMPARED}})
+                self.part_updates.append({"id": old.id, "member_id": old.member_id,
+                                          **{f: values[f] for f in PARTICIPATION_COMPARED}})
                 changed = True
-        if member is None:
-            report.created += 1
-        elif changed:
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    if member_updates:
-        db.session.execute(update(Member), member_updates)
-    if part_updates:
-        db.session.execute(update(Participation), part_updates)
-    if part_inserts:
-        db.session.execute(insert(Participation), part_inserts)
-    if part_inserts or part_updates:
-        # Bulk statements bypass the session hook that keeps members' cohorts current.
-        refresh_cohorts(db.session, {p["member_id"] for p in part_inserts} | {p["member_id"] for p in part_updates})
-    db.session.flush()
+        return changed
+
+    def apply(self) -> None:
+        if self.member_updates:
+            db.session.execute(update(Member), self.member_updates)
+        if self.part_updates:
+            db.session.execute(update(Participation), self.part_updates)
+        if self.part_inserts:
+            db.session.execute(insert(Participation), self.part_inserts)
+        if self.part_inserts or self.part_updates:
+            # Bulk statements bypass the session hook that keeps members' cohorts current.
+            refresh_cohorts(db.session, {p["member_id"] for p in (*self.part_inserts, *self.part_updates)})
 
 
-def import_members(rows: Iterable[tuple[int, dict]], actor=None, *, end_batch: Callable[[], None],
+def import_members(rows: Iterable[RawRow], *, actor: User | None = None, end_batch: Callable[[], None],
                    batch_members: int = BATCH_MEMBERS,
                    progress: Callable[[int], None] | None = None,
                    report: ImportReport | None = None) -> ImportReport:
@@ -501,7 +552,11 @@ def import_members(rows: Iterable[tuple[int, dict]], actor=None, *, end_batch: C
     report = report if report is not None else ImportReport()
     groups = list(_group_by_email(rows, report).items())
     for chunk in _chunks(groups, batch_members):
+        before = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
         _import_batch(chunk, report)
+        # One entry per batch (committed with it): how many members it created and updated.
+        audit.record(actor, "members.imported", subject="members",
+                     changes={k: [n, getattr(report, k)] for k, n in before.items()})
         end_batch()
         if progress:
             progress(sum(len(rows) for _email, rows in chunk))

@@ -171,7 +171,12 @@ def receive_message(raw: bytes, *, recipients: tuple[str, ...] | list[str] = ())
     response = PARTSTAT_RESPONSES.get(partstat)
     if response is None:
         return _drop("no answer in the reply", partstat=partstat, event=event_id, member=member_id)
+    return _apply_reply(event, member, partstat, response)
 
+
+def _apply_reply(event: Event, member: Member, partstat: str, response: Response) -> Received:
+    """Record the member's answer from their calendar (keeping the institution and side they gave
+    before), and tell them what came of it."""
     existing = rsvc.find_registration(event, member)
     try:
         # respond checks every rule before it writes anything: a refusal leaves nothing to undo.

@@ -9,7 +9,9 @@ from alumni.errors import Conflict, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Institution, InstitutionKind, User
+from alumni.services import audit
 from alumni.services import validation as v
+from alumni.services.names import INSTITUTION_NAME_LENGTH, clean_names
 
 
 def name_key(name: str) -> str:
@@ -31,15 +33,20 @@ def find_institution(name: str, country: str) -> Institution | None:
     )
 
 
-def create_institution(values: dict[str, Any], actor: User | None = None) -> Institution:
+def create_institution(values: dict[str, Any], *, actor: User | None = None) -> Institution:
     name = v.text(values.get("name"), "name", required=True, max_length=300)
     country = v.country(values.get("country"))
     kind = v.choice(values.get("kind") or InstitutionKind.university.value, InstitutionKind, "kind")
+    language = v.language(values.get("language") or "en", "language")
+    names = clean_names(values.get("names"), language, INSTITUTION_NAME_LENGTH)
     if find_institution(name, country) is not None:
         raise Conflict(_("%(name)s (%(country)s) already exists.", name=name, country=country), field="name")
-    institution = Institution(name=name, name_key=name_key(name), country=country, kind=kind)
+    institution = Institution(name=name, name_key=name_key(name), country=country, kind=kind, language=language,
+                              names=names)
     db.session.add(institution)
     db.session.flush()
+    audit.record(actor, "institution.created", subject=institution,
+                 changes=audit.created(institution, ("name", "country", "kind")))
     return institution
 
 

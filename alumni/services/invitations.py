@@ -7,7 +7,7 @@ queued through the outbox with the key invite:{event}:{member} — a member is n
 to the same event, however often the organizer sends. Members who unsubscribed are skipped."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -32,11 +32,13 @@ from alumni.models import (
     Participation,
     Programme,
     ReturnVisit,
+    User,
 )
 from alumni.models.types import utcnow
-from alumni.services import outbox
+from alumni.services import audit, outbox
 from alumni.services import validation as v
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
+from alumni.services.names import name_text, programme_name, reader_language
 from alumni.services.registrations import lock_event
 
 AUDIENCE_FIELDS = ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees")
@@ -54,7 +56,7 @@ class Audience:
     host_institution: int | None = None
     returnees: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"chapter": self.chapter, "countries": list(self.countries), "programmes": list(self.programmes),
                 "fiscal_years": list(self.fiscal_years), "host_institution": self.host_institution,
                 "returnees": self.returnees}
@@ -71,7 +73,7 @@ class AudienceCount:
 
 
 # ---------------------------------------------------------------- audience
-def _list(values: dict, name: str) -> list:
+def _list(values: Mapping[str, object], name: str) -> list[object]:
     value = values.get(name)
     if value is None or value == "":
         return []
@@ -84,7 +86,7 @@ def _list(values: dict, name: str) -> list:
     return list(value)
 
 
-def clean_audience(values: dict | None) -> Audience:
+def clean_audience(values: Mapping[str, object] | None) -> Audience:
     """An Audience from API or form values; unknown names and values are refused, naming the field."""
     values = values or {}
     if not isinstance(values, dict):
@@ -92,19 +94,36 @@ def clean_audience(values: dict | None) -> Audience:
     unknown = sorted(set(values) - set(AUDIENCE_FIELDS))
     if unknown:
         raise Invalid(_("Unknown field %(field)s.", field=unknown[0]), field=f"audience.{unknown[0]}")
-    chapter = values.get("chapter") or None
-    if chapter is not None:
-        if not isinstance(chapter, str) or db.session.scalar(
-                select(Chapter.id).where(Chapter.code == chapter.strip().upper())) is None:
-            raise Invalid(_("There is no chapter %(code)s.", code=chapter), field="audience.chapter")
-        chapter = chapter.strip().upper()
     countries = tuple(sorted({v.country(c, "audience.countries") for c in _list(values, "countries")}))
+    return Audience(chapter=_audience_chapter(values.get("chapter")), countries=countries,
+                    programmes=_audience_programmes(values), fiscal_years=_audience_fiscal_years(values),
+                    host_institution=_audience_host(values.get("host_institution")),
+                    returnees=_audience_returnees(values.get("returnees", False)))
+
+
+def _audience_chapter(value: object) -> str | None:
+    """The chapter's code (upper case), which must exist."""
+    if not value:
+        return None
+    if not isinstance(value, str) or db.session.scalar(
+            select(Chapter.id).where(Chapter.code == value.strip().upper())) is None:
+        raise Invalid(_("There is no chapter %(code)s.", code=value), field="audience.chapter")
+    return value.strip().upper()
+
+
+def _audience_programmes(values: Mapping[str, object]) -> tuple[str, ...]:
+    """Programme codes (upper case, sorted, once each), each of which must exist."""
     programmes = tuple(sorted({str(p).strip().upper() for p in _list(values, "programmes")}))
     if programmes:
         known = set(db.session.scalars(select(Programme.code).where(Programme.code.in_(programmes))))
         missing = [p for p in programmes if p not in known]
         if missing:
             raise Invalid(_("There is no programme %(code)s.", code=missing[0]), field="audience.programmes")
+    return programmes
+
+
+def _audience_fiscal_years(values: Mapping[str, object]) -> tuple[int, ...]:
+    """Cohorts as fiscal years 1950–2100 (sorted, once each); true/false is not a year."""
     years = []
     for year in _list(values, "fiscal_years"):
         try:
@@ -115,30 +134,36 @@ def clean_audience(values: dict | None) -> Audience:
             raise Invalid(_("%(value)s is not a fiscal year (for example 2019).", value=year),
                           field="audience.fiscal_years")
         years.append(number)
-    host = values.get("host_institution")
-    if host in (None, ""):
+    return tuple(sorted(set(years)))
+
+
+def _audience_host(value: object) -> int | None:
+    """The id of an institution that exists (a number or its digits; true/false is no id)."""
+    if value in (None, ""):
+        return None
+    host: int | None
+    try:
+        host = int(value) if isinstance(value, int | float | str) else None
+    except (ValueError, OverflowError):  # OverflowError: int(float('inf'))
         host = None
-    else:
-        try:
-            host = int(host)
-        except (TypeError, ValueError):
-            host = None
-        if host is None or isinstance(values.get("host_institution"), bool) or not 1 <= host < 2**31 \
-                or db.session.get(Institution, host) is None:
-            raise Invalid(_("There is no institution %(id)s.", id=values.get("host_institution")),
-                          field="audience.host_institution")
-    returnees = values.get("returnees", False)
-    if returnees in ("", None):
-        returnees = False
-    if isinstance(returnees, str) and returnees.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
-        returnees = returnees.lower() in ("true", "1", "yes", "on")
-    if not isinstance(returnees, bool):
+    if host is None or isinstance(value, bool) or not 1 <= host < 2**31 \
+            or db.session.get(Institution, host) is None:
+        raise Invalid(_("There is no institution %(id)s.", id=value), field="audience.host_institution")
+    return host
+
+
+def _audience_returnees(value: object) -> bool:
+    """true/false, or a form's spelling of it (1/0, yes/no, on/off); empty is false."""
+    if value in ("", None):
+        return False
+    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+        return value.lower() in ("true", "1", "yes", "on")
+    if not isinstance(value, bool):
         raise Invalid(_("returnees must be true or false."), field="audience.returnees")
-    return Audience(chapter=chapter, countries=countries, programmes=programmes,
-                    fiscal_years=tuple(sorted(set(years))), host_institution=host, returnees=returnees)
+    return value
 
 
-def audience_filter(audience: Audience) -> list:
+def audience_filter(audience: Audience) -> list[ColumnElement[bool]]:
     """SQL conditions on Member selecting the audience (evaluated by the database)."""
     conditions: list[ColumnElement[bool]] = []
     if audience.chapter:
@@ -203,12 +228,13 @@ def empty_reason(audience: Audience, count: AudienceCount | None = None) -> str 
     if _count([]) == 0:
         return _("There are no members yet.")
     chapter = db.session.scalar(select(Chapter).where(Chapter.code == audience.chapter)) if audience.chapter else None
+    chapter_name = name_text(chapter, reader_language(get_locale()))
     if chapter is not None:
         if not chapter.countries:
-            return _("%(chapter)s covers no country yet.", chapter=chapter.name)
+            return _("%(chapter)s covers no country yet.", chapter=chapter_name)
         if audience.countries and not set(audience.countries) & set(chapter.countries):
             return _("No member of %(chapter)s lives in %(countries)s: the chapter covers %(covered)s.",
-                     chapter=chapter.name, countries=_country_names(audience.countries),
+                     chapter=chapter_name, countries=_country_names(audience.countries),
                      covered=_country_names(chapter.countries))
     steps = audience_filter(audience)
     applied: list[ColumnElement[bool]] = []
@@ -216,33 +242,37 @@ def empty_reason(audience: Audience, count: AudienceCount | None = None) -> str 
              if getattr(audience, name)]
     for name, condition in zip(names, steps, strict=True):
         applied.append(condition)
-        if _count(applied):
-            continue
-        first = len(applied) == 1
-        if name == "chapter" and chapter is not None:
-            return _("No member lives in the countries of %(chapter)s (%(covered)s).",
-                     chapter=chapter.name, covered=_country_names(chapter.countries))
-        if name == "countries":
-            if chapter is not None:
-                return _("No member of %(chapter)s lives in %(countries)s.", chapter=chapter.name,
-                         countries=_country_names(audience.countries))
-            return _("No member lives in %(countries)s.", countries=_country_names(audience.countries))
-        if name == "programmes":
-            programmes = _names(audience.programmes)
-            return (_("No member took part in %(programmes)s.", programmes=programmes) if first else
-                    _("None of the members chosen so far took part in %(programmes)s.", programmes=programmes))
-        if name == "fiscal_years":
-            years = _names(audience.fiscal_years)
-            return (_("No member belongs to the cohort of %(years)s.", years=years) if first else
-                    _("None of the members chosen so far belongs to the cohort of %(years)s.", years=years))
-        if name == "host_institution":
-            institution = db.session.get(Institution, audience.host_institution)
-            label = institution.name if institution is not None else str(audience.host_institution)
-            return (_("No member was hosted by %(institution)s.", institution=label) if first else
-                    _("None of the members chosen so far was hosted by %(institution)s.", institution=label))
-        return (_("No member has recorded a return to Japan.") if first else
-                _("None of the members chosen so far has recorded a return to Japan."))
+        if not _count(applied):
+            return _step_reason(name, audience, chapter, first=len(applied) == 1)
     return None
+
+
+def _step_reason(name: str, audience: Audience, chapter: Chapter | None, *, first: bool) -> str:
+    """Why criterion `name` of the audience left nobody (`first`: it was the first applied)."""
+    language = reader_language(get_locale())
+    if name == "chapter" and chapter is not None:
+        return _("No member lives in the countries of %(chapter)s (%(covered)s).",
+                 chapter=name_text(chapter, language), covered=_country_names(chapter.countries))
+    if name == "countries":
+        if chapter is not None:
+            return _("No member of %(chapter)s lives in %(countries)s.", chapter=name_text(chapter, language),
+                     countries=_country_names(audience.countries))
+        return _("No member lives in %(countries)s.", countries=_country_names(audience.countries))
+    if name == "programmes":
+        programmes = _names(programme_name(code) for code in audience.programmes)
+        return (_("No member took part in %(programmes)s.", programmes=programmes) if first else
+                _("None of the members chosen so far took part in %(programmes)s.", programmes=programmes))
+    if name == "fiscal_years":
+        years = _names(audience.fiscal_years)
+        return (_("No member belongs to the cohort of %(years)s.", years=years) if first else
+                _("None of the members chosen so far belongs to the cohort of %(years)s.", years=years))
+    if name == "host_institution":
+        institution = db.session.get(Institution, audience.host_institution)
+        label = name_text(institution, language) if institution is not None else str(audience.host_institution)
+        return (_("No member was hosted by %(institution)s.", institution=label) if first else
+                _("None of the members chosen so far was hosted by %(institution)s.", institution=label))
+    return (_("No member has recorded a return to Japan.") if first else
+            _("None of the members chosen so far has recorded a return to Japan."))
 
 
 # ---------------------------------------------------------------- sending
@@ -261,11 +291,24 @@ def event_mailings(event: Event) -> list[str]:
         .group_by(OutgoingMail.mailing).order_by(func.min(OutgoingMail.id))))
 
 
-def _check_invitable(event: Event) -> None:
+def _invitation_refusal(event: Event) -> Conflict | None:
+    """Why nobody can be invited to `event` now (None: they can)."""
     if event.status == EventStatus.draft:
-        raise Conflict(_("Publish the event before inviting anyone."), field="status")
+        return Conflict(_("Publish the event before inviting anyone."), field="status")
     if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is cancelled; nobody can be invited."), field="status")
+        return Conflict(_("This event is cancelled; nobody can be invited."), field="status")
+    return None
+
+
+def is_invitable(event: Event) -> bool:
+    """Whether invitations to `event` are taken now: what the Invite button asks."""
+    return _invitation_refusal(event) is None
+
+
+def _check_invitable(event: Event) -> None:
+    refusal = _invitation_refusal(event)
+    if refusal is not None:
+        raise refusal
 
 
 def _already_invited(event: Event) -> set[int]:
@@ -274,7 +317,8 @@ def _already_invited(event: Event) -> set[int]:
     return {int(key[len(prefix):]) for key in keys}
 
 
-def queue_invitations(event: Event, audience: Audience, actor=None, *, now: datetime | None = None) -> tuple[int, int]:
+def queue_invitations(event: Event, audience: Audience, *, actor: User | None = None,
+                      now: datetime | None = None) -> tuple[int, int]:
     """Queue the invitation for every member of the audience; answers (queued, skipped) —
     skipped: unsubscribed members, members invited before, held addresses."""
     # Two organizers sending at once: the second waits here, then sees the first one's keys.
@@ -296,10 +340,13 @@ def queue_invitations(event: Event, audience: Audience, actor=None, *, now: date
     rows = render_rows("invitation", event, recipients, dedup=lambda r: invitation_key(event, r.member_id),
                        mailing=invitation_mailing(event), stamp=now)
     queued, held = outbox.queue_many(rows)
+    audit.record(actor, "invitations.sent", event=event,
+                 changes={"queued": [0, queued], "skipped": [0, skipped + held],
+                          "audience": [None, audit.plain(audience.as_dict())]})
     return queued, skipped + held
 
 
-def preview_invitation(event: Event, language: str, member: Member | None = None) -> dict:
+def preview_invitation(event: Event, language: str, member: Member | None = None) -> dict[str, Any]:
     """The invitation as a member reading `language` will get it (a sample reader if none)."""
     sample = Recipient(member.id if member else 0, member.email if member else "member@example.org", language,
                        member.display_name if member else _("Alumna or alumnus"))
@@ -307,13 +354,16 @@ def preview_invitation(event: Event, language: str, member: Member | None = None
     return row
 
 
-def unsubscribe(member: Member, *, now: datetime | None = None) -> None:
+def unsubscribe(member: Member, *, now: datetime | None = None, actor: User | None = None) -> None:
     """The member wants no more invitations (from the one-click link or their settings):
     invitations to them not yet sent are withdrawn too."""
     if member.invitations_unsubscribed_at is None:
         member.invitations_unsubscribed_at = now or utcnow()
         withdraw_unsent_to(member.id, kinds=("invitation",))
         db.session.flush()
+        # No actor: the member's own link (signed for them) or their settings.
+        audit.record(actor or audit.own_account(member), "invitations.unsubscribed", member=member,
+                     changes={"invitations": [True, False]})
 
 
 def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
@@ -326,6 +376,10 @@ def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> 
     return cast("CursorResult[Any]", result).rowcount  # a DELETE answers a CursorResult
 
 
-def resubscribe(member: Member) -> None:
+def resubscribe(member: Member, *, actor: User | None = None) -> None:
+    was = member.invitations_unsubscribed_at
     member.invitations_unsubscribed_at = None
     db.session.flush()
+    if was is not None:
+        audit.record(actor or audit.own_account(member), "invitations.resubscribed", member=member,
+                     changes={"invitations": [False, True]})

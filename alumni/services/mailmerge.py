@@ -10,11 +10,13 @@ calendar's ATTENDEE line is the only other per-member part. So templates must us
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_datetime_format, get_timezone_name
+from babel import Locale
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from icalendar import vCalAddress, vText
@@ -22,12 +24,15 @@ from icalendar.parser import Contentline
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 
+from alumni import formatting
 from alumni.calendar import fold_line
 from alumni.i18n import RTL_LANGUAGES, _, babel_locale
 from alumni.models import Event
+from alumni.models.members import display_name_of
 from alumni.models.types import utcnow
 from alumni.services.calendars import invitation_ics
 from alumni.services.inbound import replies_enabled, reply_address
+from alumni.services.names import local_name, name_text
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
 KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
@@ -43,11 +48,9 @@ class Recipient:
 
 
 def recipient_name(given: str, family: str, native: str, family_first: bool) -> str:
-    """How the mail greets a member: their own script where they gave it, else the Latin name in
-    their order (the same rule as Member.display_name, on plain columns)."""
-    parts = [family, given] if family_first else [given, family]
-    latin = " ".join(p for p in parts if p)
-    return native or latin
+    """How the mail names a member: Member.display_name's rule on plain columns (one function,
+    models.members.display_name_of)."""
+    return display_name_of(given, family, native, family_first)
 
 
 # ---------------------------------------------------------------- unsubscribe tokens
@@ -110,15 +113,13 @@ def _split_on(ics: str, name: str = "ATTENDEE") -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- rendering
-def date_and_time(moment: datetime, locale) -> str:
+def date_and_time(moment: datetime, locale: Locale | str | None) -> str:
     """The full date and the short time, joined as the locale joins them (no seconds, no zone:
     the zone is named on its own line)."""
-    pattern = str(get_datetime_format("full", locale=locale)).replace("'", "")
-    return pattern.format(format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale),
-                          format_date(moment.date(), "full", locale=locale))
+    return formatting.event_datetime(moment, moment.tzinfo, locale, full=True)
 
 
-def event_when(event: Event, locale) -> dict:
+def event_when(event: Event, locale: Locale | str | None) -> dict[str, str]:
     """The event's dates and times as readers of `locale` write them, in the event's own zone."""
     zone = ZoneInfo(event.timezone)
     start = event.starts_at.replace(tzinfo=zone)
@@ -126,11 +127,11 @@ def event_when(event: Event, locale) -> dict:
     same_day = start.date() == end.date()
     return {
         "starts": date_and_time(start, locale),
-        "start_date": format_date(start.date(), "full", locale=locale),
-        "start_time": format_time(start, "short", tzinfo=zone, locale=locale),
-        "end": format_time(end, "short", tzinfo=zone, locale=locale) if same_day
-        else date_and_time(end, locale),
-        "zone": get_timezone_name(zone, locale=locale),
+        "range": formatting.event_range(start, end, zone, locale, full=True),
+        "start_date": formatting.event_day(start, zone, locale, full=True),
+        "start_time": formatting.event_time(start, zone, locale),
+        "end": formatting.event_time(end, zone, locale) if same_day else date_and_time(end, locale),
+        "zone": formatting.zone_name(zone, start, locale),
         "zone_id": event.timezone,
     }
 
@@ -146,15 +147,16 @@ def _subject(kind: str, title: str) -> str:
     return subjects[kind]
 
 
-def render_for_language(kind: str, event: Event, language: str, recipients, *, dedup, mailing: str,
-                        stamp: datetime | None = None, extra: dict | None = None) -> list[dict]:
+def render_for_language(kind: str, event: Event, language: str, recipients: Iterable[Recipient], *,
+                        dedup: Callable[[Recipient], str], mailing: str, stamp: datetime | None = None,
+                        extra: dict[str, object] | None = None) -> list[dict[str, Any]]:
     """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key."""
     stamp = stamp or utcnow()
     base = current_app.config["BASE_URL"]
     env = current_app.jinja_env
     text_template = env.get_template(f"email/{kind}.txt")
     html_template = env.get_template(f"email/{kind}.html")
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     with force_locale(babel_locale(language)):
         locale = get_locale()
         title, description = event.text_in(language)
@@ -166,13 +168,14 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
         before, after = _split_on(ics, "ATTENDEE")
         # icalendar orders the properties by name: ORGANIZER comes after ATTENDEE.
         org_head, org_tail = _split_on(after, "ORGANIZER") if replies else (after, "")
-        organizer_name = event.chapter.name if event.chapter else ""
+        organizer_name = name_text(event.chapter, language)
         common = {
             "kind": kind, "event": event, "title": title, "description": description,
             "when": event_when(event, locale), "lang": language, "locale": str(locale),
             "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
             "event_url": f"{base}/events/{event.id}", "venue": event.venue, "online_url": event.online_url,
-            "chapter": event.chapter.name if event.chapter else "", **(extra or {}),
+            # Text in the .txt part; in the .html part an untranslated name carries its own lang.
+            "chapter": local_name(event.chapter, language) if event.chapter else "", **(extra or {}),
         }
         subject = _subject(kind, title)
         # Render once per language with markers where the per-member values go, then fill them in
@@ -197,14 +200,15 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
     return rows
 
 
-def render_rows(kind: str, event: Event, recipients, *, dedup, mailing: str, stamp: datetime | None = None,
-                extra: dict | None = None) -> list[dict]:
+def render_rows(kind: str, event: Event, recipients: Iterable[Recipient], *, dedup: Callable[[Recipient], str],
+                mailing: str, stamp: datetime | None = None,
+                extra: dict[str, object] | None = None) -> list[dict[str, Any]]:
     """Outbox rows for recipients of any languages, rendered one language at a time."""
     by_language: dict[str, list[Recipient]] = {}
     for r in recipients:
         by_language.setdefault(r.language, []).append(r)
     stamp = stamp or utcnow()
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for language, group in sorted(by_language.items()):
         rows.extend(render_for_language(kind, event, language, group, dedup=dedup, mailing=mailing,
                                         stamp=stamp, extra=extra))

@@ -20,7 +20,7 @@ from alumni.i18n import _
 from alumni.models import Consent, ConsentKind, Member, Role, StaffAccess, User, Visibility
 from alumni.models.types import utcnow
 from alumni.permissions import is_self, is_staff
-from alumni.services import invitations
+from alumni.services import audit, invitations
 from alumni.services import validation as v
 from alumni.services.account_mail import MailKind as MailKind
 from alumni.services.account_mail import Outcome as Outcome
@@ -76,7 +76,7 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
         log.warning("sign-up: the record for an address belongs to another account")
         _hasher().hash(password)
         return Outcome(None, None)
-    set_password(user, password)
+    set_password(user, password, actor=user)  # logged as the new member's own act
     if user.member is not None:
         accept_notice(user.member)
     return Outcome(user, MailKind.verify)
@@ -107,7 +107,7 @@ def request_password_link(email: str) -> Outcome:
     return Outcome(None, None)
 
 
-def prepare_claim(member: Member, actor=None) -> Outcome:
+def prepare_claim(member: Member, *, actor: User | None = None) -> Outcome:
     """Staff send an imported member the link that lets them set a password."""
     user = find_user_by_email(member.email)
     if user is not None and user.password_hash:
@@ -122,7 +122,7 @@ def set_password_from_link(token: str, purpose: LinkPurpose, password: str) -> U
     """Reset or claim: a new password; following the mailed link also proves the address.
     The session version moves on, so every older session and the link itself stop working."""
     user = read_link_token(token, purpose)
-    set_password(user, password)
+    set_password(user, password, actor=user)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.flush()
@@ -139,13 +139,16 @@ def log_out_everywhere(user: User) -> int:
     """Every browser session ends and every API token of the account is revoked (answers how
     many tokens): what to do after a lost laptop or a leaked token."""
     end_sessions(user)
-    return revoke_all_tokens(user)
+    revoked = revoke_all_tokens(user)
+    audit.record(user, "account.logged_out_everywhere", member=user.member_id, subject=user,
+                 changes={"tokens_revoked": [0, revoked]})
+    return revoked
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user, current or ""):
         raise Invalid(_("That is not your current password."), field="current_password")
-    set_password(user, new)
+    set_password(user, new, actor=user)
 
 
 # --- consents ------------------------------------------------------------------------------
@@ -156,7 +159,7 @@ def list_consents(member: Member) -> list[Consent]:
         select(Consent).where(Consent.member_id == member.id).order_by(Consent.recorded_at, Consent.id)))
 
 
-def update_profile(member: Member, changes: dict, actor=None) -> Member:
+def update_profile(member: Member, changes: dict[str, Any], *, actor: User | None = None) -> Member:
     """Profile changes (pages and API). When the member themselves moves in or out of the
     directory, that is a consent, recorded with its date; staff corrections are not consents.
     `invitations` (true/false) turns invitations by mail on or off, as the one-click link does."""
@@ -168,16 +171,19 @@ def update_profile(member: Member, changes: dict, actor=None) -> Member:
     new_email = changes.pop("email") if asks_for_email else None
     was_listed = member.visibility != Visibility.hidden
     if changes:
-        update_member(member, changes, actor)
+        update_member(member, changes, actor=actor)
     if asks_for_email:
         request_email_change(member, new_email or "")
     if wanted is not None:
         if not isinstance(wanted, bool):
             raise Invalid(_("Choose whether to receive invitations."), field="invitations")
-        (invitations.resubscribe if wanted else invitations.unsubscribe)(member)
+        if wanted:
+            invitations.resubscribe(member, actor=actor)
+        else:
+            invitations.unsubscribe(member, actor=actor)
     listed = member.visibility != Visibility.hidden
     if listed != was_listed and (actor is None or is_self(actor, member)):
-        record_consent(member, ConsentKind.directory_listing, listed)
+        record_consent(member, ConsentKind.directory_listing, listed, actor=actor)
     return member
 
 
@@ -209,14 +215,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _row_dict(table: sa.Table, row) -> dict:
+def _row_dict(table: sa.Table, row: sa.Row[Any]) -> dict[str, Any]:
     return {c.name: _jsonable(row._mapping[c]) for c in table.columns if c.name not in _SECRET_COLUMNS}
 
 
-def _tables_pointing_at(target: str) -> list[tuple[sa.Table, sa.Column, str | None]]:
+def _tables_pointing_at(target: str) -> list[tuple[sa.Table, sa.Column[Any], str | None]]:
     """Every (table, column, ON DELETE) that refers to `target` ("members.id", "users.id").
     Found from the schema, so records added by later features are exported and removed too."""
-    found = []
+    found: list[tuple[sa.Table, sa.Column[Any], str | None]] = []
     for table in db.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.target_fullname == target:
@@ -224,7 +230,7 @@ def _tables_pointing_at(target: str) -> list[tuple[sa.Table, sa.Column, str | No
     return found
 
 
-def export_member_data(user: User | None, member: Member | None) -> dict:
+def export_member_data(user: User | None, member: Member | None) -> dict[str, Any]:
     """Every record about the member (and their account), as JSON-ready data."""
     data: dict[str, Any] = {"exported_at": utcnow().isoformat()}
     for key, record, target in (("account", user, "users.id"), ("member", member, "members.id")):
@@ -256,14 +262,17 @@ def delete_account(user: User, password: str) -> None:
         forget_member(None, member.email)
     _detach_references(user.__table__, user.id, "users.id")
     if member is not None:
-        _detach_references(member.__table__, member.id, "members.id")
+        _detach_references(member.__table__, member.id, "members.id")  # their audit entries go too
     # The bulk statements above bypassed the ORM: forget what it had loaded.
     db.session.expire_all()
+    gone = {"user": [user.id, None], **({"member": [member.id, None]} if member is not None else {})}
     db.session.delete(user)
     db.session.flush()
     if member is not None:
         db.session.delete(member)
         db.session.flush()
+    # Erased at their own request; the entry names no one (the record and account are gone).
+    audit.record(None, "privacy.erased", subject=member if member is not None else user, changes=gone)
 
 
 def _detach_references(table: sa.Table, record_id: int, target: str) -> None:
@@ -276,7 +285,7 @@ def _detach_references(table: sa.Table, record_id: int, target: str) -> None:
             db.session.execute(sa.delete(other).where(column == record_id))
 
 
-def staff_access_log(*, member_id: int | None = None):
+def staff_access_log(*, member_id: int | None = None) -> sa.Select[StaffAccess]:
     """The log, newest first (a statement, for paginate())."""
     stmt = select(StaffAccess).order_by(StaffAccess.at.desc(), StaffAccess.id.desc())
     if member_id is not None:

@@ -9,27 +9,30 @@ of the change that causes it, with a key that makes it go once:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
 from alumni.extensions import db
 from alumni.models import Event, EventStatus, Member, OutgoingMail, Registration, RegistrationStatus
 from alumni.models.types import utcnow
-from alumni.services import events, outbox, registrations
+from alumni.services import outbox
 from alumni.services.eventbase import starts_utc
 from alumni.services.invitations import invitation_key, invitation_mailing
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.registrations import lock_event
+from alumni.signals import event_cancelled, event_updated, registration_promoted
 
 #: Reminders this many days before the start; the nearest window that is open is sent.
 REMINDER_DAYS = (7, 1)
 
 
-def _recipients(event: Event, statuses) -> list[Recipient]:
+def _recipients(event: Event, statuses: Iterable[RegistrationStatus]) -> list[Recipient]:
     rows = db.session.execute(
         select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
                Member.native_name, Member.family_name_first)
@@ -40,17 +43,21 @@ def _recipients(event: Event, statuses) -> list[Recipient]:
             for mid, email, lang, given, family, native, first in rows]
 
 
+def _reminder_key(days: int, event_id: int, recipient: Recipient) -> str:
+    return f"reminder:{days}d:{event_id}:{recipient.member_id}"
+
+
 def _update_mailing(event: Event) -> str:
     return f"event:{event.id}:update:{event.sequence}"
 
 
-def _unsent(event: Event, kinds):
+def _unsent(event: Event, kinds: Iterable[str]) -> tuple[ColumnElement[bool], ...]:
     """Conditions for this event's mail of `kinds` still waiting in the outbox."""
     return (OutgoingMail.mailing.startswith(f"event:{event.id}:"), OutgoingMail.kind.in_(kinds),
             *outbox.unclaimed_queued())
 
 
-def withdraw_unsent(event: Event, kinds) -> int:
+def withdraw_unsent(event: Event, kinds: Iterable[str]) -> int:
     """Take this event's not-yet-sent mail of `kinds` out of the outbox (it says something no
     longer true); answers how many. Their keys are freed, so they can be queued anew."""
     result = db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
@@ -146,7 +153,7 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
         lock_event(event)  # two overlapping runs: the second sees the first one's keys
         recipients = _recipients(event, (RegistrationStatus.yes,))
         rows = render_rows("reminder", event, recipients, mailing=f"event:{event.id}:reminder:{days}d",
-                           dedup=lambda r, days=days, event=event: f"reminder:{days}d:{event.id}:{r.member_id}",
+                           dedup=partial(_reminder_key, days, event.id),
                            extra={"days": days})
         q, s = outbox.queue_many(rows)
         queued += q
@@ -154,12 +161,20 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
     return queued, skipped
 
 
-def register_hooks() -> None:
-    """Wire the notices into the event and registration services (idempotent: a hook is never
-    added twice, so each change queues its mail once, from pages, API and CLI alike)."""
-    hook: Any  # each list holds its own kind of callable
-    for hooks, hook in ((registrations.promotion_hooks, queue_promotion_notice),
-                        (events.update_hooks, queue_event_update),
-                        (events.cancel_hooks, queue_event_cancellation)):
-        if hook not in hooks:
-            hooks.append(hook)
+# ---------------------------------------------------------------- receivers
+# Connected when this module is imported (create_app imports it; so does anything that queues
+# reminders): each change queues its mail once, from pages, API and CLI alike.
+@event_updated.connect
+def _on_event_updated(event: Event, *, moved: bool = False, **_: Any) -> None:
+    if moved:
+        queue_event_update(event)
+
+
+@event_cancelled.connect
+def _on_event_cancelled(event: Event, **_: Any) -> None:
+    queue_event_cancellation(event)
+
+
+@registration_promoted.connect
+def _on_registration_promoted(registration: Registration, **_: Any) -> None:
+    queue_promotion_notice(registration)

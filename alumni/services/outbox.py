@@ -16,7 +16,7 @@ import smtplib
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
@@ -25,12 +25,13 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_mail import Connection, Message
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
 
 from alumni.extensions import db, mail
 from alumni.models import MailAddressHold, MailRequest, MailStatus, OutgoingMail
 from alumni.models.types import utcnow
+from alumni.signals import mail_failed, mail_queued, mail_sent
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def new_message_id() -> str:
 # --- queuing -------------------------------------------------------------------------------
 
 
-def held_addresses(emails) -> set[str]:
+def held_addresses(emails: Iterable[str]) -> set[str]:
     emails = list(emails)
     held: set[str] = set()
     for start in range(0, len(emails), 1000):
@@ -59,13 +60,13 @@ def held_addresses(emails) -> set[str]:
     return held
 
 
-def queue_many(rows: list[dict]) -> tuple[int, int]:
+def queue_many(rows: list[dict[str, Any]]) -> tuple[int, int]:
     """Queue messages; each row has dedup_key, kind, recipient, subject, text_body and optionally
     html_body, ics, ics_method, headers, language, member_id, mailing. A key already queued (now
     or ever) and a held address are skipped. Answers (queued, skipped)."""
     if not rows:
         return 0, 0
-    unique: dict[str, dict] = {}
+    unique: dict[str, dict[str, Any]] = {}
     for row in rows:
         unique.setdefault(row["dedup_key"], row)
     keys = list(unique)
@@ -83,17 +84,19 @@ def queue_many(rows: list[dict]) -> tuple[int, int]:
     ]
     for start in range(0, len(fresh), 1000):
         db.session.execute(insert(OutgoingMail), fresh[start:start + 1000])
+    if fresh:
+        mail_queued.send(None, count=len(fresh))
     return len(fresh), len(rows) - len(fresh)
 
 
-def queue_message(**row) -> int | None:
+def queue_message(**row: Any) -> int | None:
     """Queue one message and answer its outbox id (None if skipped: key used or address held)."""
     if queue_mail(**row):
         return db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.dedup_key == row["dedup_key"]))
     return None
 
 
-def queue_mail(**row) -> bool:
+def queue_mail(**row: Any) -> bool:
     """Queue one message; False where its dedup_key was queued before or the address is held."""
     queued, _skipped = queue_many([row])
     return queued == 1
@@ -129,7 +132,7 @@ def release_claims(worker: str) -> None:
 class _TimeoutConnection(Connection):
     """Flask-Mail's connection, with a timeout (Flask-Mail passes none to smtplib)."""
 
-    def configure_host(self):
+    def configure_host(self) -> smtplib.SMTP:
         cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
         host = cls(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
         if self.mail.use_tls:
@@ -139,7 +142,7 @@ class _TimeoutConnection(Connection):
         return host
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (OutgoingMail.status == MailStatus.queued, OutgoingMail.next_attempt_at <= now,
             or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now))
 
@@ -182,7 +185,7 @@ class _Message(Message):
 _RENDER_POLICY = email.policy.compat32.clone(linesep="\r\n")
 
 
-def build_message(row: Row) -> Message:
+def build_message(row: MailRow) -> Message:
     msg = _Message(subject=row.subject, recipients=[row.recipient], body=row.text_body, html=row.html_body,
                   sender=current_app.config["MAIL_DEFAULT_SENDER"], extra_headers=dict(row.headers or {}))
     msg.msgId = row.message_id  # stable across re-sends; an extra header would add a second Message-ID
@@ -197,23 +200,24 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def _mark(row_id: int, **values) -> None:
+def _mark(row_id: int, **values: object) -> None:
     db.session.execute(update(OutgoingMail).where(OutgoingMail.id == row_id)
                        .values(claimed_until=None, claimed_by=None, **values))
     db.session.commit()
 
 
-def _defer(row: Row, reason: str, now: datetime, report: DeliveryReport) -> None:
+def _defer(row: MailRow, reason: str, now: datetime, report: DeliveryReport) -> None:
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         _mark(row.id, attempts=attempts, status=MailStatus.failed, last_error=f"gave up: {reason}")
+        mail_failed.send(None, id=row.id, reason=reason)
         report.failed += 1
     else:
         _mark(row.id, attempts=attempts, next_attempt_at=now + _backoff(attempts), last_error=reason)
         report.deferred += 1
 
 
-def _fail_permanently(row: Row, reason: str, report: DeliveryReport) -> None:
+def _fail_permanently(row: MailRow, reason: str, report: DeliveryReport) -> None:
     _mark(row.id, attempts=row.attempts + 1, status=MailStatus.failed, last_error=reason)
     hold = db.session.get(MailAddressHold, row.recipient) or MailAddressHold(email=row.recipient, permanent_failures=0)
     hold.permanent_failures += 1
@@ -221,11 +225,12 @@ def _fail_permanently(row: Row, reason: str, report: DeliveryReport) -> None:
     hold.held = hold.permanent_failures >= HOLD_AFTER
     db.session.add(hold)
     db.session.commit()
+    mail_failed.send(None, id=row.id, reason=reason)
     report.failed += 1
     report.errors.append(f"{row.recipient}: {reason}")
 
 
-def _settle_refusal(row: Row, code: int, text, now: datetime, report: DeliveryReport) -> None:
+def _settle_refusal(row: MailRow, code: int, text: bytes | str, now: datetime, report: DeliveryReport) -> None:
     """The server refused this message: 5xx is final for it, 4xx is tried again later."""
     reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
     if code >= 500:
@@ -234,7 +239,7 @@ def _settle_refusal(row: Row, code: int, text, now: datetime, report: DeliveryRe
         _defer(row, reason, now, report)
 
 
-def _write_eml(row: Row) -> None:
+def _write_eml(row: MailRow) -> None:
     folder = Path(current_app.config["MAIL_FILE_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{row.id:08d}-{row.kind}.eml").write_bytes(build_message(row).as_bytes())
@@ -242,6 +247,10 @@ def _write_eml(row: Row) -> None:
 
 #: Results are written in groups this size: a crash re-sends at most this many (same Message-IDs).
 MARK_EVERY = 25
+#: One outbox row as delivery reads it (the columns of _ROW_COLUMNS, read by name).
+MailRow = Row[int, str, str, str, str, str | None, str | None, str | None, dict[str, str], str, int]
+#: Called with the number of messages just handled (a worker's heartbeat).
+Progress = Callable[[int], object]
 _ROW_COLUMNS = (OutgoingMail.id, OutgoingMail.kind, OutgoingMail.recipient, OutgoingMail.subject,
                 OutgoingMail.text_body, OutgoingMail.html_body, OutgoingMail.ics, OutgoingMail.ics_method,
                 OutgoingMail.headers, OutgoingMail.message_id, OutgoingMail.attempts)
@@ -253,6 +262,7 @@ def _mark_sent(ids: list[int]) -> None:
             status=MailStatus.sent, sent_at=utcnow(), attempts=OutgoingMail.attempts + 1, last_error=None,
             claimed_until=None, claimed_by=None))
         db.session.commit()
+        mail_sent.send(None, ids=list(ids))
         ids.clear()
 
 
@@ -271,7 +281,7 @@ class _Lease:
         self.worker, self.lease, self.now = worker, lease, now
         self.started = self.renewed = _clock()
 
-    def renew_if_due(self, pending: list, sent: list[int]) -> list:
+    def renew_if_due(self, pending: list[MailRow], sent: list[int]) -> list[MailRow]:
         """Renew the claim on what is still to send and on what was sent but not yet marked (a
         lapsed claim on those would let another worker send them again); answers `pending`
         without what another worker has taken."""
@@ -290,69 +300,112 @@ class _Lease:
         return [row for row in pending if row.id in still_mine]
 
 
-def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress=None, worker: str | None = None,
-                  lease: timedelta = LEASE) -> DeliveryReport:
+@dataclass
+class _Batch:
+    """What one delivery batch is working through: the rows still to send (front first), the ids
+    sent but not yet marked, the claim it renews and the report it fills."""
+
+    pending: list[MailRow]
+    claim: _Lease
+    now: datetime
+    on_progress: Progress | None
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+    sent: list[int] = field(default_factory=list)
+
+    def renew(self) -> bool:
+        """Renew the claim if due; True while something of this batch is still ours to send."""
+        self.pending = self.claim.renew_if_due(self.pending, self.sent)
+        return bool(self.pending)
+
+    def record_sent(self, row: MailRow) -> None:
+        self.sent.append(row.id)
+        self.report.sent += 1
+
+    def done_with_first(self) -> None:
+        self.pending.pop(0)
+        if self.on_progress:
+            self.on_progress(1)
+
+
+def deliver_batch(ids: list[int], *, now: datetime | None = None, on_progress: Progress | None = None,
+                  worker: str | None = None, lease: timedelta = LEASE) -> DeliveryReport:
     """Send the claimed messages over one SMTP connection (or to .eml files without MAIL_SERVER).
     With `worker` (the claim's owner), the claim is renewed while the batch is sent."""
     now = now or utcnow()
-    report = DeliveryReport()
     # Plain rows, not ORM objects: nothing to refresh after each commit.
-    rows = db.session.execute(select(*_ROW_COLUMNS).where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id)).all()
-    sent: list[int] = []
-    pending = list(rows)
-    claim = _Lease(worker, lease, now)
+    result = db.session.execute(select(*_ROW_COLUMNS).where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id))
+    # select()'s typed overloads stop at ten columns; the eleventh (attempts) is an int too.
+    rows = cast("list[MailRow]", list(result.all()))
+    batch = _Batch(pending=rows, claim=_Lease(worker, lease, now), now=now, on_progress=on_progress)
     try:
-        if not current_app.config.get("MAIL_SERVER"):
-            while pending := claim.renew_if_due(pending, sent):
-                _write_eml(pending[0])
-                sent.append(pending.pop(0).id)
-                report.sent += 1
-                if on_progress:
-                    on_progress(1)
-            _mark_sent(sent)
-            return report
-        # Settings read at each batch: a changed configuration needs no restart.
-        state = mail.init_mail(current_app.config, current_app.debug, testing=False)
-        # Flask-Mail types Connection(mail: Mail), but its own connect() passes this state object too.
-        with _TimeoutConnection(state) as conn:  # type: ignore[arg-type]
-            while pending := claim.renew_if_due(pending, sent):
-                row = pending[0]
-                try:
-                    conn.send(build_message(row))
-                except smtplib.SMTPRecipientsRefused as exc:
-                    _mark_sent(sent)
-                    code, text = next(iter(exc.recipients.values()))
-                    _settle_refusal(row, code, text, now, report)
-                except smtplib.SMTPSenderRefused:
-                    raise  # our own address: nothing in this batch can go; retried later
-                except smtplib.SMTPResponseException as exc:
-                    if isinstance(exc, smtplib.SMTPServerDisconnected):
-                        raise
-                    _mark_sent(sent)
-                    _settle_refusal(row, exc.smtp_code, exc.smtp_error, now, report)
-                else:
-                    sent.append(row.id)
-                    report.sent += 1
-                    if len(sent) >= MARK_EVERY:
-                        _mark_sent(sent)
-                pending.pop(0)
-                if on_progress:
-                    on_progress(1)
-            _mark_sent(sent)
+        if current_app.config.get("MAIL_SERVER"):
+            _send_over_smtp(batch)
+        else:
+            _write_files(batch)
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-        # The server went away: what was sent is marked, the rest waits for the next attempt.
-        reason = f"{type(exc).__name__}: {exc}"
-        log.warning("SMTP delivery interrupted, %d message(s) deferred: %s", len(pending), reason)
-        db.session.rollback()
-        _mark_sent(sent)
-        for row in pending:
-            _defer(row, reason, now, report)
-        report.errors.append(reason)
-    return report
+        _interrupted(batch, exc)
+    return batch.report
+
+
+def _write_files(batch: _Batch) -> None:
+    """No MAIL_SERVER (development): each message becomes an .eml file."""
+    while batch.renew():
+        _write_eml(batch.pending[0])
+        batch.record_sent(batch.pending[0])
+        batch.done_with_first()
+    _mark_sent(batch.sent)
+
+
+def _send_over_smtp(batch: _Batch) -> None:
+    # Settings read at each batch: a changed configuration needs no restart.
+    state = mail.init_mail(current_app.config, current_app.debug, testing=False)
+    # Flask-Mail types Connection(mail: Mail), but its own connect() passes this state object too.
+    with _TimeoutConnection(state) as conn:  # type: ignore[arg-type]
+        while batch.renew():
+            row = batch.pending[0]
+            if _send(conn, row, batch):
+                batch.record_sent(row)
+                if len(batch.sent) >= MARK_EVERY:
+                    _mark_sent(batch.sent)
+            batch.done_with_first()
+        _mark_sent(batch.sent)
+
+
+def _send(conn: Connection, row: MailRow, batch: _Batch) -> bool:
+    """Send one message; True if it went. A refusal of this message settles it (final or later)
+    and answers False; the errors that end the whole batch (our sender refused, the server gone)
+    propagate."""
+    try:
+        conn.send(build_message(row))
+    except smtplib.SMTPRecipientsRefused as exc:
+        _mark_sent(batch.sent)
+        code, text = next(iter(exc.recipients.values()))
+        _settle_refusal(row, code, text, batch.now, batch.report)
+    except smtplib.SMTPSenderRefused:
+        raise  # our own address: nothing in this batch can go; retried later
+    except smtplib.SMTPResponseException as exc:
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            raise
+        _mark_sent(batch.sent)
+        _settle_refusal(row, exc.smtp_code, exc.smtp_error, batch.now, batch.report)
+    else:
+        return True
+    return False
+
+
+def _interrupted(batch: _Batch, exc: Exception) -> None:
+    """The server went away: what was sent is marked, the rest waits for the next attempt."""
+    reason = f"{type(exc).__name__}: {exc}"
+    log.warning("SMTP delivery interrupted, %d message(s) deferred: %s", len(batch.pending), reason)
+    db.session.rollback()
+    _mark_sent(batch.sent)
+    for row in batch.pending:
+        _defer(row, reason, batch.now, batch.report)
+    batch.report.errors.append(reason)
 
 
 def deliver_due(worker: str | None = None, *, batch_size: int = BATCH_SIZE, now: datetime | None = None,
-                on_progress=None, max_batches: int | None = None, lease: timedelta = LEASE,
+                on_progress: Progress | None = None, max_batches: int | None = None, lease: timedelta = LEASE,
                 between_batches: Callable[[], bool] | None = None) -> DeliveryReport:
     """Drain what is due now, batch after batch; answers what happened. `between_batches` (the
     worker's heartbeat) runs after each batch; answering False stops the drain there."""
@@ -373,7 +426,7 @@ def deliver_due(worker: str | None = None, *, batch_size: int = BATCH_SIZE, now:
     return total
 
 
-def unclaimed_queued() -> tuple:
+def unclaimed_queued() -> tuple[ColumnElement[bool], ...]:
     """Queued and not in a worker's hands right now (a message being sent cannot be called back;
     withdrawing it would let a re-rendered copy go as well)."""
     return (OutgoingMail.status == MailStatus.queued,
@@ -383,7 +436,7 @@ def unclaimed_queued() -> tuple:
 # --- status --------------------------------------------------------------------------------
 
 
-def mailing_status(mailing: str) -> dict:
+def mailing_status(mailing: str) -> dict[str, Any]:
     counts = dict(db.session.execute(
         select(OutgoingMail.status, func.count(OutgoingMail.id)).where(OutgoingMail.mailing == mailing)
         .group_by(OutgoingMail.status)).all())

@@ -2,8 +2,8 @@
 work now. Every figure is a GROUP BY in the database; Python only arranges the few rows."""
 from __future__ import annotations
 
-from datetime import UTC
-from typing import cast
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import case, func, select
 
@@ -20,7 +20,7 @@ from alumni.models import (
 )
 from alumni.models.types import utcnow
 from alumni.rules import fiscal_year
-from alumni.services.reports import ReturneeFilters, returnees_query
+from alumni.services.reports import ReturneeFilters, dispatches, publication_cell, returnees_query
 
 TOP_COUNTRIES = 20
 
@@ -45,7 +45,7 @@ def cohorts_by_programme() -> dict[str, dict[int, int]]:
     return table
 
 
-def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -> list[dict]:
+def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -> list[dict[str, Any]]:
     """Per cohort: members invited to Japan, and how many came back after it (as a researcher,
     student or employee), with the share. Cohort sizes are summed from `cohorts_by_programme()`
     when the caller has it already."""
@@ -62,7 +62,7 @@ def came_back_by_cohort(by_programme: dict[str, dict[int, int]] | None = None) -
              "share": returned.get(fy, 0) / n if n else 0.0} for fy, n in sorted(sizes.items())]
 
 
-def where_alumni_work_now() -> dict:
+def where_alumni_work_now() -> dict[str, list[tuple[str, int]]]:
     """Members by the country of their current career entry (open end date); and, for the
     Japanese participants sent abroad (outbound), those now working outside Japan."""
     members = func.count(func.distinct(CareerEntry.member_id))
@@ -75,7 +75,7 @@ def where_alumni_work_now() -> dict:
     return {"all": [(c, n) for c, n in everyone], "japanese_abroad": [(c, n) for c, n in japanese_abroad]}
 
 
-def events_held(now=None) -> list[dict]:
+def events_held(now: datetime | None = None) -> list[dict[str, Any]]:
     """Per fiscal year of the start date: events held (published and over; cancelled ones were
     not held), the confirmed seats ("yes") and the people checked in at the door — one grouped
     query per event, summed by year here (events are few)."""
@@ -87,7 +87,7 @@ def events_held(now=None) -> list[dict]:
         .outerjoin(Registration, Registration.event_id == Event.id)
         .where(Event.status == EventStatus.published, Event.ends_at < current)
         .group_by(Event.id, Event.starts_at))
-    years: dict[int, dict] = {}
+    years: dict[int, dict[str, Any]] = {}
     for starts_at, yes, came in rows:
         fy = fiscal_year(starts_at.date())
         year = years.setdefault(fy, {"fiscal_year": fy, "events": 0, "confirmed": 0, "attended": 0})
@@ -99,7 +99,7 @@ def events_held(now=None) -> list[dict]:
     return [years[fy] for fy in sorted(years)]
 
 
-def overview() -> dict:
+def overview() -> dict[str, Any]:
     top, rest = members_by_country()
     by_programme = cohorts_by_programme()
     cohorts = came_back_by_cohort(by_programme)
@@ -115,3 +115,26 @@ def overview() -> dict:
         "work_now": where_alumni_work_now(),
         "events_held": events_held(),
     }
+
+
+def overview_csv_rows(*, publication: bool = False) -> list[tuple[str, object, object, object]]:
+    """The overview's numbers as CSV rows (table, key, subkey, members); for publication every
+    count of people under 5 is suppressed (reports.suppress_small), the number of events never."""
+    cell = publication_cell(publication)
+    data = overview()
+    rows: list[tuple[str, object, object, object]] = [("table", "key", "subkey", "members")]
+    rows += [("members_by_country", c, "", cell(n)) for c, n in data["by_country"]]
+    rows.append(("members_by_country", "other", "", cell(data["other_countries"])))
+    rows += [("cohort_by_programme", code, fy, cell(n))
+             for code, years in data["by_programme"].items() for fy, n in years.items()]
+    rows += [("came_back_by_cohort", c["fiscal_year"], "", cell(c["came_back"])) for c in data["by_cohort"]]
+    rows += [("work_now", c, "", cell(n)) for c, n in data["work_now"]["all"]]
+    rows += [("japanese_abroad_work_now", c, "", cell(n)) for c, n in data["work_now"]["japanese_abroad"]]
+    for y in data["events_held"]:  # the number of events is no person: never suppressed
+        rows += [("events_held", y["fiscal_year"], "events", y["events"]),
+                 ("events_held", y["fiscal_year"], "confirmed", cell(y["confirmed"])),
+                 ("events_held", y["fiscal_year"], "attended", cell(y["attended"]))]
+    for fy, y in dispatches("outbound")["fiscal_years"].items():
+        rows += [("outbound_dispatches", fy, "short_term", cell(y["short_term"])),
+                 ("outbound_dispatches", fy, "mid_long_term", cell(y["mid_long_term"]))]
+    return rows

@@ -11,17 +11,23 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from alumni.extensions import db
-from alumni.models import Consent, ConsentKind, Member
+from alumni.models import Consent, ConsentKind, Member, User
 from alumni.models.types import utcnow
+from alumni.services import audit
 
 #: The current version of the privacy notice: the date its text took effect (ISO 8601).
 NOTICE_VERSION = "2026-11-28"
 
 
-def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version: str | None = None) -> Consent:
+def record_consent(member: Member, kind: ConsentKind, granted: bool, *, version: str | None = None,
+                   actor: User | None = None) -> Consent:
+    """A consent is the member's own act: logged with their account as actor unless told."""
     consent = Consent(member_id=member.id, kind=kind, granted=granted, version=version, recorded_at=utcnow())
     db.session.add(consent)
     db.session.flush()
+    who = actor if actor is not None else audit.own_account(member)
+    audit.record(who, "consent.given" if granted else "consent.withdrawn", member=member, subject=consent,
+                 changes={str(kind.value): [None, granted], **({"version": [None, version]} if version else {})})
     return consent
 
 

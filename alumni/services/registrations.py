@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from flask_babel import get_locale
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
@@ -29,17 +28,19 @@ from alumni.models import (
     Registration,
     RegistrationStatus,
     Response,
+    User,
 )
 from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
+from alumni.services.audit import snapshot
 from alumni.services.eventbase import answers_close_utc, clean_side, missing_event, moment_text, zone_label
 from alumni.services.institutions import get_institution
 from alumni.services.search import member_search_key
+from alumni.signals import registration_answered, registration_checked_in, registration_promoted
 
-#: Called with each registration promoted from the waitlist, inside the same transaction —
-#: the mail area (issue #5) appends a function here that queues "you got a seat" mail.
-promotion_hooks: list[Callable[[Registration], None]] = []
+#: The fields of a registration whose before/after the audit log keeps.
+AUDIT_FIELDS = ("response", "status", "side", "institution_id", "waitlist_number")
 
 PROMOTION_BATCH = 100
 
@@ -75,10 +76,12 @@ class Seats:
 
     @property
     def places_left(self) -> int | None:
-        return _places_left(self.capacity, self.taken)
+        return places_left_of(self.capacity, self.taken)
 
 
-def _places_left(capacity: int | None, taken: int) -> int | None:
+def places_left_of(capacity: int | None, taken: int) -> int | None:
+    """Seats left of `capacity` (None: no limit) when `taken` are taken: the one formula that
+    the event page, the summary, the home page and the API show."""
     return None if capacity is None else max(0, capacity - taken)
 
 
@@ -149,9 +152,10 @@ def waitlist_position(registration: Registration) -> int | None:
                                                "number": registration.waitlist_number})
 
 
-def promote_waitlisted(event: Event) -> list[Registration]:
+def promote_waitlisted(event: Event, *, actor: User | None = None) -> list[Registration]:
     """Give free seats to the waitlist in arrival order. A full side keeps its own registrants
-    waiting but does not hold up those of another side. Runs the promotion hooks.
+    waiting but does not hold up those of another side. Sends `registration_promoted` for each
+    (`actor`: whoever freed or added the seat).
 
     Reads the waitlist in batches, so that freeing one seat at an event with thousands
     waiting reads one batch, not the whole list."""
@@ -185,23 +189,76 @@ def promote_waitlisted(event: Event) -> list[Registration]:
             promoted.append(reg)
     db.session.flush()
     for reg in promoted:
-        for hook in promotion_hooks:
-            hook(reg)
+        registration_promoted.send(reg, actor=actor)
     return promoted
 
 
 # ---------------------------------------------------------------- answering
-def _check_open(event: Event, response: Response | None) -> None:
+#: Answers that ask for (or may ask for) a seat: refused once answers have closed.
+SEAT_ANSWERS = (Response.yes, Response.maybe)
+#: Registrations a member may withdraw (a "no" has nothing to withdraw, a cancelled one is done).
+WITHDRAWABLE = (RegistrationStatus.yes, RegistrationStatus.waitlisted, RegistrationStatus.maybe)
+
+
+def _refusal(event: Event, response: Response | None) -> Conflict | None:
+    """Why `event` takes no `response` now (None: it takes it). `response` None asks about
+    withdrawing, which is judged as a "no". The one rule behind `respond`, `withdraw` and
+    `answer_options` (what the event page and the API offer)."""
     if event.status == EventStatus.cancelled:
-        raise Conflict(_("This event is cancelled; it takes no answers."), field="response")
+        return Conflict(_("This event is cancelled; it takes no answers."), field="response")
     if event.status != EventStatus.published:
-        raise Conflict(_("This event is not published yet; it takes no answers."), field="response")
+        return Conflict(_("This event is not published yet; it takes no answers."), field="response")
     # Past the deadline a member may still say no or withdraw (that frees a seat), not say yes.
-    if response in (Response.yes, Response.maybe) and utcnow() > answers_close_utc(event):
-        raise Conflict(_("Registration for this event has closed."), field="response")
+    if response in SEAT_ANSWERS and utcnow() > answers_close_utc(event):
+        return Conflict(_("Registration for this event has closed."), field="response")
+    return None
 
 
-def _side_for(event: Event, value) -> str | None:
+def _check_open(event: Event, response: Response | None) -> None:
+    refusal = _refusal(event, response)
+    if refusal is not None:
+        raise refusal
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """What a member may answer to an event now, given their registration (or none).
+
+    `responses`: the answers `respond` takes now, in the order a page offers them;
+    `withdraw`: whether `withdraw` is offered (a registration that holds or asks for a place);
+    `closed`: answers that ask for a seat are no longer taken (the deadline passed) though the
+    event is published; `yes_joins_waitlist`: no seat is free, so a new yes joins the waitlist."""
+    responses: tuple[Response, ...]
+    withdraw: bool
+    closed: bool
+    yes_joins_waitlist: bool
+
+    def names(self) -> list[str]:
+        """The options as the API writes them: "yes", "maybe", "no", "withdraw"."""
+        return [r.value for r in self.responses] + (["withdraw"] if self.withdraw else [])
+
+
+_OFFERED = (Response.yes, Response.maybe, Response.no)
+
+
+def answer_options(event: Event, registration: Registration | None, *,
+                   places_left: int | None = None) -> AnswerOptions:
+    """The answers `registration`'s member (or a member not yet registered) may give to `event`
+    now, judged by the same rule as `respond` and `withdraw` (`_refusal`). `places_left`, when
+    the caller counted it already (the event page), saves a count."""
+    responses = tuple(r for r in _OFFERED if _refusal(event, r) is None)
+    withdraw = (registration is not None and registration.status in WITHDRAWABLE
+                and _refusal(event, None) is None)
+    closed = event.status == EventStatus.published and Response.yes not in responses
+    holds_place = registration is not None and registration.status in ACTIVE
+    if places_left is None and event.capacity is not None:
+        places_left = seats(event).places_left
+    full = event.capacity is not None and places_left == 0
+    return AnswerOptions(responses=responses, withdraw=withdraw, closed=closed,
+                         yes_joins_waitlist=Response.yes in responses and full and not holds_place)
+
+
+def _side_for(event: Event, value: object) -> str | None:
     side = clean_side(value)
     quotas = event.side_quotas or {}
     if quotas:
@@ -215,15 +272,17 @@ def _side_for(event: Event, value) -> str | None:
 @dataclass(frozen=True)
 class EventPage:
     """What an event's page shows: the event (with its chapter), the seats left and the
-    waitlist's length, and the viewer's own registration with its place on the waitlist."""
+    waitlist's length, the viewer's own registration with its place on the waitlist, and the
+    answers the viewer may give now (`answer_options`)."""
     event: Event
     places_left: int | None
     waitlisted: int
     registration: Registration | None
     position: int | None
+    answers: AnswerOptions
 
 
-def _counted(status: RegistrationStatus):
+def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
     """The event's registrations in `status`, as a column of a statement selecting the event."""
     other = aliased(Registration)
     return (select(func.count(other.id)).where(other.event_id == Event.id, other.status == status)
@@ -248,9 +307,10 @@ def event_page(event_id: int, member: Member | None) -> EventPage:
     if row is None:
         raise missing_event(event_id)
     event, registration, taken, waitlisted = row
-    return EventPage(event=event, places_left=_places_left(event.capacity, taken),
-                     waitlisted=waitlisted, registration=registration,
-                     position=waitlist_position(registration) if registration is not None else None)
+    left = places_left_of(event.capacity, taken)
+    return EventPage(event=event, places_left=left, waitlisted=waitlisted, registration=registration,
+                     position=waitlist_position(registration) if registration is not None else None,
+                     answers=answer_options(event, registration, places_left=left))
 
 
 def find_registration(event: Event, member: Member) -> Registration | None:
@@ -265,33 +325,34 @@ _REGISTRATION_OF = (select(Registration)
                     .execution_options(populate_existing=True))
 
 
-def respond(event: Event, member: Member, response, *, institution_id=None, side=None,
-            actor=None, **_ignored) -> Outcome:
+def respond(event: Event, member: Member, response: Response | str, *, institution_id: int | None = None,
+            side: str | None = None, actor: User | None = None) -> Outcome:
     """A member answers yes / maybe / no; answering again changes the same registration.
 
     A yes takes a seat if the event and the member's side have one, else joins the waitlist at
     its end. Leaving a seat (maybe / no) promotes the first waitlisted who fits."""
-    response = v.choice(response, Response, "response")
+    answer = v.choice(response, Response, "response")
     event = lock_event(event)
-    _check_open(event, response)
+    _check_open(event, answer)
     institution = get_institution(institution_id)
     # A side is asked of those who come (or may come); a "no" needs none.
-    needs_side = side not in (None, "") or (event.side_quotas and response != Response.no)
+    needs_side = side not in (None, "") or (event.side_quotas and answer != Response.no)
     side = _side_for(event, side) if needs_side else None
     reg = find_registration(event, member)
     created = reg is None
+    before = dict.fromkeys(AUDIT_FIELDS) if reg is None else snapshot(reg, AUDIT_FIELDS)
     if reg is None:
         reg = Registration(event_id=event.id, member_id=member.id, ticket_token=secrets.token_urlsafe(32),
-                           response=response, status=RegistrationStatus.no)
+                           response=answer, status=RegistrationStatus.no)
         db.session.add(reg)
     held_seat = reg.status == RegistrationStatus.yes
     side_changed = not created and reg.side != side
-    reg.response = response
+    reg.response = answer
     if institution is not None or created:
         reg.institution = institution
     reg.side = side
 
-    if response == Response.yes:
+    if answer == Response.yes:
         keep = (reg.status == RegistrationStatus.yes and not side_changed) or \
                (reg.status == RegistrationStatus.waitlisted and not side_changed)
         if not keep:
@@ -304,16 +365,26 @@ def respond(event: Event, member: Member, response, *, institution_id=None, side
             else:
                 reg.status, reg.waitlist_number = RegistrationStatus.waitlisted, _next_waitlist_number(event)
     else:
-        reg.status, reg.waitlist_number = RegistrationStatus(response.value), None
+        reg.status, reg.waitlist_number = RegistrationStatus(answer.value), None
     reg.updated_at = utcnow()
     db.session.flush()
-    promoted = promote_waitlisted(event) if held_seat else []
+    _answered(reg, before, actor, created=created)
+    promoted = promote_waitlisted(event, actor=actor) if held_seat else []
     return Outcome(reg, created, promoted)
 
 
-def withdraw(registration: Registration, actor=None) -> Outcome:
-    """Cancel a registration; a seat it held goes to the waitlist."""
+def _answered(reg: Registration, before: dict[str, Any], actor: User | None, *, created: bool = False,
+              action: str = "registration.answered") -> None:
+    after = snapshot(reg, before)
+    changes = {f: [before[f], after[f]] for f in before if before[f] != after[f]}
+    registration_answered.send(reg, actor=actor, changes=changes, created=created, action=action)
+
+
+def withdraw(registration: Registration, *, actor: User | None = None) -> Outcome:
+    """Cancel a registration; a seat it held goes to the waitlist. Refused (Conflict) where a
+    "no" is: a cancelled event takes no answers."""
     event = lock_event(registration.event)
+    _check_open(event, None)
     # Re-read under the lock: the caller loaded it before, and a concurrent withdrawal may have
     # promoted it from the waitlist since. Trusting the stale "waitlisted" would free its seat
     # without promoting anyone (found by bench/load.py).
@@ -321,14 +392,17 @@ def withdraw(registration: Registration, actor=None) -> Outcome:
     if registration.status == RegistrationStatus.cancelled:
         return Outcome(registration)
     held_seat = registration.status == RegistrationStatus.yes
+    before = snapshot(registration, AUDIT_FIELDS)
     registration.status = RegistrationStatus.cancelled
     registration.waitlist_number = None
     registration.updated_at = utcnow()
     db.session.flush()
-    return Outcome(registration, False, promote_waitlisted(event) if held_seat else [])
+    _answered(registration, before, actor, action="registration.withdrawn")
+    return Outcome(registration, False, promote_waitlisted(event, actor=actor) if held_seat else [])
 
 
-def change_registration(registration: Registration, changes: dict, actor=None) -> Outcome:
+def change_registration(registration: Registration, changes: dict[str, Any], *,
+                        actor: User | None = None) -> Outcome:
     """PATCH: {"response": …} changes the answer, {"status": "cancelled"} withdraws."""
     unknown = set(changes) - {"response", "status", "institution_id", "side"}
     if unknown:
@@ -338,7 +412,7 @@ def change_registration(registration: Registration, changes: dict, actor=None) -
         if changes["status"] != RegistrationStatus.cancelled.value:
             raise Invalid(_("Only \"cancelled\" can be set as status; change the answer with response."),
                           field="status")
-        return withdraw(registration, actor)
+        return withdraw(registration, actor=actor)
     if registration.member is None:
         raise Conflict(_("This registration belongs to a deleted account."), field="response")
     response = changes.get("response") or registration.response.value
@@ -362,7 +436,7 @@ def find_by_token(token: str) -> Registration:
 
 
 # ---------------------------------------------------------------- check-in
-def check_in(registration: Registration, actor=None) -> Registration:
+def check_in(registration: Registration, *, actor: User | None = None) -> Registration:
     """Mark the person as arrived. A second check-in is reported (Conflict) and not counted:
     the UPDATE only applies while checked_in_at is empty, so even two scanners at the same
     moment record one arrival."""
@@ -380,6 +454,7 @@ def check_in(registration: Registration, actor=None) -> Registration:
     if cast("CursorResult[Any]", result).rowcount == 0:  # an UPDATE answers a CursorResult
         raise Conflict(_("Already checked in at %(time)s.", time=checked_in_time(registration)),
                        field="checked_in_at")
+    registration_checked_in.send(registration, actor=actor)
     return registration
 
 
@@ -396,7 +471,7 @@ def checked_in_time(registration: Registration) -> str:
 
 # ---------------------------------------------------------------- lists, summary, export
 def list_registrations(event: Event, *, status: str | None = None, side: str | None = None,
-                       q: str | None = None, checked_in: bool | None = None):
+                       q: str | None = None, checked_in: bool | None = None) -> Select[Registration]:
     stmt = (select(Registration).outerjoin(Member, Registration.member_id == Member.id)
             .where(Registration.event_id == event.id)
             .options(contains_eager(Registration.member), selectinload(Registration.institution)))
@@ -415,13 +490,27 @@ def list_registrations(event: Event, *, status: str | None = None, side: str | N
                          Member.family_name, Member.given_name, Registration.id)
 
 
-def member_registrations(member: Member):
+def member_registrations(member: Member) -> Select[Registration]:
     return (select(Registration).join(Event).where(Registration.member_id == member.id)
             .options(contains_eager(Registration.event).selectinload(Event.chapter))
             .order_by(Event.starts_at.desc()))
 
 
-def summarise(event: Event) -> dict:
+def status_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{event id: {status: N}} for the events `event_ids` (a list page's counts, one query)."""
+    counts: dict[int, dict[str, int]] = {}
+    if not event_ids:
+        return counts
+    for event_id, status, n in db.session.execute(
+        select(Registration.event_id, Registration.status, func.count(Registration.id))
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id, Registration.status)
+    ):
+        counts.setdefault(event_id, {})[status.value] = n
+    return counts
+
+
+def summarise(event: Event) -> dict[str, Any]:
     """{by_status, checked_in, places_left, sides: {SIDE: {people, institutions: {KIND: N}}}},
     sides counted over confirmed seats (yes), institutions counted once each per side."""
     by_status = {s.value: 0 for s in RegistrationStatus}
@@ -432,8 +521,8 @@ def summarise(event: Event) -> dict:
         by_status[status.value] = n
     checked_in = db.session.scalar(select(func.count(Registration.id)).where(
         Registration.event_id == event.id, Registration.checked_in_at.is_not(None)))
-    left = None if event.capacity is None else max(0, event.capacity - by_status["yes"])
-    sides: dict[str, dict] = {}
+    left = places_left_of(event.capacity, by_status["yes"])
+    sides: dict[str, dict[str, Any]] = {}
     confirmed = (Registration.event_id == event.id) & (Registration.status == RegistrationStatus.yes)
     side: str | None  # the queries below answer None for no side
     for side in list(event.side_quotas or {}):
@@ -453,7 +542,7 @@ def summarise(event: Event) -> dict:
     return {"by_status": by_status, "checked_in": checked_in, "places_left": left, "sides": sides}
 
 
-def _empty_side() -> dict:
+def _empty_side() -> dict[str, Any]:
     return {"people": 0, "institutions": {k.value: 0 for k in InstitutionKind}}
 
 

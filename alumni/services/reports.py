@@ -9,13 +9,15 @@ offer entered ahead) is not "came back" yet (`returnees_query`, the one place of
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, bindparam, case, cast, func, literal, select, union_all
+from sqlalchemy import CTE, Float, Integer, Select, String, bindparam, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from alumni.errors import Invalid
@@ -37,7 +39,7 @@ RETURN_KINDS = {
 PUBLICATION_MIN_CELL = 5
 
 
-class days_between(FunctionElement):
+class days_between(FunctionElement[int]):
     """Whole days from `start` to `end` (end − start), in each database's own date arithmetic."""
 
     type = Integer()
@@ -45,14 +47,14 @@ class days_between(FunctionElement):
 
 
 @compiles(days_between)
-def _days_between_default(element, compiler, **kw):
+def _days_between_default(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     end, start = list(element.clauses)
     return f"(CAST(julianday({compiler.process(end, **kw)}) AS INTEGER) - " \
            f"CAST(julianday({compiler.process(start, **kw)}) AS INTEGER))"
 
 
 @compiles(days_between, "postgresql")
-def _days_between_pg(element, compiler, **kw):
+def _days_between_pg(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     end, start = list(element.clauses)
     return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
@@ -70,7 +72,7 @@ class ReturneeFilters:
     as_of: date | None = None
 
 
-def clean_returnee_filters(values: dict) -> ReturneeFilters:
+def clean_returnee_filters(values: Mapping[str, Any]) -> ReturneeFilters:
     """Filters from a form or a query string, checked with the usual messages."""
     kind = (values.get("as") or values.get("kind") or "research").strip()
     if kind not in RETURN_KINDS:
@@ -91,7 +93,7 @@ def clean_returnee_filters(values: dict) -> ReturneeFilters:
     return ReturneeFilters(kind, programme, country, years["fy_from"], years["fy_to"], field)
 
 
-def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
+def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False) -> CTE:
     """One row per returnee: member_id, country, programme, cohort, end_date, returned_on,
     days_to_return — as a materialised CTE the aggregates below share. `any_kind` counts a
     return as a researcher, student or employee alike (the overview's "came back")."""
@@ -139,7 +141,7 @@ def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False):
     return stmt.cte("returnees").prefix_with("MATERIALIZED")
 
 
-def _median_select(r):
+def _median_select(r: CTE) -> Select[str, str, float]:
     """The median of days_to_return by ordered position (SQLite has no percentile function):
     the middle value, or the mean of the two middle ones."""
     total = select(func.count()).select_from(r).scalar_subquery()
@@ -149,7 +151,7 @@ def _median_select(r):
     return select(literal("median"), literal(""), func.avg(cast(middle.c.days, Float)))
 
 
-def summarise_returnees(filters: ReturneeFilters) -> dict:
+def summarise_returnees(filters: ReturneeFilters) -> dict[str, Any]:
     """total, median days to return, and counts by country, programme and cohort fiscal year —
     one statement: grouped queries joined by UNION ALL over the shared, materialised CTE."""
     r = returnees_query(filters)
@@ -176,7 +178,7 @@ def summarise_returnees(filters: ReturneeFilters) -> dict:
     return result
 
 
-def returnee_members_stmt(filters: ReturneeFilters):
+def returnee_members_stmt(filters: ReturneeFilters) -> Select[Any]:
     """The member list, earliest return first: one row per returnee with their names."""
     r = returnees_query(filters)
     return (
@@ -188,12 +190,12 @@ def returnee_members_stmt(filters: ReturneeFilters):
     )
 
 
-def list_returnees(filters: ReturneeFilters, page: int, per_page: int) -> list[dict]:
+def list_returnees(filters: ReturneeFilters, page: int, per_page: int) -> list[dict[str, Any]]:
     stmt = returnee_members_stmt(filters).limit(per_page).offset((page - 1) * per_page)
     return [dict(row._mapping) for row in db.session.execute(stmt)]
 
 
-def iter_returnees(filters: ReturneeFilters):
+def iter_returnees(filters: ReturneeFilters) -> Iterator[dict[str, Any]]:
     """Every returnee, streamed (for CSV)."""
     for row in db.session.execute(returnee_members_stmt(filters).execution_options(yield_per=1000)):
         yield dict(row._mapping)
@@ -207,7 +209,7 @@ RETURNEE_CSV_COLUMNS = ("id", "given_name", "family_name", "native_name", "count
 
 
 @lru_cache(maxsize=1)
-def _dispatches_stmt():
+def _dispatches_stmt() -> Select[int, int, int | None]:
     """Built once: the direction is a bound parameter (statement construction cost more than
     the query on PostgreSQL at this scale)."""
     stay = days_between(Participation.end_date, Participation.start_date) + 1
@@ -220,7 +222,7 @@ def _dispatches_stmt():
     )
 
 
-def dispatches(direction: str | None = None) -> dict:
+def dispatches(direction: str | None = None) -> dict[str, Any]:
     """Participations per fiscal year in one direction, split short-term (≤ 30 days counting
     both ends) and mid/long-term."""
     chosen = v.choice(direction or Direction.outbound.value, Direction, "direction")
@@ -234,3 +236,23 @@ def suppress_small(n: int | None) -> str:
     if n is None:
         return ""
     return f"<{PUBLICATION_MIN_CELL}" if 0 < n < PUBLICATION_MIN_CELL else str(n)
+
+
+def publication_cell(publication: bool) -> Callable[[int], int | str]:
+    """How a table writes a count of people: suppressed under `PUBLICATION_MIN_CELL` when it is
+    meant for publication, as it is otherwise."""
+    return suppress_small if publication else (lambda n: n)
+
+
+def returnee_csv_rows(filters: ReturneeFilters, *, publication: bool = False) -> list[list[Any]]:
+    """The returnee report as CSV rows: every returnee with the report's columns (for staff
+    work), or, for publication, the counts only, each cell under 5 people suppressed."""
+    if publication:
+        summary = summarise_returnees(filters)
+        rows: list[list[Any]] = [["dimension", "key", "members"], ["total", "", suppress_small(summary["total"])]]
+        for dim in ("by_country", "by_programme", "by_fiscal_year"):
+            rows += [[dim.removeprefix("by_"), key, suppress_small(n)] for key, n in summary[dim].items()]
+        return rows
+    rows = [list(RETURNEE_CSV_COLUMNS)]
+    rows += [["" if r[c] is None else r[c] for c in RETURNEE_CSV_COLUMNS] for r in iter_returnees(filters)]
+    return rows

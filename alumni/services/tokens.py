@@ -17,6 +17,7 @@ from alumni.i18n import _
 from alumni.models import ApiToken, User
 from alumni.models.types import utcnow
 from alumni.permissions import can_revoke_token
+from alumni.services import audit
 
 DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 366
@@ -30,16 +31,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user: User, days: int = DEFAULT_TOKEN_DAYS) -> str:
+def issue_token(user: User, days: int = DEFAULT_TOKEN_DAYS, *, actor: User | None = None) -> str:
     """A new API token for `user`, valid for `days`; only its hash is stored, so this is the one
     time it is seen."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
         raise Invalid(_("A token lasts from 1 to %(max)d days.", max=MAX_TOKEN_DAYS), field="days")
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(ApiToken(user=user, token_hash=token_hash(token), created_at=now,
-                            expires_at=now + timedelta(days=days)))
+    row = ApiToken(user=user, token_hash=token_hash(token), created_at=now, expires_at=now + timedelta(days=days))
+    db.session.add(row)
     db.session.flush()
+    audit.record(actor, "token.issued", member=user.member_id, subject=row,
+                 changes={"user_id": [None, user.id], "expires_at": [None, audit.plain(row.expires_at)]})
     return token
 
 
@@ -92,12 +95,14 @@ def token_for(actor: User | None, token_id: int) -> ApiToken:
     return token
 
 
-def revoke_token(token: ApiToken, actor: User | None = None) -> bool:
+def revoke_token(token: ApiToken, *, actor: User | None = None) -> bool:
     """Revoke one token (`actor` may be None for the CLI); False if it was revoked already."""
     if token.revoked_at is not None:
         return False
     token.revoked_at = utcnow()
     db.session.flush()
+    audit.record(actor, "token.revoked", member=token.user.member_id, subject=token,
+                 changes={"revoked_at": [None, audit.plain(token.revoked_at)]})
     return True
 
 

@@ -5,7 +5,7 @@ import enum
 import unicodedata
 from datetime import date
 from functools import lru_cache
-from typing import Literal, overload
+from typing import Literal, TypeVar, overload
 from zoneinfo import available_timezones
 
 import pycountry
@@ -26,14 +26,16 @@ def _timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+E = TypeVar("E", bound=enum.Enum)
+
 _LANGUAGE_KEYS = {tag.lower().replace("_", "-"): tag for tag in LANGUAGES}
 
 
 @overload
-def country(value, field: str = ..., *, required: Literal[True] = ...) -> str: ...
+def country(value: object, field: str = ..., *, required: Literal[True] = ...) -> str: ...
 @overload
-def country(value, field: str = ..., *, required: bool) -> str | None: ...
-def country(value, field: str = "country", *, required: bool = True) -> str | None:
+def country(value: object, field: str = ..., *, required: bool) -> str | None: ...
+def country(value: object, field: str = "country", *, required: bool = True) -> str | None:
     """An ISO 3166-1 alpha-2 code, upper-cased."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -48,7 +50,7 @@ def country(value, field: str = "country", *, required: bool = True) -> str | No
     return code
 
 
-def language(value, field: str = "preferred_language") -> str:
+def language(value: object, field: str = "preferred_language") -> str:
     """A BCP 47 tag among the languages we support, in its canonical spelling (zh-Hans)."""
     key = str(value or "").strip().lower().replace("_", "-")
     if key not in _LANGUAGE_KEYS:
@@ -60,7 +62,7 @@ def language(value, field: str = "preferred_language") -> str:
     return _LANGUAGE_KEYS[key]
 
 
-def timezone_name(value, field: str = "timezone") -> str:
+def timezone_name(value: object, field: str = "timezone") -> str:
     name = str(value or "").strip()
     if name not in _timezones():
         raise Invalid(
@@ -69,7 +71,7 @@ def timezone_name(value, field: str = "timezone") -> str:
     return name
 
 
-def email(value, field: str = "email") -> str:
+def email(value: object, field: str = "email") -> str:
     """The one spelling of an address that is stored and compared, wherever it enters (sign-up,
     login, reset, API, import, CLI): email-validator turns the domain through IDNA (UTS 46) into
     its Unicode form (`xn--bcher-kva.example` → `bücher.example`) and the local part into Unicode
@@ -86,7 +88,7 @@ def email(value, field: str = "email") -> str:
     return unicodedata.normalize("NFC", result.normalized.lower())
 
 
-def email_key(value) -> str | None:
+def email_key(value: object) -> str | None:
     """`email(value)` for looking an address up: None for a text that is no address."""
     try:
         return email(value)
@@ -94,7 +96,7 @@ def email_key(value) -> str | None:
         return None
 
 
-def text(value, field: str, *, required: bool = False, max_length: int = 200, multiline: bool = False) -> str:
+def text(value: object, field: str, *, required: bool = False, max_length: int = 200, multiline: bool = False) -> str:
     result = "" if value is None else str(value).strip()
     if "\x00" in result:
         raise Invalid(_("%(field)s contains a NUL character.", field=field), field=field)
@@ -107,7 +109,11 @@ def text(value, field: str, *, required: bool = False, max_length: int = 200, mu
     return result
 
 
-def choice(value, enum_cls: type[enum.Enum], field: str, *, required: bool = True):
+@overload
+def choice(value: object, enum_cls: type[E], field: str, *, required: Literal[True] = ...) -> E: ...
+@overload
+def choice(value: object, enum_cls: type[E], field: str, *, required: bool) -> E | None: ...
+def choice(value: object, enum_cls: type[E], field: str, *, required: bool = True) -> E | None:
     if value is None or value == "":
         if required:
             raise Invalid(_("%(field)s is required.", field=field), field=field)
@@ -123,10 +129,10 @@ def choice(value, enum_cls: type[enum.Enum], field: str, *, required: bool = Tru
 
 
 @overload
-def parse_date(value, field: str, *, required: Literal[True] = ...) -> date: ...
+def parse_date(value: object, field: str, *, required: Literal[True] = ...) -> date: ...
 @overload
-def parse_date(value, field: str, *, required: bool) -> date | None: ...
-def parse_date(value, field: str, *, required: bool = True) -> date | None:
+def parse_date(value: object, field: str, *, required: bool) -> date | None: ...
+def parse_date(value: object, field: str, *, required: bool = True) -> date | None:
     """A date object, or an ISO 8601 date string (YYYY-MM-DD)."""
     if value is None or value == "":
         if required:
@@ -146,7 +152,7 @@ def dates_ordered(start: date | None, end: date | None, field: str = "end_date")
                       field=field)
 
 
-def year(value, field: str) -> int:
+def year(value: object, field: str) -> int:
     """A calendar or fiscal year the programme could have (1900–2200)."""
     try:
         result = int(str(value).strip())
@@ -157,12 +163,14 @@ def year(value, field: str) -> int:
     return result
 
 
-def fiscal_year_matches(value, start: date, field: str = "fiscal_year") -> int:
+def fiscal_year_matches(value: object, start: date, field: str = "fiscal_year") -> int:
     """The Japanese fiscal year of `start`; a given value must agree with it."""
     expected = fiscal_year(start)
     if value is None or value == "":
         return expected
     try:
+        if not isinstance(value, int | float | str):
+            raise TypeError(value)
         year = int(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: int(float('inf'))
         raise Invalid(_("%(value)s is not a year.", value=value), field=field) from None

@@ -12,6 +12,7 @@ from alumni.extensions import client_address, db, limiter, login_manager
 from alumni.forms.auth import LoginForm
 from alumni.i18n import _, _l
 from alumni.models import User
+from alumni.permissions import can_log_in
 from alumni.services.account_mail import commit_and_send
 from alumni.services.accounts import authenticate
 from alumni.services.membership import MailKind, Outcome, end_sessions
@@ -81,9 +82,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
-        if user is not None and user.email_verified_at is None:
+        if user is not None and not can_log_in(user):
             # Only someone who knows the password gets here: telling them is no leak.
-
             commit_and_send(Outcome(user, MailKind.verify))
             flash(_("Please confirm your email address first: we have sent you a new link."), "error")
             return render_template("auth/login.html", form=form), 422

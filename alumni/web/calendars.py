@@ -124,7 +124,7 @@ def reset_my_calendar():
     member = current_user.member
     if member is None or not CalendarForm().validate_on_submit():
         abort(400)
-    svc.reset_calendar_token(member, current_user)
+    svc.reset_calendar_token(member, actor=current_user)
     db.session.commit()
     flash(_("Your calendar has a new address. Subscribe again with it: the old one no longer works."), "info")
     return redirect(url_for("calendars.my_calendar"))
@@ -136,7 +136,7 @@ def set_my_reminder():
     member = current_user.member
     if member is None or not CalendarForm().validate_on_submit():
         abort(400)
-    svc.set_calendar_alarm(member, request.form.get("minutes"), current_user)
+    svc.set_calendar_alarm(member, request.form.get("minutes"), actor=current_user)
     db.session.commit()
     flash(_("Reminder saved."), "info")
     return redirect(url_for("calendars.my_calendar"))

@@ -30,17 +30,17 @@ def _choices(viewer) -> dict:
 @bp.route("/directory")
 def directory():
     viewer = current_user if current_user.is_authenticated else None
-    filters = {
-        "q": request.args.get("q", "")[:200],
-        "country": request.args.get("country", "").strip()[:2] or None,
-        "programme": request.args.get("programme", "").strip()[:16] or None,
-        "cohort": _int_arg("cohort", None, low=1900, high=2200),
-        "field": request.args.get("field", "")[:200],
-    }
+    q = request.args.get("q", "")[:200]
+    country = request.args.get("country", "").strip()[:2] or None
+    programme = request.args.get("programme", "").strip()[:16] or None
+    cohort = _int_arg("cohort", None, low=1900, high=2200)
+    field = request.args.get("field", "")[:200]
+    filters = {"q": q, "country": country, "programme": programme, "cohort": cohort, "field": field}
     page = _int_arg("page", 1, high=100_000) or 1
     error = None
     try:
-        entries, total = search_directory(viewer, page=page, per_page=PER_PAGE, **filters)
+        entries, total = search_directory(viewer, page=page, per_page=PER_PAGE, q=q, country=country,
+                                          programme=programme, cohort=cohort, field=field)
     except Invalid as exc:  # e.g. a country code typed into the URL
         entries, total, error = [], 0, exc.message
     pages = max(1, -(-total // PER_PAGE))

@@ -6,27 +6,28 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
-from babel.dates import format_datetime as babel_datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from alumni import formatting
 from alumni.dbpool import reads_without_transaction
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
 from alumni.i18n import LANGUAGES, _
-from alumni.models import Chapter, EventKind, EventStatus, RegistrationStatus
+from alumni.models import Chapter, EventKind, RegistrationStatus
 from alumni.models.types import utcnow
-from alumni.permissions import can_check_in, can_manage_event, can_view_event
+from alumni.permissions import can_check_in, can_view_event
 from alumni.services import events as svc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
 from alumni.web.calendars import calendar_links
 from alumni.web.fragments import render_fragment
+from alumni.web.names import local_name_plain
 from alumni.web.pagecache import EVENT_ARTICLES, cached_for_anonymous, remembered
 
 bp = Blueprint("events", __name__)
@@ -38,20 +39,18 @@ def actor():
 
 
 # ---------------------------------------------------------------- time for templates
-def show_time(local: datetime, event_zone: str, viewer_zone: str | None = None, fmt: str = "EEE d MMM y, HH:mm") -> str:
-    """A local event time, written in `viewer_zone` (default: the event's own zone)."""
+def show_time(local: datetime, event_zone: str, viewer_zone: str | None = None) -> str:
+    """A local event time ("2027年1月23日(土) 18:00"), written in `viewer_zone` (default: the
+    event's own zone), as the reader's locale writes it."""
     moment = local.replace(tzinfo=ZoneInfo(event_zone))
-    zone = ZoneInfo(viewer_zone or event_zone)
-    return babel_datetime(moment, fmt, tzinfo=zone, locale=get_locale())
+    return formatting.event_datetime(moment, viewer_zone or event_zone)
 
 
-def moment_at_event(moment: datetime | None, event, fmt: str | None = None) -> str:
+def moment_at_event(moment: datetime | None, event) -> str:
     """A stored UTC moment (e.g. a check-in) in the event's own zone, in the reader's locale."""
     if moment is None:
         return ""
-    if fmt is None:
-        return svc.moment_text(moment, event.timezone, get_locale())
-    return babel_datetime(moment, fmt, tzinfo=ZoneInfo(event.timezone), locale=get_locale())
+    return svc.moment_text(moment, event.timezone, get_locale())
 
 
 def zone_label(zone: str) -> str:
@@ -59,17 +58,20 @@ def zone_label(zone: str) -> str:
     return svc.zone_label(zone, get_locale())
 
 
-def when_text(event, viewer_zone: str | None = None) -> str:
-    """"Sat 17 Jan 2026, 18:00–21:00" or, for a multi-day event, both dates in full."""
+def event_zone_name(event, viewer_zone: str | None = None) -> str:
+    """The zone an event's times are written in, by name and offset at the event's start, in the
+    reader's language: "インド標準時, GMT+05:30"."""
     zone = viewer_zone or event.timezone
-    start = show_time(event.starts_at, event.timezone, zone)
-    end_moment = svc.in_zone(event.ends_at, event.timezone, zone)
-    start_moment = svc.in_zone(event.starts_at, event.timezone, zone)
-    if event.ends_at == event.starts_at:
-        return start
-    if end_moment.date() == start_moment.date():
-        return f"{start}–{show_time(event.ends_at, event.timezone, zone, 'HH:mm')}"
-    return f"{start} – {show_time(event.ends_at, event.timezone, zone)}"
+    return formatting.zone_label(zone, svc.in_zone(event.starts_at, event.timezone, zone))
+
+
+def when_text(event, viewer_zone: str | None = None) -> str:
+    """The event's span as the reader's locale writes it ("Sat, Jan 23, 2027, 6:00 PM – 9:30 PM",
+    "2027年1月23日(土) 18:00～21:30"), both days in full for a multi-day event."""
+    zone = viewer_zone or event.timezone
+    start = svc.in_zone(event.starts_at, event.timezone, zone)
+    end = svc.in_zone(event.ends_at, event.timezone, zone)
+    return formatting.event_range(start, end, zone)
 
 
 def viewer_zone() -> str | None:
@@ -80,7 +82,7 @@ def viewer_zone() -> str | None:
 @bp.app_context_processor
 def event_helpers() -> dict:
     return {"when_text": when_text, "show_time": show_time, "viewer_zone": viewer_zone,
-            "moment_at_event": moment_at_event, "zone_label": zone_label}
+            "moment_at_event": moment_at_event, "zone_label": zone_label, "event_zone_name": event_zone_name}
 
 
 # ---------------------------------------------------------------- pages
@@ -97,10 +99,8 @@ def list_page():
         "when": args.get("when") if args.get("when") in ("upcoming", "past") else "upcoming",
     }
     page = page_number(args.get("page"))
-    user = actor()
-    own = [user.chapter_id] if user is not None and user.is_organizer else None
     try:
-        stmt = svc.list_events(include_drafts_of=own, all_statuses=bool(user and user.is_staff), **filters)
+        stmt = svc.list_events(viewer=actor(), **filters)
         items, total = paginate(stmt, page, PER_PAGE)
         error = None
     except ServiceError as exc:
@@ -117,10 +117,10 @@ def _lang() -> str:
 
 
 def _visible_event(event_id: int):
-    try:
-        event = svc.get_event(event_id)
-    except ServiceError:
-        abort(404)
+    """The event if the viewer may see it. A missing event raises NotFound, which the app's
+    error handler answers with its own status (404); a draft of another chapter is 404 too (its
+    existence is not confirmed)."""
+    event = svc.get_event(event_id)
     if not can_view_event(actor(), event):
         abort(404)
     return event
@@ -132,14 +132,10 @@ def _visible_event(event_id: int):
 def detail(event_id: int):
     user = actor()
     member = user.member if user is not None else None
-    try:
-        page = rsvc.event_page(event_id, member)
-    except ServiceError:
-        abort(404)
+    page = rsvc.event_page(event_id, member)  # NotFound: the error handler answers 404
     event, registration = page.event, page.registration
     if not can_view_event(user, event):
         abort(404)
-    open_for_answers = event.status == EventStatus.published and utcnow() <= svc.answers_close_utc(event)
     # The answer buttons need only the CSRF token; the form object (costly to build on a page
     # every member opens) only where it has fields to show.
     form = None
@@ -156,7 +152,7 @@ def detail(event_id: int):
     return render_template(
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
         article=_article(page, title, description, viewer_zone()), form=form,
-        open_for_answers=open_for_answers, member=member, can_manage=can_manage_event(user, event),
+        answers=page.answers, member=member, side_max_length=svc.MAX_LENGTH["side"],
     )
 
 
@@ -167,12 +163,12 @@ def _article(page: rsvc.EventPage, title: str, description: str, zone: str | Non
     makes a new entry rather than a stale one.
     Logged-in members get it from here (anonymous visitors get the whole page from the page cache)."""
     event = page.event
-    key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), event.chapter.name,
+    key = ("event-article", str(get_locale()), request.host_url, zone, svc.event_state(event), local_name_plain(event.chapter),
            page.places_left, page.waitlisted)
     return remembered(EVENT_ARTICLES, key, lambda: render_fragment(
         "events/_article.html", event=event, title=title, description=description, zone=zone,
         places_left=page.places_left, waitlisted=page.waitlisted, current_lang=_lang(), when_text=when_text,
-        show_time=show_time, calendar_links=calendar_links))
+        show_time=show_time, event_zone_name=event_zone_name, calendar_links=calendar_links))
 
 
 @bp.route("/events/<int:event_id>/rsvp", methods=["POST"])
@@ -212,7 +208,12 @@ def withdraw(event_id: int):
     reg = rsvc.find_registration(event, current_user.member)
     if reg is None:
         abort(404)
-    rsvc.withdraw(reg, current_user)
+    try:
+        rsvc.withdraw(reg, actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("events.detail", event_id=event.id))
     db.session.commit()
     flash(_("Your registration is withdrawn."), "info")
     return redirect(url_for("events.detail", event_id=event.id))
@@ -234,10 +235,7 @@ def mine():
 def ticket(token: str):
     """The ticket: whoever holds the token (it is unguessable, 256 bits) sees it. The QR code
     carries the organizers' check-in URL for this ticket."""
-    try:
-        reg = rsvc.find_by_token(token)
-    except ServiceError:
-        abort(404)
+    reg = rsvc.find_by_token(token)  # NotFound: the error handler answers 404
     # The public address (BASE_URL), so that a phone scanning the code reaches the service.
     check_in_url = current_app.config["BASE_URL"] + url_for("manage.scan", token=reg.ticket_token)
     qr = segno.make(check_in_url, error="m")

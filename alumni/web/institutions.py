@@ -10,12 +10,15 @@ from flask_login import current_user, login_required
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms import show_errors
+from alumni.forms.events import options
 from alumni.forms.institutions import InstitutionForm
-from alumni.i18n import _
+from alumni.forms.names import name_fields, names_from
+from alumni.i18n import LANGUAGES, _, language_name
 from alumni.permissions import can_create_institution
 from alumni.services import institutions as svc
 from alumni.services import validation as v
 from alumni.web import pickers
+from alumni.web.names import local_name_plain
 
 bp = Blueprint("institutions", __name__, url_prefix="/manage/institutions")
 
@@ -34,6 +37,7 @@ def new_institution():
         abort(403)
     form = InstitutionForm()
     form.country.choices = pickers.country_choices()
+    form.language.choices = options((tag, language_name(tag)) for tag in LANGUAGES)
     if request.method == "GET":
         form.next.data = _safe_next(request.args.get("next")) or ""
         form.country.data = request.args.get("country") or "JP"
@@ -43,11 +47,12 @@ def new_institution():
             existing = svc.find_institution(form.name.data, country)
             if existing is not None:
                 institution = existing
-                flash(_("%(name)s was already in the list; it is now chosen.", name=existing.name), "info")
+                flash(_("%(name)s was already in the list; it is now chosen.", name=local_name_plain(existing)), "info")
             else:
                 institution = svc.create_institution(
-                    {"name": form.name.data, "country": country, "kind": form.kind.data}, current_user)
-                flash(_("%(name)s is added.", name=institution.name), "info")
+                    {"name": form.name.data, "country": country, "kind": form.kind.data,
+                     "language": form.language.data, "names": names_from(form)}, actor=current_user)
+                flash(_("%(name)s is added.", name=local_name_plain(institution)), "info")
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -58,4 +63,5 @@ def new_institution():
                 return redirect(back + ("&" if "?" in back else "?") + urlencode({"host_institution": institution.id}))
             return redirect(request.path)
     form.next.data = _safe_next(form.next.data) or ""
-    return render_template("manage/institution_form.html", form=form), (422 if form.errors else 200)
+    return (render_template("manage/institution_form.html", form=form, name_fields=name_fields(form)),
+            (422 if form.errors else 200))

@@ -99,7 +99,7 @@ def invite(event_id: int):
         try:
             audience = isvc.clean_audience(form.audience_values())
             if request.method == "POST" and request.form.get("action") == "send":
-                queued, skipped = isvc.queue_invitations(event, audience, current_user)
+                queued, skipped = isvc.queue_invitations(event, audience, actor=current_user)
                 db.session.commit()
                 flash(_("%(queued)s invitations queued, %(skipped)s skipped.", queued=queued, skipped=skipped), "info")
                 return redirect(url_for("mail.status", event_id=event.id))

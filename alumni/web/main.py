@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
-from babel.dates import format_skeleton, format_time
 from flask import Blueprint, redirect, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from alumni import formatting
 from alumni.extensions import db
-from alumni.i18n import LANGUAGES, RTL_LANGUAGES, language_name
+from alumni.i18n import LANGUAGES, RTL_LANGUAGES, _, language_name
+from alumni.models import Role
+from alumni.permissions import can_use_manage_area
 from alumni.services import home, workers
 from alumni.services import privacy as privacy_svc
 from alumni.services.outbox import due_count
@@ -34,7 +34,20 @@ def template_globals() -> dict:
         "chosen_lang": session.get("lang"),
         "language_name": language_name,
         "moment_in_zone": moment_in_zone,
+        "role_badge": role_badge,
     }
+
+
+def role_badge(user) -> str | None:
+    """The header's badge for an account with a role beyond member: "Staff", or "Organizer ·
+    IN" with the organizer's chapter (None for members and visitors)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.role == Role.staff:
+        return _("Staff")
+    if user.role == Role.organizer and user.chapter is not None:
+        return _("Organizer") + " · " + user.chapter.code
+    return None
 
 
 def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
@@ -42,14 +55,7 @@ def moment_in_zone(moment: datetime | None, zone: str | None) -> str:
     own zone): the date ("yMMMd") and the short time, joined as the page's locale joins them."""
     if moment is None:
         return ""
-    try:
-        tz = ZoneInfo(zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo("UTC")
-    locale = get_locale() or Locale.parse("en")
-    day = format_skeleton("yMMMd", moment, tzinfo=tz, locale=locale)
-    time = format_time(moment, "short", tzinfo=tz, locale=locale)
-    return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
+    return formatting.moment_short(moment, zone, with_year=True)
 
 
 @bp.route("/language")
@@ -105,7 +111,7 @@ def index():
         upcoming = [s for s in upcoming if s.event.id not in shown]
     return render_template(
         "main/dashboard.html", numbers=numbers, upcoming=upcoming, mine=mine,
-        organizer=home.organizer_home(user) if user.is_organizer or user.is_staff else None,
+        organizer=home.organizer_home(user) if can_use_manage_area(user) else None,
         staff=home.staff_home(user), mailing_label=mailing_label)
 
 

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from alumni.errors import Invalid, ServiceError
 from alumni.extensions import db
 from alumni.forms import show_errors
 from alumni.forms.events import ActionForm, EventForm, options
 from alumni.i18n import LANGUAGES, _, language_name, ngettext
-from alumni.models import Chapter, Event, EventStatus, Registration, RegistrationStatus
-from alumni.permissions import can_check_in, can_create_event, can_manage_event, can_view_event
+from alumni.models import Event, EventStatus, Registration, RegistrationStatus
+from alumni.permissions import (
+    can_check_in,
+    can_choose_any_chapter,
+    can_create_event,
+    can_manage_event,
+    can_use_manage_area,
+    can_view_event,
+)
 from alumni.services import events as svc
+from alumni.services import invitations
 from alumni.services import registrations as rsvc
 from alumni.services.confirmations import people_told_of_cancellation
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
 from alumni.web.confirm import ask_first, is_confirmed
 from alumni.web.events import when_text, zone_label
+from alumni.web.names import local_name_plain
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PER_PAGE = 50
@@ -28,7 +36,7 @@ PER_PAGE = 50
 @bp.before_request
 @login_required
 def organizers_only():
-    if not can_create_event(current_user):
+    if not can_use_manage_area(current_user):
         abort(403)
 
 
@@ -46,28 +54,17 @@ def managed_event(event_id: int, allowed=can_manage_event) -> Event:
 # ---------------------------------------------------------------- events
 @bp.route("/events")
 def events():
-    chapter_ids = None if current_user.is_staff else [current_user.chapter_id]
-    stmt = svc.list_events(chapter_ids=chapter_ids, all_statuses=True)
+    stmt = svc.list_events(viewer=current_user, managed=True)
     page = page_number(request.args.get("page"))
     items, total = paginate(stmt, page, PER_PAGE)
-    counts: dict[int, dict[str, int]] = {}
-    if items:
-        for event_id, status, n in db.session.execute(
-            select(Registration.event_id, Registration.status, func.count(Registration.id))
-            .where(Registration.event_id.in_([e.id for e in items]))
-            .group_by(Registration.event_id, Registration.status)
-        ):
-            counts.setdefault(event_id, {})[status.value] = n
+    counts = rsvc.status_counts([e.id for e in items])
     return render_template("manage/events.html", events=items, total=total, page=page, per_page=PER_PAGE,
                            counts=counts)
 
 
 def _chapter_choices(form: EventForm) -> None:
-    if current_user.is_staff:
-        chapters = list(db.session.scalars(select(Chapter).order_by(Chapter.code)))
-    else:
-        chapters = [current_user.chapter]
-    form.chapter.choices = options((c.code, f"{c.code} — {c.name}") for c in chapters)
+    chapters = svc.chapters_for_events(current_user)
+    form.chapter.choices = options((c.code, f"{c.code} — {local_name_plain(c)}") for c in chapters)
 
     named = [(tag, f"{language_name(tag)} ({tag})") for tag in LANGUAGES]
     form.language.choices = options(named)
@@ -78,7 +75,7 @@ def _chapter_choices(form: EventForm) -> None:
 def _place_choices(form: EventForm, chapters: list) -> None:
     """Time zones by country and city (the organizer's country first), countries by name."""
     member = getattr(current_user, "member", None)
-    first = (chapters[0].countries[0] if not current_user.is_staff and chapters and chapters[0].countries
+    first = (chapters[0].countries[0] if not can_choose_any_chapter(current_user) and chapters and chapters[0].countries
              else getattr(member, "country", None) or "JP")
     form.timezone.choices = pickers.timezone_choices(first, current=form.timezone.data)
     form.country.choices = [options([("", "—")])[0], *pickers.country_choices()]
@@ -94,7 +91,7 @@ def _parse_quotas(text: str) -> dict:
         if not sep or not seats.strip().isdigit():
             raise Invalid(_("Write seats per side as SIDE=N, separated by commas (IN=40, JP=40)."),
                           field="side_quotas")
-        quotas[side.strip()] = bounded_int(seats, "side_quotas", low=0, high=1_000_000)
+        quotas[side.strip()] = bounded_int(seats, "side_quotas", low=0, high=svc.MAX_CAPACITY)
     return quotas
 
 
@@ -107,8 +104,7 @@ def _values_from(form: EventForm, event: Event | None) -> dict:
                                   "description": form.translation_description.data or ""}
         else:
             translations.pop(lang, None)
-    chapter = next(c for c in ([current_user.chapter] if not current_user.is_staff else
-                               db.session.scalars(select(Chapter))) if c.code == form.chapter.data)
+    chapter = next(c for c in svc.chapters_for_events(current_user) if c.code == form.chapter.data)
     return {
         "kind": form.kind.data, "chapter": chapter, "language": form.language.data, "title": form.title.data,
         "description": form.description.data or "", "translations": translations,
@@ -127,9 +123,9 @@ def _save(form: EventForm, event: Event | None):
         if not can_create_event(current_user, values["chapter"]):
             abort(403)
         if event is None:
-            event = svc.create_event(values, current_user)
+            event = svc.create_event(values, actor=current_user)
         else:
-            svc.update_event(event, values, current_user)
+            svc.update_event(event, values, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         show_errors(form, error)
@@ -195,7 +191,7 @@ def _ask_to_cancel(event: Event):
     return ask_first(
         title=_("Cancel this event?"), subject=event.title,
         lead=_("%(when)s (%(zone)s) · %(chapter)s", when=when_text(event), zone=zone_label(event.timezone),
-               chapter=event.chapter.name),
+               chapter=local_name_plain(event.chapter)),
         happens=happens, kept=kept, button=_("Cancel the event"), back=back,
         action=url_for("manage.change_status", event_id=event.id, action="cancel"))
 
@@ -208,7 +204,7 @@ def change_status(event_id: int, action: str):
     if action == "cancel" and not is_confirmed():
         return _ask_to_cancel(event)
     try:
-        (svc.publish_event if action == "publish" else svc.cancel_event)(event, current_user)
+        (svc.publish_event if action == "publish" else svc.cancel_event)(event, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -235,7 +231,7 @@ def registrations(event_id: int):
         summary=rsvc.summarise(event), waitlist=waitlist,
         positions={reg.id: n for n, reg in enumerate(waitlist, start=1)},
         filters={"status": status, "side": side, "q": q}, statuses=list(RegistrationStatus),
-        action_form=ActionForm(),
+        action_form=ActionForm(), invitable=invitations.is_invitable(event), actions=svc.event_actions(event),
     )
 
 
@@ -274,10 +270,10 @@ def check_in(registration_id: int):
 def _check_in_and_tell(reg: Registration) -> None:
     name = reg.member.display_name if reg.member else _("(deleted account)")
     try:
-        rsvc.check_in(reg, current_user)
+        rsvc.check_in(reg, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
-        flash(f"{name}: {error.message}", "error")
+        flash(_("%(field)s: %(message)s", field=name, message=error.message), "error")
         return
     db.session.commit()
     flash(_("%(name)s is checked in.", name=name), "info")

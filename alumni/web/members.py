@@ -23,10 +23,11 @@ from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_P
 from alumni.models.privacy import CONSENT_LABELS
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
-from alumni.services import membership, privacy
+from alumni.services import membership, names, privacy
 from alumni.services.account_mail import commit_and_send
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
+from alumni.web.audit import own_audit, staff_member_audit
 from alumni.web.confirm import ask_first, is_confirmed
 
 bp = Blueprint("members", __name__)
@@ -50,9 +51,12 @@ def country_choices() -> list[SelectChoice]:
 
 
 def institution_choices() -> list[SelectChoice]:
-    rows = db.session.execute(select(Institution.id, Institution.name, Institution.country)
-                              .order_by(Institution.name))
-    return [SelectChoice("", "—")] + [SelectChoice(str(i), f"{name} ({country})") for i, name, country in rows]
+    lang = names.reader_language(get_locale())
+    named = sorted(((i, names.local_name(i, lang)) for i in db.session.scalars(select(Institution))),
+                   key=lambda pair: pair[1].text.casefold())
+    return [SelectChoice("", "—")] + [
+        SelectChoice(str(i.id), f"{name.text} ({i.country})", render_kw=None if name.translated else {"lang": name.lang})
+        for i, name in named]
 
 
 def _own_member():
@@ -101,7 +105,7 @@ def me():
     notice = privacy.accepted_notice(member) if member is not None else None
     return render_template("members/me.html", member=member, consents=consents, guided=guided,
                            action_form=ActionForm(), notice=notice, notice_version=privacy.NOTICE_VERSION,
-                           notice_date=privacy.notice_date())
+                           notice_date=privacy.notice_date(), audit=own_audit(member.id) if member else None)
 
 
 @bp.route("/me/invitations", methods=["POST"])
@@ -113,7 +117,7 @@ def set_invitations():
     wanted = request.form.get("invitations")
     if wanted not in ("on", "off"):
         abort(400, description=_("Choose whether to receive invitations."))
-    membership.update_profile(member, {"invitations": wanted == "on"}, current_user)
+    membership.update_profile(member, {"invitations": wanted == "on"}, actor=current_user)
     db.session.commit()
     flash(_("You will receive invitations again.") if wanted == "on" else _("You will receive no more invitations."),
           "info")
@@ -135,7 +139,7 @@ def edit_profile():
         if "email" not in request.form:
             values.pop("email")  # a form without the field (older pages) leaves the address alone
         try:
-            membership.update_profile(member, values, current_user)
+            membership.update_profile(member, values, actor=current_user)
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -176,9 +180,9 @@ def edit_record(kind: str, record_id: int | None = None):
         values = _values(form)
         try:
             if record is None:
-                RECORD_ADD[kind](member, values, current_user)
+                RECORD_ADD[kind](member, values, actor=current_user)
             else:
-                RECORD_UPDATE[kind](record, values, current_user)
+                RECORD_UPDATE[kind](record, values, actor=current_user)
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error)
@@ -209,7 +213,7 @@ def delete_record(kind: str, record_id: int):
     record = _record_or_404(member, kind, record_id)
     if not is_confirmed():
         return _ask_to_delete(kind, record)
-    svc.delete_record(record, current_user)
+    svc.delete_record(record, actor=current_user)
     db.session.commit()
     flash(_("Deleted."), "info")
     return redirect(url_for("members.me") + "#" + kind)
@@ -250,7 +254,8 @@ def member_page(member_id: int):
     membership.log_staff_access(actor, member, "web:member_page")
     db.session.commit()
     return render_template("members/member.html", member=member, full=full,
-                           manage=can_manage_member(actor, member), staff=is_staff(actor))
+                           manage=can_manage_member(actor, member), staff=is_staff(actor),
+                           audit=staff_member_audit(member.id))
 
 
 @bp.route("/members/<int:member_id>/claim-link", methods=["POST"])
@@ -262,7 +267,7 @@ def send_claim_link(member_id: int):
     if member is None:
         abort(404)
     try:
-        outcome = membership.prepare_claim(member, current_user)
+        outcome = membership.prepare_claim(member, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -293,12 +298,13 @@ def member_template_helpers() -> dict:
 
 
 def programme_name(code: str | None) -> str:
-    """A programme by its catalogue name (read once per request); the code if unknown."""
+    """A programme by its name in the translated catalogue (alumni.services.names); the stored
+    name (read once per request), else the code, for one the catalogue does not know."""
     if not code:
         return ""
     if "programme_names" not in g:
         g.programme_names = dict(db.session.execute(select(Programme.code, Programme.name)).all())
-    return g.programme_names.get(code, code)
+    return names.programme_name(code, g.programme_names.get(code))
 
 
 def country_name(code: str | None) -> str:

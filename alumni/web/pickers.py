@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Chapter, Institution, Member, Programme
+from alumni.services.names import LocalName, local_name, programme_name, reader_language
 from alumni.services.validation import _timezones
 
 PICKER = {"data-picker": ""}
@@ -45,7 +46,8 @@ def _sorted_countries(locale_name: str) -> tuple[tuple[str, str], ...]:
 
 def programme_choices() -> list[SelectChoice]:
     rows = db.session.execute(select(Programme.code, Programme.name).order_by(Programme.sort_order, Programme.code))
-    return [SelectChoice(code, f"{name} ({code})" if name and name != code else code) for code, name in rows]
+    return [SelectChoice(code, f"{label} ({code})" if label and label != code else code)
+            for code, label in ((code, programme_name(code, name)) for code, name in rows)]
 
 
 def fiscal_year_choices() -> list[SelectChoice]:
@@ -59,26 +61,36 @@ def fiscal_year_choices() -> list[SelectChoice]:
 def chapter_choices(first: Chapter | None = None) -> list[SelectChoice]:
     """Every chapter by its name and countries (`first` leading), after the explicit "all
     chapters" option: no limit must never look like a chapter."""
-    chapters = list(db.session.scalars(select(Chapter).order_by(Chapter.name)))
-    if first is not None:
-        chapters.sort(key=lambda c: c.id != first.id)
     locale = _locale()
+    lang = reader_language(locale)
+    named = [(chapter, local_name(chapter, lang)) for chapter in db.session.scalars(select(Chapter))]
+    named.sort(key=lambda pair: (first is None or pair[0].id != first.id, pair[1].text.casefold()))
     choices = [SelectChoice("", _("All chapters — members of every country"))]
-    for chapter in chapters:
+    for chapter, name in named:
         countries = ", ".join(country_name(c, locale) for c in chapter.countries)
-        choices.append(SelectChoice(chapter.code, f"{chapter.name} ({countries})" if countries else chapter.name))
+        choices.append(SelectChoice(chapter.code, f"{name.text} ({countries})" if countries else name.text,
+                                    render_kw=_lang_of(name)))
     return choices
+
+
+def _lang_of(name: LocalName) -> dict[str, str] | None:
+    """The option's own `lang` where it shows an original name to a reader of another language."""
+    return None if name.translated else {"lang": name.lang}
 
 
 def institution_choices(country: str | None = None, blank: str | None = "—") -> list[SelectChoice]:
     """Institutions by name (and country, where not limited to one)."""
-    stmt = select(Institution.id, Institution.name, Institution.country).order_by(Institution.name)
+    stmt = select(Institution).order_by(Institution.name)
     if country:
         stmt = stmt.where(Institution.country == country)
     locale = _locale()
+    lang = reader_language(locale)
+    named = sorted(((i, local_name(i, lang)) for i in db.session.scalars(stmt)),
+                   key=lambda pair: pair[1].text.casefold())
     choices = [SelectChoice("", blank)] if blank is not None else []
-    for i, name, code in db.session.execute(stmt):
-        choices.append(SelectChoice(str(i), name if country else f"{name} ({country_name(code, locale)})"))
+    for i, name in named:
+        label = name.text if country else f"{name.text} ({country_name(i.country, locale)})"
+        choices.append(SelectChoice(str(i.id), label, render_kw=_lang_of(name)))
     return choices
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
 from functools import wraps
 from pathlib import Path
 
@@ -16,13 +15,13 @@ from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.staff import ImportForm
 from alumni.i18n import _
-from alumni.models import Programme
 from alumni.permissions import can_view_reports
 from alumni.services import csvsafe, reports
 from alumni.services import imports as imports_svc
 from alumni.services import overview as overview_svc
 from alumni.services.import_jobs import enqueue_import, get_import_job, recent_import_jobs
 from alumni.services.paging import page_number
+from alumni.services.programmes import programme_names
 from alumni.web.charts import bar_chart, stacked_chart, world_map
 from alumni.web.members import country_choices
 
@@ -126,8 +125,10 @@ def _filters_from_request():
 @staff_required
 def returnees():
     filters, errors = _filters_from_request()
-    programmes = dict(db.session.execute(db.select(Programme.code, Programme.name).order_by(Programme.sort_order)).all())
-    context = {"args": request.args, "errors": errors, "kinds": reports.RETURN_KINDS,
+    programmes = programme_names()
+    # The CSV links carry the report's filters, not the page's own paging or a stray `publication`.
+    csv_args = {k: v for k, v in request.args.items() if k not in ("page", "publication")}
+    context = {"args": request.args, "csv_args": csv_args, "errors": errors, "kinds": reports.RETURN_KINDS,
                "programmes": programmes, "countries": country_choices()[1:]}
     if filters is None:
         return render_template("staff/returnees.html", report=None, **context), 422
@@ -152,17 +153,9 @@ def returnees_csv():
     filters, _errors = _filters_from_request()
     if filters is None:
         abort(422)
-    rows: list[Sequence[object]]
-    if request.args.get("publication"):
-        summary = reports.summarise_returnees(filters)
-        rows = [("dimension", "key", "members"), ("total", "", reports.suppress_small(summary["total"]))]
-        for dim in ("by_country", "by_programme", "by_fiscal_year"):
-            rows += [(dim.removeprefix("by_"), key, reports.suppress_small(n)) for key, n in summary[dim].items()]
-        return csv_response(rows, f"returnees-{filters.kind}-publication.csv")
-    rows = [reports.RETURNEE_CSV_COLUMNS]
-    rows += [["" if r[c] is None else r[c] for c in reports.RETURNEE_CSV_COLUMNS]
-             for r in reports.iter_returnees(filters)]
-    return csv_response(rows, f"returnees-{filters.kind}.csv")
+    publication = bool(request.args.get("publication"))
+    return csv_response(reports.returnee_csv_rows(filters, publication=publication),
+                        f"returnees-{filters.kind}-publication.csv" if publication else f"returnees-{filters.kind}.csv")
 
 
 # --- overview ------------------------------------------------------------------------------
@@ -220,24 +213,8 @@ def work_map():
 def overview_csv():
     """The overview's numbers; with ?publication=1 every cell under 5 people is suppressed."""
     publication = bool(request.args.get("publication"))
-    cell = reports.suppress_small if publication else (lambda n: n)
-    data = overview_svc.overview()
-    rows = [("table", "key", "subkey", "members")]
-    rows += [("members_by_country", c, "", cell(n)) for c, n in data["by_country"]]
-    rows.append(("members_by_country", "other", "", cell(data["other_countries"])))
-    rows += [("cohort_by_programme", code, fy, cell(n))
-             for code, years in data["by_programme"].items() for fy, n in years.items()]
-    rows += [("came_back_by_cohort", c["fiscal_year"], "", cell(c["came_back"])) for c in data["by_cohort"]]
-    rows += [("work_now", c, "", cell(n)) for c, n in data["work_now"]["all"]]
-    rows += [("japanese_abroad_work_now", c, "", cell(n)) for c, n in data["work_now"]["japanese_abroad"]]
-    for y in data["events_held"]:  # the number of events is no person: never suppressed
-        rows += [("events_held", y["fiscal_year"], "events", y["events"]),
-                 ("events_held", y["fiscal_year"], "confirmed", cell(y["confirmed"])),
-                 ("events_held", y["fiscal_year"], "attended", cell(y["attended"]))]
-    for fy, y in reports.dispatches("outbound")["fiscal_years"].items():
-        rows += [("outbound_dispatches", fy, "short_term", cell(y["short_term"])),
-                 ("outbound_dispatches", fy, "mid_long_term", cell(y["mid_long_term"]))]
-    return csv_response(rows, "overview-publication.csv" if publication else "overview.csv")
+    return csv_response(overview_svc.overview_csv_rows(publication=publication),
+                        "overview-publication.csv" if publication else "overview.csv")
 
 
 @bp.context_processor

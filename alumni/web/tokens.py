@@ -45,7 +45,7 @@ def revoke(token_id: int):
             kept=[_("The token stays listed as revoked; it cannot be used again.")],
             button=_("Revoke token #%(id)s", id=token.id), back=back,
             action=url_for("tokens.revoke", token_id=token.id))
-    if tokens.revoke_token(token, current_user):
+    if tokens.revoke_token(token, actor=current_user):
         flash(_("Token #%(id)s is revoked: it no longer opens anything.", id=token.id), "info")
     db.session.commit()
     return redirect(back)

@@ -11,7 +11,8 @@ from alumni.extensions import db
 from alumni.services import invitations as isvc
 from alumni.services import privacy, workers
 from alumni.services import registrations as rsvc
-from tests.browser.test_events_journey import PASSWORD, log_in, shot
+from tests.browser.helpers import log_in
+from tests.browser.test_events_journey import PASSWORD, shot
 from tests.factories import make_event, make_member, make_participation, make_user
 
 
@@ -118,11 +119,7 @@ def test_home_pages_fit_a_phone_in_every_script(browser, live_server, lang, tmp_
         page.goto(f"/language?lang={lang}&next=/")
         for who, email in (("visitor", None), ("member", "amina@example.eg"), ("organizer", "org@example.in")):
             if email:
-                page.goto("/login")
-                page.locator("#email").fill(email)
-                page.locator("#password").fill(PASSWORD)
-                page.locator("form.form [type=submit]").click()
-                page.wait_for_url("**/")
+                log_in(page, email)
                 page.goto(f"/language?lang={lang}&next=/")  # logging in starts a new session
             for path in ("/", "/privacy") if who == "visitor" else ("/",):
                 page.goto(path)

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from alumni.extensions import db
 from alumni.models import OutgoingMail
-from tests.browser.test_events_journey import PASSWORD, log_in, shot
+from tests.browser.helpers import log_in
+from tests.browser.test_events_journey import PASSWORD, shot
 from tests.factories import make_chapter, make_event, make_member, make_user
 
 

@@ -108,7 +108,8 @@ def test_password_reset(page, mailbox):
 
 
 def test_invitations_switch_on_the_profile(page):
-    from tests.browser.test_events_journey import PASSWORD, log_in
+    from tests.browser.helpers import log_in
+    from tests.browser.test_events_journey import PASSWORD
 
     make_account("amina@example.ke", password=PASSWORD, given_name="Amina")
     log_in(page, "amina@example.ke")

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from alumni.extensions import db
 from alumni.models import Event
 from tests.browser.axe import assert_accessible
-from tests.browser.test_events_journey import PASSWORD, SHOTS, log_in
+from tests.browser.helpers import log_in
+from tests.browser.test_events_journey import PASSWORD, SHOTS
 from tests.factories import make_chapter, make_event, make_member, make_participation, make_user
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from alumni.extensions import db
 from alumni.models import Event, EventStatus
 from alumni.services import registrations as rsvc
+from tests.browser.helpers import log_in, scrolls_sideways
 from tests.factories import (
     make_career,
     make_event,
@@ -24,18 +25,6 @@ PASSWORD = "a long enough passphrase"
 SHOTS = os.environ.get("ALUMNI_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
-
-
-def scrolls_sideways(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
 def too_wide(page) -> list[str]:
@@ -59,7 +48,7 @@ def _forum_with_registrations():
                         native_name="வெங்கடராகவன் சுப்பிரமணியன்", country=country)
         if i == 2:
             m.country = None  # imported without a country: the table must not print "None"
-        reg = rsvc.respond(event, m, "yes", institution=uni, side=side).registration
+        reg = rsvc.respond(event, m, "yes", institution_id=uni.id, side=side).registration
         if i == 0:
             rsvc.check_in(reg)
     db.session.commit()

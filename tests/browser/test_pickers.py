@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from alumni.extensions import db
 from alumni.services import registrations as rsvc
-from tests.browser.test_events_journey import PASSWORD, SHOTS, log_in
+from tests.browser.helpers import log_in
+from tests.browser.test_events_journey import PASSWORD, SHOTS
 from tests.factories import make_chapter, make_event, make_member, make_user
 
 

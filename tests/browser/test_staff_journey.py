@@ -7,6 +7,7 @@ from alumni.services.import_jobs import run_pending_imports
 from alumni.services.imports import COLUMNS
 from alumni.services.members import find_member_by_email
 from tests.browser.axe import assert_accessible
+from tests.browser.helpers import log_in, scrolls_sideways
 from tests.factories import make_return, make_user
 
 PASSWORD = "a long enough passphrase"
@@ -20,11 +21,7 @@ def test_staff_imports_then_reads_the_returnee_report(page, tmp_path):
                         "2019-07-01,2019-07-20,Kyoto University,JP,IIT Delhi,IN\n"
                         "bad@example.org,Bad,Row,,IN,en,,SSP-Q,2019,inbound,2019-07-01,2019-07-20,,,,\n",
                         encoding="utf-8")
-    page.goto("/login")
-    page.get_by_label("Email").fill("hq@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    log_in(page, "hq@example.org")
     page.get_by_role("link", name="Staff: overview, returnees, import").click()
     page.get_by_role("link", name="Import members").click()
     page.get_by_label("CSV (UTF-8) or Excel (.xlsx) file").set_input_files(str(csv_path))
@@ -79,7 +76,7 @@ def _check_page(page, label: str) -> None:
     """No sideways scroll on a 390 x 844 phone, and no serious or critical axe violation."""
     viewport = page.viewport_size
     page.set_viewport_size({"width": 390, "height": 844})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{label} scrolls sideways"
+    assert not scrolls_sideways(page), f"{label} scrolls sideways"
     assert_accessible(page, f"{label} at 390 px")
     page.set_viewport_size(viewport)
     assert_accessible(page, label)
@@ -92,11 +89,7 @@ def test_staff_imports_their_spreadsheet_sees_every_problem_fixes_it_and_reads_t
            datetime(2019, 7, 20), datetime(2019, 7, 1), "", "", "", ""]
     bad[5] = "en"
     first = _workbook(tmp_path / "members.xlsx", [GOOD, bad])
-    page.goto("/login")
-    page.get_by_label("Email").fill("hq@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    log_in(page, "hq@example.org")
     page.get_by_role("link", name="Staff: overview, returnees, import").click()
     page.get_by_role("link", name="Import members").click()
     pages = [page.url]
@@ -162,11 +155,7 @@ def test_the_staff_header_stays_on_one_line_at_1280_px_in_every_script(page):
     header; held addresses and the access log are tabs of that area."""
     make_user("staff", email="hq@example.org", password=PASSWORD)
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto("/login")
-    page.get_by_label("Email").fill("hq@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    log_in(page, "hq@example.org")
     one_line = page.evaluate("document.querySelector('header a').getBoundingClientRect().height") * 2.2
     for lang in ("en", "ja", "ar", "hi", "th"):
         page.goto(f"/language?lang={lang}&next=/staff/")

@@ -27,7 +27,7 @@ def token_in(mail: OutgoingMail) -> str:
 
 
 def change_own_email(db, user, new: str):
-    member = membership.update_profile(user.member, {"email": new}, user)
+    member = membership.update_profile(user.member, {"email": new}, actor=user)
     db.session.commit()
     return member
 
@@ -112,14 +112,14 @@ def test_the_same_request_repeated_sends_one_confirmation(db):
 def test_staff_corrections_apply_at_once_but_never_onto_anothers_address(db):
     staff = make_user("staff")
     user = make_account("typo@exmple.org")
-    member = membership.update_profile(user.member, {"email": "fixed@example.org"}, staff)
+    member = membership.update_profile(user.member, {"email": "fixed@example.org"}, actor=staff)
     db.session.commit()
     assert member.email == "fixed@example.org" and db.session.get(User, user.id).email == "fixed@example.org"
     make_member(email="someone@example.org")
     make_user("organizer", email="organizer@example.org")
     for taken in ("someone@example.org", "Organizer@example.org"):
         with pytest.raises(Conflict) as err:
-            membership.update_profile(member, {"email": taken}, staff)
+            membership.update_profile(member, {"email": taken}, actor=staff)
         assert "email" in err.value.fields
         db.session.rollback()
 

@@ -80,7 +80,7 @@ def _row(email, programme="SSP-A", start="2019-07-01", end="2019-07-07", fy="201
 
 def _import(text, *, dry_run=False, batch_members=1000):
     rows = list(read_rows(io.StringIO(text)))
-    return import_members(rows, None, end_batch=db.session.rollback if dry_run else db.session.commit,
+    return import_members(rows, end_batch=db.session.rollback if dry_run else db.session.commit,
                           batch_members=batch_members)
 
 

@@ -8,7 +8,7 @@ from alumni.errors import Conflict, ServiceError
 from alumni.extensions import db
 from alumni.models import Event, EventStatus
 from alumni.services import events as svc
-from tests.factories import make_chapter, make_event
+from tests.factories import make_chapter, make_event, make_user
 
 BASE = {"kind": "reunion", "title": "7th India alumni reunion", "starts_at": "2027-01-23T18:00:00",
         "ends_at": "2027-01-23T21:00:00", "timezone": "Asia/Kolkata", "venue": "New Delhi", "chapter": "IN"}
@@ -95,7 +95,7 @@ def test_list_filters_kind_chapter_country_mode_and_time():
         return {e.id for e in db.session.scalars(svc.list_events(**kw))}
 
     assert draft.id not in ids()
-    assert draft.id in ids(include_drafts_of=[draft.chapter_id])
+    assert draft.id in ids(viewer=make_user("organizer", chapter="IN"))
     assert ids(kind="webinar") == {webinar.id}
     assert ids(chapter="JP") == {webinar.id}
     assert ids(country="JP") == {webinar.id, past.id}  # the venue's country, or the chapter's
@@ -119,5 +119,104 @@ def test_a_cancelled_draft_stays_hidden_and_a_cancelled_public_event_stays_liste
     public = {e.title for e in db.session.scalars(svc.list_events())}
     assert public == {"Was shown"}
     # those who manage the chapter still see it
-    managed = {e.title for e in db.session.scalars(svc.list_events(include_drafts_of=[draft.chapter_id]))}
+    organizer = make_user("organizer", chapter=draft.chapter.code)
+    managed = {e.title for e in db.session.scalars(svc.list_events(viewer=organizer))}
     assert managed == {"Never shown", "Was shown"}
+
+
+# ---------------------------------------------------------------- list_events(viewer=…)
+def _visibility_fixture():
+    """Public, cancelled-public, draft and cancelled-draft events in two chapters, and one viewer
+    of each kind."""
+    make_chapter("JP", "Japan chapter", ("JP",))
+    events = {
+        "in-public": make_event("IN", title="in-public"),
+        "in-draft": make_event("IN", publish=False, title="in-draft"),
+        "jp-public": make_event("JP", title="jp-public"),
+        "jp-draft": make_event("JP", publish=False, title="jp-draft"),
+        "jp-was-public": make_event("JP", title="jp-was-public"),
+        "jp-cancelled-draft": make_event("JP", publish=False, title="jp-cancelled-draft"),
+    }
+    svc.cancel_event(events["jp-was-public"])
+    svc.cancel_event(events["jp-cancelled-draft"])
+    db.session.commit()
+    viewers = {
+        "visitor": None,
+        "member": make_user("member"),
+        "organizer-of-IN": make_user("organizer", chapter="IN"),
+        "organizer-of-JP": make_user("organizer", chapter="JP"),
+        "staff": make_user("staff"),
+    }
+    return events, viewers
+
+
+@pytest.mark.parametrize(("viewer", "expected"), [
+    ("visitor", {"in-public", "jp-public", "jp-was-public"}),
+    ("member", {"in-public", "jp-public", "jp-was-public"}),
+    ("organizer-of-IN", {"in-public", "jp-public", "jp-was-public", "in-draft"}),
+    ("organizer-of-JP", {"in-public", "jp-public", "jp-was-public", "jp-draft", "jp-cancelled-draft"}),
+    ("staff", {"in-public", "in-draft", "jp-public", "jp-draft", "jp-was-public", "jp-cancelled-draft"}),
+])
+def test_list_events_shows_each_viewer_what_can_view_event_allows(viewer, expected):
+    from alumni.permissions import can_view_event
+
+    events, viewers = _visibility_fixture()
+    who = viewers[viewer]
+    listed = {e.title for e in db.session.scalars(svc.list_events(viewer=who))}
+    assert listed == expected
+    # The list and the per-event predicate are one rule: no event listed that its page refuses,
+    # none refused that the list would show.
+    assert listed == {name for name, e in events.items() if can_view_event(who, e)}
+
+
+@pytest.mark.parametrize(("viewer", "expected"), [
+    ("member", set()),
+    ("organizer-of-IN", {"in-public", "in-draft"}),
+    ("staff", {"in-public", "in-draft", "jp-public", "jp-draft", "jp-was-public", "jp-cancelled-draft"}),
+])
+def test_list_events_managed_is_the_organizer_pages_scope(viewer, expected):
+    from alumni.permissions import can_manage_event
+
+    events, viewers = _visibility_fixture()
+    who = viewers[viewer]
+    listed = {e.title for e in db.session.scalars(svc.list_events(viewer=who, managed=True))}
+    assert listed == expected
+    assert listed == {name for name, e in events.items() if can_manage_event(who, e)}
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member", "organizer-of-JP", "staff"])
+def test_web_list_and_api_list_show_the_same_events(client, api, viewer):
+    """The page /events and GET /api/v1/events ask the same service with the same viewer."""
+    from tests.factories import make_token
+
+    events, viewers = _visibility_fixture()
+    who = viewers[viewer]
+    token = None
+    if who is not None:
+        from alumni.services import accounts
+
+        accounts.set_password(who, "a long enough passphrase")
+        db.session.commit()
+        assert client.post("/login", data={"email": who.email, "password": "a long enough passphrase"}
+                           ).status_code == 302
+        token = make_token(who)
+    body = api.get("/events?when=upcoming&per_page=100", token).get_json()
+    from_api = {e["title"] for e in body["items"]}
+    page = client.get("/events?when=upcoming").get_data(as_text=True)
+    from_page = {name for name in events if f">{name}<" in page}
+    assert from_api == from_page
+    assert from_api == {e.title for e in db.session.scalars(svc.list_events(viewer=who, when="upcoming"))}
+
+
+def test_event_actions_offer_what_the_commands_take():
+    """The organizer page's buttons (event_actions) follow the commands' own refusals."""
+    draft = make_event(publish=False)
+    assert svc.event_actions(draft) == svc.EventActions(edit=True, publish=True, cancel=True)
+    published = make_event()
+    assert svc.event_actions(published) == svc.EventActions(edit=True, publish=False, cancel=True)
+    svc.cancel_event(published)
+    db.session.commit()
+    assert svc.event_actions(published) == svc.EventActions(edit=False, publish=False, cancel=False)
+    for command in (lambda e: svc.update_event(e, {"title": "New"}), svc.publish_event, svc.cancel_event):
+        with pytest.raises(Conflict):
+            command(published)

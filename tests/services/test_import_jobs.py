@@ -20,7 +20,7 @@ from alumni.models import ImportJob, ImportStatus, ImportUpload, Member, Partici
 from alumni.models.types import utcnow
 from alumni.services import import_jobs
 from alumni.services.imports import COLUMNS, problem_text
-from tests.factories import make_user
+from tests.factories import login, make_user
 
 HEADER = ",".join(COLUMNS)
 PASSWORD = "a long enough passphrase"
@@ -174,7 +174,7 @@ def test_imports_run_command_runs_every_pending_job(runner):
 def test_a_large_upload_only_stores_and_enqueues(client):
     """The request does not import: a 200,000-row file cannot be cut by a request timeout."""
     staff = make_user("staff", password=PASSWORD)
-    client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    login(client, staff)
     rows = [_row(f"big{i}@example.org") for i in range(40_000)]
     # The multipart body built here (the test client's own builder spools a large one to a
     # temporary file that it never closes).

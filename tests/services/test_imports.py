@@ -38,7 +38,7 @@ def row(email="priya@example.in", given="Priya", family="Sharma", native="प्
 def run_import(text: str, *, dry_run=False, batch_members=1000):
     rows = list(read_rows(io.StringIO(text)))
     end = db.session.rollback if dry_run else db.session.commit
-    return import_members(rows, None, end_batch=end, batch_members=batch_members)
+    return import_members(rows, end_batch=end, batch_members=batch_members)
 
 
 def count(model) -> int:
@@ -128,7 +128,7 @@ def test_bom_and_multiline_fields_keep_line_numbers():
     text = "\ufeff" + "\n".join([HEADER, row(native='"two\nlines"'), row(email="x@example.org", country="QQ")])
     rows = list(read_rows(io.StringIO(decode_upload(text.encode("utf-8")))))
     assert [line for line, _r in rows] == [2, 4]
-    report = import_members(rows, None, end_batch=db.session.commit)
+    report = import_members(rows, end_batch=db.session.commit)
     # A name may not hold a line break (names are single lines everywhere); the line numbers of
     # what follows a quoted multi-line field stay right.
     assert [p[0] for p in report.rejected] == [2, 4] and report.created == 0
@@ -236,7 +236,7 @@ def test_an_xlsx_first_sheet_is_read_with_excel_dates_and_numbers_as_text():
     assert [line for line, _r in rows] == [2, 4]  # the blank row is skipped; rows keep their numbers
     assert rows[0][1]["fiscal_year"] == "2024" and rows[0][1]["start_date"] == "2025-02-15"
     assert rows[0][1]["end_date"] == "2025-03-07" and rows[1][1]["programme"] == ""
-    report = import_members(rows, None, end_batch=db.session.commit)
+    report = import_members(rows, end_batch=db.session.commit)
     assert report.summary() == "created 1, updated 0, unchanged 0, rejected 0"
     assert count(Participation) == 1
 
@@ -252,5 +252,5 @@ def test_a_workbook_without_the_columns_is_refused_and_the_template_imports():
         list(read_upload(_xlsx([["email", "given_name"], ["a@example.org", "A"]]), "x.xlsx"))
     rows = preview_rows(template_xlsx(), "template.xlsx")
     assert [r["email"] for _line, r in rows] == ["priya@example.in"]
-    report = import_members(rows, None, end_batch=db.session.commit)
+    report = import_members(rows, end_batch=db.session.commit)
     assert report.summary() == "created 1, updated 0, unchanged 0, rejected 0"

@@ -146,7 +146,7 @@ def test_attachment_is_the_calendar_codes_invitation_for_that_member():
     stamp = datetime(2027, 1, 1, tzinfo=ZoneInfo("UTC"))
     isvc.queue_invitations(event, isvc.clean_audience({}), now=stamp)
     [row] = outbox_rows()
-    expected, method = invitation_ics(event, "ja", (member.email, member.native_name), stamp=stamp,
+    expected, method = invitation_ics(event, "ja", (member.email, member.display_name), stamp=stamp,
                                       organizer=reply_address(event.id, member.id))
     assert row.ics == expected and row.ics_method == method == "REQUEST"
 
@@ -198,7 +198,7 @@ def test_invitation_arrives_in_the_members_language(smtp, lang, locale, title):
     assert "mailto:rsvp+" in unfolded and "RSVP=TRUE" in unfolded
 
 
-def test_one_click_unsubscribe_is_offered_over_https_only(app):
+def test_one_click_unsubscribe_is_offered_over_https_only(app, monkeypatch):
     """RFC 8058: List-Unsubscribe-Post goes with an https List-Unsubscribe URL, never with http."""
     from alumni.services.mailmerge import unsubscribe_headers
 
@@ -207,27 +207,19 @@ def test_one_click_unsubscribe_is_offered_over_https_only(app):
     assert secure["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     event = tokyo_event()
     make_member()
-    saved = app.config["BASE_URL"]
-    app.config["BASE_URL"] = "https://alumni.example"
-    try:
-        isvc.queue_invitations(event, isvc.clean_audience({}))
-    finally:
-        app.config["BASE_URL"] = saved
+    monkeypatch.setitem(app.config, "BASE_URL", "https://alumni.example")
+    isvc.queue_invitations(event, isvc.clean_audience({}))
     [row] = outbox_rows()
     assert row.headers["List-Unsubscribe"].startswith("<https://alumni.example/mail/unsubscribe/")
     assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_without_a_reply_address_invitations_ask_for_no_reply(app):
+def test_without_a_reply_address_invitations_ask_for_no_reply(app, monkeypatch):
     """A calendar program must not offer Accept/Decline whose answer nobody would read."""
     event = tokyo_event()
     make_member()
-    saved = app.config["MAIL_REPLY_ADDRESS"]
-    app.config["MAIL_REPLY_ADDRESS"] = ""
-    try:
-        isvc.queue_invitations(event, isvc.clean_audience({}))
-    finally:
-        app.config["MAIL_REPLY_ADDRESS"] = saved
+    monkeypatch.setitem(app.config, "MAIL_REPLY_ADDRESS", "")
+    isvc.queue_invitations(event, isvc.clean_audience({}))
     [row] = outbox_rows()
     unfolded = row.ics.replace("\r\n ", "")
     assert "RSVP=FALSE" in unfolded and "RSVP=TRUE" not in unfolded and "rsvp+" not in unfolded
@@ -259,3 +251,18 @@ def test_each_member_gets_their_own_name_and_link_escaped_in_html():
         token = row.headers["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
         assert member_id_for_token(token) == member.id and token in row.text_body and token in row.html_body
         assert "\x1e" not in row.text_body + row.html_body
+
+
+@pytest.mark.parametrize("values", [
+    {"given_name": "Hanako", "family_name": "Sato", "native_name": "佐藤 花子", "family_name_first": True},
+    {"given_name": "Priya", "family_name": "Sharma", "native_name": "प्रिया शर्मा", "family_name_first": False},
+    {"given_name": "Ana", "family_name": "Silva", "native_name": "", "family_name_first": False},
+    {"given_name": "Ana", "family_name": "Silva", "native_name": "Ana Silva", "family_name_first": False},
+])
+def test_mail_names_a_member_as_member_display_name_does(values):
+    """recipient_name (mail merges read plain columns) is Member.display_name's rule."""
+    from alumni.services.mailmerge import recipient_name
+
+    member = make_member(**values)
+    assert recipient_name(member.given_name, member.family_name, member.native_name,
+                          member.family_name_first) == member.display_name

@@ -10,8 +10,9 @@ from alumni.services.outbox import deliver_due
 from tests.factories import deliver_mail, make_account
 
 
-def test_without_a_mail_server_account_mail_becomes_an_eml_file(app, tmp_path):
-    app.config.update(MAIL_SERVER=None, MAIL_FILE_DIR=str(tmp_path))
+def test_without_a_mail_server_account_mail_becomes_an_eml_file(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
     user = make_account("someone@example.org")
     mail_id = queue_account_mail(Outcome(user, MailKind.reset))
     db.session.commit()
@@ -30,14 +31,14 @@ def test_with_a_mail_server_account_mail_goes_over_smtp(mailbox):
     assert db.session.get(OutgoingMail, mail_id).status == MailStatus.sent
 
 
-def test_account_mail_waits_in_the_outbox_when_smtp_is_down(app, mailbox):
-    app.config.update(MAIL_PORT=1)  # nothing listens there
+def test_account_mail_waits_in_the_outbox_when_smtp_is_down(app, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
     user = make_account("someone@example.org")
     mail_id = queue_account_mail(Outcome(user, MailKind.reset))
     db.session.commit()
     assert deliver_mail().sent == 0
     assert db.session.get(OutgoingMail, mail_id).status == MailStatus.queued
-    app.config.update(MAIL_PORT=mailbox.port)
+    monkeypatch.setitem(app.config, "MAIL_PORT", mailbox.port)
     from datetime import timedelta
 
     from alumni.models.types import utcnow

@@ -125,8 +125,9 @@ def test_crash_after_send_before_mark_resends_with_the_same_message_id(smtp, mon
     assert first["Message-ID"] == second["Message-ID"]  # at-least-once, recognisably the same
 
 
-def test_without_mail_server_messages_become_eml_files(app, tmp_path):
-    app.config.update(MAIL_SERVER=None, MAIL_FILE_DIR=str(tmp_path))
+def test_without_mail_server_messages_become_eml_files(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
     queue(2)
     assert outbox.deliver_due("w1").sent == 2
     files = sorted(p.name for p in tmp_path.iterdir())

@@ -151,9 +151,9 @@ def test_importing_arbitrary_rows_is_safe_and_idempotent(rows):
     """Junk is rejected line by line (never an exception); importing the same file twice
     creates and changes nothing the second time."""
     numbered = list(enumerate(rows, start=2))
-    first = import_members(numbered, None, end_batch=db.session.commit)
+    first = import_members(numbered, end_batch=db.session.commit)
     assert all(isinstance(line, int) and reason for line, _column, _value, reason in first.rejected)
-    again = import_members(numbered, None, end_batch=db.session.commit)
+    again = import_members(numbered, end_batch=db.session.commit)
     assert (again.created, again.updated) == (0, 0)
     assert again.rejected == first.rejected
 
@@ -171,9 +171,9 @@ def test_export_then_import_changes_nothing(people):
              "programme": "SSP-A", "start_date": "2019-07-01", "end_date": "2019-07-07",
              "host_institution": f"{family} Institute", "host_country": "JP"}
             for i, (given, family, country) in enumerate(people)]
-    first = import_members(list(enumerate(rows, start=2)), None, end_batch=db.session.commit)
+    first = import_members(list(enumerate(rows, start=2)), end_batch=db.session.commit)
     assume(not first.rejected)
     out = io.StringIO()
     write_export(out)
-    again = import_members(list(read_rows(io.StringIO(out.getvalue()))), None, end_batch=db.session.commit)
+    again = import_members(list(read_rows(io.StringIO(out.getvalue()))), end_batch=db.session.commit)
     assert (again.created, again.updated, len(again.rejected)) == (0, 0, 0)

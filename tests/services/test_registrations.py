@@ -11,6 +11,7 @@ from alumni.models import Registration, RegistrationStatus
 from alumni.services import events as esvc
 from alumni.services import members as msvc
 from alumni.services import registrations as rsvc
+from alumni.signals import registration_promoted
 from tests.factories import make_event, make_institution, make_member
 
 
@@ -45,7 +46,7 @@ def test_answering_again_changes_the_same_registration():
     assert second.registration.status == RegistrationStatus.maybe
 
 
-def test_a_withdrawn_yes_promotes_the_first_waitlisted_and_runs_the_hook(monkeypatch):
+def test_a_withdrawn_yes_promotes_the_first_waitlisted_and_sends_the_signal():
     event = make_event(capacity=2)
     a, b, c, d = (make_member() for _ in range(4))
     reg_a = yes(event, a).registration
@@ -53,8 +54,8 @@ def test_a_withdrawn_yes_promotes_the_first_waitlisted_and_runs_the_hook(monkeyp
     reg_c = yes(event, c).registration
     reg_d = yes(event, d).registration
     seen = []
-    monkeypatch.setattr(rsvc, "promotion_hooks", [seen.append])
-    outcome = rsvc.withdraw(reg_a)
+    with registration_promoted.connected_to(lambda reg, **_: seen.append(reg)):
+        outcome = rsvc.withdraw(reg_a)
     db.session.commit()
     assert outcome.promoted == [reg_c] and seen == [reg_c]
     assert reg_c.status == RegistrationStatus.yes and reg_c.promoted_at is not None

@@ -28,7 +28,7 @@ def signup(client, email="aiko@example.org", password=PASSWORD, **extra):
     return client.post("/signup", data=data)
 
 
-def login(client, email, password=PASSWORD):
+def submit_login(client, email, password=PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
 
 
@@ -37,13 +37,13 @@ def test_sign_up_confirm_then_log_in(client, mailbox):
     assert r.status_code == 200 and "Check your mail" in r.get_data(as_text=True)
     deliver_mail()
     [mail] = mailbox.to("aiko@example.org")
-    assert login(client, "aiko@example.org").status_code == 422  # not confirmed yet
+    assert submit_login(client, "aiko@example.org").status_code == 422  # not confirmed yet
     deliver_mail()
     assert len(mailbox.to("aiko@example.org")) == 2  # ... and a fresh link was sent
     r = client.get(link_in(mail))  # the account did not change in between: the first link still works
     assert r.status_code == 302 and r.headers["Location"] == "/login"
     assert client.get(link_in(mail)).status_code == 400  # single use
-    r = login(client, "aiko@example.org")
+    r = submit_login(client, "aiko@example.org")
     assert r.status_code == 302
     assert "Aiko Tanaka" in client.get("/me").get_data(as_text=True)
 
@@ -141,7 +141,7 @@ def test_an_expired_form_on_another_page_goes_back_to_that_page(app, client, mon
 def test_password_reset_by_mail(client, mailbox):
     make_account("a@example.org")
     other = client.application.test_client()
-    login(other, "a@example.org")
+    submit_login(other, "a@example.org")
     r = client.post("/reset", data={"email": "a@example.org"})
     assert r.status_code == 200
     deliver_mail()
@@ -149,8 +149,8 @@ def test_password_reset_by_mail(client, mailbox):
     assert "a@example.org" in client.get(link).get_data(as_text=True)
     r = client.post(link, data={"password": "my new passphrase!"})
     assert r.status_code == 302
-    assert login(client, "a@example.org").status_code == 422
-    assert login(client, "a@example.org", "my new passphrase!").status_code == 302
+    assert submit_login(client, "a@example.org").status_code == 422
+    assert submit_login(client, "a@example.org", "my new passphrase!").status_code == 302
     assert client.post(link, data={"password": "and another one!!"}).status_code == 400  # used
     assert "Log in" in other.get("/").get_data(as_text=True)  # the other session has ended
 
@@ -225,24 +225,21 @@ def test_a_failure_in_the_worker_is_logged_and_the_request_is_not_retried_foreve
     assert mailbox.messages == []  # dropped, not tried again at every poll
 
 
-def test_expired_reset_link_is_refused(app, client, mailbox):
+def test_expired_reset_link_is_refused(app, client, mailbox, monkeypatch):
     make_account("a@example.org")
     client.post("/reset", data={"email": "a@example.org"})
     deliver_mail()
     link = link_in(mailbox.to("a@example.org")[0])
-    app.config["RESET_LINK_MAX_AGE"] = -1
-    try:
-        r = client.post(link, data={"password": "my new passphrase!"})
-    finally:
-        app.config["RESET_LINK_MAX_AGE"] = 3600
+    monkeypatch.setitem(app.config, "RESET_LINK_MAX_AGE", -1)
+    r = client.post(link, data={"password": "my new passphrase!"})
     assert r.status_code == 400 and "expired" in r.get_data(as_text=True)
-    assert login(client, "a@example.org").status_code == 302  # the old password still works
+    assert submit_login(client, "a@example.org").status_code == 302  # the old password still works
 
 
 def test_staff_sends_a_claim_link_to_an_imported_member(client, mailbox):
     member = make_member(email="imported@example.org", given_name="Kwame")
     make_user("staff", email="hq@example.org", password=PASSWORD)
-    login(client, "hq@example.org")
+    submit_login(client, "hq@example.org")
     r = client.post(f"/members/{member.id}/claim-link")
     assert r.status_code == 302
     client.post("/logout")
@@ -250,47 +247,35 @@ def test_staff_sends_a_claim_link_to_an_imported_member(client, mailbox):
     [mail] = mailbox.to("imported@example.org")
     assert "Kwame" in mail.text()
     assert client.post(link_in(mail), data={"password": "kwame's passphrase"}).status_code == 302
-    assert login(client, "imported@example.org", "kwame's passphrase").status_code == 302
+    assert submit_login(client, "imported@example.org", "kwame's passphrase").status_code == 302
     assert "Kwame" in client.get("/me").get_data(as_text=True)
 
 
 def test_members_cannot_send_claim_links(client):
     member = make_member()
     make_account("a@example.org")
-    login(client, "a@example.org")
+    submit_login(client, "a@example.org")
     assert client.post(f"/members/{member.id}/claim-link").status_code == 403
 
 
-def test_login_is_limited_per_account(app, client):
+def test_login_is_limited_per_account(app, client, monkeypatch):
     make_account("a@example.org")
-    saved = app.config["LOGIN_LIMIT_PER_ACCOUNT"]
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
-    try:
-        codes = [login(client, "a@example.org", "wrong password!").status_code for _ in range(4)]
-        assert codes == [422, 422, 422, 429]
-        assert login(client, "a@example.org").status_code == 429  # even the right password waits
-        # Another account from the same address is not held up, and an unknown address is
-        # limited exactly like a real one (the limit tells nothing about which exist).
-        assert login(client, "b@example.org", "wrong password!").status_code == 422
-        codes = [login(client, "nobody@example.org", "x").status_code for _ in range(4)]
-        assert codes == [422, 422, 422, 429]
-    finally:
-        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = saved
-
-
-def test_login_is_limited_per_address(app, client):
-    saved = app.config["LOGIN_LIMIT_PER_ADDRESS"]
-    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
-    try:
-        codes = [login(client, f"user{i}@example.org", "wrong password!").status_code for i in range(4)]
-        assert codes == [422, 422, 422, 429]
-        other = client.post("/login", data={"email": "z@example.org", "password": "x"},
-                            environ_base={"REMOTE_ADDR": "10.1.2.3"})
-        assert other.status_code == 422
-    finally:
-        app.config["LOGIN_LIMIT_PER_ADDRESS"] = saved
-
-
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "3 per 15 minutes")
+    codes = [submit_login(client, "a@example.org", "wrong password!").status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429]
+    assert submit_login(client, "a@example.org").status_code == 429  # even the right password waits
+    # Another account from the same address is not held up, and an unknown address is
+    # limited exactly like a real one (the limit tells nothing about which exist).
+    assert submit_login(client, "b@example.org", "wrong password!").status_code == 422
+    codes = [submit_login(client, "nobody@example.org", "x").status_code for _ in range(4)]
+    assert codes == [422, 422, 422, 429]
+def test_login_is_limited_per_address(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 15 minutes")
+    codes = [submit_login(client, f"user{i}@example.org", "wrong password!").status_code for i in range(4)]
+    assert codes == [422, 422, 422, 429]
+    other = client.post("/login", data={"email": "z@example.org", "password": "x"},
+                        environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 422
 def test_reset_is_limited_per_account(app, client, mailbox):
     make_account("a@example.org")
     codes = [client.post("/reset", data={"email": "a@example.org"}).status_code for _ in range(4)]
@@ -359,6 +344,6 @@ def test_a_new_session_at_login(client):
     make_account("a@example.org")
     with client.session_transaction() as s:
         s["planted"] = "by someone else"
-    login(client, "a@example.org")
+    submit_login(client, "a@example.org")
     with client.session_transaction() as s:
         assert "planted" not in s

@@ -2,13 +2,13 @@
 from tests.factories import make_user
 
 
-def login(client, email, password, **extra):
+def submit_login(client, email, password, **extra):
     return client.post("/login", data={"email": email, "password": password, **extra})
 
 
 def test_login_then_logout(client):
     make_user("staff", email="hq@example.org", password="a long enough passphrase")
-    r = login(client, "hq@example.org", "a long enough passphrase")
+    r = submit_login(client, "hq@example.org", "a long enough passphrase")
     assert r.status_code == 302
     assert "Log out" in client.get("/").get_data(as_text=True)
     r = client.post("/logout")
@@ -18,8 +18,8 @@ def test_login_then_logout(client):
 
 def test_unknown_email_and_wrong_password_answer_alike(client):
     make_user("staff", email="hq@example.org", password="a long enough passphrase")
-    a = login(client, "hq@example.org", "not the password")
-    b = login(client, "nobody@example.org", "not the password")
+    a = submit_login(client, "hq@example.org", "not the password")
+    b = submit_login(client, "nobody@example.org", "not the password")
     assert a.status_code == b.status_code == 422
     assert "do not match" in a.get_data(as_text=True) and "do not match" in b.get_data(as_text=True)
 
@@ -39,7 +39,7 @@ def test_password_change_ends_the_old_session(client, db):
     from alumni.services.accounts import set_password
 
     user = make_user("staff", email="hq@example.org", password="a long enough passphrase")
-    login(client, "hq@example.org", "a long enough passphrase")
+    submit_login(client, "hq@example.org", "a long enough passphrase")
     assert "Log out" in client.get("/").get_data(as_text=True)
     set_password(user, "a brand new passphrase")
     db.session.commit()

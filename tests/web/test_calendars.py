@@ -7,7 +7,7 @@ import pytest
 from alumni.extensions import db
 from alumni.services import events as event_svc
 from alumni.services import registrations as reg_svc
-from tests.factories import make_account, make_event, make_member
+from tests.factories import login, make_account, make_event, make_member
 from tests.icalcheck import parse_icaljs, parse_vobject
 from tests.sqlcount import Statements
 
@@ -235,7 +235,7 @@ def test_all_day_multi_day_event_spans_its_days(client, tmp_path):
 
 def test_my_calendar_page_shows_the_feed_and_resets_it(client):
     account = make_account("hanako@example.jp")
-    client.post("/login", data={"email": "hanako@example.jp", "password": "a long enough passphrase"})
+    login(client, account)
     page = client.get("/me/calendar").get_data(as_text=True)
     assert "/calendar/member/" in page and "webcal://" in page
     old = account.member.calendar_token

@@ -3,13 +3,7 @@ its POST acts; and a cancelled draft stays as invisible as the draft was."""
 from alumni.extensions import db
 from alumni.models import Event, EventStatus
 from alumni.services import events as svc
-from tests.factories import make_event, make_token, make_user
-
-PASSWORD = "a long enough passphrase"
-
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+from tests.factories import PASSWORD, login, make_event, make_token, make_user
 
 
 def test_a_cancelled_draft_is_invisible_to_visitors_lists_feeds_and_the_api(client, api):

@@ -15,7 +15,7 @@ from alumni.extensions import db
 from alumni.models import Member
 from alumni.services import registrations as rsvc
 from alumni.services.imports import COLUMNS, import_members, read_rows, write_export
-from tests.factories import make_event, make_member, make_participation, make_return, make_token, make_user
+from tests.factories import login, make_event, make_member, make_participation, make_return, make_token, make_user
 
 PASSWORD = "a long enough passphrase"
 #: Page routes exempt from CSRF, rule → the exempted view ("module.function"): only the one-click
@@ -25,10 +25,8 @@ FORMULA = '=HYPERLINK("http://evil.example","open")'
 
 
 @pytest.fixture
-def csrf_on(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
+def csrf_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
 
 
 def _state_changing_rules(app):
@@ -92,7 +90,7 @@ def _cells(text: str) -> list[str]:
 
 def _login(client, role="staff", **kw):
     user = make_user(role, password=PASSWORD, **kw)
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    login(client, user)
     return user
 
 
@@ -131,7 +129,7 @@ def test_members_export_is_neutralised_and_still_imports_as_a_no_op():
     write_export(out)
     cells = _cells(out.getvalue())
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
-    report = import_members(list(read_rows(io.StringIO(out.getvalue()))), None, end_batch=db.session.commit)
+    report = import_members(list(read_rows(io.StringIO(out.getvalue()))), end_batch=db.session.commit)
     assert (report.created, report.updated, len(report.rejected)) == (0, 0, 0)
     stored = set(db.session.scalars(select(Member.given_name)))
     assert {n.strip() for n in names} <= stored
@@ -149,15 +147,11 @@ def test_import_upload_refuses_other_kinds_of_file(client):
     assert r.status_code == 303  # queued (tests/services/test_import_jobs.py)
 
 
-def test_import_upload_beyond_the_size_limit_is_413_and_writes_nothing(app, client):
+def test_import_upload_beyond_the_size_limit_is_413_and_writes_nothing(app, client, monkeypatch):
     _login(client)
-    saved = app.config["MAX_CONTENT_LENGTH"]
-    app.config["MAX_CONTENT_LENGTH"] = 4096
-    try:
-        body = (",".join(COLUMNS) + "\n" + "big@example.org,Big,File,,IN,en,,,,,,,,,,\n" * 200).encode()
-        r = client.post("/staff/import", data={"file": (io.BytesIO(body), "m.csv")}, content_type="multipart/form-data")
-    finally:
-        app.config["MAX_CONTENT_LENGTH"] = saved
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    body = (",".join(COLUMNS) + "\n" + "big@example.org,Big,File,,IN,en,,,,,,,,,,\n" * 200).encode()
+    r = client.post("/staff/import", data={"file": (io.BytesIO(body), "m.csv")}, content_type="multipart/form-data")
     assert r.status_code == 413 and "too large" in r.get_data(as_text=True)
     assert db.session.scalar(select(Member.id).where(Member.email == "big@example.org")) is None
     assert app.config["MAX_CONTENT_LENGTH"] <= 50 * 1024 * 1024
@@ -195,7 +189,7 @@ def test_script_in_a_name_stays_text_in_mail(mailbox):
     from tests.factories import deliver_mail
 
     member = make_member(given_name=SCRIPT, family_name="<b>Bold</b>")
-    outcome = prepare_claim(member, make_user("staff"))
+    outcome = prepare_claim(member, actor=make_user("staff"))
     queue_account_mail(outcome)
     db.session.commit()
     deliver_mail()

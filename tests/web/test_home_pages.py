@@ -10,13 +10,7 @@ from alumni.models import Consent, ConsentKind, MailAddressHold, MailStatus, Out
 from alumni.services import invitations as isvc
 from alumni.services import privacy, workers
 from alumni.services import registrations as rsvc
-from tests.factories import logged_in, make_event, make_member, make_participation, make_user
-
-PASSWORD = "a long enough passphrase"
-
-
-def login(client, user):
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+from tests.factories import PASSWORD, logged_in, login, make_event, make_member, make_participation, make_user
 
 
 def numbers(html: str) -> dict[str, int]:
@@ -93,7 +87,7 @@ def test_me_shows_the_version_accepted_and_when_in_the_members_zone(client):
     html = client.get("/me").get_data(as_text=True)
     section = html.split('id="privacy"')[1].split("</section>")[0]
     assert privacy.NOTICE_VERSION in section and "It is the current version." in section
-    assert "Nov 29, 2026" in section and "8:30" in section and "Asia/Tokyo" in section  # 08:30 in Tokyo
+    assert "Nov 29, 2026" in section and "8:30" in section and "Japan Standard Time" in section  # 08:30 in Tokyo
 
 
 @pytest.mark.parametrize(("version", "says"), [

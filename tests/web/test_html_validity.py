@@ -14,6 +14,8 @@ from alumni.models import Registration
 from alumni.services import registrations as rsvc
 from alumni.services.mailmerge import unsubscribe_token
 from tests.factories import (
+    PASSWORD,
+    login,
     make_career,
     make_event,
     make_institution,
@@ -23,13 +25,6 @@ from tests.factories import (
     make_user,
 )
 from tests.htmlcheck import vnu_errors
-
-PASSWORD = "a long enough passphrase"
-
-
-def _login(client, user) -> None:
-    answer = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
 
 
 @pytest.fixture
@@ -59,7 +54,7 @@ def journeys(app):
     }
 
 
-def test_the_pages_of_the_main_journeys_have_no_html_error(app, journeys, tmp_path):
+def test_the_pages_of_the_main_journeys_have_no_html_error(app, journeys, tmp_path, monkeypatch):
     event, forum = journeys["event"].id, journeys["forum"].id
     visitor = ["/", "/events", f"/events/{event}", f"/events/{forum}", "/signup", "/login", "/reset",
                "/verify/not-a-token", f"/mail/unsubscribe/{journeys['unsubscribe']}", "/no-such-page", "/privacy"]
@@ -70,28 +65,25 @@ def test_the_pages_of_the_main_journeys_have_no_html_error(app, journeys, tmp_pa
     organizer = ["/", "/manage/events", "/manage/events/new", f"/manage/events/{event}", f"/manage/events/{forum}",
                  f"/manage/events/{event}/edit", f"/manage/events/{event}/check-in",
                  f"/manage/check-in/{journeys['ticket']}", f"/manage/events/{event}/invite",
-                 f"/manage/events/{event}/mail"]
+                 f"/manage/events/{event}/mail", f"/manage/events/{event}/audit"]
     staff = ["/", "/staff/", "/staff/returnees", "/staff/import", "/staff/tokens", "/staff/access-log", "/manage/mail/holds",
-             f"/manage/events/{forum}"]
+             f"/manage/events/{forum}", f"/members/{journeys['other'].id}"]
 
     pages: dict[str, str] = {}
-    app.config["WTF_CSRF_ENABLED"] = True  # the hidden token fields as production renders them
-    try:
-        for role, paths in (("visitor", visitor), ("member", member), ("organizer", organizer), ("staff", staff)):
-            for lang in ("en", "ja", "ar"):
-                with app.test_client() as client:
-                    if role != "visitor":
-                        app.config["WTF_CSRF_ENABLED"] = False
-                        _login(client, journeys[role])
-                        app.config["WTF_CSRF_ENABLED"] = True
-                    client.get(f"/language?lang={lang}")
-                    for path in paths if lang == "en" else paths[:4]:
-                        answer = client.get(path)
-                        assert answer.status_code in (200, 400, 404), (role, path, answer.status_code)
-                        assert answer.mimetype == "text/html", (role, path)
-                        pages[f"{role} {lang} {path}"] = answer.get_data(as_text=True)
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    for role, paths in (("visitor", visitor), ("member", member), ("organizer", organizer), ("staff", staff)):
+        for lang in ("en", "ja", "ar"):
+            client = app.test_client()
+            if role != "visitor":
+                login(client, journeys[role])
+            # the hidden token fields as production renders them
+            monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+            client.get(f"/language?lang={lang}")
+            for path in paths if lang == "en" else paths[:4]:
+                answer = client.get(path)
+                assert answer.status_code in (200, 400, 404), (role, path, answer.status_code)
+                assert answer.mimetype == "text/html", (role, path)
+                pages[f"{role} {lang} {path}"] = answer.get_data(as_text=True)
+            monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     assert len(pages) > 50
     errors = vnu_errors(pages, tmp_path)
     assert not errors, "\n".join(errors)

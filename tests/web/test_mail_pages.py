@@ -7,21 +7,12 @@ from alumni.extensions import db
 from alumni.models import MailAddressHold, MailStatus, Member, OutgoingMail
 from alumni.services import invitations as isvc
 from alumni.services.mailmerge import unsubscribe_token
-from tests.factories import make_chapter, make_event, make_member, make_token, make_user
-
-PASSWORD = "a long enough passphrase"
-
-
-def login(client, user):
-    r = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert r.status_code == 302
+from tests.factories import PASSWORD, login, make_chapter, make_event, make_member, make_token, make_user
 
 
 @pytest.fixture
-def csrf_on(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
+def csrf_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
 
 
 # ---------------------------------------------------------------- unsubscribe

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from alumni.models import CareerEntry, Member, Participation, ReturnVisit, StaffAccess, User
-from tests.factories import logged_in, make_institution, make_member, make_participation, make_user
+from tests.factories import logged_in, login, make_institution, make_member, make_participation, make_user
 
 PASSWORD = "a long enough passphrase"
 
@@ -109,8 +109,7 @@ def test_member_page_shows_what_the_visibility_allows(client, db):
 
 def test_staff_views_are_logged(client, db):
     member = make_member(email="x@example.org", visibility="hidden")
-    make_user("staff", email="hq@example.org", password=PASSWORD)
-    client.post("/login", data={"email": "hq@example.org", "password": PASSWORD})
+    login(client, make_user("staff", email="hq@example.org", password=PASSWORD))
     body = client.get(f"/members/{member.id}").get_data(as_text=True)
     assert "x@example.org" in body
     entry = db.session.scalar(select(StaffAccess))
@@ -161,8 +160,7 @@ def test_directory_page(client, db):
 
 def test_staff_read_the_access_log_and_members_may_not(client, db):
     member = make_member(email="x@example.org")
-    make_user("staff", email="hq@example.org", password=PASSWORD)
-    client.post("/login", data={"email": "hq@example.org", "password": PASSWORD})
+    login(client, make_user("staff", email="hq@example.org", password=PASSWORD))
     client.get(f"/members/{member.id}")
     body = client.get("/staff/access-log").get_data(as_text=True)
     assert "hq@example.org" in body and "web:member_page" in body and f"#{member.id}" in body

@@ -11,45 +11,42 @@ PASSWORD = "a long enough passphrase"
 PROXY = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the TLS proxy
 
 
-def login(client, email, password=PASSWORD, client_address=None, **environ):
+def submit_login(client, email, password=PASSWORD, client_address=None, **environ):
     headers = {"X-Forwarded-For": client_address} if client_address else {}
     return client.post("/login", data={"email": email, "password": password}, headers=headers,
                        environ_base={**PROXY, **environ})
 
 
 @pytest.fixture
-def behind_proxy(app):
+def behind_proxy(app, monkeypatch):
     """The app as deployed behind one TLS proxy (PROXY_HOPS=1)."""
     from alumni import install_proxy_fix
 
-    saved_app, saved_hops = app.wsgi_app, app.config.get("PROXY_HOPS", 0)
-    app.config["PROXY_HOPS"] = 1
+    monkeypatch.setitem(app.config, "PROXY_HOPS", 1)
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)  # put back after the test
     install_proxy_fix(app)
-    yield app
-    app.wsgi_app, app.config["PROXY_HOPS"] = saved_app, saved_hops
+    return app
 
 
 @pytest.fixture
-def low_limits(app):
-    saved = {k: app.config.get(k) for k in ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS")}
-    app.config.update(LOGIN_LIMIT_PER_ADDRESS="3 per 15 minutes", LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="3 per 15 minutes")
-    yield
-    app.config.update(saved)
+def low_limits(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 15 minutes")
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "3 per 15 minutes")
 
 
 def test_behind_the_proxy_one_client_does_not_lock_out_the_others(behind_proxy, client, low_limits):
     """Regression: every client shared the proxy's address, so one client's failures locked
     everyone out of login."""
-    codes = [login(client, f"user{i}@example.org", "wrong password!", "203.0.113.5").status_code for i in range(4)]
+    codes = [submit_login(client, f"user{i}@example.org", "wrong password!", "203.0.113.5").status_code for i in range(4)]
     assert codes == [422, 422, 422, 429]
     make_account("a@example.org")
-    assert login(client, "a@example.org", PASSWORD, "198.51.100.7").status_code == 302
+    assert submit_login(client, "a@example.org", PASSWORD, "198.51.100.7").status_code == 302
 
 
 def test_behind_the_proxy_the_client_cannot_choose_its_address(behind_proxy, client, low_limits):
     """Only the address the trusted proxy appended counts: a forged X-Forwarded-For chain does not
     buy a fresh count."""
-    codes = [login(client, f"user{i}@example.org", "wrong password!", f"192.0.2.{i}, 203.0.113.5").status_code
+    codes = [submit_login(client, f"user{i}@example.org", "wrong password!", f"192.0.2.{i}, 203.0.113.5").status_code
              for i in range(4)]
     assert codes == [422, 422, 422, 429]
 
@@ -58,7 +55,7 @@ def test_without_a_configured_proxy_x_forwarded_for_is_ignored(app, client, low_
     """The default (PROXY_HOPS=0) trusts no header: a client talking to the app directly cannot
     escape its limit by sending X-Forwarded-For."""
     assert app.config["PROXY_HOPS"] == 0
-    codes = [login(client, f"user{i}@example.org", "wrong password!", f"192.0.2.{i}").status_code for i in range(4)]
+    codes = [submit_login(client, f"user{i}@example.org", "wrong password!", f"192.0.2.{i}").status_code for i in range(4)]
     assert codes == [422, 422, 422, 429]
 
 
@@ -97,22 +94,18 @@ def test_a_stranger_cannot_lock_the_owner_out(app, client):
     """Regression: ten wrong passwords from anyone locked the real owner out for 15 minutes.
     Failures count per (account, client address); the owner, from another address, logs in."""
     make_account("owner@example.org")
-    stranger = [login(client, "owner@example.org", "wrong password!", REMOTE_ADDR="203.0.113.66").status_code
+    stranger = [submit_login(client, "owner@example.org", "wrong password!", REMOTE_ADDR="203.0.113.66").status_code
                 for _ in range(12)]
     assert stranger[:10] == [422] * 10 and stranger[10:] == [429, 429]
-    assert login(client, "owner@example.org", REMOTE_ADDR="198.51.100.1").status_code == 302
+    assert submit_login(client, "owner@example.org", REMOTE_ADDR="198.51.100.1").status_code == 302
 
 
-def test_the_account_still_has_a_ceiling_over_all_addresses(app, client):
+def test_the_account_still_has_a_ceiling_over_all_addresses(app, client, monkeypatch):
     """Many addresses guessing one account's password still meet a (much higher) ceiling."""
     make_account("owner@example.org")
-    saved = app.config["LOGIN_LIMIT_PER_ACCOUNT"]
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "5 per 15 minutes"
-    try:
-        codes = [login(client, "owner@example.org", "wrong password!", REMOTE_ADDR=f"192.0.2.{i}").status_code
-                 for i in range(6)]
-    finally:
-        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = saved
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    codes = [submit_login(client, "owner@example.org", "wrong password!", REMOTE_ADDR=f"192.0.2.{i}").status_code
+             for i in range(6)]
     assert codes == [422] * 5 + [429]
 
 
@@ -121,7 +114,7 @@ def test_another_spelling_of_the_address_counts_against_the_same_limit(app, clie
     the domain in punycode, or in capitals, buys a stranger no fresh attempts."""
     make_account("owner@bücher.example")
     spellings = ["owner@bücher.example", "OWNER@xn--bcher-kva.example", "Owner@BÜCHER.example"]
-    codes = [login(client, spellings[i % 3], "wrong password!", REMOTE_ADDR="203.0.113.66").status_code
+    codes = [submit_login(client, spellings[i % 3], "wrong password!", REMOTE_ADDR="203.0.113.66").status_code
              for i in range(12)]
     assert codes[:10] == [422] * 10 and codes[10:] == [429, 429]
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from alumni.extensions import db
 from alumni.models import Member
 from alumni.services.imports import COLUMNS
-from tests.factories import make_career, make_member, make_participation, make_return, make_user
+from tests.factories import login, make_career, make_member, make_participation, make_return, make_user
 
 PASSWORD = "a long enough passphrase"
 PAGES = ["/staff/", "/staff/returnees", "/staff/import", "/staff/returnees.csv", "/staff/overview.csv",
@@ -18,7 +18,7 @@ PAGES = ["/staff/", "/staff/returnees", "/staff/import", "/staff/returnees.csv",
 
 def login_as(client, role):
     user = make_user(role, password=PASSWORD)
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    login(client, user)
     return user
 
 
@@ -115,6 +115,16 @@ def test_returnee_page_table_charts_and_csv(client, staff, data):
     assert r.status_code == 422 and 'id="country-error"' in r.get_data(as_text=True)
 
 
+def test_returnee_page_with_a_publication_parameter_links_both_csvs(client, staff, data):
+    """A `publication` in the page's own query (found by test_crafted_input) is no 500, and the
+    "list" link still gives the list, not the counts."""
+    r = client.get("/staff/returnees?as=research&publication=1&page=1")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    links = re.findall(r'href="(/staff/returnees\.csv[^"]*)"', html)
+    assert len(links) == 2 and "publication" not in links[0] and links[1].count("publication=1") == 1
+
+
 def test_overview_page_and_publication_csv(client, staff, data):
     r = client.get("/staff/")
     html = r.get_data(as_text=True)
@@ -203,9 +213,8 @@ def test_import_templates_download_in_both_formats_and_import_as_they_are(client
 
 
 def test_templates_and_column_reference_are_for_staff_only(client):
-    make_user("member", email="m@example.org", password="a long enough passphrase")
-    client.post("/login", data={"email": "m@example.org", "password": "a long enough passphrase"})
-    assert client.get("/staff/import/template.csv").status_code in (403, 404)
+    login(client, make_user("member", email="m@example.org", password=PASSWORD))
+    assert client.get("/staff/import/template.csv").status_code == 403
 
 
 def test_the_upload_page_previews_the_first_rows_of_an_xlsx_and_refuses_a_fake_one(client, staff):

@@ -7,7 +7,7 @@ from markupsafe import escape
 from alumni.extensions import db
 from alumni.models import Programme
 from alumni.services import registrations as rsvc
-from tests.factories import logged_in, make_event, make_member, make_participation, make_user
+from tests.factories import logged_in, login, make_event, make_member, make_participation, make_user
 
 PASSWORD = "a long enough passphrase"
 
@@ -20,7 +20,7 @@ def test_registrations_table_names_countries_and_never_prints_none(client):
     rsvc.respond(event, nameless, "yes")
     db.session.commit()
     organizer = make_user("organizer", chapter="IN", password=PASSWORD)
-    client.post("/login", data={"email": organizer.email, "password": PASSWORD})
+    login(client, organizer)
     html = client.get(f"/manage/events/{event.id}").get_data(as_text=True)
     table = html[html.index('<table class="registrations">'):]
     table = table[:table.index("</table>")]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from alumni.models import ApiToken
 from alumni.services import tokens
-from tests.factories import logged_in, make_account, make_token, make_user
+from tests.factories import logged_in, login, make_account, make_token, make_user
 
 PASSWORD = "a long enough passphrase"
 
@@ -58,7 +58,7 @@ def test_nobody_else_may_revoke_a_members_token(client, db, api):
     assert works(api, victim_token)
     organizer = make_user("organizer", email="org@example.org", password=PASSWORD)
     other = client.application.test_client()
-    assert other.post("/login", data={"email": organizer.email, "password": PASSWORD}).status_code == 302
+    login(other, organizer)
     assert other.post(f"/tokens/{token_id(db, victim_token)}/revoke").status_code == 404
     assert works(api, victim_token)
 
