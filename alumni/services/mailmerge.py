@@ -24,10 +24,12 @@ from markupsafe import escape
 
 from alumni.calendar import fold_line
 from alumni.i18n import RTL_LANGUAGES, _, babel_locale
-from alumni.models import Event
+from alumni.models import Event, MailPurpose
 from alumni.models.types import utcnow
 from alumni.services.calendars import invitation_ics
 from alumni.services.inbound import replies_enabled, reply_address
+from alumni.services.outbox import OutboxRow
+from alumni.services.urls import external_url
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
 KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
@@ -68,7 +70,7 @@ def member_id_for_token(token: str) -> int | None:
 
 
 def unsubscribe_url(member_id: int) -> str:
-    return f"{current_app.config['BASE_URL']}/mail/unsubscribe/{unsubscribe_token(member_id)}"
+    return external_url("mail.unsubscribe_page", token=unsubscribe_token(member_id))
 
 
 def unsubscribe_headers(language: str, url: str) -> dict[str, str]:
@@ -147,16 +149,17 @@ def _subject(kind: str, title: str) -> str:
 
 
 def render_for_language(kind: str, event: Event, language: str, recipients, *, dedup, mailing: str,
-                        stamp: datetime | None = None, extra: dict | None = None) -> list[dict]:
-    """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key."""
+                        stamp: datetime | None = None, extra: dict | None = None) -> list[OutboxRow]:
+    """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key.
+    A recipient without a name is greeted with the language's own words for a member."""
     stamp = stamp or utcnow()
-    base = current_app.config["BASE_URL"]
     env = current_app.jinja_env
     text_template = env.get_template(f"email/{kind}.txt")
     html_template = env.get_template(f"email/{kind}.html")
-    rows: list[dict] = []
+    rows: list[OutboxRow] = []
     with force_locale(babel_locale(language)):
         locale = get_locale()
+        nameless = _("Alumna or alumnus")
         title, description = event.text_in(language)
         # Replies from the member's calendar program go to a reply address signed for them
         # (alumni.services.inbound): the ORGANIZER line is spliced per member, as ATTENDEE is.
@@ -171,7 +174,7 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
             "kind": kind, "event": event, "title": title, "description": description,
             "when": event_when(event, locale), "lang": language, "locale": str(locale),
             "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
-            "event_url": f"{base}/events/{event.id}", "venue": event.venue, "online_url": event.online_url,
+            "event_url": external_url("events.detail", event_id=event.id), "venue": event.venue, "online_url": event.online_url,
             "chapter": event.chapter.name if event.chapter else "", **(extra or {}),
         }
         subject = _subject(kind, title)
@@ -182,13 +185,15 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
         html_form = html_template.render({**common, **marks})
         for r in recipients:
             unsubscribe = unsubscribe_url(r.member_id)
+            name = r.name or nameless
             rows.append({
-                "dedup_key": dedup(r), "mailing": mailing, "kind": kind, "recipient": r.email,
-                "member_id": r.member_id, "language": language, "subject": subject,
-                "text_body": text_form.replace(marks["name"], r.name).replace(marks["unsubscribe_url"], unsubscribe),
-                "html_body": html_form.replace(marks["name"], str(escape(r.name)))
+                "dedup_key": dedup(r), "mailing": mailing, "kind": kind, "purpose": MailPurpose(kind),
+                "recipient": r.email, "member_id": r.member_id or None, "event_id": event.id, "language": language,
+                "subject": subject,
+                "text_body": text_form.replace(marks["name"], name).replace(marks["unsubscribe_url"], unsubscribe),
+                "html_body": html_form.replace(marks["name"], str(escape(name)))
                 .replace(marks["unsubscribe_url"], str(escape(unsubscribe))),
-                "ics": before + attendee_line(r.email, r.name, rsvp=replies) + (
+                "ics": before + attendee_line(r.email, name, rsvp=replies) + (
                     org_head + organizer_line(reply_address(event.id, r.member_id), organizer_name) + org_tail
                     if replies else after),
                 "ics_method": method,
@@ -198,13 +203,13 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
 
 
 def render_rows(kind: str, event: Event, recipients, *, dedup, mailing: str, stamp: datetime | None = None,
-                extra: dict | None = None) -> list[dict]:
+                extra: dict | None = None) -> list[OutboxRow]:
     """Outbox rows for recipients of any languages, rendered one language at a time."""
     by_language: dict[str, list[Recipient]] = {}
     for r in recipients:
         by_language.setdefault(r.language, []).append(r)
     stamp = stamp or utcnow()
-    rows: list[dict] = []
+    rows: list[OutboxRow] = []
     for language, group in sorted(by_language.items()):
         rows.extend(render_for_language(kind, event, language, group, dedup=dedup, mailing=mailing,
                                         stamp=stamp, extra=extra))
