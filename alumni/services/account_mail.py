@@ -67,6 +67,8 @@ def queue_account_mail(outcome: Outcome) -> int | None:
             "name": member.display_name if member is not None else user.email,
             "link": link_for(user, kind),
             "base_url": home_url(),
+            "login_url": external_url("auth.login"),
+            "reset_url": external_url("account.reset_request"),
             "hours": current_app.config["RESET_LINK_MAX_AGE"] // 3600,
             "days": {MailKind.verify: current_app.config["VERIFY_LINK_MAX_AGE"],
                      MailKind.claim: current_app.config["CLAIM_LINK_MAX_AGE"]}.get(kind, 0) // 86400,

@@ -114,7 +114,8 @@ def _queue_mails(member: Member) -> None:
              {"link": link, "days": days, "new_email": member.pending_email}),
             ("email_change_notice", member.email,
              _("Your Sakura Science Club email address is about to change"),
-             {"name": member.display_name, "new_email": member.pending_email}),
+             {"name": member.display_name, "new_email": new_email,
+              "reset_url": external_url("account.reset_request")}),
         ):
             context = {"base_url": base_url, **context}
             queue_message(
