@@ -10,6 +10,7 @@ calendar's ATTENDEE line is the only other per-member part. So templates must us
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -71,6 +72,13 @@ def member_id_for_token(token: str) -> int | None:
 
 def unsubscribe_url(member_id: int) -> str:
     return external_url("mail.unsubscribe_page", token=unsubscribe_token(member_id))
+
+
+def unsubscribe_urls() -> Callable[[int], str]:
+    """unsubscribe_url for many members: the route is built once, each member's token put in."""
+    mark = f"token{uuid.uuid4().hex}"
+    pattern = external_url("mail.unsubscribe_page", token=mark)
+    return lambda member_id: pattern.replace(mark, unsubscribe_token(member_id))  # tokens are URL-safe
 
 
 def unsubscribe_headers(language: str, url: str) -> dict[str, str]:
@@ -183,8 +191,9 @@ def render_for_language(kind: str, event: Event, language: str, recipients, *, d
         marks = {"name": f"\x1e{uuid.uuid4().hex}\x1e", "unsubscribe_url": f"\x1e{uuid.uuid4().hex}\x1e"}
         text_form = text_template.render({**common, **marks})
         html_form = html_template.render({**common, **marks})
+        unsubscribe_for = unsubscribe_urls()
         for r in recipients:
-            unsubscribe = unsubscribe_url(r.member_id)
+            unsubscribe = unsubscribe_for(r.member_id)
             name = r.name or nameless
             rows.append({
                 "dedup_key": dedup(r), "mailing": mailing, "kind": kind, "purpose": MailPurpose(kind),

@@ -137,3 +137,13 @@ def test_event_mail_rows_carry_event_and_purpose(kind):
     [row] = render_rows(kind, event, [Recipient(member.id, member.email, "en", "A")], dedup=lambda r: "k",
                         mailing="m", extra={"days": 7})
     assert (row["event_id"], row["member_id"], row["purpose"]) == (event.id, member.id, MailPurpose(kind))
+
+
+def test_the_unsubscribe_link_built_once_is_each_members_own(app):
+    from alumni.services.mailmerge import member_id_for_token, unsubscribe_url, unsubscribe_urls
+
+    many = unsubscribe_urls()
+    for member_id in (1, 42, 10**9):
+        assert many(member_id) == unsubscribe_url(member_id)
+        endpoint, values = app.url_map.bind("alumni.test").match(urlsplit(many(member_id)).path)
+        assert endpoint == "mail.unsubscribe_page" and member_id_for_token(values["token"]) == member_id
