@@ -84,10 +84,11 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None and not can_log_in(user):
             # Only someone who knows the password gets here: telling them is no leak.
-            from alumni.services.account_mail import commit_and_send
+            from alumni.services.account_mail import queue_account_mail
             from alumni.services.membership import MailKind, Outcome
 
-            commit_and_send(Outcome(user, MailKind.verify))
+            queue_account_mail(Outcome(user, MailKind.verify))
+            db.session.commit()
             flash(_("Please confirm your email address first: we have sent you a new link."), "error")
             return render_template("auth/login.html", form=form), 422
         if user is not None:

@@ -23,7 +23,7 @@ from alumni.models import Institution, Programme
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership, names, privacy
-from alumni.services.account_mail import commit_and_send
+from alumni.services.account_mail import queue_account_mail
 from alumni.web.audit import own_audit, staff_member_audit
 from alumni.web.confirm import ask_first, is_confirmed
 
@@ -279,7 +279,8 @@ def send_claim_link(member_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        commit_and_send(outcome)
+        queue_account_mail(outcome)
+        db.session.commit()
         flash(_("A link to claim the record has been sent to %(email)s.", email=member.email), "info")
     return redirect(url_for("members.member_page", member_id=member.id))
 
