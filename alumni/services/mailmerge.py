@@ -155,6 +155,20 @@ def _subject(kind: str, title: str) -> str:
     return subjects[kind]
 
 
+def _event_context(kind: str, event: Event, language: str, locale: Locale | str | None, title: str,
+                   description: str) -> dict[str, object]:
+    """What every event mail's templates are given about the event, in `language`."""
+    return {
+        "kind": kind, "event": event, "title": title, "description": description,
+        "when": event_when(event, locale), "lang": language, "locale": str(locale),
+        "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+        "event_url": external_url("events.detail", event_id=event.id), "venue": event.venue,
+        "online_url": event.online_url,
+        # Text in the .txt part; in the .html part an untranslated name carries its own lang.
+        "chapter": local_name(event.chapter, language) if event.chapter else "",
+    }
+
+
 def render_for_language(kind: str, event: Event, language: str, recipients: Iterable[Recipient], *,
                         dedup: Callable[[Recipient], str], mailing: str, stamp: datetime | None = None,
                         extra: dict[str, object] | None = None) -> list[OutboxRow]:
@@ -178,14 +192,7 @@ def render_for_language(kind: str, event: Event, language: str, recipients: Iter
         # icalendar orders the properties by name: ORGANIZER comes after ATTENDEE.
         org_head, org_tail = _split_on(after, "ORGANIZER") if replies else (after, "")
         organizer_name = name_text(event.chapter, language)
-        common = {
-            "kind": kind, "event": event, "title": title, "description": description,
-            "when": event_when(event, locale), "lang": language, "locale": str(locale),
-            "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
-            "event_url": external_url("events.detail", event_id=event.id), "venue": event.venue, "online_url": event.online_url,
-            # Text in the .txt part; in the .html part an untranslated name carries its own lang.
-            "chapter": local_name(event.chapter, language) if event.chapter else "", **(extra or {}),
-        }
+        common = {**_event_context(kind, event, language, locale, title, description), **(extra or {})}
         subject = _subject(kind, title)
         # Render once per language with markers where the per-member values go, then fill them in
         # (escaped for HTML): the translated strings are looked up once per language, not per member.

@@ -10,8 +10,8 @@ def test_staff_read_a_member_s_log_newest_first_with_the_actor(client):
     api = ApiClient(client)
     staff = make_user("staff")
     member = make_member(given_name="Mei")
-    msvc.update_member(member, {"given_name": "Meiko"}, staff)
-    msvc.update_member(member, {"field": "Biology"}, staff)
+    msvc.update_member(member, {"given_name": "Meiko"}, actor=staff)
+    msvc.update_member(member, {"field": "Biology"}, actor=staff)
     db.session.commit()
     response = api.get(f"/audit?member={member.id}&per_page=1", make_token(staff))
     assert response.status_code == 200

@@ -51,95 +51,95 @@ def _event_values(chapter="IN"):
 # `call(actor)` makes the change; the entry must carry that member and event (None: none) and
 # at least the expected {field: [before, after]}.
 def c_create_member(actor):
-    return (lambda: msvc.create_member({"email": "new@example.org", "given_name": "Aiko", "country": "JP"}, actor),
+    return (lambda: msvc.create_member({"email": "new@example.org", "given_name": "Aiko", "country": "JP"}, actor=actor),
             "member.created", "new", None, {"email": [None, "new@example.org"], "given_name": [None, "Aiko"]})
 
 
 def c_update_member(actor):
     m = make_member(given_name="Priya")
-    return (lambda: msvc.update_member(m, {"given_name": "Priyanka"}, actor),
+    return (lambda: msvc.update_member(m, {"given_name": "Priyanka"}, actor=actor),
             "member.updated", m, None, {"given_name": ["Priya", "Priyanka"]})
 
 
 def c_update_profile(actor):
     m = make_member(field="")
-    return (lambda: membership.update_profile(m, {"field": "Chemistry"}, actor),
+    return (lambda: membership.update_profile(m, {"field": "Chemistry"}, actor=actor),
             "member.updated", m, None, {"field": ["", "Chemistry"]})
 
 
 def c_delete_member(actor):
     m = make_member()
-    return (lambda: msvc.delete_member(m, actor), "member.deleted", None, None, {"id": [m.id, None]})
+    return (lambda: msvc.delete_member(m, actor=actor), "member.deleted", None, None, {"id": [m.id, None]})
 
 
 def c_add_participation(actor):
     m = make_member()
     return (lambda: msvc.add_participation(m, {"programme": "SSP-A", "start_date": date(2019, 7, 1),
-                                               "end_date": date(2019, 7, 7)}, actor),
+                                               "end_date": date(2019, 7, 7)}, actor=actor),
             "participation.added", m, None, {"programme_code": [None, "SSP-A"], "start_date": [None, "2019-07-01"]})
 
 
 def c_update_participation(actor):
     m = make_member()
     p = make_participation(m)
-    return (lambda: msvc.update_participation(p, {"end_date": date(2019, 7, 9)}, actor),
+    return (lambda: msvc.update_participation(p, {"end_date": date(2019, 7, 9)}, actor=actor),
             "participation.updated", m, None, {"end_date": ["2019-07-07", "2019-07-09"]})
 
 
 def c_delete_record(actor):
     m = make_member()
     p = make_participation(m)
-    return (lambda: msvc.delete_record(p, actor), "participation.deleted", m, None,
+    return (lambda: msvc.delete_record(p, actor=actor), "participation.deleted", m, None,
             {"programme_code": ["SSP-A", None]})
 
 
 def c_add_career(actor):
     m = make_member()
     return (lambda: msvc.add_career(m, {"organisation": "RIKEN", "country": "JP", "role": "researcher",
-                                        "start_date": date(2022, 4, 1)}, actor),
+                                        "start_date": date(2022, 4, 1)}, actor=actor),
             "career.added", m, None, {"organisation": [None, "RIKEN"]})
 
 
 def c_update_career(actor):
     m = make_member()
     c = make_career(m)
-    return (lambda: msvc.update_career(c, {"title": "Professor"}, actor),
+    return (lambda: msvc.update_career(c, {"title": "Professor"}, actor=actor),
             "career.updated", m, None, {"title": ["", "Professor"]})
 
 
 def c_add_return(actor):
     m = make_member()
-    return (lambda: msvc.add_return(m, {"purpose": "study", "start_date": date(2023, 4, 1)}, actor),
+    return (lambda: msvc.add_return(m, {"purpose": "study", "start_date": date(2023, 4, 1)}, actor=actor),
             "return.added", m, None, {"purpose": [None, "study"]})
 
 
 def c_update_return(actor):
     m = make_member()
     r = make_return(m)
-    return (lambda: msvc.update_return(r, {"purpose": "study"}, actor),
+    return (lambda: msvc.update_return(r, {"purpose": "study"}, actor=actor),
             "return.updated", m, None, {"purpose": ["research", "study"]})
 
 
 def c_create_event(actor):
     make_chapter("IN")
-    return (lambda: esvc.create_event(_event_values(), actor), "event.created", None, "new",
+    return (lambda: esvc.create_event(_event_values(), actor=actor), "event.created", None, "new",
             {"title": [None, "Hanami"], "status": [None, "draft"]})
 
 
 def c_update_event(actor):
     e = make_event(venue="Hall A")
-    return (lambda: esvc.update_event(e, {"venue": "Hall B"}, actor), "event.updated", None, e,
+    return (lambda: esvc.update_event(e, {"venue": "Hall B"}, actor=actor), "event.updated", None, e,
             {"venue": ["Hall A", "Hall B"]})
 
 
 def c_publish_event(actor):
     e = make_event(publish=False)
-    return (lambda: esvc.publish_event(e, actor), "event.published", None, e, {"status": ["draft", "published"]})
+    return (lambda: esvc.publish_event(e, actor=actor), "event.published", None, e, {"status": ["draft", "published"]})
 
 
 def c_cancel_event(actor):
     e = make_event()
-    return (lambda: esvc.cancel_event(e, actor), "event.cancelled", None, e, {"status": ["published", "cancelled"]})
+    return (lambda: esvc.cancel_event(e, actor=actor), "event.cancelled", None, e, {"status": ["published", "cancelled"]})
 
 
 def c_respond(actor):
@@ -152,7 +152,7 @@ def c_change_registration(actor):
     e, m = make_event(), make_member()
     reg = rsvc.respond(e, m, "yes").registration
     db.session.commit()
-    return (lambda: rsvc.change_registration(reg, {"response": "maybe"}, actor), "registration.answered", m, e,
+    return (lambda: rsvc.change_registration(reg, {"response": "maybe"}, actor=actor), "registration.answered", m, e,
             {"response": ["yes", "maybe"], "status": ["yes", "maybe"]})
 
 
@@ -160,7 +160,7 @@ def c_withdraw(actor):
     e, m = make_event(), make_member()
     reg = rsvc.respond(e, m, "yes").registration
     db.session.commit()
-    return (lambda: rsvc.withdraw(reg, actor), "registration.withdrawn", m, e, {"status": ["yes", "cancelled"]})
+    return (lambda: rsvc.withdraw(reg, actor=actor), "registration.withdrawn", m, e, {"status": ["yes", "cancelled"]})
 
 
 def c_promote(actor):
@@ -168,7 +168,7 @@ def c_promote(actor):
     reg = rsvc.respond(e, first, "yes").registration
     rsvc.respond(e, second, "yes")
     db.session.commit()
-    return (lambda: rsvc.withdraw(reg, actor), "registration.promoted", second, e,
+    return (lambda: rsvc.withdraw(reg, actor=actor), "registration.promoted", second, e,
             {"status": ["waitlisted", "yes"]})
 
 
@@ -176,13 +176,13 @@ def c_check_in(actor):
     e, m = make_event(), make_member()
     reg = rsvc.respond(e, m, "yes").registration
     db.session.commit()
-    return (lambda: rsvc.check_in(reg, actor), "registration.checked_in", m, e, {})
+    return (lambda: rsvc.check_in(reg, actor=actor), "registration.checked_in", m, e, {})
 
 
 def c_queue_invitations(actor):
     e = make_event()
     make_member()
-    return (lambda: invitations.queue_invitations(e, invitations.Audience(), actor), "invitations.sent", None, e,
+    return (lambda: invitations.queue_invitations(e, invitations.Audience(), actor=actor), "invitations.sent", None, e,
             {"queued": [0, 1]})
 
 
@@ -202,12 +202,12 @@ def c_resubscribe(actor):
 
 def c_reset_calendar_token(actor):
     m = make_member()
-    return (lambda: calendars.reset_calendar_token(m, actor), "calendar.feed_reset", m, None, {})
+    return (lambda: calendars.reset_calendar_token(m, actor=actor), "calendar.feed_reset", m, None, {})
 
 
 def c_set_calendar_alarm(actor):
     m = make_member()
-    return (lambda: calendars.set_calendar_alarm(m, "60", actor), "calendar.alarm_set", m, None,
+    return (lambda: calendars.set_calendar_alarm(m, "60", actor=actor), "calendar.alarm_set", m, None,
             {"calendar_alarm_minutes": [1440, 60]})
 
 
@@ -219,13 +219,13 @@ def c_create_user(actor):
 
 def c_set_password(actor):
     user = make_user("staff")
-    return (lambda: accounts.set_password(user, PASSWORD, actor), "account.password_set", None, None,
+    return (lambda: accounts.set_password(user, PASSWORD, actor=actor), "account.password_set", None, None,
             {"password_set": [False, True]})
 
 
 def c_prepare_claim(actor):
     m = make_member()
-    return (lambda: membership.prepare_claim(m, actor), "account.created", m, None, {"role": [None, "member"]})
+    return (lambda: membership.prepare_claim(m, actor=actor), "account.created", m, None, {"role": [None, "member"]})
 
 
 def c_issue_token(actor):
@@ -238,7 +238,7 @@ def c_revoke_token(actor):
     tokens.issue_token(user)
     db.session.commit()
     [token] = tokens.list_tokens(user)
-    return (lambda: tokens.revoke_token(token, actor), "token.revoked", None, None, {})
+    return (lambda: tokens.revoke_token(token, actor=actor), "token.revoked", None, None, {})
 
 
 def c_record_consent(actor):
@@ -248,12 +248,12 @@ def c_record_consent(actor):
 
 
 def c_create_chapter(actor):
-    return (lambda: chapters.create_chapter("LK", "Sri Lanka chapter", ["LK"], actor), "chapter.created", None, None,
+    return (lambda: chapters.create_chapter("LK", "Sri Lanka chapter", ["LK"], actor=actor), "chapter.created", None, None,
             {"code": [None, "LK"], "countries": [None, ["LK"]]})
 
 
 def c_create_institution(actor):
-    return (lambda: institutions.create_institution({"name": "Tohoku University", "country": "JP"}, actor),
+    return (lambda: institutions.create_institution({"name": "Tohoku University", "country": "JP"}, actor=actor),
             "institution.created", None, None, {"name": [None, "Tohoku University"], "country": [None, "JP"]})
 
 
@@ -263,7 +263,7 @@ def c_import_members(actor):
     row = {**dict.fromkeys(COLUMNS, ""), "email": "imported@example.org", "given_name": "Ravi",
            "family_name": "Kumar", "country": "IN", "programme": "SSP-A", "fiscal_year": "2019",
            "direction": "inbound", "start_date": "2019-07-01", "end_date": "2019-07-07"}
-    return (lambda: import_members([(2, row)], actor, end_batch=lambda: None), "members.imported", None, None,
+    return (lambda: import_members([(2, row)], actor=actor, end_batch=lambda: None), "members.imported", None, None,
             {"created": [0, 1]})
 
 
@@ -312,7 +312,7 @@ def test_secrets_never_reach_the_log():
     user = make_account("secret@example.org")
     membership.change_password(user, PASSWORD, "another long passphrase")
     token = tokens.issue_token(user, 30, actor=user)
-    calendars.reset_calendar_token(user.member, user)
+    calendars.reset_calendar_token(user.member, actor=user)
     db.session.commit()
     stored = repr([(e.action, e.changes) for e in db.session.scalars(select(AuditEntry))])
     assert "password_hash" not in stored and token not in stored and user.password_hash not in stored
@@ -334,7 +334,7 @@ def test_the_system_is_an_actor_of_none_and_nothing_changed_is_not_logged():
 def test_a_member_s_own_changes_name_them_and_erasure_removes_their_entries():
     user = make_account("own@example.org")
     member = user.member
-    membership.update_profile(member, {"field": "Physics"}, user)
+    membership.update_profile(member, {"field": "Physics"}, actor=user)
     privacy.accept_notice(member)
     db.session.commit()
     mine = list(db.session.scalars(select(AuditEntry).where(AuditEntry.member_id == member.id)))
