@@ -29,6 +29,7 @@ def test_one_click_unsubscribe_works_without_login_and_csrf_token(client, csrf_o
     db.session.expire_all()
     assert db.session.get(Member, member.id).invitations_unsubscribed_at is not None
     assert isvc.queue_invitations(make_event(), isvc.clean_audience({})) == (0, 1)
+    db.session.commit()  # as a request would: the test's transaction must not hold the next request
 
 
 def test_following_the_link_asks_first_and_a_forged_token_is_refused(client):
@@ -226,6 +227,7 @@ def test_a_member_turns_invitations_off_and_on_from_the_profile(client, csrf_on)
     assert db.session.get(Member, member_id).invitations_unsubscribed_at is not None
     assert db.session.scalar(waiting) == 0  # the invitation still in the outbox is withdrawn
     assert isvc.queue_invitations(make_event(), isvc.clean_audience({})) == (0, 1)
+    db.session.commit()  # as a request would: the test's transaction must not hold the next request
 
     assert client.post("/me/invitations", data={"csrf_token": token, "invitations": "maybe"}).status_code == 400
     r = client.post("/me/invitations", data={"csrf_token": token, "invitations": "on"}, follow_redirects=True)
