@@ -24,3 +24,11 @@ document.addEventListener("submit", function (event) {
   var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+// A link to a closed <details> (the invite page's language picker) opens it.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest("a[data-open-details]");
+  if (!link) return;
+  var target = document.getElementById(link.getAttribute("href").slice(1));
+  if (target && target.tagName === "DETAILS") target.open = true;
+});

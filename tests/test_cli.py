@@ -96,7 +96,7 @@ def test_demo_load_is_deterministic_and_idempotent(runner):
 def test_mail_deliver_once_drains_the_outbox(runner, smtp):
     from alumni.services.outbox import queue_many
 
-    queue_many([{"dedup_key": f"k{i}", "kind": "test", "recipient": f"a{i}@example.org",
+    queue_many([{"dedup_key": f"k{i}", "kind": "test", "purpose": "account", "recipient": f"a{i}@example.org",
                  "subject": "s", "text_body": "b"} for i in range(5)])
     db.session.commit()
     r = runner.invoke(args=["mail", "deliver", "--once"])

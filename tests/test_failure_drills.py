@@ -76,7 +76,7 @@ def test_database_connection_drops_during_an_import_batch(database_url):
 def test_smtp_server_dies_mid_batch_nothing_lost_nothing_twice(smtp):
     """The server accepts three messages of a batch of ten and dies. Those three are marked sent;
     the seven wait; when it is back they go, and every recipient has exactly one message."""
-    rows = [{"dedup_key": f"drill:{i}", "kind": "test", "recipient": f"alum{i}@example.org",
+    rows = [{"dedup_key": f"drill:{i}", "kind": "test", "purpose": "account", "recipient": f"alum{i}@example.org",
              "subject": f"Drill {i}", "text_body": "Body", "mailing": "drill"} for i in range(10)]
     outbox.queue_many(rows)
     db.session.commit()

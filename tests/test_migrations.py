@@ -60,3 +60,43 @@ def test_cohort_migration_fills_members_already_there():
     from alumni.services.cohorts import cohort_drift
 
     assert cohort_drift(db.session) == []
+
+
+def test_mail_columns_migration_fills_rows_already_there():
+    """0018 gives outgoing mail its event and purpose: rows queued before it get them from the
+    mailing name, the calendar reply's key and the kind; a deleted event leaves no event."""
+    import sqlalchemy as sa
+
+    from tests.factories import make_event, make_member
+
+    event, member = make_event(), make_member()
+    db.session.flush()
+    event_id, member_id = event.id, member.id
+    db.session.commit()
+    db.session.close()  # no open transaction holding the tables the downgrade alters
+    downgrade(revision="0017_names")
+    rows = (  # dedup_key, mailing, kind
+        (f"invite:{event_id}:{member_id}", f"event:{event_id}:invite", "invitation"),
+        (f"reminder:1d:{event_id}:{member_id}", f"event:{event_id}:reminder:1d", "reminder"),
+        (f"update:{event_id}:2:{member_id}", f"event:{event_id}:update:2", "update"),
+        ("seat:7:1790000000", f"event:{event_id}:seat", "promotion"),
+        (f"calendar-reply:{event_id}:{member_id}:abc", "", "calendar-reply"),
+        ("account:verify:3:abc", "", "account-verify"),
+        (f"email_change_notice:{member_id}:new@example.org:2026-11-28", "", "email-change-notice"),
+        (f"invite:99999:{member_id}", "event:99999:invite", "invitation"),
+    )
+    with db.engine.begin() as conn:
+        for n, (key, mailing, kind) in enumerate(rows):
+            conn.execute(sa.text(
+                "INSERT INTO outgoing_mail (dedup_key, mailing, kind, recipient, member_id, language, subject,"
+                " text_body, headers, message_id, status, attempts, next_attempt_at, created_at)"
+                " VALUES (:k, :m, :kind, 'a@example.org', :member, 'en', 's', 't', '{}', :mid, 'sent', 1,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                {"k": key, "m": mailing, "kind": kind, "member": member_id, "mid": f"<{n}@test>"})
+    upgrade()
+    with db.engine.connect() as conn:
+        found = {r.dedup_key: (r.event_id, r.purpose) for r in conn.execute(sa.text(
+            "SELECT dedup_key, event_id, purpose FROM outgoing_mail"))}
+    assert [found[key] for key, _mailing, _kind in rows] == [
+        (event_id, "invitation"), (event_id, "reminder"), (event_id, "update"), (event_id, "promotion"),
+        (event_id, "calendar_reply"), (None, "account"), (None, "email_change"), (None, "invitation")]

@@ -12,7 +12,7 @@ from alumni.models.events import (  # noqa: F401
 )
 from alumni.models.imports import ImportJob, ImportStatus, ImportUpload  # noqa: F401
 from alumni.models.institutions import Institution, InstitutionKind  # noqa: F401
-from alumni.models.mail import MailAddressHold, MailRequest, MailStatus, OutgoingMail  # noqa: F401
+from alumni.models.mail import MailAddressHold, MailPurpose, MailRequest, MailStatus, OutgoingMail  # noqa: F401
 from alumni.models.members import (  # noqa: F401
     CareerEntry,
     CareerRole,

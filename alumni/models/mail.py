@@ -18,6 +18,19 @@ class MailStatus(enum.StrEnum):
     failed = "failed"
 
 
+class MailPurpose(enum.StrEnum):
+    """What a message is for: the outbox's own column, so nothing parses it out of a key."""
+
+    invitation = "invitation"
+    reminder = "reminder"
+    update = "update"
+    cancellation = "cancellation"
+    promotion = "promotion"
+    account = "account"
+    email_change = "email_change"
+    calendar_reply = "calendar_reply"
+
+
 class OutgoingMail(Model):
     __tablename__ = "outgoing_mail"
     __table_args__ = (
@@ -27,12 +40,17 @@ class OutgoingMail(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What this message is about, e.g. "invite:12:345": the same key is never queued twice.
+    #: Written only by alumni.services.mail_keys and never read back for its parts: the event,
+    #: the member and the purpose have their own columns.
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     #: Messages sent together (one invitation round, one reminder run): the status page's unit.
     mailing: Mapped[str] = mapped_column(String(100), index=True, default="")
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    #: The event the message is about (invitations, reminders, updates, …), if any.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
+    purpose: Mapped[MailPurpose] = mapped_column(str_enum(MailPurpose, "mail_purpose"))
     language: Mapped[str] = mapped_column(String(16), default="en")
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)

@@ -13,10 +13,12 @@ from flask import current_app
 
 from alumni.extensions import db
 from alumni.i18n import _, babel_locale, force_locale
-from alumni.models import MailRequest, User
+from alumni.models import MailPurpose, MailRequest, User
+from alumni.services import mail_keys
 from alumni.services.links import LinkPurpose, make_link_token
 from alumni.services.mail_limits import account_mail_allowed
-from alumni.services.outbox import new_message_id, queue_message
+from alumni.services.outbox import queue_message
+from alumni.services.urls import external_url, home_url
 
 
 #: What an account change asks to be mailed (membership's functions answer an Outcome; the
@@ -37,10 +39,11 @@ class Outcome:
     mail: MailKind | None
 
 
+#: The link each mail carries: its purpose and the page (endpoint) that reads it.
 _LINK = {
-    MailKind.verify: (LinkPurpose.verify, "/verify/"),
-    MailKind.reset: (LinkPurpose.reset, "/reset/"),
-    MailKind.claim: (LinkPurpose.claim, "/claim/"),
+    MailKind.verify: (LinkPurpose.verify, "account.verify"),
+    MailKind.reset: (LinkPurpose.reset, "account.reset_with_link"),
+    MailKind.claim: (LinkPurpose.claim, "account.claim"),
 }
 
 
@@ -61,9 +64,8 @@ def link_for(user: User, kind: MailKind) -> str | None:
         kind = MailKind.reset
     if kind not in _LINK:
         return None
-    purpose, path = _LINK[kind]
-    base_url: str = current_app.config["BASE_URL"]
-    return base_url + path + make_link_token(user, purpose)
+    purpose, endpoint = _LINK[kind]
+    return external_url(endpoint, token=make_link_token(user, purpose))
 
 
 def render_mail_template(template: str, /, **context: object) -> str:
@@ -73,7 +75,8 @@ def render_mail_template(template: str, /, **context: object) -> str:
 
 
 def queue_account_mail(outcome: Outcome) -> int | None:
-    """Queue what the outcome asks for (nothing for an unknown address); answers the outbox id."""
+    """Queue what the outcome asks for (nothing for an unknown address) in the caller's transaction;
+    answers the outbox id. Flushes; the caller commits (the change and its mail together)."""
     user, kind = outcome.user, outcome.mail
     if user is None or kind is None:
         return None
@@ -85,7 +88,9 @@ def queue_account_mail(outcome: Outcome) -> int | None:
         context = {
             "name": member.display_name if member is not None else user.email,
             "link": link_for(user, kind),
-            "base_url": current_app.config["BASE_URL"],
+            "base_url": home_url(),
+            "login_url": external_url("auth.login"),
+            "reset_url": external_url("account.reset_request"),
             "hours": current_app.config["RESET_LINK_MAX_AGE"] // 3600,
             "days": {MailKind.verify: current_app.config["VERIFY_LINK_MAX_AGE"],
                      MailKind.claim: current_app.config["CLAIM_LINK_MAX_AGE"]}.get(kind, 0) // 86400,
@@ -94,16 +99,10 @@ def queue_account_mail(outcome: Outcome) -> int | None:
         html = render_mail_template(f"email/{kind.value}.html", **context)
         subject = _subject(kind)
     # Each request is its own message (a second reset request sends a second link).
-    return queue_message(dedup_key=f"account:{kind.value}:{user.id}:{new_message_id()}", kind=f"account-{kind.value}",
-                         recipient=user.email, member_id=member.id if member is not None else None,
+    return queue_message(dedup_key=mail_keys.account(kind.value, user.id), kind=f"account-{kind.value}",
+                         purpose=MailPurpose.account, recipient=user.email,
+                         member_id=member.id if member is not None else None,
                          language=language, subject=subject, text_body=text, html_body=html)
-
-
-def commit_and_send(outcome: Outcome) -> None:
-    """For the pages: queue the outcome's mail (if any) in the transaction of the change that
-    made it and commit both. The `mail deliver` worker sends it, never the request's process."""
-    queue_account_mail(outcome)
-    db.session.commit()
 
 
 PASSWORD_LINK = "password-link"

@@ -23,6 +23,7 @@ from alumni.models.types import utcnow
 from alumni.services import audit
 from alumni.services.events import list_events
 from alumni.services.names import name_text
+from alumni.services.urls import external_url
 
 
 @lru_cache(maxsize=8)
@@ -33,7 +34,6 @@ def _address(sender: str) -> str:
 def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
     """The event in `lang` (falling back to the event's own language)."""
     title, description = event.text_in(lang)
-    base = current_app.config["BASE_URL"]
     sender = _address(current_app.config["MAIL_DEFAULT_SENDER"])
     return CalendarItem(
         uid=event_uid(event.id),
@@ -45,7 +45,7 @@ def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
         sequence=event.sequence,
         last_modified=event.updated_at,
         location=event.venue,
-        url=f"{base}/events/{event.id}",
+        url=external_url("events.detail", event_id=event.id),
         online_url=event.online_url,
         cancelled=event.status == EventStatus.cancelled,
         all_day=getattr(event, "all_day", False),
@@ -184,7 +184,7 @@ def reset_calendar_token(member: Member, *, actor: User | None = None) -> str:
 
 
 def member_feed_url(member: Member) -> str:
-    return f"{current_app.config['BASE_URL']}/calendar/member/{ensure_calendar_token(member)}.ics"
+    return external_url("calendars.member_feed", token=ensure_calendar_token(member))
 
 
 ALARM_CHOICES = (None, 15, 60, 24 * 60, 2 * 24 * 60, 7 * 24 * 60)

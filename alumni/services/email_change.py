@@ -24,13 +24,14 @@ from sqlalchemy import select
 from alumni.errors import Invalid
 from alumni.extensions import db
 from alumni.i18n import _, babel_locale, force_locale
-from alumni.models import Member, User
+from alumni.models import MailPurpose, Member, User
 from alumni.models.types import utcnow
-from alumni.services import audit
+from alumni.services import audit, mail_keys
 from alumni.services import validation as v
 from alumni.services.account_mail import render_mail_template
 from alumni.services.members import ensure_email_free
 from alumni.services.outbox import queue_message
+from alumni.services.urls import external_url, home_url
 
 _SALT = "alumni-link-email-change"
 
@@ -107,23 +108,26 @@ def confirm_email_change(token: str) -> Member:
 
 
 def _queue_mails(member: Member) -> None:
-    base_url = current_app.config["BASE_URL"]
-    link = f"{base_url}/email/{make_email_change_token(member)}"
+    base_url = home_url()
+    link = external_url("account.confirm_email_change", token=make_email_change_token(member))
     # One confirmation and one notice a day per address asked for, however often it is asked.
-    day = date.today().isoformat()
+    day = date.today()
+    new_email = member.pending_email or ""
     with force_locale(babel_locale(member.preferred_language)):
         days = current_app.config["VERIFY_LINK_MAX_AGE"] // 86400
         for template, recipient, subject, context in (
-            ("email_change", member.pending_email,
+            ("email_change", new_email,
              _("Confirm your new email address for the Sakura Science Club"),
              {"link": link, "days": days, "new_email": member.pending_email}),
             ("email_change_notice", member.email,
              _("Your Sakura Science Club email address is about to change"),
-             {"name": member.display_name, "new_email": member.pending_email}),
+             {"name": member.display_name, "new_email": new_email,
+              "reset_url": external_url("account.reset_request")}),
         ):
             context = {"base_url": base_url, **context}
             queue_message(
-                dedup_key=f"{template}:{member.id}:{member.pending_email}:{day}", kind=template.replace("_", "-"),
+                dedup_key=mail_keys.email_change(template, member.id, new_email, day),
+                kind=template.replace("_", "-"), purpose=MailPurpose.email_change,
                 recipient=recipient, member_id=member.id, language=member.preferred_language, subject=subject,
                 text_body=render_mail_template(f"email/{template}.txt", **context),
                 html_body=render_mail_template(f"email/{template}.html", **context))

@@ -18,6 +18,7 @@ from alumni.models import (
     EventStatus,
     ImportJob,
     MailAddressHold,
+    MailPurpose,
     MailStatus,
     Member,
     OutgoingMail,
@@ -165,13 +166,12 @@ def waiting_invitations(member: Member, *, now: datetime | None = None) -> list[
     state) that are published, still take answers, and have no answer from the member yet."""
     current = now or utcnow()
     invited: dict[int, datetime] = {}
-    for key, created_at in db.session.execute(
-            select(OutgoingMail.dedup_key, OutgoingMail.created_at)
-            .where(OutgoingMail.member_id == member.id, OutgoingMail.kind == "invitation")):
-        # The key is invite:{event}:{member} (services.invitations.invitation_key).
-        parts = key.split(":")
-        if len(parts) == 3 and parts[0] == "invite" and parts[1].isdigit():
-            invited[int(parts[1])] = created_at
+    for event_id, created_at in db.session.execute(
+            select(OutgoingMail.event_id, OutgoingMail.created_at)
+            .where(OutgoingMail.member_id == member.id, OutgoingMail.purpose == MailPurpose.invitation,
+                   OutgoingMail.event_id.is_not(None))):
+        if event_id is not None:
+            invited[event_id] = created_at
     if not invited:
         return []
     answered = exists().where(Registration.event_id == Event.id, Registration.member_id == member.id)

@@ -34,11 +34,13 @@ from alumni.calendar import event_uid
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.i18n import _, babel_locale, force_locale
-from alumni.models import Event, Member, Registration, RegistrationStatus, Response
+from alumni.models import Event, MailPurpose, Member, Registration, RegistrationStatus, Response
+from alumni.services import mail_keys
 from alumni.services import registrations as rsvc
 from alumni.services.account_mail import render_mail_template
-from alumni.services.outbox import new_message_id, queue_message
+from alumni.services.outbox import queue_message
 from alumni.services.registrations import waitlist_position
+from alumni.services.urls import external_url, home_url
 
 log = logging.getLogger(__name__)
 
@@ -213,16 +215,16 @@ def _queue_answer_mail(event: Event, member: Member, registration: Registration 
                        refusal: str | None = None) -> None:
     """"We recorded your answer" (or why not), in the member's language."""
     language = member.preferred_language or "en"
-    base = current_app.config["BASE_URL"]
     with force_locale(babel_locale(language)):
         title, _description = event.text_in(language)
         context = {"name": member.display_name, "title": title, "sentence": _answer_sentence(registration, refusal),
-                   "event_url": f"{base}/events/{event.id}", "base_url": base}
+                   "event_url": external_url("events.detail", event_id=event.id), "base_url": home_url()}
         text = render_mail_template("email/calendar_reply.txt", **context)
         html = render_mail_template("email/calendar_reply.html", **context)
         subject = _("Your answer: %(title)s", title=title)
-    queue_message(dedup_key=f"calendar-reply:{event.id}:{member.id}:{new_message_id()}", kind="calendar-reply",
-                  recipient=member.email, member_id=member.id, language=language, subject=subject,
+    queue_message(dedup_key=mail_keys.calendar_reply(event.id, member.id), kind="calendar-reply",
+                  purpose=MailPurpose.calendar_reply, recipient=member.email, member_id=member.id,
+                  event_id=event.id, language=language, subject=subject,
                   text_body=text, html_body=html)
 
 

@@ -3,7 +3,7 @@ their own language, with a calendar entry, once.
 
 The audience is chosen by the database (chapter → its countries, countries, programmes, cohort
 fiscal years, Japanese host institution, returnees), counted per language before sending, and
-queued through the outbox with the key invite:{event}:{member} — a member is never invited twice
+queued through the outbox with one key per event and member (mail_keys.invitation) — a member is never invited twice
 to the same event, however often the organizer sends. Members who unsubscribed are skipped."""
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from alumni.models import (
     Event,
     EventStatus,
     Institution,
+    MailPurpose,
     Member,
     OutgoingMail,
     Participation,
@@ -35,7 +36,7 @@ from alumni.models import (
     User,
 )
 from alumni.models.types import utcnow
-from alumni.services import audit, outbox
+from alumni.services import audit, mail_keys, outbox
 from alumni.services import validation as v
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.names import name_text, programme_name, reader_language
@@ -276,18 +277,10 @@ def _step_reason(name: str, audience: Audience, chapter: Chapter | None, *, firs
 
 
 # ---------------------------------------------------------------- sending
-def invitation_key(event: Event, member_id: int) -> str:
-    return f"invite:{event.id}:{member_id}"
-
-
-def invitation_mailing(event: Event) -> str:
-    return f"event:{event.id}:invite"
-
-
 def event_mailings(event: Event) -> list[str]:
     """Every mailing about `event` (invitations, updates, reminders, …), oldest first."""
     return list(db.session.scalars(
-        select(OutgoingMail.mailing).where(OutgoingMail.mailing.startswith(f"event:{event.id}:"))
+        select(OutgoingMail.mailing).where(OutgoingMail.event_id == event.id, OutgoingMail.mailing != "")
         .group_by(OutgoingMail.mailing).order_by(func.min(OutgoingMail.id))))
 
 
@@ -312,9 +305,9 @@ def _check_invitable(event: Event) -> None:
 
 
 def _already_invited(event: Event) -> set[int]:
-    prefix = f"invite:{event.id}:"
-    keys = db.session.scalars(select(OutgoingMail.dedup_key).where(OutgoingMail.dedup_key.startswith(prefix)))
-    return {int(key[len(prefix):]) for key in keys}
+    return set(db.session.scalars(select(OutgoingMail.member_id).where(
+        OutgoingMail.event_id == event.id, OutgoingMail.purpose == MailPurpose.invitation,
+        OutgoingMail.member_id.is_not(None))))
 
 
 def queue_invitations(event: Event, audience: Audience, *, actor: User | None = None,
@@ -337,8 +330,8 @@ def queue_invitations(event: Event, audience: Audience, *, actor: User | None = 
             continue
         recipients.append(Recipient(member_id, email, language or "en",
                                     recipient_name(given, family, native, family_first)))
-    rows = render_rows("invitation", event, recipients, dedup=lambda r: invitation_key(event, r.member_id),
-                       mailing=invitation_mailing(event), stamp=now)
+    rows = render_rows("invitation", event, recipients, dedup=lambda r: mail_keys.invitation(event.id, r.member_id),
+                       mailing=mail_keys.invitation_mailing(event.id), stamp=now)
     queued, held = outbox.queue_many(rows)
     audit.record(actor, "invitations.sent", event=event,
                  changes={"queued": [0, queued], "skipped": [0, skipped + held],
@@ -346,11 +339,12 @@ def queue_invitations(event: Event, audience: Audience, *, actor: User | None = 
     return queued, skipped + held
 
 
-def preview_invitation(event: Event, language: str, member: Member | None = None) -> dict[str, Any]:
-    """The invitation as a member reading `language` will get it (a sample reader if none)."""
+def preview_invitation(event: Event, language: str, member: Member | None = None) -> outbox.OutboxRow:
+    """The invitation as a member reading `language` will get it (a sample reader, greeted in
+    that language, if none)."""
     sample = Recipient(member.id if member else 0, member.email if member else "member@example.org", language,
-                       member.display_name if member else _("Alumna or alumnus"))
-    [row] = render_rows("invitation", event, [sample], dedup=lambda r: "preview", mailing="preview")
+                       member.display_name if member else "")
+    [row] = render_rows("invitation", event, [sample], dedup=lambda r: mail_keys.PREVIEW, mailing=mail_keys.PREVIEW)
     return row
 
 
@@ -359,19 +353,19 @@ def unsubscribe(member: Member, *, now: datetime | None = None, actor: User | No
     invitations to them not yet sent are withdrawn too."""
     if member.invitations_unsubscribed_at is None:
         member.invitations_unsubscribed_at = now or utcnow()
-        withdraw_unsent_to(member.id, kinds=("invitation",))
+        withdraw_unsent_to(member.id, purposes=(MailPurpose.invitation,))
         db.session.flush()
         # No actor: the member's own link (signed for them) or their settings.
         audit.record(actor or audit.own_account(member), "invitations.unsubscribed", member=member,
                      changes={"invitations": [True, False]})
 
 
-def withdraw_unsent_to(member_id: int, kinds: tuple[str, ...] | None = None) -> int:
+def withdraw_unsent_to(member_id: int, purposes: tuple[MailPurpose, ...] | None = None) -> int:
     """Take mail to a member that is still waiting in the outbox out of it (all of it when the
     member is deleted; their invitations when they unsubscribe)."""
     stmt = delete(OutgoingMail).where(OutgoingMail.member_id == member_id, *outbox.unclaimed_queued())
-    if kinds:
-        stmt = stmt.where(OutgoingMail.kind.in_(kinds))
+    if purposes:
+        stmt = stmt.where(OutgoingMail.purpose.in_(purposes))
     result = db.session.execute(stmt.execution_options(synchronize_session=False))
     return cast("CursorResult[Any]", result).rowcount  # a DELETE answers a CursorResult
 

@@ -1,5 +1,5 @@
 """Per-recipient limits on the mail a stranger can cause: sign-up confirmation, "already
-registered", reset and claim links — anything queued as account mail (kind "account-…").
+registered", reset and claim links — anything queued as account mail (purpose "account").
 
 The count is the outbox itself (rows for that recipient queued within the window), so it holds
 whoever asks, from whatever client address, in every process, with no store of its own. Beyond
@@ -17,14 +17,10 @@ from limits import parse
 from sqlalchemy import func, select
 
 from alumni.extensions import db
-from alumni.models import OutgoingMail
+from alumni.models import MailPurpose, OutgoingMail
 from alumni.models.types import utcnow
 
 log = logging.getLogger(__name__)
-
-#: The outbox kinds the limit covers: every mail of account life (services/account_mail.py).
-ACCOUNT_MAIL_PREFIX = "account-"
-
 
 def account_mail_allowed(recipient: str, *, now: datetime | None = None) -> bool:
     """Whether one more account mail may be queued for `recipient` under
@@ -34,7 +30,7 @@ def account_mail_allowed(recipient: str, *, now: datetime | None = None) -> bool
     sent = db.session.scalar(
         select(func.count(OutgoingMail.id)).where(
             OutgoingMail.recipient == recipient,
-            OutgoingMail.kind.startswith(ACCOUNT_MAIL_PREFIX, autoescape=True),
+            OutgoingMail.purpose == MailPurpose.account,  # every mail of account life (account_mail.py)
             OutgoingMail.created_at >= since)) or 0
     if sent >= limit.amount:
         log.info("account mail withheld: the recipient's limit (%s) is reached", limit)

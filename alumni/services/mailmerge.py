@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -27,12 +26,14 @@ from markupsafe import escape
 from alumni import formatting
 from alumni.calendar import fold_line
 from alumni.i18n import RTL_LANGUAGES, _, babel_locale
-from alumni.models import Event
+from alumni.models import Event, MailPurpose
 from alumni.models.members import display_name_of
 from alumni.models.types import utcnow
 from alumni.services.calendars import invitation_ics
 from alumni.services.inbound import replies_enabled, reply_address
 from alumni.services.names import local_name, name_text
+from alumni.services.outbox import OutboxRow
+from alumni.services.urls import external_url
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
 KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
@@ -71,7 +72,14 @@ def member_id_for_token(token: str) -> int | None:
 
 
 def unsubscribe_url(member_id: int) -> str:
-    return f"{current_app.config['BASE_URL']}/mail/unsubscribe/{unsubscribe_token(member_id)}"
+    return external_url("mail.unsubscribe_page", token=unsubscribe_token(member_id))
+
+
+def unsubscribe_urls() -> Callable[[int], str]:
+    """unsubscribe_url for many members: the route is built once, each member's token put in."""
+    mark = f"token{uuid.uuid4().hex}"
+    pattern = external_url("mail.unsubscribe_page", token=mark)
+    return lambda member_id: pattern.replace(mark, unsubscribe_token(member_id))  # tokens are URL-safe
 
 
 def unsubscribe_headers(language: str, url: str) -> dict[str, str]:
@@ -147,18 +155,33 @@ def _subject(kind: str, title: str) -> str:
     return subjects[kind]
 
 
+def _event_context(kind: str, event: Event, language: str, locale: Locale | str | None, title: str,
+                   description: str) -> dict[str, object]:
+    """What every event mail's templates are given about the event, in `language`."""
+    return {
+        "kind": kind, "event": event, "title": title, "description": description,
+        "when": event_when(event, locale), "lang": language, "locale": str(locale),
+        "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+        "event_url": external_url("events.detail", event_id=event.id), "venue": event.venue,
+        "online_url": event.online_url,
+        # Text in the .txt part; in the .html part an untranslated name carries its own lang.
+        "chapter": local_name(event.chapter, language) if event.chapter else "",
+    }
+
+
 def render_for_language(kind: str, event: Event, language: str, recipients: Iterable[Recipient], *,
                         dedup: Callable[[Recipient], str], mailing: str, stamp: datetime | None = None,
-                        extra: dict[str, object] | None = None) -> list[dict[str, Any]]:
-    """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key."""
+                        extra: dict[str, object] | None = None) -> list[OutboxRow]:
+    """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key.
+    A recipient without a name is greeted with the language's own words for a member."""
     stamp = stamp or utcnow()
-    base = current_app.config["BASE_URL"]
     env = current_app.jinja_env
     text_template = env.get_template(f"email/{kind}.txt")
     html_template = env.get_template(f"email/{kind}.html")
-    rows: list[dict[str, Any]] = []
+    rows: list[OutboxRow] = []
     with force_locale(babel_locale(language)):
         locale = get_locale()
+        nameless = _("Alumna or alumnus")
         title, description = event.text_in(language)
         # Replies from the member's calendar program go to a reply address signed for them
         # (alumni.services.inbound): the ORGANIZER line is spliced per member, as ATTENDEE is.
@@ -169,29 +192,25 @@ def render_for_language(kind: str, event: Event, language: str, recipients: Iter
         # icalendar orders the properties by name: ORGANIZER comes after ATTENDEE.
         org_head, org_tail = _split_on(after, "ORGANIZER") if replies else (after, "")
         organizer_name = name_text(event.chapter, language)
-        common = {
-            "kind": kind, "event": event, "title": title, "description": description,
-            "when": event_when(event, locale), "lang": language, "locale": str(locale),
-            "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
-            "event_url": f"{base}/events/{event.id}", "venue": event.venue, "online_url": event.online_url,
-            # Text in the .txt part; in the .html part an untranslated name carries its own lang.
-            "chapter": local_name(event.chapter, language) if event.chapter else "", **(extra or {}),
-        }
+        common = {**_event_context(kind, event, language, locale, title, description), **(extra or {})}
         subject = _subject(kind, title)
         # Render once per language with markers where the per-member values go, then fill them in
         # (escaped for HTML): the translated strings are looked up once per language, not per member.
         marks = {"name": f"\x1e{uuid.uuid4().hex}\x1e", "unsubscribe_url": f"\x1e{uuid.uuid4().hex}\x1e"}
         text_form = text_template.render({**common, **marks})
         html_form = html_template.render({**common, **marks})
+        unsubscribe_for = unsubscribe_urls()
         for r in recipients:
-            unsubscribe = unsubscribe_url(r.member_id)
+            unsubscribe = unsubscribe_for(r.member_id)
+            name = r.name or nameless
             rows.append({
-                "dedup_key": dedup(r), "mailing": mailing, "kind": kind, "recipient": r.email,
-                "member_id": r.member_id, "language": language, "subject": subject,
-                "text_body": text_form.replace(marks["name"], r.name).replace(marks["unsubscribe_url"], unsubscribe),
-                "html_body": html_form.replace(marks["name"], str(escape(r.name)))
+                "dedup_key": dedup(r), "mailing": mailing, "kind": kind, "purpose": MailPurpose(kind),
+                "recipient": r.email, "member_id": r.member_id or None, "event_id": event.id, "language": language,
+                "subject": subject,
+                "text_body": text_form.replace(marks["name"], name).replace(marks["unsubscribe_url"], unsubscribe),
+                "html_body": html_form.replace(marks["name"], str(escape(name)))
                 .replace(marks["unsubscribe_url"], str(escape(unsubscribe))),
-                "ics": before + attendee_line(r.email, r.name, rsvp=replies) + (
+                "ics": before + attendee_line(r.email, name, rsvp=replies) + (
                     org_head + organizer_line(reply_address(event.id, r.member_id), organizer_name) + org_tail
                     if replies else after),
                 "ics_method": method,
@@ -202,13 +221,13 @@ def render_for_language(kind: str, event: Event, language: str, recipients: Iter
 
 def render_rows(kind: str, event: Event, recipients: Iterable[Recipient], *, dedup: Callable[[Recipient], str],
                 mailing: str, stamp: datetime | None = None,
-                extra: dict[str, object] | None = None) -> list[dict[str, Any]]:
+                extra: dict[str, object] | None = None) -> list[OutboxRow]:
     """Outbox rows for recipients of any languages, rendered one language at a time."""
     by_language: dict[str, list[Recipient]] = {}
     for r in recipients:
         by_language.setdefault(r.language, []).append(r)
     stamp = stamp or utcnow()
-    rows: list[dict[str, Any]] = []
+    rows: list[OutboxRow] = []
     for language, group in sorted(by_language.items()):
         rows.extend(render_for_language(kind, event, language, group, dedup=dedup, mailing=mailing,
                                         stamp=stamp, extra=extra))

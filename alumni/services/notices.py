@@ -1,11 +1,8 @@
 """Mail that follows an event: reminders before it, updates when its time or place changes,
 the cancellation, and "you got a seat" when the waitlist moves. Each is queued in the transaction
-of the change that causes it, with a key that makes it go once:
-
-- reminder:{days}d:{event}:{member}   once per reminder window
-- update:{event}:{sequence}:{member}  once per change (the SEQUENCE the calendar sees)
-- cancel:{event}:{member}             once
-- seat:{registration}:{promoted_at}   once per promotion
+of the change that causes it, with a key that makes it go once (alumni.services.mail_keys): a
+reminder once per window, an update once per change (the SEQUENCE the calendar sees), the
+cancellation once, a seat notice once per promotion.
 """
 from __future__ import annotations
 
@@ -19,11 +16,10 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
 from alumni.extensions import db
-from alumni.models import Event, EventStatus, Member, OutgoingMail, Registration, RegistrationStatus
+from alumni.models import Event, EventStatus, MailPurpose, Member, OutgoingMail, Registration, RegistrationStatus
 from alumni.models.types import utcnow
-from alumni.services import outbox
+from alumni.services import mail_keys, outbox
 from alumni.services.eventbase import starts_utc
-from alumni.services.invitations import invitation_key, invitation_mailing
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.registrations import lock_event
 from alumni.signals import event_cancelled, event_updated, registration_promoted
@@ -44,23 +40,22 @@ def _recipients(event: Event, statuses: Iterable[RegistrationStatus]) -> list[Re
 
 
 def _reminder_key(days: int, event_id: int, recipient: Recipient) -> str:
-    return f"reminder:{days}d:{event_id}:{recipient.member_id}"
+    return mail_keys.reminder(event_id, recipient.member_id, days)
 
 
 def _update_mailing(event: Event) -> str:
-    return f"event:{event.id}:update:{event.sequence}"
+    return mail_keys.update_mailing(event.id, event.sequence)
 
 
-def _unsent(event: Event, kinds: Iterable[str]) -> tuple[ColumnElement[bool], ...]:
-    """Conditions for this event's mail of `kinds` still waiting in the outbox."""
-    return (OutgoingMail.mailing.startswith(f"event:{event.id}:"), OutgoingMail.kind.in_(kinds),
-            *outbox.unclaimed_queued())
+def _unsent(event: Event, purposes: Iterable[MailPurpose]) -> tuple[ColumnElement[bool], ...]:
+    """Conditions for this event's mail of `purposes` still waiting in the outbox."""
+    return (OutgoingMail.event_id == event.id, OutgoingMail.purpose.in_(purposes), *outbox.unclaimed_queued())
 
 
-def withdraw_unsent(event: Event, kinds: Iterable[str]) -> int:
-    """Take this event's not-yet-sent mail of `kinds` out of the outbox (it says something no
+def withdraw_unsent(event: Event, purposes: Iterable[MailPurpose]) -> int:
+    """Take this event's not-yet-sent mail of `purposes` out of the outbox (it says something no
     longer true); answers how many. Their keys are freed, so they can be queued anew."""
-    result = db.session.execute(delete(OutgoingMail).where(*_unsent(event, kinds))
+    result = db.session.execute(delete(OutgoingMail).where(*_unsent(event, purposes))
                                 .execution_options(synchronize_session=False))
     return cast("CursorResult[Any]", result).rowcount  # a DELETE answers a CursorResult
 
@@ -73,15 +68,15 @@ def refresh_unsent(event: Event) -> None:
         select(Member.id, Member.email, Member.preferred_language, Member.given_name, Member.family_name,
                Member.native_name, Member.family_name_first)
         .join(OutgoingMail, OutgoingMail.member_id == Member.id)
-        .where(*_unsent(event, ("invitation",))).order_by(Member.id)).all()
-    withdraw_unsent(event, ("invitation", "reminder"))
-    db.session.execute(delete(OutgoingMail).where(*_unsent(event, ("update",)),
+        .where(*_unsent(event, (MailPurpose.invitation,))).order_by(Member.id)).all()
+    withdraw_unsent(event, (MailPurpose.invitation, MailPurpose.reminder))
+    db.session.execute(delete(OutgoingMail).where(*_unsent(event, (MailPurpose.update,)),
                                                   OutgoingMail.mailing != _update_mailing(event))
                        .execution_options(synchronize_session=False))
     recipients = [Recipient(mid, email, lang or "en", recipient_name(given, family, native, first))
                   for mid, email, lang, given, family, native, first in waiting]
-    outbox.queue_many(render_rows("invitation", event, recipients, mailing=invitation_mailing(event),
-                                  dedup=lambda r: invitation_key(event, r.member_id)))
+    outbox.queue_many(render_rows("invitation", event, recipients, mailing=mail_keys.invitation_mailing(event.id),
+                                  dedup=lambda r: mail_keys.invitation(event.id, r.member_id)))
 
 
 def queue_event_update(event: Event) -> tuple[int, int]:
@@ -92,17 +87,17 @@ def queue_event_update(event: Event) -> tuple[int, int]:
     refresh_unsent(event)
     recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe))
     rows = render_rows("update", event, recipients, mailing=_update_mailing(event),
-                       dedup=lambda r: f"update:{event.id}:{event.sequence}:{r.member_id}")
+                       dedup=lambda r: mail_keys.update(event.id, r.member_id, event.sequence))
     return outbox.queue_many(rows)
 
 
 def queue_event_cancellation(event: Event) -> tuple[int, int]:
     """The cancellation, with a calendar CANCEL, to everyone registered yes, maybe or waitlisted.
     Invitations, reminders, updates and seat notices not yet sent are withdrawn."""
-    withdraw_unsent(event, ("invitation", "reminder", "update", "promotion"))
+    withdraw_unsent(event, (MailPurpose.invitation, MailPurpose.reminder, MailPurpose.update, MailPurpose.promotion))
     recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe, RegistrationStatus.waitlisted))
-    rows = render_rows("cancellation", event, recipients, mailing=f"event:{event.id}:cancel",
-                       dedup=lambda r: f"cancel:{event.id}:{r.member_id}")
+    rows = render_rows("cancellation", event, recipients, mailing=mail_keys.cancellation_mailing(event.id),
+                       dedup=lambda r: mail_keys.cancellation(event.id, r.member_id))
     return outbox.queue_many(rows)
 
 
@@ -112,12 +107,12 @@ def queue_promotion_notice(registration: Registration) -> bool:
     if member is None or registration.promoted_at is None:
         return False
     event = registration.event
-    stamp = int(registration.promoted_at.timestamp())
+    promoted_at = registration.promoted_at
     recipient = Recipient(member.id, member.email, member.preferred_language or "en",
                           recipient_name(member.given_name, member.family_name, member.native_name,
                                          member.family_name_first))
-    rows = render_rows("promotion", event, [recipient], mailing=f"event:{event.id}:seat",
-                       dedup=lambda r: f"seat:{registration.id}:{stamp}")
+    rows = render_rows("promotion", event, [recipient], mailing=mail_keys.promotion_mailing(event.id),
+                       dedup=lambda r: mail_keys.promotion(registration.id, promoted_at))
     queued, _skipped = outbox.queue_many(rows)
     return queued == 1
 
@@ -152,7 +147,7 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
             continue
         lock_event(event)  # two overlapping runs: the second sees the first one's keys
         recipients = _recipients(event, (RegistrationStatus.yes,))
-        rows = render_rows("reminder", event, recipients, mailing=f"event:{event.id}:reminder:{days}d",
+        rows = render_rows("reminder", event, recipients, mailing=mail_keys.reminder_mailing(event.id, days),
                            dedup=partial(_reminder_key, days, event.id),
                            extra={"days": days})
         q, s = outbox.queue_many(rows)

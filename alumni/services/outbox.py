@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, Unpack, cast
 
 from flask import current_app
 from flask_mail import Connection, Message
@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult, Row
 
 from alumni.extensions import db, mail
-from alumni.models import MailAddressHold, MailRequest, MailStatus, OutgoingMail
+from alumni.models import MailAddressHold, MailPurpose, MailRequest, MailStatus, OutgoingMail
 from alumni.models.types import utcnow
 from alumni.signals import mail_failed, mail_queued, mail_sent
 
@@ -60,13 +60,32 @@ def held_addresses(emails: Iterable[str]) -> set[str]:
     return held
 
 
-def queue_many(rows: list[dict[str, Any]]) -> tuple[int, int]:
-    """Queue messages; each row has dedup_key, kind, recipient, subject, text_body and optionally
-    html_body, ics, ics_method, headers, language, member_id, mailing. A key already queued (now
-    or ever) and a held address are skipped. Answers (queued, skipped)."""
+class OutboxRow(TypedDict):
+    """One message to queue. The key (alumni.services.mail_keys) makes it go once; event_id,
+    member_id and purpose are what the message is about, for the queries that need them."""
+
+    dedup_key: str
+    kind: str
+    purpose: MailPurpose
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: NotRequired[str | None]
+    ics: NotRequired[str | None]
+    ics_method: NotRequired[str | None]
+    headers: NotRequired[dict[str, str]]
+    language: NotRequired[str]
+    member_id: NotRequired[int | None]
+    event_id: NotRequired[int | None]
+    mailing: NotRequired[str]
+
+
+def queue_many(rows: list[OutboxRow]) -> tuple[int, int]:
+    """Queue messages. A key already queued (now or ever) and a held address are skipped.
+    Answers (queued, skipped)."""
     if not rows:
         return 0, 0
-    unique: dict[str, dict[str, Any]] = {}
+    unique: dict[str, OutboxRow] = {}
     for row in rows:
         unique.setdefault(row["dedup_key"], row)
     keys = list(unique)
@@ -78,7 +97,7 @@ def queue_many(rows: list[dict[str, Any]]) -> tuple[int, int]:
     now = utcnow()
     fresh = [
         {"mailing": "", "language": "en", "headers": {}, "html_body": None, "ics": None, "ics_method": None,
-         "member_id": None, **row, "message_id": new_message_id(), "status": MailStatus.queued,
+         "member_id": None, "event_id": None, **row, "message_id": new_message_id(), "status": MailStatus.queued,
          "attempts": 0, "next_attempt_at": now, "created_at": now}
         for key, row in unique.items() if key not in existing and row["recipient"] not in held
     ]
@@ -89,14 +108,14 @@ def queue_many(rows: list[dict[str, Any]]) -> tuple[int, int]:
     return len(fresh), len(rows) - len(fresh)
 
 
-def queue_message(**row: Any) -> int | None:
+def queue_message(**row: Unpack[OutboxRow]) -> int | None:
     """Queue one message and answer its outbox id (None if skipped: key used or address held)."""
     if queue_mail(**row):
         return db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.dedup_key == row["dedup_key"]))
     return None
 
 
-def queue_mail(**row: Any) -> bool:
+def queue_mail(**row: Unpack[OutboxRow]) -> bool:
     """Queue one message; False where its dedup_key was queued before or the address is held."""
     queued, _skipped = queue_many([row])
     return queued == 1

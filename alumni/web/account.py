@@ -14,7 +14,7 @@ from alumni.forms.account import ChangePasswordForm, DeleteAccountForm, EmailFor
 from alumni.forms.events import ActionForm
 from alumni.i18n import _
 from alumni.services import email_change, membership, privacy
-from alumni.services.account_mail import commit_and_send, request_password_link_later
+from alumni.services.account_mail import queue_account_mail, request_password_link_later
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.web.auth import account_and_client_key
 
@@ -35,7 +35,8 @@ def signup():
             db.session.rollback()
             show_errors(form, error)
         else:
-            commit_and_send(outcome)
+            queue_account_mail(outcome)
+            db.session.commit()
             # The same page whether or not the address was already registered.
             return render_template("account/check_mail.html", email=form.email.data.strip())
     return render_template("account/signup.html", form=form, privacy_version=privacy.NOTICE_VERSION), \

@@ -13,7 +13,7 @@ from alumni.forms.auth import LoginForm
 from alumni.i18n import _, _l
 from alumni.models import User
 from alumni.permissions import can_log_in
-from alumni.services.account_mail import commit_and_send
+from alumni.services.account_mail import queue_account_mail
 from alumni.services.accounts import authenticate
 from alumni.services.membership import MailKind, Outcome, end_sessions
 from alumni.services.validation import email_key
@@ -84,7 +84,8 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None and not can_log_in(user):
             # Only someone who knows the password gets here: telling them is no leak.
-            commit_and_send(Outcome(user, MailKind.verify))
+            queue_account_mail(Outcome(user, MailKind.verify))
+            db.session.commit()
             flash(_("Please confirm your email address first: we have sent you a new link."), "error")
             return render_template("auth/login.html", form=form), 422
         if user is not None:

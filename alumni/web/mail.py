@@ -15,7 +15,7 @@ from alumni.forms.invitations import AudienceForm
 from alumni.i18n import _, language_name, ngettext
 from alumni.models import MailAddressHold, Member
 from alumni.permissions import can_invite, can_manage_mail_holds
-from alumni.services import home, outbox
+from alumni.services import home, mail_keys, outbox
 from alumni.services import invitations as isvc
 from alumni.services.confirmations import messages_to_retry
 from alumni.services.mailmerge import member_id_for_token
@@ -132,18 +132,19 @@ def audience_count(event_id: int):
 
 
 def mailing_label(name: str) -> str:
-    """"event:12:reminder:7d" → "Reminders, 7 days before" (in the reader's language)."""
-    parts = name.split(":")[2:]
-    kind, detail = parts[0], parts[1] if len(parts) > 1 else ""
-    if kind == "invite":
+    """An event mailing's name → "Reminders, 7 days before" (in the reader's language)."""
+    parts = mail_keys.mailing_parts(name)
+    if parts is None:
+        return name
+    if parts.kind == "invite":
         return _("Invitations")
-    if kind == "update":
-        return _("Change of time or place (version %(n)s)", n=detail)
-    if kind == "reminder":
-        return _("Reminders, %(n)s days before", n=detail.removesuffix("d"))
-    if kind == "cancel":
+    if parts.kind == "update":
+        return _("Change of time or place (version %(n)s)", n=parts.number)
+    if parts.kind == "reminder":
+        return _("Reminders, %(n)s days before", n=parts.number)
+    if parts.kind == "cancel":
         return _("Cancellation")
-    if kind == "seat":
+    if parts.kind == "seat":
         return _("Seats from the waitlist")
     return name
 

@@ -24,7 +24,7 @@ from alumni.models.privacy import CONSENT_LABELS
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
 from alumni.services import membership, names, privacy
-from alumni.services.account_mail import commit_and_send
+from alumni.services.account_mail import queue_account_mail
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
 from alumni.web.audit import own_audit, staff_member_audit
@@ -272,7 +272,8 @@ def send_claim_link(member_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        commit_and_send(outcome)
+        queue_account_mail(outcome)
+        db.session.commit()
         flash(_("A link to claim the record has been sent to %(email)s.", email=member.email), "info")
     return redirect(url_for("members.member_page", member_id=member.id))
 

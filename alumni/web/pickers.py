@@ -9,6 +9,7 @@ import pycountry
 from babel import Locale
 from babel.core import get_global
 from babel.dates import get_timezone_location
+from babel.lists import format_list
 from flask_babel import get_locale
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -67,9 +68,9 @@ def chapter_choices(first: Chapter | None = None) -> list[SelectChoice]:
     named.sort(key=lambda pair: (first is None or pair[0].id != first.id, pair[1].text.casefold()))
     choices = [SelectChoice("", _("All chapters — members of every country"))]
     for chapter, name in named:
-        countries = ", ".join(country_name(c, locale) for c in chapter.countries)
-        choices.append(SelectChoice(chapter.code, f"{name.text} ({countries})" if countries else name.text,
-                                    render_kw=_lang_of(name)))
+        countries = format_list([country_name(c, locale) for c in chapter.countries], locale=locale)
+        label = _("%(chapter)s (%(countries)s)", chapter=name.text, countries=countries) if countries else name.text
+        choices.append(SelectChoice(chapter.code, label, render_kw=_lang_of(name)))
     return choices
 
 

@@ -117,7 +117,16 @@ def test_organizer_creates_invites_by_names_previews_in_three_languages_and_canc
     for lang in ("en", "ja", "ar"):
         preview = page.locator(f"details.preview[lang={lang}]")
         if preview.get_attribute("open") is None:
-            preview.locator("summary").click()
+            # The language picker opens the language's preview.
+            page.locator(f"nav.preview-languages a[href='#preview-{lang}']").click()
+        expect(preview).to_have_attribute("open", "")
+        # The HTML part, rendered in its sandbox, as the member sees it.
+        frame = preview.frame_locator("iframe.mail-html")
+        expect(frame.locator("h1")).to_contain_text("Asia alumni evening")
+        expect(frame.locator("html")).to_have_attribute("lang", lang)
+        # The plain part, one click away.
+        expect(preview.locator(".mail-preview")).to_be_hidden()
+        preview.locator("details.mail-plain summary").click()
         expect(preview.locator(".mail-preview")).to_be_visible()
         expect(preview.locator(".mail-preview")).to_contain_text("Asia alumni evening")
     assert page.locator("details.preview[lang=ar]").get_attribute("dir") == "rtl"

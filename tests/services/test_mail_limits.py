@@ -50,7 +50,7 @@ def test_other_mail_to_the_recipient_does_not_count(app, db):
 
     owner = make_account("owner@example.org")
     for i in range(8):
-        queue_message(dedup_key=f"invite:{i}", kind="invite", recipient="owner@example.org", subject="s",
+        queue_message(dedup_key=f"invite:{i}", kind="invite", purpose="invitation", recipient="owner@example.org", subject="s",
                       text_body="t")
     assert queue_account_mail(Outcome(owner, MailKind.reset)) is not None
 

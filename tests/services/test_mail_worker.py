@@ -19,7 +19,7 @@ from tests.factories import make_account, make_member, make_token, make_user
 
 
 def queue(n=1, prefix="w", **extra):
-    rows = [{"dedup_key": f"{prefix}:{i}", "kind": "test", "recipient": f"{prefix}{i}@example.org",
+    rows = [{"dedup_key": f"{prefix}:{i}", "kind": "test", "purpose": "account", "recipient": f"{prefix}{i}@example.org",
              "subject": f"Hello {i}", "text_body": "Body", "mailing": prefix, **extra} for i in range(n)]
     result = outbox.queue_many(rows)
     db.session.commit()
@@ -228,7 +228,8 @@ def _rows_mentioning(*needles: str) -> list:
 
 
 def _mail_to(member, n: int, prefix: str) -> None:
-    outbox.queue_many([{"dedup_key": f"{prefix}:{member.id}:{i}", "kind": "invitation", "recipient": member.email,
+    outbox.queue_many([{"dedup_key": f"{prefix}:{member.id}:{i}", "kind": "invitation", "purpose": "invitation",
+                        "recipient": member.email,
                         "member_id": member.id, "mailing": prefix, "subject": f"For {member.family_name}",
                         "text_body": f"Dear {member.given_name} {member.family_name}",
                         "html_body": f"<p>Dear {member.family_name}</p>", "headers": {"X-To": member.email}}

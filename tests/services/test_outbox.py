@@ -12,7 +12,7 @@ from alumni.services import outbox
 
 
 def queue(n=1, prefix="test", **extra):
-    rows = [{"dedup_key": f"{prefix}:{i}", "kind": "test", "recipient": f"alum{i}@example.org",
+    rows = [{"dedup_key": f"{prefix}:{i}", "kind": "test", "purpose": "account", "recipient": f"alum{i}@example.org",
              "subject": f"Hello {i}", "text_body": "Body", "mailing": prefix, **extra} for i in range(n)]
     result = outbox.queue_many(rows)
     db.session.commit()
@@ -30,7 +30,7 @@ def test_queuing_the_same_key_twice_queues_nothing_the_second_time():
 
 
 def test_delivered_over_smtp_with_headers_and_calendar(smtp):
-    outbox.queue_mail(dedup_key="invite:1:1", kind="invite", recipient="priya@example.in", subject="招待 ☃",
+    outbox.queue_mail(dedup_key="invite:1:1", kind="invite", purpose="invitation", recipient="priya@example.in", subject="招待 ☃",
                       text_body="नमस्ते", html_body="<p>नमस्ते</p>", ics="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
                       ics_method="REQUEST", headers={"List-Unsubscribe": "<http://alumni.test/u/x>",
                                                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

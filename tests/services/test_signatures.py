@@ -15,6 +15,7 @@ VAR_KEYWORD_ALLOWED = {
     ("csvsafe", "writer"): "the csv module's format parameters, passed on",
     ("outbox", "queue_message"): "one outbox row's columns (typed by the outbox rows' TypedDict)",
     ("outbox", "queue_mail"): "one outbox row's columns (typed by the outbox rows' TypedDict)",
+    ("urls", "external_url"): "the route's own variables, as url_for takes them",
 }
 
 

@@ -19,7 +19,8 @@ def test_staff_see_who_changed_a_member_s_record_on_its_page(client):
     login(client, staff)
     page = client.get(f"/members/{member.id}").get_data(as_text=True)
     assert "Changes to this record" in page
-    assert "Record changed" in page and "Marine biology → Oceanography" in page
+    assert "Record changed" in page
+    assert "Field of research or study: <bdi>Marine biology</bdi> → <bdi>Oceanography</bdi>" in page
     assert colleague.email in page and "You" in page  # staff see which account; their own as "You"
     assert "The system" in page  # the record was created by no one (the factory, as the CLI would)
 

@@ -37,7 +37,7 @@ def test_healthz_reports_the_workers_heartbeats_and_the_outbox_backlog(client):
     assert r.json["workers"] == {"mail": {"last_beat": None, "alive": False},
                                  "scheduler": {"last_beat": None, "alive": False}}
     assert r.json["outbox"] == {"queued_due": 0}
-    queue_many([{"dedup_key": f"k{i}", "kind": "test", "recipient": f"a{i}@example.org", "subject": "s",
+    queue_many([{"dedup_key": f"k{i}", "kind": "test", "purpose": "account", "recipient": f"a{i}@example.org", "subject": "s",
                  "text_body": "b"} for i in range(3)])
     workers.beat("mail", workers.process_name("mail"))
     workers.beat("scheduler", workers.process_name("scheduler"), now=utcnow() - timedelta(minutes=10))

@@ -29,6 +29,7 @@ def test_one_click_unsubscribe_works_without_login_and_csrf_token(client, csrf_o
     db.session.expire_all()
     assert db.session.get(Member, member.id).invitations_unsubscribed_at is not None
     assert isvc.queue_invitations(make_event(), isvc.clean_audience({})) == (0, 1)
+    db.session.commit()  # as a request would: the test's transaction must not hold the next request
 
 
 def test_following_the_link_asks_first_and_a_forged_token_is_refused(client):
@@ -64,7 +65,8 @@ def test_organizer_counts_previews_every_language_then_sends(client):
     assert r.status_code == 200 and "4 members will receive it" in text
     assert "デリー同窓会" in text  # the Japanese preview uses the translated title
     for lang in ("ja", "hi", "ar", "en"):
-        assert f'class="preview" lang="{lang}"' in text
+        assert f'class="preview" id="preview-{lang}" lang="{lang}"' in text
+        assert f'href="#preview-{lang}"' in text  # the language picker
     assert db.session.scalar(select(OutgoingMail.id)) is None  # counting sends nothing
     r = client.post(f"/manage/events/{event.id}/invite", data={"chapter": "IN", "action": "send"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/manage/events/{event.id}/mail")
@@ -226,9 +228,40 @@ def test_a_member_turns_invitations_off_and_on_from_the_profile(client, csrf_on)
     assert db.session.get(Member, member_id).invitations_unsubscribed_at is not None
     assert db.session.scalar(waiting) == 0  # the invitation still in the outbox is withdrawn
     assert isvc.queue_invitations(make_event(), isvc.clean_audience({})) == (0, 1)
+    db.session.commit()  # as a request would: the test's transaction must not hold the next request
 
     assert client.post("/me/invitations", data={"csrf_token": token, "invitations": "maybe"}).status_code == 400
     r = client.post("/me/invitations", data={"csrf_token": token, "invitations": "on"}, follow_redirects=True)
     assert "Subscribe again" not in r.get_data(as_text=True) and "You will receive invitations again." in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Member, member_id).invitations_unsubscribed_at is None
+
+
+def test_the_invite_preview_shows_each_languages_html_in_a_sandbox_with_the_plain_text_a_click_away(client):
+    """The HTML part as the member will see it, in an iframe that may run nothing and whose
+    document is escaped into srcdoc (a title with markup cannot reach the organizer's page);
+    the plain part under it, in a closed <details>. Greeting and text in the member's language."""
+    import html
+    import re
+
+    from alumni.services import invitations as isvc
+
+    make_chapter("IN", "India chapter", ("IN",))
+    organizer = make_user("organizer", chapter="IN", password=PASSWORD)
+    event = make_event("IN", title='Reunion <script>alert(1)</script> & "friends"',
+                       translations={"hi": {"title": "पुनर्मिलन"}})
+    for lang in ("hi", "en"):
+        make_member(preferred_language=lang, country="IN")
+    login(client, organizer)
+    r = client.post(f"/manage/events/{event.id}/invite", data={"chapter": "IN", "action": "count"})
+    text = r.get_data(as_text=True)
+    frames = re.findall(r'<iframe class="mail-html" sandbox="" srcdoc="([^"]*)"', text)
+    assert len(frames) == 2
+    assert "<script>alert(1)</script>" not in text
+    shown = {html.unescape(frame) for frame in frames}
+    assert shown == {isvc.preview_invitation(event, lang)["html_body"] for lang in ("hi", "en")}
+    [hindi] = [frame for frame in shown if 'lang="hi"' in frame]
+    assert "पुनर्मिलन" in hindi and "Alumna or alumnus" not in hindi
+    assert text.count('<details class="mail-plain">') == 2
+    assert "Plain text version" in text
+    assert "allow-scripts" not in text

@@ -1,0 +1,103 @@
+"""The one place that writes the outbox's strings: dedup keys (what makes a message go once) and
+mailing names (messages sent together, the status page's unit).
+
+Nothing reads a key back for its parts: the event, the member and the purpose of a message are
+columns of OutgoingMail. Mailing names are read back here only (`mailing_parts`), to label them.
+
+- invite:{event}:{member}              once per member and event
+- reminder:{days}d:{event}:{member}    once per reminder window
+- update:{event}:{sequence}:{member}   once per change (the SEQUENCE the calendar sees)
+- cancel:{event}:{member}              once
+- seat:{registration}:{promoted_at}    once per promotion
+- account:{kind}:{user}:{unique}       every request is its own message
+- {template}:{member}:{address}:{day}  a confirmation and a notice a day per new address
+- calendar-reply:{event}:{member}:{unique}
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+PREVIEW = "preview"
+
+
+def _unique() -> str:
+    return uuid.uuid4().hex
+
+
+# ---------------------------------------------------------------- dedup keys
+def invitation(event_id: int, member_id: int) -> str:
+    return f"invite:{event_id}:{member_id}"
+
+
+def reminder(event_id: int, member_id: int, days: int) -> str:
+    return f"reminder:{days}d:{event_id}:{member_id}"
+
+
+def update(event_id: int, member_id: int, sequence: int) -> str:
+    return f"update:{event_id}:{sequence}:{member_id}"
+
+
+def cancellation(event_id: int, member_id: int) -> str:
+    return f"cancel:{event_id}:{member_id}"
+
+
+def promotion(registration_id: int, promoted_at: datetime) -> str:
+    return f"seat:{registration_id}:{int(promoted_at.timestamp())}"
+
+
+def account(kind: str, user_id: int) -> str:
+    return f"account:{kind}:{user_id}:{_unique()}"
+
+
+def email_change(template: str, member_id: int, address: str, day: date) -> str:
+    return f"{template}:{member_id}:{address}:{day.isoformat()}"
+
+
+def calendar_reply(event_id: int, member_id: int) -> str:
+    return f"calendar-reply:{event_id}:{member_id}:{_unique()}"
+
+
+# ---------------------------------------------------------------- mailings
+def invitation_mailing(event_id: int) -> str:
+    return f"event:{event_id}:invite"
+
+
+def update_mailing(event_id: int, sequence: int) -> str:
+    return f"event:{event_id}:update:{sequence}"
+
+
+def reminder_mailing(event_id: int, days: int) -> str:
+    return f"event:{event_id}:reminder:{days}d"
+
+
+def cancellation_mailing(event_id: int) -> str:
+    return f"event:{event_id}:cancel"
+
+
+def promotion_mailing(event_id: int) -> str:
+    return f"event:{event_id}:seat"
+
+
+@dataclass(frozen=True)
+class MailingParts:
+    """An event mailing's name, read back: `kind` is invite, update, reminder, cancel or seat;
+    `number` the update's version or the reminder's days before (None for the others)."""
+
+    kind: str
+    number: int | None = None
+
+
+def mailing_parts(name: str) -> MailingParts | None:
+    """The parts of an event mailing's name (None for a name this module did not write)."""
+    parts = name.split(":")
+    if len(parts) < 3 or parts[0] != "event" or not parts[1].isdigit():
+        return None
+    kind, detail = parts[2], parts[3] if len(parts) > 3 else ""
+    if kind in ("invite", "cancel", "seat") and not detail:
+        return MailingParts(kind)
+    number = detail.removesuffix("d") if kind == "reminder" else detail
+    if kind in ("update", "reminder") and number.isdigit():
+        return MailingParts(kind, int(number))
+    return None
