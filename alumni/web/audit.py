@@ -15,6 +15,9 @@ from flask_login import current_user, login_required
 from alumni.formatting import moment_short, zone_label
 from alumni.i18n import _, _l
 from alumni.models import AuditEntry, User
+from alumni.models.accounts import ROLE_LABELS
+from alumni.models.members import CAREER_ROLE_LABELS, VISIBILITY_LABELS
+from alumni.models.privacy import CONSENT_LABELS, ConsentKind
 from alumni.permissions import can_view_audit
 from alumni.services import audit as svc
 from alumni.services.paging import page_number
@@ -80,6 +83,15 @@ FIELD_LABELS = {
     "capacity": _l("Capacity"), "side_quotas": _l("Seats per side (forums)"),
     "registration_deadline": _l("Registration deadline"), "chapter_id": _l("Chapter"), "status": _l("Status"),
     "answer": _l("Answer"), "side": _l("Side"), "checked_in_at": _l("Checked in"),
+    "password_set": _l("Password"), "tokens_revoked": _l("API tokens"), "revoked_at": _l("Revoked"),
+    "user_id": _l("Account"), "version": _l("Version"), "privacy_notice": CONSENT_LABELS[ConsentKind.privacy_notice],
+    "directory_listing": CONSENT_LABELS[ConsentKind.directory_listing],
+}
+#: Values stored as codes, shown by their labels (account roles, career roles, directory visibility).
+VALUE_LABELS: dict[str, dict[str, object]] = {
+    "role": {**{r.value: label for r, label in ROLE_LABELS.items()},
+             **{r.value: label for r, label in CAREER_ROLE_LABELS.items()}},
+    "visibility": {v.value: label for v, label in VISIBILITY_LABELS.items()},
 }
 
 
@@ -111,6 +123,8 @@ def _value(value: object, field: str = "", zone: str = "UTC") -> str:
         return _("yes") if value else _("no")
     if isinstance(value, list):
         return ", ".join(_value(v, field, zone) for v in value) or "—"
+    if isinstance(value, str) and value in VALUE_LABELS.get(field, {}):
+        return str(VALUE_LABELS[field][value])
     if isinstance(value, str) and field in ("timezone", "zone"):
         try:
             return zone_label(value)
