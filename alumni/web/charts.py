@@ -21,6 +21,8 @@ from alumni.i18n import _
 # Arabic stay legible (pygal's 10 px were ~6 px on screen).
 STYLE = Style(background="transparent", plot_background="transparent", font_family="inherit",
               label_font_size=13, major_label_font_size=13, legend_font_size=14,
+              # "No data" at the size of a title, not pygal's 64 px across a whole world map
+              no_data_font_size=20,
               colors=("#c2185b", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a"))
 CACHED_CHARTS = 64
 

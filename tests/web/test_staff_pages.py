@@ -234,3 +234,11 @@ def test_the_upload_page_previews_the_first_rows_of_an_xlsx_and_refuses_a_fake_o
     r = client.post("/staff/import", data={"file": (io.BytesIO(template_xlsx()), "m.xlsx")},
                     content_type="multipart/form-data")
     assert r.status_code == 303
+
+
+def test_with_no_current_career_the_overview_draws_no_empty_world_map(client, staff):
+    """An empty map said "No data" in letters across a whole screen: with no country to show the
+    maps are left out and the tables say so."""
+    html = client.get("/staff/").get_data(as_text=True)
+    assert "work-map.svg" not in html
+    assert html.count("None recorded.") == 2
