@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import force_locale, get_translations, ngettext  # noqa: F401
+from flask_babel import force_locale, get_locale, get_translations, ngettext  # noqa: F401
 from flask_babel import lazy_gettext as _l  # noqa: F401 - re-exported
 from flask_login import current_user
 from jinja2 import pass_context
@@ -38,6 +38,16 @@ DEFAULT_LANGUAGE = "en"
 def babel_locale(tag: str | None) -> str:
     """The Babel locale name for a stored BCP 47 tag (unknown tags fall back to English)."""
     return LANGUAGES.get(tag or "", "en")
+
+
+def country_name(code: str | None, locale: Locale | None = None) -> str:
+    """A country's name in `locale` (the page's language by default; Babel's territory names);
+    the code itself if Babel does not know it, "" for none."""
+    if not code:
+        return ""
+    if locale is None:
+        locale = get_locale() or Locale.parse("en")
+    return locale.territories.get(code) or code
 
 
 #: Bounded: called with the catalogue's tags (a handful); a stray tag cannot grow it.

@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from alumni.formatting import moment_short, zone_label
-from alumni.i18n import _, _l
+from alumni.i18n import _, _l, country_name, language_name
 from alumni.models import AuditEntry, User
 from alumni.models.accounts import ROLE_LABELS
 from alumni.models.members import CAREER_ROLE_LABELS, VISIBILITY_LABELS
@@ -125,6 +125,10 @@ def _value(value: object, field: str = "", zone: str = "UTC") -> str:
         return ", ".join(_value(v, field, zone) for v in value) or "—"
     if isinstance(value, str) and value in VALUE_LABELS.get(field, {}):
         return str(VALUE_LABELS[field][value])
+    if isinstance(value, str) and field in ("country", "sending_country"):
+        return country_name(value) or value
+    if isinstance(value, str) and field in ("preferred_language", "language"):
+        return language_name(value) or value
     if isinstance(value, str) and field in ("timezone", "zone"):
         try:
             return zone_label(value)

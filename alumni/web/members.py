@@ -17,7 +17,7 @@ from alumni.extensions import db
 from alumni.forms import FlaskForm, show_errors
 from alumni.forms.events import ActionForm
 from alumni.forms.members import VISIBILITY_HELP, CareerForm, ParticipationForm, ProfileForm, ReturnForm
-from alumni.i18n import LANGUAGES, _, language_name
+from alumni.i18n import LANGUAGES, _, country_name, language_name
 from alumni.models import Institution, Programme
 from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_PURPOSE_LABELS, VISIBILITY_LABELS
 from alumni.models.privacy import CONSENT_LABELS
@@ -308,9 +308,3 @@ def programme_name(code: str | None) -> str:
     return names.programme_name(code, g.programme_names.get(code))
 
 
-def country_name(code: str | None) -> str:
-    """A country's name in the page's language (Babel's data)."""
-    if not code:
-        return ""
-    locale = get_locale()
-    return (locale.territories.get(code) if locale is not None else None) or code

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from alumni.extensions import db
-from alumni.i18n import _
+from alumni.i18n import _, country_name
 from alumni.models import Chapter, Institution, Member, Programme
 from alumni.services.names import LocalName, local_name, programme_name, reader_language
 from alumni.services.validation import _timezones
@@ -27,8 +27,6 @@ def _locale() -> Locale:
     return get_locale() or Locale.parse("en")
 
 
-def country_name(code: str, locale: Locale | None = None) -> str:
-    return (locale or _locale()).territories.get(code) or code
 
 
 def country_choices() -> list[SelectChoice]:

@@ -6,7 +6,6 @@ import io
 from functools import wraps
 from pathlib import Path
 
-from babel import Locale
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -14,7 +13,7 @@ from flask_login import current_user, login_required
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.staff import ImportForm
-from alumni.i18n import _
+from alumni.i18n import _, country_name
 from alumni.permissions import can_view_reports
 from alumni.services import csvsafe, reports
 from alumni.services import imports as imports_svc
@@ -227,7 +226,3 @@ def _named(pairs) -> list[tuple[str, int]]:
     return [(country_name(code), n) for code, n in pairs]
 
 
-def country_name(code: str) -> str:
-    """The country's name in the page's language (Babel's territory names); the code if unknown."""
-    locale = get_locale() or Locale.parse("en")
-    return locale.territories.get(code or "", code or "—")
