@@ -118,6 +118,7 @@ MATRIX = {
     "GET /manage/events/<int:event_id>/cancel": "login 403 403 ok 403 ok",  # the page that asks first
     "POST /manage/events/<int:event_id>/<any(publish, cancel):action>": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/registrations.csv": "login 403 403 ok 403 ok",
+    "GET /manage/events/<int:event_id>/sides.csv": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/check-in": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/audit": "login 403 403 ok 403 ok",
     "POST /manage/registrations/<int:registration_id>/check-in": "login 403 403 ok 403 ok",
