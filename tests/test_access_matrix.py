@@ -118,6 +118,7 @@ MATRIX = {
     "GET /manage/events/<int:event_id>/cancel": "login 403 403 ok 403 ok",  # the page that asks first
     "POST /manage/events/<int:event_id>/<any(publish, cancel):action>": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/registrations.csv": "login 403 403 ok 403 ok",
+    "GET /manage/events/<int:event_id>/sides.csv": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/check-in": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/audit": "login 403 403 ok 403 ok",
     "POST /manage/registrations/<int:registration_id>/check-in": "login 403 403 ok 403 ok",
@@ -538,3 +539,85 @@ def test_registrations_csv_lists_nobody_an_organizer_could_not_read(app):
     csv = _session(app, world, "org").get(f"/manage/events/{world.event.id}/registrations.csv").get_data(as_text=True)
     assert hidden.email not in csv and elsewhere.email not in csv
     assert world.member.email in csv  # who registered themselves is listed
+
+
+# ------------------------------------------------------- the online link: only for seat holders
+SECRET_LINK = "https://meet.example.org/secret-room-7Qx93"
+#: Capability URLs of `member` (their ticket, their private feed): whoever holds them is the seat
+#: holder; they are tried with `other`'s tokens instead (a maybe: no seat).
+OWN_CAPABILITIES = ("GET /tickets/<token>", "GET /calendar/member/<token>.ics")
+
+
+def _online_world(monkeypatch, app) -> tuple[World, str, str]:
+    """The matrix world with a hybrid event: `member` holds a seat, `other` said maybe.
+    Answers `other`'s ticket token and calendar token."""
+    from alumni.services import calendars, registrations
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 300)  # the anonymous page cache on
+    world = build_world()
+    world.event.online_url = SECRET_LINK
+    other = world.users["other"].member
+    maybe = registrations.respond(world.event, other, "maybe", actor=world.users["other"]).registration
+    other_feed = calendars.ensure_calendar_token(other)
+    _db.session.commit()
+    return world, maybe.ticket_token, other_feed
+
+
+def _answer(app, world: World, caller: str, route: str) -> str:
+    method, rule = route.split(" ", 1)
+    response = call(app, world, caller, method, rule)
+    try:
+        return response.get_data(as_text=True)
+    finally:
+        response.close()
+
+
+def test_online_link_reaches_no_one_without_a_seat(app, monkeypatch):
+    """Every GET route, called by the seat holder first (so that any cache is warm with their
+    answer), then by an anonymous visitor and by a member who said maybe: the link is in none of
+    the latter answers — pages, feeds, API."""
+    from alumni.extensions import limiter
+    from alumni.web import pagecache
+
+    world, other_ticket, other_feed = _online_world(monkeypatch, app)
+    pagecache.clear()
+    seen_by_member = set()
+    for route in sorted(r for r in MATRIX if r.startswith("GET ")):
+        limiter.reset()
+        if SECRET_LINK in _answer(app, world, "member", route):
+            seen_by_member.add(route)
+        for caller in ("anon", "other"):
+            if route in OWN_CAPABILITIES:  # `member`'s own ticket and feed, whoever opens them
+                continue
+            limiter.reset()
+            assert SECRET_LINK not in _answer(app, world, caller, route), f"{route} shows the link to {caller}"
+    client = app.test_client()
+    for path in (f"/tickets/{other_ticket}", f"/calendar/member/{other_feed}.ics"):
+        assert SECRET_LINK not in client.get(path).get_data(as_text=True), path
+    # ... and the seat holder does get it where it is theirs.
+    assert {"GET /events/<int:event_id>", "GET /events/<int:event_id>.ics", "GET /tickets/<token>",
+            "GET /calendar/member/<token>.ics", "GET /api/v1/events/<int:event_id>",
+            "GET /api/v1/events"} <= seen_by_member
+
+
+def test_online_link_in_the_api_for_organizers_and_staff_only(app, monkeypatch):
+    world, _ticket, _feed = _online_world(monkeypatch, app)
+    for caller, shown in (("member", True), ("other", False), ("org", True), ("org2", False), ("staff", True)):
+        one = app.test_client().get(f"/api/v1/events/{world.event.id}", headers=_bearer(world, caller)).json
+        listed = app.test_client().get("/api/v1/events", headers=_bearer(world, caller)).json["items"]
+        assert (one.get("online_url") == SECRET_LINK) is shown, caller
+        assert (listed[0].get("online_url") == SECRET_LINK) is shown, caller
+    anonymous = app.test_client().get(f"/api/v1/events/{world.event.id}").json
+    assert "online_url" not in anonymous
+
+
+def test_a_seat_given_up_takes_the_link_away(app, monkeypatch):
+    from alumni.services import registrations
+
+    world, _ticket, _feed = _online_world(monkeypatch, app)
+    client = _session(app, world, "member")
+    assert SECRET_LINK in client.get(f"/events/{world.event.id}").get_data(as_text=True)
+    registrations.withdraw(world.registration, actor=world.users["member"])
+    _db.session.commit()
+    assert SECRET_LINK not in client.get(f"/events/{world.event.id}").get_data(as_text=True)
+    assert SECRET_LINK not in client.get(f"/tickets/{world.registration.ticket_token}").get_data(as_text=True)

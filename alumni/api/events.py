@@ -72,7 +72,7 @@ class EventSchema(StrictSchema):
     all_day = fields.Boolean(metadata={"description": "whole days, from the start day to the end day"})
     venue = Text(MAX_LENGTH["venue"], metadata={"description": "a venue, an online_url, or both are required"})
     country = Country(allow_none=True, metadata={"description": "venue's ISO 3166-1 alpha-2"})
-    online_url = Text(MAX_LENGTH["online_url"], metadata={"description": "an https:// (or http://) link", "pattern": r"^(https?://\S*)?$"})
+    online_url = Text(MAX_LENGTH["online_url"], metadata={"description": "an https:// (or http://) link; answered only to those with a seat (a yes), the event's organizers and staff, absent for anyone else", "pattern": r"^(https?://\S*)?$"})
     capacity = Integer(allow_none=True, validate=validate.Range(min=0, max=svc.MAX_CAPACITY),
                               metadata={"description": "null = unlimited"})
     side_quotas = fields.Dict(keys=Text(MAX_LENGTH["side"]), values=Integer(validate=validate.Range(min=0, max=svc.MAX_CAPACITY)),
@@ -135,10 +135,15 @@ RegistrationPage = page_of(RegistrationSchema, "RegistrationPage")
 EventPatch = type("EventPatchSchema", (EventSchema,), {})(partial=True)
 
 
-def event_out(event, *, detail: bool = False) -> dict:
+def event_out(event, viewer, *, detail: bool = False, links: dict[int, str] | None = None) -> dict:
+    """The event as `viewer` may see it: online_url only for those with a seat, the event's
+    organizers and staff (events.online_link_for; `links`: its answers for a whole list)."""
     out = {name: getattr(event, name) for name in (
         "id", "kind", "title", "description", "language", "translations", "timezone", "all_day", "venue", "country",
-        "online_url", "capacity", "side_quotas", "sequence", "updated_at")}
+        "capacity", "side_quotas", "sequence", "updated_at")}
+    link = links.get(event.id, "") if links is not None else svc.online_link_for(event, viewer)
+    if link:
+        out["online_url"] = link
     out.update(
         status=event.status.value, kind=event.kind.value, chapter=event.chapter.code,
         starts_at=event.starts_at.isoformat(), ends_at=event.ends_at.isoformat(),
@@ -189,7 +194,9 @@ class Events(MethodView):
         page, per_page = args.pop("page"), args.pop("per_page")
         stmt = svc.list_events(viewer=current_actor(), **args)
         items, total = paginate(stmt, page, per_page)
-        return {"items": [event_out(e) for e in items], "total": total}
+        viewer = current_actor()
+        links = svc.online_links_for(list(items), viewer)
+        return {"items": [event_out(e, viewer, links=links) for e in items], "total": total}
 
     @blp.arguments(EventSchema)
     @blp.response(201, EventSchema)
@@ -200,7 +207,7 @@ class Events(MethodView):
         forbid_unless(can_create_event(actor, chapter))
         event = svc.create_event({**data, "chapter": chapter}, actor=actor)
         commit()
-        return event_out(event, detail=True)
+        return event_out(event, actor, detail=True)
 
 
 @blp.route("/<int:event_id>")
@@ -209,7 +216,7 @@ class EventItem(MethodView):
     def get(self, event_id):
         actor = current_actor()
         event = visible_event(actor, event_id)
-        out = event_out(event, detail=True)
+        out = event_out(event, actor, detail=True)
         member = actor.member if actor is not None else None
         if member is not None:
             options = rsvc.answer_options(event, rsvc.find_registration(event, member),
@@ -229,7 +236,7 @@ class EventItem(MethodView):
             data["chapter"] = chapter
         svc.update_event(event, data, actor=actor)
         commit()
-        return event_out(event, detail=True)
+        return event_out(event, actor, detail=True)
 
 
 @blp.route("/<int:event_id>/publish", methods=["POST"])
@@ -239,7 +246,7 @@ def publish(_body, event_id):
     actor = require_actor()
     event = svc.publish_event(managed_event(actor, event_id), actor=actor)
     commit()
-    return event_out(event, detail=True)
+    return event_out(event, actor, detail=True)
 
 
 @blp.route("/<int:event_id>/cancel", methods=["POST"])
@@ -249,7 +256,7 @@ def cancel(_body, event_id):
     actor = require_actor()
     event = svc.cancel_event(managed_event(actor, event_id), actor=actor)
     commit()
-    return event_out(event, detail=True)
+    return event_out(event, actor, detail=True)
 
 
 @blp.route("/<int:event_id>/registrations")

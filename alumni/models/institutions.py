@@ -15,6 +15,8 @@ class InstitutionKind(enum.StrEnum):
     university = "university"
     research_institute = "research_institute"
     company = "company"
+    #: 関係機関 in the brochure's forum tables: funding agencies, academies, embassies and the like.
+    related_organisation = "related_organisation"
     government = "government"
     other = "other"
 
@@ -27,6 +29,7 @@ INSTITUTION_KIND_LABELS: dict[InstitutionKind, str] = {
     InstitutionKind.university: _l("University"),
     InstitutionKind.research_institute: _l("Research institute"),
     InstitutionKind.company: _l("Company"),
+    InstitutionKind.related_organisation: _l("Related organisation"),
     InstitutionKind.government: _l("Government body"),
     InstitutionKind.other: _l("Other organisation"),
 }

@@ -31,8 +31,9 @@ def _address(sender: str) -> str:
     return parseaddr(sender)[1]
 
 
-def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
-    """The event in `lang` (falling back to the event's own language)."""
+def calendar_item(event: Event, lang: str | None = None, *, online_url: str = "") -> CalendarItem:
+    """The event in `lang` (falling back to the event's own language). `online_url`: the online
+    link, given only where the reader holds a seat (`events.online_link_for`); none by default."""
     title, description = event.text_in(lang)
     sender = _address(current_app.config["MAIL_DEFAULT_SENDER"])
     return CalendarItem(
@@ -46,7 +47,7 @@ def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
         last_modified=event.updated_at,
         location=event.venue,
         url=external_url("events.detail", event_id=event.id),
-        online_url=event.online_url,
+        online_url=online_url,
         cancelled=event.status == EventStatus.cancelled,
         all_day=getattr(event, "all_day", False),
         organizer_email=sender,
@@ -56,15 +57,16 @@ def calendar_item(event: Event, lang: str | None = None) -> CalendarItem:
 
 
 def invitation_ics(event: Event, lang: str | None, attendee: tuple[str, str], *, stamp: datetime,
-                   organizer: str | None = None) -> tuple[str, str]:
+                   organizer: str | None = None, seat: bool = False) -> tuple[str, str]:
     """(ics text, METHOD) for a mail about `event` to `attendee` (email, name): REQUEST for an
     invitation or update, CANCEL once the event is cancelled (RFC 5546).
 
     `organizer`: the address the member's calendar program sends its REPLY to (the signed reply
     address of alumni.services.inbound); without one the ORGANIZER is the sender and no reply
-    is asked for (RSVP=FALSE): a reply to an address nobody reads would be lost."""
+    is asked for (RSVP=FALSE): a reply to an address nobody reads would be lost.
+    `seat`: every recipient holds a seat, so the online link is included."""
     method = "CANCEL" if event.status == EventStatus.cancelled else "REQUEST"
-    item = calendar_item(event, lang)
+    item = calendar_item(event, lang, online_url=event.online_url if seat else "")
     if organizer:
         item = replace(item, organizer_email=organizer)
     cal = build_calendar([item], stamp=stamp, method=method, attendee=attendee, rsvp=bool(organizer))
@@ -155,14 +157,17 @@ def member_feed(token: str, lang: str | None = None, *, now: datetime | None = N
     return MemberFeed(member_id, lang, alarm, etag, modified)
 
 
-def render_feed(events: Iterable[Event], *, lang: str | None, name: str, alarm_minutes: int | None = 24 * 60) -> bytes:
-    items = [calendar_item(event, lang) for event in events]
+def render_feed(events: Iterable[Event], *, lang: str | None, name: str, alarm_minutes: int | None = 24 * 60,
+                seats: bool = False) -> bytes:
+    """`seats`: the member's private feed, whose events all hold a seat — with their online links;
+    the public feed has none."""
+    items = [calendar_item(event, lang, online_url=event.online_url if seats else "") for event in events]
     cal = build_calendar(items, stamp=utcnow(), name=name, refresh=FEED_REFRESH, alarm_minutes=alarm_minutes)
     return to_ics(cal)
 
 
-def render_event(event: Event, lang: str | None) -> bytes:
-    return to_ics(build_calendar([calendar_item(event, lang)], stamp=utcnow()))
+def render_event(event: Event, lang: str | None, *, online_url: str = "") -> bytes:
+    return to_ics(build_calendar([calendar_item(event, lang, online_url=online_url)], stamp=utcnow()))
 
 
 # --- the member's private feed --------------------------------------------------------------

@@ -26,6 +26,7 @@ from alumni.models import (
 from alumni.rules import fiscal_year
 from alumni.services.accounts import create_user, find_user_by_email, verify_password
 from alumni.services.chapters import create_chapter
+from alumni.services.demo_delegations import load_demo_delegations
 from alumni.services.demo_events import load_demo_events
 from alumni.services.institutions import find_or_create_institution
 from alumni.services.members import create_member, find_member_by_email
@@ -319,8 +320,10 @@ def load_demo(members: int = 300, *, accounts: bool = False) -> dict[str, int]:
 
     added_events = load_demo_events()
     db.session.flush()
+    added_delegates = load_demo_delegations()
     report = {"chapters added": added_chapters, "institutions added": added_institutions,
-              "members added": added_members, "events added": added_events}
+              "members added": added_members, "events added": added_events,
+              "forum delegates added": added_delegates}
     if accounts:
         report["accounts added"] = load_demo_accounts()
     return report

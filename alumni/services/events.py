@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus, User
+from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus, Registration, RegistrationStatus, User
 from alumni.models.types import utcnow
-from alumni.permissions import managed_chapter_ids
+from alumni.permissions import can_manage_event, managed_chapter_ids
 from alumni.services import validation as v
 from alumni.services.audit import created, diff, snapshot
 from alumni.services.chapters import get_chapter
@@ -208,6 +208,44 @@ _EVENT_COLUMNS = tuple(sa_inspect(Event).column_attrs)
 def event_state(event: Event) -> str:
     """Every column of the event as one string: equal strings, equal events (a cache key)."""
     return repr(tuple(getattr(event, attr.key) for attr in _EVENT_COLUMNS))
+
+
+# --- the online link: only for those with a seat -------------------------------------------
+
+
+def online_link_for(event: Event, viewer: User | None, *, registration: Registration | None = None) -> str:
+    """The online link of `event` as `viewer` may see it: the link for staff, the event's
+    organizers and a member holding a seat (a yes); "" for anyone else — anonymous visitors,
+    members who said maybe or no or wait on the waitlist. `registration`: a registration already
+    at hand (the ticket's), which then decides instead of the viewer's own."""
+    if not event.online_url:
+        return ""
+    if viewer is not None and can_manage_event(viewer, event):
+        return event.online_url
+    if registration is not None:
+        return event.online_url if registration.status == RegistrationStatus.yes else ""
+    if viewer is None:
+        return ""
+    member_id = viewer.member_id
+    return event.online_url if member_id is not None and event.id in seat_event_ids(member_id, [event.id]) else ""
+
+
+def seat_event_ids(member_id: int, event_ids: list[int]) -> set[int]:
+    """Those of `event_ids` where the member holds a seat (one query, for lists)."""
+    if not event_ids:
+        return set()
+    return set(db.session.scalars(select(Registration.event_id).where(
+        Registration.member_id == member_id, Registration.event_id.in_(event_ids),
+        Registration.status == RegistrationStatus.yes)))
+
+
+def online_links_for(events: list[Event], viewer: User | None) -> dict[int, str]:
+    """online_link_for over a list (one query): event id -> link or ""."""
+    online = [e for e in events if e.online_url]
+    member_id = viewer.member_id if viewer is not None else None
+    seats = seat_event_ids(member_id, [e.id for e in online]) if member_id is not None else set()
+    return {e.id: e.online_url if (e.id in seats or (viewer is not None and can_manage_event(viewer, e))) else ""
+            for e in online}
 
 
 def get_event(event_id: int) -> Event:

@@ -156,14 +156,15 @@ def _subject(kind: str, title: str) -> str:
 
 
 def _event_context(kind: str, event: Event, language: str, locale: Locale | str | None, title: str,
-                   description: str) -> dict[str, object]:
-    """What every event mail's templates are given about the event, in `language`."""
+                   description: str, *, seat: bool = False) -> dict[str, object]:
+    """What every event mail's templates are given about the event, in `language`; the online
+    link only when every recipient holds a seat (`seat`)."""
     return {
         "kind": kind, "event": event, "title": title, "description": description,
         "when": event_when(event, locale), "lang": language, "locale": str(locale),
         "dir": "rtl" if language in RTL_LANGUAGES else "ltr",
         "event_url": external_url("events.detail", event_id=event.id), "venue": event.venue,
-        "online_url": event.online_url,
+        "online_url": event.online_url if seat else "",
         # Text in the .txt part; in the .html part an untranslated name carries its own lang.
         "chapter": local_name(event.chapter, language) if event.chapter else "",
     }
@@ -171,7 +172,7 @@ def _event_context(kind: str, event: Event, language: str, locale: Locale | str 
 
 def render_for_language(kind: str, event: Event, language: str, recipients: Iterable[Recipient], *,
                         dedup: Callable[[Recipient], str], mailing: str, stamp: datetime | None = None,
-                        extra: dict[str, object] | None = None) -> list[OutboxRow]:
+                        extra: dict[str, object] | None = None, seat: bool = False) -> list[OutboxRow]:
     """Outbox rows for `recipients` (all reading `language`); `dedup(recipient)` gives each key.
     A recipient without a name is greeted with the language's own words for a member."""
     stamp = stamp or utcnow()
@@ -187,12 +188,12 @@ def render_for_language(kind: str, event: Event, language: str, recipients: Iter
         # (alumni.services.inbound): the ORGANIZER line is spliced per member, as ATTENDEE is.
         replies = replies_enabled()
         ics, method = invitation_ics(event, language, (_ATTENDEE_MARK, _ATTENDEE_MARK), stamp=stamp,
-                                     organizer=_ATTENDEE_MARK if replies else None)
+                                     organizer=_ATTENDEE_MARK if replies else None, seat=seat)
         before, after = _split_on(ics, "ATTENDEE")
         # icalendar orders the properties by name: ORGANIZER comes after ATTENDEE.
         org_head, org_tail = _split_on(after, "ORGANIZER") if replies else (after, "")
         organizer_name = name_text(event.chapter, language)
-        common = {**_event_context(kind, event, language, locale, title, description), **(extra or {})}
+        common = {**_event_context(kind, event, language, locale, title, description, seat=seat), **(extra or {})}
         subject = _subject(kind, title)
         # Render once per language with markers where the per-member values go, then fill them in
         # (escaped for HTML): the translated strings are looked up once per language, not per member.
@@ -221,8 +222,9 @@ def render_for_language(kind: str, event: Event, language: str, recipients: Iter
 
 def render_rows(kind: str, event: Event, recipients: Iterable[Recipient], *, dedup: Callable[[Recipient], str],
                 mailing: str, stamp: datetime | None = None,
-                extra: dict[str, object] | None = None) -> list[OutboxRow]:
-    """Outbox rows for recipients of any languages, rendered one language at a time."""
+                extra: dict[str, object] | None = None, seat: bool = False) -> list[OutboxRow]:
+    """Outbox rows for recipients of any languages, rendered one language at a time. `seat`:
+    every recipient holds a seat (a yes), so the mail and its .ics carry the online link."""
     by_language: dict[str, list[Recipient]] = {}
     for r in recipients:
         by_language.setdefault(r.language, []).append(r)
@@ -230,5 +232,5 @@ def render_rows(kind: str, event: Event, recipients: Iterable[Recipient], *, ded
     rows: list[OutboxRow] = []
     for language, group in sorted(by_language.items()):
         rows.extend(render_for_language(kind, event, language, group, dedup=dedup, mailing=mailing,
-                                        stamp=stamp, extra=extra))
+                                        stamp=stamp, extra=extra, seat=seat))
     return rows

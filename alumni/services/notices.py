@@ -85,9 +85,11 @@ def queue_event_update(event: Event) -> tuple[int, int]:
     if event.status != EventStatus.published:
         return 0, 0
     refresh_unsent(event)
-    recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe))
-    rows = render_rows("update", event, recipients, mailing=_update_mailing(event),
-                       dedup=lambda r: mail_keys.update(event.id, r.member_id, event.sequence))
+    rows: list[outbox.OutboxRow] = []
+    # Those with a seat get the online link; those who said maybe do not.
+    for status, seat in ((RegistrationStatus.yes, True), (RegistrationStatus.maybe, False)):
+        rows += render_rows("update", event, _recipients(event, (status,)), mailing=_update_mailing(event),
+                            dedup=lambda r: mail_keys.update(event.id, r.member_id, event.sequence), seat=seat)
     return outbox.queue_many(rows)
 
 
@@ -112,7 +114,7 @@ def queue_promotion_notice(registration: Registration) -> bool:
                           recipient_name(member.given_name, member.family_name, member.native_name,
                                          member.family_name_first))
     rows = render_rows("promotion", event, [recipient], mailing=mail_keys.promotion_mailing(event.id),
-                       dedup=lambda r: mail_keys.promotion(registration.id, promoted_at))
+                       dedup=lambda r: mail_keys.promotion(registration.id, promoted_at), seat=True)
     queued, _skipped = outbox.queue_many(rows)
     return queued == 1
 
@@ -149,7 +151,7 @@ def queue_reminders(now: datetime | None = None) -> tuple[int, int]:
         recipients = _recipients(event, (RegistrationStatus.yes,))
         rows = render_rows("reminder", event, recipients, mailing=mail_keys.reminder_mailing(event.id, days),
                            dedup=partial(_reminder_key, days, event.id),
-                           extra={"days": days})
+                           extra={"days": days}, seat=True)
         q, s = outbox.queue_many(rows)
         queued += q
         skipped += s

@@ -577,3 +577,26 @@ def export_csv(event: Event) -> bytes:
             reg.updated_at.isoformat(),
         ])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+#: The sides table as staff publish it (the brochure's columns: 大学・研究機関 is universities and
+#: research institutes together), with headers in Japanese or English.
+SIDES_CSV_HEADERS: dict[str, list[str]] = {
+    "en": ["Side", "Universities and research institutes", "Universities", "Research institutes",
+           "Related organisations", "Companies", "Government bodies", "Other organisations", "People"],
+    "ja": ["側", "大学・研究機関", "大学", "研究機関", "関係機関", "企業", "政府機関", "その他の機関", "人数"],
+}
+
+
+def export_sides_csv(event: Event, lang: str) -> bytes:
+    """The summary's sides (registrations with a seat) as the brochure's table, one row per side;
+    `lang` "ja" or "en" for the headers. UTF-8 with a BOM, like export_csv."""
+    buffer = io.StringIO()
+    writer = csvsafe.writer(buffer)  # sides are typed by organizers
+    writer.writerow(SIDES_CSV_HEADERS[lang if lang in SIDES_CSV_HEADERS else "en"])
+    for side, row in summarise(event)["sides"].items():
+        kinds = row["institutions"]
+        writer.writerow([side, kinds["university"] + kinds["research_institute"], kinds["university"],
+                         kinds["research_institute"], kinds["related_organisation"], kinds["company"],
+                         kinds["government"], kinds["other"], row["people"]])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

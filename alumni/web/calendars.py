@@ -14,7 +14,7 @@ from alumni.forms import FlaskForm
 from alumni.i18n import LANGUAGES, _
 from alumni.permissions import can_view_event
 from alumni.services import calendars as svc
-from alumni.services.events import get_event
+from alumni.services.events import get_event, online_link_for
 from alumni.web import pagecache
 
 bp = Blueprint("calendars", __name__)
@@ -58,11 +58,14 @@ def _conditional(etag: str, last_modified, build, filename: str) -> Response:
 @reads_without_transaction
 def event_ics(event_id: int):
     event = get_event(event_id)
-    if not can_view_event(current_user if current_user.is_authenticated else None, event):
+    viewer = current_user if current_user.is_authenticated else None
+    if not can_view_event(viewer, event):
         abort(404)
     lang = _lang()
-    etag = f"e{event.id}-{event.sequence}-{event.updated_at.timestamp():.0f}-{lang}"
-    return _conditional(etag, event.updated_at, lambda: svc.render_event(event, lang), f"event-{event.id}.ics")
+    link = online_link_for(event, viewer)
+    etag = f"e{event.id}-{event.sequence}-{event.updated_at.timestamp():.0f}-{lang}-{'s' if link else 'p'}"
+    return _conditional(etag, event.updated_at, lambda: svc.render_event(event, lang, online_url=link),
+                        f"event-{event.id}.ics")
 
 
 @bp.route("/calendar/events.ics")
@@ -86,7 +89,7 @@ def member_feed(token: str):
     name = _("My Sakura Science Club events")
     return _conditional(feed.etag, feed.last_modified, lambda: svc.render_feed(
         db.session.scalars(svc.member_feed_query(feed.member_id)), lang=feed.language, name=name,
-        alarm_minutes=feed.alarm_minutes), "my-sakura-alumni-events.ics")
+        alarm_minutes=feed.alarm_minutes, seats=True), "my-sakura-alumni-events.ics")
 
 
 def calendar_links(event, lang: str | None) -> dict:

@@ -153,6 +153,7 @@ def detail(event_id: int):
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
         article=_article(page, title, description, viewer_zone()), form=form,
         answers=page.answers, member=member, side_max_length=svc.MAX_LENGTH["side"],
+        online_link=svc.online_link_for(event, user, registration=registration),
     )
 
 
@@ -245,4 +246,5 @@ def ticket(token: str):
     door = current_user.is_authenticated and can_check_in(current_user, reg.event)
     return render_template("events/ticket.html", reg=reg, event=reg.event, qr_svg=Markup(svg),
                            check_in_url=check_in_url, lang=_lang(), door=door,
+                           online_link=svc.online_link_for(reg.event, None, registration=reg),
                            checked_in_time=rsvc.checked_in_time(reg), action_form=ActionForm() if door else None)

@@ -3,6 +3,7 @@ cancel, registrations with filters and counts, CSV export, check-in by name or b
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from alumni.errors import Invalid, ServiceError
@@ -240,6 +241,17 @@ def registrations_csv(event_id: int):
     event = managed_event(event_id)
     return Response(rsvc.export_csv(event), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="event-{event.id}-registrations.csv"'})
+
+
+@bp.route("/events/<int:event_id>/sides.csv")
+def sides_csv(event_id: int):
+    """The participation by side and kind of institution (the brochure's table), headers in
+    ?lang=ja or en (the page's language when it is one of them)."""
+    event = managed_event(event_id)
+    lang = request.args.get("lang") or ("ja" if str(get_locale()) == "ja" else "en")
+    lang = lang if lang in ("ja", "en") else "en"
+    return Response(rsvc.export_sides_csv(event, lang), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="event-{event.id}-sides-{lang}.csv"'})
 
 
 @bp.route("/events/<int:event_id>/check-in")

@@ -131,9 +131,9 @@ def test_forum_summary_by_side_and_institution_kind(api):
         assert r.status_code == 201, r.get_json()
     summary = api.get(f"/events/{event.id}/summary", staff).get_json()
     assert summary["sides"]["IN"] == {"people": 2, "institutions": {
-        "university": 2, "research_institute": 0, "company": 0, "government": 0, "other": 0}}
+        "university": 2, "research_institute": 0, "company": 0, "related_organisation": 0, "government": 0, "other": 0}}
     assert summary["sides"]["JP"]["institutions"] == {
-        "university": 1, "research_institute": 1, "company": 1, "government": 0, "other": 1}
+        "university": 1, "research_institute": 1, "company": 1, "related_organisation": 0, "government": 0, "other": 1}
     assert summary["by_status"]["yes"] == 6
 
 

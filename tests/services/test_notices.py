@@ -221,3 +221,37 @@ def test_a_message_in_a_workers_hands_is_not_withdrawn_or_rendered_twice():
     db.session.commit()
     [invitation] = rows("invitation")
     assert invitation.claimed_by == "busy-worker" and "Elsewhere" not in invitation.text_body
+
+
+ROOM = "https://meet.example.org/room-for-seats"
+
+
+def _carries_link(row) -> bool:
+    return any(ROOM in (part or "").replace("\r\n ", "") for part in (row.text_body, row.html_body, row.ics))
+
+
+def test_the_online_link_goes_only_to_those_with_a_seat():
+    """Invitations (to everyone) and mail to maybes carry no link; reminders, seat notices and
+    the updates to yes-registrations carry it, in the text, the HTML and the .ics."""
+    from alumni.services import invitations as isvc
+
+    event = make_event(capacity=1, online_url=ROOM)
+    yes, maybe, waiting = make_member(), make_member(), make_member()
+    make_member()  # invited only
+    answer(event, yes, "yes")
+    answer(event, maybe, "maybe")
+    answer(event, waiting, "yes")  # full: the waitlist
+    isvc.queue_invitations(event, isvc.clean_audience({}))
+    db.session.commit()
+    assert rows("invitation") and not any(_carries_link(r) for r in rows("invitation"))
+    esvc.update_event(event, {"venue": "Taj Palace, New Delhi"})  # withdraws unsent reminders: first
+    db.session.commit()
+    notices.queue_reminders(utc(event.starts_at) - timedelta(hours=20))
+    db.session.commit()
+    updates = {r.recipient: _carries_link(r) for r in rows("update")}
+    assert updates == {yes.email: True, maybe.email: False}
+    assert [(r.recipient, _carries_link(r)) for r in rows("reminder")] == [(yes.email, True)]
+    registrations.withdraw(registrations.find_registration(event, yes))
+    db.session.commit()
+    [promotion] = rows("promotion")
+    assert promotion.recipient == waiting.email and _carries_link(promotion)

@@ -180,9 +180,9 @@ def test_forum_summary_follows_the_seed_table():
     rsvc.respond(event, make_member(), "no", side="IN", institution_id=make_institution(country="IN").id)
     summary = rsvc.summarise(event)
     assert summary["sides"]["JP"] == {"people": 7, "institutions": {
-        "university": 3, "research_institute": 2, "company": 1, "government": 0, "other": 1}}
+        "university": 3, "research_institute": 2, "company": 1, "related_organisation": 0, "government": 0, "other": 1}}
     assert summary["sides"]["IN"] == {"people": 3, "institutions": {
-        "university": 1, "research_institute": 0, "company": 0, "government": 0, "other": 0}}
+        "university": 1, "research_institute": 0, "company": 0, "related_organisation": 0, "government": 0, "other": 0}}
     assert summary["by_status"] == {"yes": 10, "maybe": 0, "no": 1, "waitlisted": 0, "cancelled": 0}
     assert summary["places_left"] is None and summary["checked_in"] == 0
 
