@@ -195,6 +195,9 @@ def delete_question(question: Question, *, actor: User | None = None) -> None:
             other.show_if_question, other.show_if_value = None, None
     record(actor, "question.deleted", event=event, subject=question,
            changes={k: [val, None] for k, val in question_changes(question).items()})
+    # Explicit: SQLite enforces no ON DELETE CASCADE without the foreign_keys pragma.
+    db.session.execute(delete(Answer).where(Answer.question_id == question.id)
+                       .execution_options(synchronize_session=False))
     db.session.delete(question)
     db.session.flush()
     _renumber(questions_of(event))
