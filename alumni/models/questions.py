@@ -83,6 +83,10 @@ class Question(Model):
         other = ((self.translations or {}).get(lang or "") or {}).get("options") or []
         return [other[i] if i < len(other) and other[i] else opt for i, opt in enumerate(self.options or [])]
 
+    def option_pairs(self, lang: str | None) -> list[tuple[str, str]]:
+        """(value, text in `lang`) for each option: what a form offers."""
+        return list(zip(self.options or [], self.options_in(lang), strict=True))
+
     def __repr__(self) -> str:
         return f"<Question {self.id} event={self.event_id} {self.kind} {self.label!r}>"
 

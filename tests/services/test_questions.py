@@ -142,7 +142,7 @@ def test_deleting_a_question_drops_its_answers_and_the_conditions_on_it(forum):
 
 def test_questions_are_reordered():
     event = make_event()
-    a, b, c = (ask(event, kind="text", label=x) for x in "abc")
+    a, _b, c = (ask(event, kind="text", label=x) for x in "abc")
     qsvc.move_question(c, -1)
     assert [q.label for q in qsvc.questions_of(event)] == ["a", "c", "b"]
     qsvc.move_question(a, -1)  # already first: nothing moves
