@@ -26,6 +26,7 @@ from alumni.models import (
     Institution,
     InstitutionKind,
     Member,
+    Question,
     Registration,
     RegistrationStatus,
     Response,
@@ -281,6 +282,8 @@ class EventPage:
     registration: Registration | None
     position: int | None
     answers: AnswerOptions
+    #: How many registration questions the event asks (their page queries them only if any).
+    questions_asked: int = 0
 
 
 def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
@@ -293,7 +296,8 @@ def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
 _MINE = aliased(Registration)
 #: Built once: every event page, and every member's, runs it.
 _EVENT_PAGE = (
-    select(Event, _MINE, _counted(RegistrationStatus.yes), _counted(RegistrationStatus.waitlisted))
+    select(Event, _MINE, _counted(RegistrationStatus.yes), _counted(RegistrationStatus.waitlisted),
+           select(func.count(Question.id)).where(Question.event_id == Event.id).correlate(Event).scalar_subquery())
     .outerjoin(_MINE, and_(_MINE.event_id == Event.id, _MINE.member_id == bindparam("member_id")))
     .options(joinedload(Event.chapter))
     .where(Event.id == bindparam("event_id"))
@@ -307,11 +311,11 @@ def event_page(event_id: int, member: Member | None) -> EventPage:
                                            "member_id": member.id if member is not None else None}).first()
     if row is None:
         raise missing_event(event_id)
-    event, registration, taken, waitlisted = row
+    event, registration, taken, waitlisted, asked = row
     left = places_left_of(event.capacity, taken)
     return EventPage(event=event, places_left=left, waitlisted=waitlisted, registration=registration,
                      position=waitlist_position(registration) if registration is not None else None,
-                     answers=answer_options(event, registration, places_left=left))
+                     answers=answer_options(event, registration, places_left=left), questions_asked=asked)
 
 
 def find_registration(event: Event, member: Member) -> Registration | None:

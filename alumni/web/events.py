@@ -154,7 +154,7 @@ def detail(event_id: int):
             form.institution_id.data = str(registration.institution_id or "")
             form.side.data = registration.side
     title, description = event.text_in(_lang())
-    asked = qsvc.questions_of(event) if member is not None else []
+    asked = qsvc.questions_of(event) if member is not None and page.questions_asked else []
     return render_template(
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
         article=_article(page, title, description, viewer_zone()), form=form,
