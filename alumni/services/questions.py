@@ -377,6 +377,14 @@ def answer_text(question: Question, value: Any, lang: str | None) -> str:
     return str(shown.get(value, value))
 
 
+def forget_member_answers(member_id: int) -> None:
+    """A deleted member's answers go with their record (their registrations stay, anonymised,
+    for the counts); answers can hold anything the member typed."""
+    regs = select(Registration.id).where(Registration.member_id == member_id)
+    db.session.execute(delete(Answer).where(Answer.registration_id.in_(regs))
+                       .execution_options(synchronize_session=False))
+
+
 # --- organizers: the answers --------------------------------------------------------------------
 
 def answers_by_registration(event: Event) -> dict[int, dict[int, Any]]:

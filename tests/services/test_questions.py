@@ -198,3 +198,16 @@ def test_the_retention_is_set_per_event(forum):
     assert "answers_retention_days" in refused.value.fields
     assert make_event().answers_retention_days == 90
     assert datetime.now(UTC)  # (the job compares aware UTC moments)
+
+
+def test_a_deleted_members_answers_go_with_their_record(forum):
+    from alumni.services import members as msvc
+
+    event, diet, _visa, _passport = forum
+    member = make_member()
+    reg = rsvc.respond(event, member, "yes", answers={str(diet.id): "Halal"}).registration
+    other = rsvc.respond(event, make_member(), "yes", answers={str(diet.id): "Any"}).registration
+    db.session.commit()
+    msvc.delete_member(member)
+    db.session.commit()
+    assert qsvc.answers_of(reg) == {} and qsvc.answers_of(other) == {diet.id: "Any"}
