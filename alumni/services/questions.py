@@ -338,6 +338,8 @@ def check_answers(event: Event, raw: Mapping[Any, Any], *, strict: bool = True) 
             except Invalid as exc:
                 problems[_field(q)] = exc.message
     shown = visible_ids(questions, values)
+    if not strict:  # a bad value in a field the page hid is no one's mistake
+        problems = {f: m for f, m in problems.items() if int(f.split(".")[1]) in shown}
     for q in questions:
         if q.id not in shown and q.id in values:
             del values[q.id]

@@ -211,3 +211,14 @@ def test_a_deleted_members_answers_go_with_their_record(forum):
     msvc.delete_member(member)
     db.session.commit()
     assert qsvc.answers_of(reg) == {} and qsvc.answers_of(other) == {diet.id: "Any"}
+
+
+def test_a_bad_value_in_a_hidden_field_is_dropped_from_a_page_and_refused_by_the_api(forum):
+    event, diet, visa, passport = forum
+    date_q = ask(event, kind="date", label="Arrival", show_if={"question": visa.id, "value": "yes"})
+    sent = {str(diet.id): "Any", str(visa.id): "no", str(date_q.id): "tomorrow"}
+    assert qsvc.check_answers(event, sent, strict=False) == {diet.id: "Any", visa.id: False}
+    with pytest.raises(Invalid) as refused:
+        qsvc.check_answers(event, sent)
+    assert list(refused.value.fields) == [f"answers.{date_q.id}"]
+    assert passport.id not in qsvc.check_answers(event, sent, strict=False)
