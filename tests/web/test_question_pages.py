@@ -83,6 +83,10 @@ def test_organizer_adds_edits_reorders_and_deletes_questions(client):
     client.post(url, data={"action": "delete", "question_id": str(sessions.id), "confirmed": "1"})
     db.session.expire_all()
     assert [q.label for q in qsvc.questions_of(event)] == ["Dietary notes"]
+    audit = client.get(f"/manage/events/{event.id}/audit")
+    text = audit.get_data(as_text=True)
+    assert audit.status_code == 200
+    assert "Registration question added" in text and "Registration question deleted" in text
 
 
 def test_the_registrations_page_shows_answers_and_counts(client):
