@@ -125,6 +125,8 @@ MATRIX = {
     "GET /manage/check-in/<token>": "login 403 403 ok 403 ok",
     "POST /manage/check-in/<token>": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/scan": "login 403 403 ok 403 ok",  # the camera page
+    "GET /manage/events/<int:event_id>/questions": "login 403 403 ok 403 ok",
+    "POST /manage/events/<int:event_id>/questions": "login 403 403 400 403 400",  # no action named
     # adding a missing institution from a picker: organizers and staff (an empty form: 422)
     "GET /manage/institutions/new": "login 403 403 ok ok ok",
     "POST /manage/institutions/new": "login 403 403 422 422 422",

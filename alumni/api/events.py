@@ -23,7 +23,7 @@ from alumni.api.schemas import (
 )
 from alumni.errors import Invalid, NotFound
 from alumni.i18n import _
-from alumni.models import EventKind, EventStatus, RegistrationStatus, Response
+from alumni.models import EventKind, EventStatus, QuestionKind, RegistrationStatus, Response
 from alumni.permissions import (
     can_act_for,
     can_create_event,
@@ -32,6 +32,7 @@ from alumni.permissions import (
     can_view_event,
 )
 from alumni.services import events as svc
+from alumni.services import questions as qsvc
 from alumni.services import registrations as rsvc
 from alumni.services.chapters import get_chapter
 from alumni.services.events import MAX_LENGTH
@@ -53,6 +54,33 @@ class AnswerOptionsSchema(ma.Schema):
                                                    "(POST …/registrations) and withdraw (PATCH /registrations/{id})"})
     closed = fields.Boolean(metadata={"description": "the deadline has passed: yes and maybe are no longer taken"})
     yes_joins_waitlist = fields.Boolean(metadata={"description": "no seat is free: a yes joins the waitlist"})
+
+
+class ShowIfSchema(StrictSchema):
+    question = fields.Raw(required=True, metadata={
+        "description": "the id of another question of the event (or, for a question added in the same "
+                       "request, its label)", "oneOf": [{"type": "integer"}, {"type": "string"}]})
+    value = Text(qsvc.MAX_LABEL, required=True, metadata={
+        "description": "the answer that shows this question: an option, or yes / no"})
+
+
+class OptionSchema(StrictSchema):
+    value = Text(qsvc.MAX_LABEL, required=True, metadata={
+        "description": "the option in the event's language: what an answer gives"})
+    label = fields.Dict(keys=Language(), values=Text(qsvc.MAX_LABEL),
+                        metadata={"description": "the option in each language"})
+
+
+class QuestionSchema(StrictSchema):
+    id = Integer(allow_none=True, metadata={"description": "left out: a new question; "
+                                                          "questions left out of the list are deleted"})
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in QuestionKind]))
+    label = fields.Dict(keys=Language(), values=Text(qsvc.MAX_LABEL), required=True,
+                        metadata={"description": "{lang: text}; the event's language is required"})
+    options = fields.List(fields.Nested(OptionSchema), metadata={"description": "choice questions: 2 or more"})
+    required = fields.Boolean()
+    show_if = fields.Nested(ShowIfSchema, allow_none=True,
+                            metadata={"description": "asked only if that question's answer is this value"})
 
 
 class EventSchema(StrictSchema):
@@ -80,6 +108,10 @@ class EventSchema(StrictSchema):
                                         "maxProperties": svc.MAX_SIDES})
     registration_deadline = fields.String(allow_none=True, metadata={
         "description": "local ISO 8601; not after ends_at", "pattern": LOCAL_DATETIME})
+    answers_retention_days = Integer(validate=validate.Range(min=0, max=qsvc.MAX_RETENTION_DAYS), metadata={
+        "description": "answers to the questions are deleted this many days after the event ends (default 90)"})
+    questions = fields.List(fields.Nested(QuestionSchema), metadata={
+        "description": "registration questions asked of a yes or maybe, in order; a write replaces the list"})
     chapter = fields.String(required=True, metadata={"description": "chapter code"})
     sequence = fields.Integer(dump_only=True, metadata={"description": "bumped on each change of time, place or status"})
     updated_at = fields.DateTime(dump_only=True)
@@ -98,6 +130,13 @@ class EventQuerySchema(PageArgsSchema):
     when = fields.String(validate=validate.OneOf(["upcoming", "past"]))
 
 
+def ANSWERS_FIELD():
+    return fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": "{question id: answer}: text, an option's value, a list of them (multiple choice), "
+                       "true/false (yes/no), a country code, a date YYYY-MM-DD; a missing required answer or an "
+                       "answer to a hidden question is a 422 naming the field answers.<id>"})
+
+
 class RegistrationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     event_id = fields.Integer(dump_only=True)
@@ -107,6 +146,7 @@ class RegistrationSchema(StrictSchema):
     waitlist_position = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "1 = next in line"})
     institution_id = Integer(allow_none=True)
     side = Text(MAX_LENGTH["side"], allow_none=True, metadata={"description": "for events with side_quotas: one of its sides"})
+    answers = ANSWERS_FIELD()
     checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
     promoted_at = fields.DateTime(dump_only=True, allow_none=True)
     ticket_url = fields.String(dump_only=True)
@@ -123,11 +163,20 @@ class SideSchema(ma.Schema):
     institutions = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+class QuestionCountSchema(ma.Schema):
+    id = fields.Integer()
+    label = fields.String()
+    kind = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "per option"})
+
+
 class SummarySchema(ma.Schema):
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     checked_in = fields.Integer()
     places_left = fields.Integer(allow_none=True)
     sides = fields.Dict(keys=fields.String(), values=fields.Nested(SideSchema))
+    questions = fields.List(fields.Nested(QuestionCountSchema), metadata={
+        "description": "counts per option of the choice, yes/no and country questions"})
 
 
 EventPage = page_of(EventSchema, "EventPage")
@@ -140,7 +189,7 @@ def event_out(event, viewer, *, detail: bool = False, links: dict[int, str] | No
     organizers and staff (events.online_link_for; `links`: its answers for a whole list)."""
     out = {name: getattr(event, name) for name in (
         "id", "kind", "title", "description", "language", "translations", "timezone", "all_day", "venue", "country",
-        "capacity", "side_quotas", "sequence", "updated_at")}
+        "capacity", "side_quotas", "sequence", "updated_at", "answers_retention_days")}
     link = links.get(event.id, "") if links is not None else svc.online_link_for(event, viewer)
     if link:
         out["online_url"] = link
@@ -152,7 +201,30 @@ def event_out(event, viewer, *, detail: bool = False, links: dict[int, str] | No
     )
     if detail:
         out["places_left"] = rsvc.places_left(event)
+        out["questions"] = [qsvc.question_out(q, event) for q in qsvc.questions_of(event)]
     return out
+
+
+def questions_in(data: dict, event_language: str | None) -> None:
+    """The API's questions ({lang: text} labels, options with values) as the service takes them."""
+    if "questions" not in data:
+        return
+    lang = event_language or data.get("language") or "en"
+    items = []
+    for item in data["questions"]:
+        label = dict(item.get("label") or {})
+        options = item.get("options") or []
+        langs = set(label) | {code for opt in options for code in (opt.get("label") or {})}
+        translations = {code: {"label": label.get(code, ""),
+                               "options": [(opt.get("label") or {}).get(code, "") for opt in options]}
+                        for code in langs if code != lang}
+        out = {"kind": item["kind"], "label": label.get(lang, ""), "options": [opt["value"] for opt in options],
+               "translations": translations, "required": item.get("required", False),
+               "show_if": item.get("show_if")}
+        if item.get("id") is not None:
+            out["id"] = item["id"]
+        items.append(out)
+    data["questions"] = items
 
 
 def registration_out(reg, position: int | None = None) -> dict:
@@ -161,7 +233,7 @@ def registration_out(reg, position: int | None = None) -> dict:
         "status": reg.status.value,
         "waitlist_position": position if position is not None else rsvc.waitlist_position(reg),
         "institution_id": reg.institution_id, "side": reg.side, "checked_in_at": reg.checked_in_at,
-        "promoted_at": reg.promoted_at,
+        "promoted_at": reg.promoted_at, "answers": {str(k): val for k, val in qsvc.answers_of(reg).items()},
         "ticket_url": current_app.config["BASE_URL"] + url_for("events.ticket", token=reg.ticket_token),
     }
 
@@ -205,6 +277,7 @@ class Events(MethodView):
         actor = require_actor()
         chapter = get_chapter(data.get("chapter") or "")
         forbid_unless(can_create_event(actor, chapter))
+        questions_in(data, data.get("language"))
         event = svc.create_event({**data, "chapter": chapter}, actor=actor)
         commit()
         return event_out(event, actor, detail=True)
@@ -234,6 +307,7 @@ class EventItem(MethodView):
             chapter = get_chapter(data["chapter"])
             forbid_unless(can_create_event(actor, chapter))
             data["chapter"] = chapter
+        questions_in(data, data.get("language", event.language))
         svc.update_event(event, data, actor=actor)
         commit()
         return event_out(event, actor, detail=True)
@@ -295,7 +369,7 @@ class EventRegistrations(MethodView):
             raise NotFound(_("There is no member %(id)s.", id=member_id), field="member_id")
         forbid_unless(can_respond_for(actor, event, member))
         outcome = rsvc.respond(event, member, data["response"], institution_id=data.get("institution_id"),
-                               side=data.get("side"), actor=actor)
+                               side=data.get("side"), actor=actor, answers=data.get("answers"))
         commit()
         return registration_out(outcome.registration), (201 if outcome.created else 200)
 

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from alumni.api.common import commit, forbid_unless, require_actor
-from alumni.api.events import RegistrationSchema, registration_out
+from alumni.api.events import ANSWERS_FIELD, RegistrationSchema, registration_out
 from alumni.api.schemas import Integer, NoBodySchema, StrictSchema, Text
 from alumni.errors import NotFound
 from alumni.i18n import _
@@ -23,6 +23,7 @@ class RegistrationPatchSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(["cancelled"]), metadata={"description": "cancelled = withdraw"})
     institution_id = Integer(allow_none=True)
     side = Text(MAX_LENGTH["side"], allow_none=True)
+    answers = ANSWERS_FIELD()
 
 
 def _registration_for(actor, registration_id: int):

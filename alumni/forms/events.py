@@ -56,6 +56,10 @@ class EventForm(FlaskForm):
                               description=_l("e.g. IN=40, JP=40 — leave empty when there are no sides"))
     registration_deadline = DateTimeLocalField(_l("Registration deadline (local time)"), format=LOCAL,
                                                validators=[Optional()])
+    answers_retention_days = IntegerField(
+        _l("Keep answers to the registration questions for (days after the event)"), default=90,
+        validators=[Optional(), NumberRange(min=0, max=3650)],
+        description=_l("The answers are deleted automatically after this many days; 90 if left empty."))
     translation_language = SelectField(_l("Add or change a translation: language"),
                                        choices=options([("", "—")] + [(t, t) for t in LANGUAGES]))
     translation_title = StringField(_l("Translated title"), validators=[Length(max=MAX_LENGTH["title"])])

@@ -107,6 +107,8 @@ class Event(Model):
     side_quotas: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     #: Local time in `timezone`, like starts_at; None = answers until the event ends.
     registration_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    #: Answers to the registration questions are deleted this many days after the event ends.
+    answers_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"), index=True)
     status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus, "event_status"), default=EventStatus.draft)
     #: iCalendar SEQUENCE: bumped on every change of time, place or status.

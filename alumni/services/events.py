@@ -16,6 +16,7 @@ from alumni.i18n import _
 from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus, Registration, RegistrationStatus, User
 from alumni.models.types import utcnow
 from alumni.permissions import can_manage_event, managed_chapter_ids
+from alumni.services import questions
 from alumni.services import validation as v
 from alumni.services.audit import created, diff, snapshot
 from alumni.services.chapters import get_chapter
@@ -35,14 +36,14 @@ from alumni.signals import event_cancelled, event_created, event_published, even
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
-                "registration_deadline", "chapter", "slug")
+                "registration_deadline", "chapter", "slug", "answers_retention_days")
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
 #: The fields whose before/after the audit log keeps (alumni.signals.event_updated's `changes`).
 AUDIT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
-                "registration_deadline", "chapter_id", "slug", "status")
+                "registration_deadline", "chapter_id", "slug", "status", "answers_retention_days")
 
 
 @overload
@@ -160,6 +161,7 @@ def _clean(values: dict[str, Any], current: Event | None = None) -> dict[str, An
     cleaned.update(_clean_place(pick))
     cleaned["capacity"] = _capacity(pick("capacity"))
     cleaned["side_quotas"] = _side_quotas(pick("side_quotas", {}))
+    cleaned["answers_retention_days"] = questions.clean_retention(pick("answers_retention_days"))
     chapter = values.get("chapter")
     if chapter is not None:
         cleaned["chapter"] = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
@@ -296,11 +298,15 @@ def event_actions(event: Event) -> EventActions:
 
 
 def create_event(values: dict[str, Any], *, actor: User | None = None) -> Event:
+    """A new draft; `questions` (the API's list) become its registration questions."""
+    asked = values.pop("questions", None)
     cleaned = _clean(values)
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
     db.session.add(event)
     db.session.flush()
     event_created.send(event, actor=actor, changes=created(event, AUDIT_FIELDS))
+    if asked is not None:
+        questions.replace_questions(event, asked, actor=actor)
     return event
 
 
@@ -308,6 +314,7 @@ def update_event(event: Event, changes: dict[str, Any], *, actor: User | None = 
     """Change an event. A change of time, place or status bumps `sequence`; a larger capacity or
     quota promotes from the waitlist (see registrations.promote_waitlisted)."""
     _raise(_change_refusal(event))
+    asked = changes.pop("questions", None)
     cleaned = _clean(changes, current=event)
     before = snapshot(event, AUDIT_FIELDS)
     moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
@@ -322,6 +329,8 @@ def update_event(event: Event, changes: dict[str, Any], *, actor: User | None = 
     db.session.flush()
 
     promote_waitlisted(event, actor=actor)
+    if asked is not None:
+        questions.replace_questions(event, asked, actor=actor)
     event_updated.send(event, actor=actor, changes=diff(before, event),
                        moved=moved and event.status == EventStatus.published)
     return event

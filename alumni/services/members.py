@@ -25,7 +25,7 @@ from alumni.models import (
     User,
     Visibility,
 )
-from alumni.services import audit
+from alumni.services import audit, questions
 from alumni.services import validation as v
 from alumni.services.institutions import get_institution
 from alumni.services.outbox import forget_member
@@ -141,6 +141,7 @@ def delete_member(member: Member, *, actor: User | None = None) -> None:
     forget_member(member.id, member.email)
     member_id = member.id
     audit.forget_member(member_id)
+    questions.forget_member_answers(member_id)
     db.session.delete(member)
     db.session.flush()
     # Their own entries go with the record (ON DELETE CASCADE); this one keeps only the id.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -25,13 +26,14 @@ from alumni.models import (
     Institution,
     InstitutionKind,
     Member,
+    Question,
     Registration,
     RegistrationStatus,
     Response,
     User,
 )
 from alumni.models.types import utcnow
-from alumni.services import csvsafe
+from alumni.services import csvsafe, questions
 from alumni.services import validation as v
 from alumni.services.audit import snapshot
 from alumni.services.eventbase import answers_close_utc, clean_side, missing_event, moment_text, zone_label
@@ -280,6 +282,8 @@ class EventPage:
     registration: Registration | None
     position: int | None
     answers: AnswerOptions
+    #: How many registration questions the event asks (their page queries them only if any).
+    questions_asked: int = 0
 
 
 def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
@@ -292,7 +296,8 @@ def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
 _MINE = aliased(Registration)
 #: Built once: every event page, and every member's, runs it.
 _EVENT_PAGE = (
-    select(Event, _MINE, _counted(RegistrationStatus.yes), _counted(RegistrationStatus.waitlisted))
+    select(Event, _MINE, _counted(RegistrationStatus.yes), _counted(RegistrationStatus.waitlisted),
+           select(func.count(Question.id)).where(Question.event_id == Event.id).correlate(Event).scalar_subquery())
     .outerjoin(_MINE, and_(_MINE.event_id == Event.id, _MINE.member_id == bindparam("member_id")))
     .options(joinedload(Event.chapter))
     .where(Event.id == bindparam("event_id"))
@@ -306,11 +311,11 @@ def event_page(event_id: int, member: Member | None) -> EventPage:
                                            "member_id": member.id if member is not None else None}).first()
     if row is None:
         raise missing_event(event_id)
-    event, registration, taken, waitlisted = row
+    event, registration, taken, waitlisted, asked = row
     left = places_left_of(event.capacity, taken)
     return EventPage(event=event, places_left=left, waitlisted=waitlisted, registration=registration,
                      position=waitlist_position(registration) if registration is not None else None,
-                     answers=answer_options(event, registration, places_left=left))
+                     answers=answer_options(event, registration, places_left=left), questions_asked=asked)
 
 
 def find_registration(event: Event, member: Member) -> Registration | None:
@@ -326,7 +331,8 @@ _REGISTRATION_OF = (select(Registration)
 
 
 def respond(event: Event, member: Member, response: Response | str, *, institution_id: int | None = None,
-            side: str | None = None, actor: User | None = None) -> Outcome:
+            side: str | None = None, actor: User | None = None, answers: Mapping[Any, Any] | None = None,
+            strict_answers: bool = True) -> Outcome:
     """A member answers yes / maybe / no; answering again changes the same registration.
 
     A yes takes a seat if the event and the member's side have one, else joins the waitlist at
@@ -339,6 +345,7 @@ def respond(event: Event, member: Member, response: Response | str, *, instituti
     needs_side = side not in (None, "") or (event.side_quotas and answer != Response.no)
     side = _side_for(event, side) if needs_side else None
     reg = find_registration(event, member)
+    checked = _checked_answers(event, reg, answer, answers, strict_answers)
     created = reg is None
     before = dict.fromkeys(AUDIT_FIELDS) if reg is None else snapshot(reg, AUDIT_FIELDS)
     if reg is None:
@@ -368,9 +375,28 @@ def respond(event: Event, member: Member, response: Response | str, *, instituti
         reg.status, reg.waitlist_number = RegistrationStatus(answer.value), None
     reg.updated_at = utcnow()
     db.session.flush()
+    _store_answers(reg, checked)
     _answered(reg, before, actor, created=created)
     promoted = promote_waitlisted(event, actor=actor) if held_seat else []
     return Outcome(reg, created, promoted)
+
+
+def _checked_answers(event: Event, reg: Registration | None, answer: Response, given: Mapping[Any, Any] | None,
+                     strict: bool) -> dict[int, Any] | None:
+    """The answers to the event's questions to store (None: keep what is stored). Asked of a yes
+    or maybe; without new answers, those stored must still satisfy the questions (a required
+    question added since is asked for)."""
+    if answer == Response.no:
+        return None
+    if given is None:
+        questions.check_answers(event, questions.answers_of(reg) if reg is not None else {}, strict=False)
+        return None
+    return questions.check_answers(event, given, strict=strict)
+
+
+def _store_answers(reg: Registration, checked: dict[int, Any] | None) -> None:
+    if checked is not None:
+        questions.save_answers(reg, checked)
 
 
 def _answered(reg: Registration, before: dict[str, Any], actor: User | None, *, created: bool = False,
@@ -404,7 +430,7 @@ def withdraw(registration: Registration, *, actor: User | None = None) -> Outcom
 def change_registration(registration: Registration, changes: dict[str, Any], *,
                         actor: User | None = None) -> Outcome:
     """PATCH: {"response": …} changes the answer, {"status": "cancelled"} withdraws."""
-    unknown = set(changes) - {"response", "status", "institution_id", "side"}
+    unknown = set(changes) - {"response", "status", "institution_id", "side", "answers"}
     if unknown:
         name = sorted(unknown)[0]
         raise Invalid(_("%(field)s cannot be changed here.", field=name), field=name)
@@ -418,7 +444,7 @@ def change_registration(registration: Registration, changes: dict[str, Any], *,
     response = changes.get("response") or registration.response.value
     return respond(registration.event, registration.member, response,
                    institution_id=changes.get("institution_id", registration.institution_id),
-                   side=changes.get("side", registration.side), actor=actor)
+                   side=changes.get("side", registration.side), actor=actor, answers=changes.get("answers"))
 
 
 def get_registration(registration_id: int) -> Registration:
@@ -539,7 +565,8 @@ def summarise(event: Event) -> dict[str, Any]:
     ):
         if side is not None:
             sides.setdefault(side, _empty_side())["institutions"][kind.value] = n
-    return {"by_status": by_status, "checked_in": checked_in, "places_left": left, "sides": sides}
+    return {"by_status": by_status, "checked_in": checked_in, "places_left": left, "sides": sides,
+            "questions": questions.answer_counts(event)}
 
 
 def _empty_side() -> dict[str, Any]:
@@ -554,7 +581,9 @@ def export_csv(event: Event) -> bytes:
     """Attendees as CSV, UTF-8 with a BOM so that Excel shows 佐藤 花子 and प्रिया शर्मा correctly."""
     buffer = io.StringIO()
     writer = csvsafe.writer(buffer)  # names and institutions are typed by people
-    writer.writerow(CSV_COLUMNS)
+    asked = questions.questions_of(event)  # one column per registration question, after the fixed ones
+    writer.writerow(CSV_COLUMNS + questions.csv_header(asked))
+    answers = questions.answers_by_registration(event)
     positions = waitlist_positions(event)
     rows = db.session.execute(
         list_registrations(event).add_columns(Institution.name, Institution.kind)
@@ -575,6 +604,7 @@ def export_csv(event: Event) -> bytes:
             inst_kind.value if inst_kind else "",
             reg.checked_in_at.isoformat() if reg.checked_in_at else "",
             reg.updated_at.isoformat(),
+            *questions.csv_cells(asked, answers.get(reg.id, {})),
         ])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

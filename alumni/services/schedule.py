@@ -18,6 +18,7 @@ from alumni.extensions import db
 from alumni.models.types import utcnow
 from alumni.services.import_jobs import run_pending_imports
 from alumni.services.notices import queue_reminders
+from alumni.services.questions import purge_expired_answers
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Task:
 TASKS: list[Task] = [
     Task("events remind", timedelta(minutes=5), remind_events),
     Task("imports run", timedelta(seconds=10), run_imports, takes_keepalive=True),
+    Task("answers purge", timedelta(hours=1), purge_expired_answers),
 ]
 
 

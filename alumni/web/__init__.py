@@ -21,6 +21,7 @@ from alumni.web import (
     main,
     manage,
     members,
+    questions,
     staff,
     tokens,
 )
@@ -52,6 +53,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(calendars.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(questions.bp)
     app.register_blueprint(staff.bp)
 
     app.register_blueprint(mail.bp)

@@ -22,6 +22,7 @@ from alumni.models import Chapter, EventKind, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.permissions import can_check_in, can_view_event
 from alumni.services import events as svc
+from alumni.services import questions as qsvc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
@@ -116,6 +117,10 @@ def _lang() -> str:
     return next((t for t, name in LANGUAGES.items() if name == locale), "en")
 
 
+#: The page's language tag (what event and question translations are keyed by).
+page_language = _lang
+
+
 def _visible_event(event_id: int):
     """The event if the viewer may see it. A missing event raises NotFound, which the app's
     error handler answers with its own status (404); a draft of another chapter is 404 too (its
@@ -149,12 +154,31 @@ def detail(event_id: int):
             form.institution_id.data = str(registration.institution_id or "")
             form.side.data = registration.side
     title, description = event.text_in(_lang())
+    asked = qsvc.questions_of(event) if member is not None and page.questions_asked else []
     return render_template(
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
         article=_article(page, title, description, viewer_zone()), form=form,
         answers=page.answers, member=member, side_max_length=svc.MAX_LENGTH["side"],
         online_link=svc.online_link_for(event, user, registration=registration),
+        questions=asked, given=qsvc.answers_of(registration) if asked and registration else {},
+        countries=pickers.country_choices() if any(q.kind.value == "country" for q in asked) else [],
+        lang=_lang(),
     )
+
+
+def _answers_from_form(event) -> dict | None:
+    """The answers the form sent, by question id (None: the event asks nothing). A page without
+    JavaScript sends hidden questions too: respond(strict_answers=False) drops them."""
+    asked = qsvc.questions_of(event)
+    if not asked:
+        return None
+    given: dict = {}
+    for q in asked:
+        name = f"q-{q.id}"
+        values = [x for x in request.form.getlist(name) if x != ""]
+        if values:
+            given[str(q.id)] = values if q.kind.value == "multiple_choice" else values[0]
+    return given
 
 
 def _article(page: rsvc.EventPage, title: str, description: str, zone: str | None) -> Markup:
@@ -184,7 +208,8 @@ def rsvp(event_id: int):
     try:
         outcome = rsvc.respond(event, current_user.member, response,
                                institution_id=bounded_int(institution, "institution_id", low=1),
-                               side=request.form.get("side") or None, actor=current_user)
+                               side=request.form.get("side") or None, actor=current_user,
+                               answers=_answers_from_form(event), strict_answers=False)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")

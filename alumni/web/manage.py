@@ -21,13 +21,13 @@ from alumni.permissions import (
     can_view_event,
 )
 from alumni.services import events as svc
-from alumni.services import invitations
+from alumni.services import invitations, questions
 from alumni.services import registrations as rsvc
 from alumni.services.confirmations import people_told_of_cancellation
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
 from alumni.web.confirm import ask_first, is_confirmed
-from alumni.web.events import when_text, zone_label
+from alumni.web.events import page_language, when_text, zone_label
 from alumni.web.names import local_name_plain
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -113,6 +113,7 @@ def _values_from(form: EventForm, event: Event | None) -> dict:
         "venue": form.venue.data or "", "country": form.country.data or None,
         "online_url": form.online_url.data or "", "capacity": form.capacity.data,
         "side_quotas": _parse_quotas(form.side_quotas.data), "registration_deadline": form.registration_deadline.data,
+        "answers_retention_days": form.answers_retention_days.data,
     }
 
 
@@ -233,7 +234,15 @@ def registrations(event_id: int):
         positions={reg.id: n for n, reg in enumerate(waitlist, start=1)},
         filters={"status": status, "side": side, "q": q}, statuses=list(RegistrationStatus),
         action_form=ActionForm(), invitable=invitations.is_invitable(event), actions=svc.event_actions(event),
+        **_answers_context(event),
     )
+
+
+def _answers_context(event: Event) -> dict:
+    """The registration questions' answers on the registrations page, in the organizer's language."""
+    asked = questions.questions_of(event)
+    return {"asked": asked, "asked_by_id": {q.id: q for q in asked}, "answer_text": questions.answer_text,
+            "reg_answers": questions.answers_by_registration(event) if asked else {}, "lang": page_language()}
 
 
 @bp.route("/events/<int:event_id>/registrations.csv")

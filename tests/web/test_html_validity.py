@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from alumni.extensions import db
 from alumni.models import Registration
+from alumni.services import questions as qsvc
 from alumni.services import registrations as rsvc
 from alumni.services.mailmerge import unsubscribe_token
 from tests.factories import (
@@ -42,6 +43,10 @@ def journeys(app):
     rsvc.respond(event, member, "yes")
     rsvc.respond(event, other, "yes")  # waitlisted
     rsvc.respond(forum, other, "yes", side="JP", institution_id=host.id)
+    # The forum asks registration questions of every kind (issue 22), one shown only after a yes.
+    for kind in ("text", "long_text", "single_choice", "multiple_choice", "yes_no", "country", "date"):
+        qsvc.add_question(forum, {"kind": kind, "label": f"Question {kind}", "options": ["One", "Two"],
+                                  "show_if": {"question": "Question yes_no", "value": "yes"} if kind == "date" else None})
     db.session.commit()
     return {
         "member": make_user("member", member=member, password=PASSWORD),
@@ -65,7 +70,7 @@ def test_the_pages_of_the_main_journeys_have_no_html_error(app, journeys, tmp_pa
     organizer = ["/", "/manage/events", "/manage/events/new", f"/manage/events/{event}", f"/manage/events/{forum}",
                  f"/manage/events/{event}/edit", f"/manage/events/{event}/check-in",
                  f"/manage/check-in/{journeys['ticket']}", f"/manage/events/{event}/invite",
-                 f"/manage/events/{event}/mail", f"/manage/events/{event}/audit"]
+                 f"/manage/events/{event}/mail", f"/manage/events/{event}/audit", f"/manage/events/{forum}/questions"]
     staff = ["/", "/staff/", "/staff/returnees", "/staff/import", "/staff/tokens", "/staff/access-log", "/manage/mail/holds",
              f"/manage/events/{forum}", f"/members/{journeys['other'].id}"]
 
