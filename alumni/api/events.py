@@ -78,6 +78,9 @@ class EventSchema(StrictSchema):
     side_quotas = fields.Dict(keys=Text(MAX_LENGTH["side"]), values=Integer(validate=validate.Range(min=0, max=svc.MAX_CAPACITY)),
                               metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}",
                                         "maxProperties": svc.MAX_SIDES})
+    offer_hours = Integer(allow_none=True, validate=validate.Range(min=1, max=svc.MAX_OFFER_HOURS), metadata={
+        "description": "waitlist offers: a freed seat is offered to the next waitlisted member for this many "
+                       "hours; null (the default) = promoted at once"})
     registration_deadline = fields.String(allow_none=True, metadata={
         "description": "local ISO 8601; not after ends_at", "pattern": LOCAL_DATETIME})
     chapter = fields.String(required=True, metadata={"description": "chapter code"})
@@ -98,6 +101,10 @@ class EventQuerySchema(PageArgsSchema):
     when = fields.String(validate=validate.OneOf(["upcoming", "past"]))
 
 
+class OfferSchema(ma.Schema):
+    expires_at = fields.DateTime(metadata={"description": "the seat passes to the next in line after this (UTC)"})
+
+
 class RegistrationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     event_id = fields.Integer(dump_only=True)
@@ -109,6 +116,9 @@ class RegistrationSchema(StrictSchema):
     side = Text(MAX_LENGTH["side"], allow_none=True, metadata={"description": "for events with side_quotas: one of its sides"})
     checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
     promoted_at = fields.DateTime(dump_only=True, allow_none=True)
+    offer = fields.Nested(OfferSchema, dump_only=True, allow_none=True, metadata={
+        "description": "a seat offered from the waitlist (events with offer_hours), until expires_at: "
+                       "POST /registrations/{id}/take-offer, or answer yes, takes it; null = no offer"})
     ticket_url = fields.String(dump_only=True)
 
 
@@ -138,7 +148,7 @@ EventPatch = type("EventPatchSchema", (EventSchema,), {})(partial=True)
 def event_out(event, *, detail: bool = False) -> dict:
     out = {name: getattr(event, name) for name in (
         "id", "kind", "title", "description", "language", "translations", "timezone", "all_day", "venue", "country",
-        "online_url", "capacity", "side_quotas", "sequence", "updated_at")}
+        "online_url", "capacity", "side_quotas", "offer_hours", "sequence", "updated_at")}
     out.update(
         status=event.status.value, kind=event.kind.value, chapter=event.chapter.code,
         starts_at=event.starts_at.isoformat(), ends_at=event.ends_at.isoformat(),
@@ -157,6 +167,7 @@ def registration_out(reg, position: int | None = None) -> dict:
         "waitlist_position": position if position is not None else rsvc.waitlist_position(reg),
         "institution_id": reg.institution_id, "side": reg.side, "checked_in_at": reg.checked_in_at,
         "promoted_at": reg.promoted_at,
+        "offer": {"expires_at": reg.offer_expires_at} if rsvc.offer_open(reg) else None,
         "ticket_url": current_app.config["BASE_URL"] + url_for("events.ticket", token=reg.ticket_token),
     }
 

@@ -112,6 +112,7 @@ def _values_from(form: EventForm, event: Event | None) -> dict:
         "venue": form.venue.data or "", "country": form.country.data or None,
         "online_url": form.online_url.data or "", "capacity": form.capacity.data,
         "side_quotas": _parse_quotas(form.side_quotas.data), "registration_deadline": form.registration_deadline.data,
+        "offer_hours": form.offer_hours.data,
     }
 
 
