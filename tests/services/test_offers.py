@@ -2,6 +2,7 @@
 waitlisted member for that many hours instead of promoting at once; taken → yes; declined or
 lapsed → the next in line, quotas as for promotion; mail, audit log, the scheduler's task."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -60,7 +61,7 @@ def test_a_freed_seat_is_offered_to_the_next_in_line_and_held_for_them():
 
 
 def test_an_offer_is_taken_with_one_call_and_gives_a_seat():
-    event, seated, (first, second) = full_event()
+    _event, seated, (first, second) = full_event()
     rsvc.withdraw(seated)
     rsvc.take_offer(first)
     db.session.commit()
@@ -81,7 +82,7 @@ def test_answering_yes_takes_an_open_offer():
 
 
 def test_a_declined_offer_passes_to_the_next_in_line():
-    event, seated, (first, second) = full_event()
+    _event, seated, (first, second) = full_event()
     rsvc.withdraw(seated)
     rsvc.decline_offer(first)
     db.session.commit()
@@ -100,7 +101,7 @@ def test_saying_no_to_an_offer_passes_it_on_too():
 
 
 def test_an_expired_offer_cannot_be_taken_and_lapses_to_the_next_once():
-    event, seated, (first, second) = full_event()
+    _event, seated, (first, second) = full_event()
     rsvc.withdraw(seated)
     db.session.commit()
     later = first.offer_expires_at + timedelta(minutes=1)
@@ -151,14 +152,14 @@ def test_the_offer_mail_is_in_the_members_language_with_the_deadline_in_their_zo
     db.session.commit()
     mail = db.session.scalar(select(OutgoingMail).where(OutgoingMail.purpose == MailPurpose.offer))
     assert mail is not None and mail.member_id == first.member_id and mail.language == "ja"
-    deadline = first.offer_expires_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
+    deadline = first.offer_expires_at.astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"{deadline.hour}:{deadline.minute:02d}" in mail.text_body
     assert "日本" in mail.text_body  # the zone named in Japanese (日本時間)
     assert event.title in mail.subject
 
 
 def test_an_offer_cannot_be_declined_or_taken_without_one():
-    event, _seated, (first, _second) = full_event()
+    _event, _seated, (first, _second) = full_event()
     with pytest.raises(Conflict):
         rsvc.take_offer(first)
     with pytest.raises(Conflict):
