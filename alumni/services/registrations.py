@@ -411,10 +411,20 @@ def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
             .correlate(Event).scalar_subquery())
 
 
+def _held() -> ScalarSelect[int]:
+    """The event's seats held (yes, or offered from the waitlist), as a column of a statement
+    selecting the event."""
+    other = aliased(Registration)
+    offered = and_(other.status == RegistrationStatus.waitlisted, other.offer_expires_at.is_not(None))
+    return (select(func.count(other.id))
+            .where(other.event_id == Event.id, (other.status == RegistrationStatus.yes) | offered)
+            .correlate(Event).scalar_subquery())
+
+
 _MINE = aliased(Registration)
 #: Built once: every event page, and every member's, runs it.
 _EVENT_PAGE = (
-    select(Event, _MINE, _counted(RegistrationStatus.yes), _counted(RegistrationStatus.waitlisted))
+    select(Event, _MINE, _held(), _counted(RegistrationStatus.waitlisted))
     .outerjoin(_MINE, and_(_MINE.event_id == Event.id, _MINE.member_id == bindparam("member_id")))
     .options(joinedload(Event.chapter))
     .where(Event.id == bindparam("event_id"))

@@ -42,7 +42,7 @@ def test_the_registration_shows_the_offer_and_take_offer_takes_it(api):
 
 
 def test_answering_yes_again_takes_an_open_offer(api):
-    event, seated, reg, token = offered_registration()
+    event, seated, _reg, token = offered_registration()
     rsvc.withdraw(seated)
     db.session.commit()
     r = api.post(f"/events/{event.id}/registrations", token, json={"response": "yes"})

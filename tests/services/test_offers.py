@@ -164,3 +164,11 @@ def test_an_offer_cannot_be_declined_or_taken_without_one():
         rsvc.take_offer(first)
     with pytest.raises(Conflict):
         rsvc.decline_offer(first)
+
+
+def test_the_event_page_counts_an_offered_seat_as_taken():
+    event, seated, (_first, _second) = full_event()
+    rsvc.withdraw(seated)
+    db.session.commit()
+    page = rsvc.event_page(event.id, make_member())
+    assert page.places_left == 0 and page.answers.yes_joins_waitlist

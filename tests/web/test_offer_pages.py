@@ -26,7 +26,7 @@ def offered(client, *, language="en", timezone="Asia/Tokyo"):
 
 
 def test_the_page_shows_the_offer_with_its_deadline_in_the_members_zone(client):
-    event, reg, _behind = offered(client)
+    event, _reg, _behind = offered(client)
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     offer = page.split('class="offer"')[1].split("</div>")[0]
     # 09:00 UTC is 18:00 in Tokyo, the member's zone (the event is in India: 14:30 there).
