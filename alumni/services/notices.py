@@ -96,8 +96,9 @@ def queue_event_update(event: Event) -> tuple[int, int]:
 
 def queue_event_cancellation(event: Event) -> tuple[int, int]:
     """The cancellation, with a calendar CANCEL, to everyone registered yes, maybe or waitlisted.
-    Invitations, reminders, updates and seat notices not yet sent are withdrawn."""
-    withdraw_unsent(event, (MailPurpose.invitation, MailPurpose.reminder, MailPurpose.update, MailPurpose.promotion))
+    Invitations, reminders, updates, seat notices and offers not yet sent are withdrawn."""
+    withdraw_unsent(event, (MailPurpose.invitation, MailPurpose.reminder, MailPurpose.update, MailPurpose.promotion,
+                            MailPurpose.offer))
     recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe, RegistrationStatus.waitlisted))
     rows = render_rows("cancellation", event, recipients, mailing=mail_keys.cancellation_mailing(event.id),
                        dedup=lambda r: mail_keys.cancellation(event.id, r.member_id))

@@ -151,9 +151,10 @@ def detail(event_id: int):
             form.side.data = registration.side
     title, description = event.text_in(_lang())
     offer_until = None
-    if registration is not None and rsvc.offer_open(registration) and registration.offer_expires_at is not None:
-        offer_until = rsvc.offer_deadline(registration.offer_expires_at, viewer_zone() or event.timezone,
-                                          get_locale())
+    # An offer past its deadline is no longer shown (the scheduler passes it on within a minute).
+    expires = registration.offer_expires_at if registration is not None and rsvc.offer_open(registration) else None
+    if expires is not None and expires > utcnow():
+        offer_until = rsvc.offer_deadline(expires, viewer_zone() or event.timezone, get_locale())
     return render_template(
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
         offer_until=offer_until,

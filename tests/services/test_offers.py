@@ -11,6 +11,7 @@ from alumni.errors import Conflict
 from alumni.extensions import db
 from alumni.models import AuditEntry, MailPurpose, OutgoingMail, RegistrationStatus
 from alumni.models.types import utcnow
+from alumni.services import events as esvc
 from alumni.services import registrations as rsvc
 from alumni.services import schedule
 from tests.factories import make_event, make_member
@@ -172,3 +173,13 @@ def test_the_event_page_counts_an_offered_seat_as_taken():
     db.session.commit()
     page = rsvc.event_page(event.id, make_member())
     assert page.places_left == 0 and page.answers.yes_joins_waitlist
+
+
+def test_cancelling_the_event_withdraws_an_unsent_offer():
+    event, seated, _waiting = full_event()
+    rsvc.withdraw(seated)
+    db.session.commit()
+    assert db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.purpose == MailPurpose.offer))
+    esvc.cancel_event(event)
+    db.session.commit()
+    assert db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.purpose == MailPurpose.offer)) is None
