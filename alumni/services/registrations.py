@@ -38,7 +38,7 @@ from alumni.models.types import utcnow
 from alumni.services import csvsafe
 from alumni.services import validation as v
 from alumni.services.audit import snapshot
-from alumni.services.eventbase import answers_close_utc, clean_side, missing_event, moment_text, zone_label
+from alumni.services.eventbase import answers_close_utc, clean_side, missing_event, moment_text, starts_utc, zone_label
 from alumni.services.institutions import get_institution
 from alumni.services.search import member_search_key
 from alumni.signals import (
@@ -221,7 +221,7 @@ def promote_waitlisted(event: Event, *, actor: User | None = None) -> list[Regis
         if hours is None:
             reg.status, reg.waitlist_number, reg.promoted_at = RegistrationStatus.yes, None, now
         else:
-            reg.offer_expires_at = now + timedelta(hours=hours)
+            reg.offer_expires_at = _offer_expiry(event, now, hours)
     db.session.flush()
     for reg in chosen:
         (registration_promoted if hours is None else registration_offered).send(reg, actor=actor)
@@ -229,6 +229,13 @@ def promote_waitlisted(event: Event, *, actor: User | None = None) -> list[Regis
 
 
 # ---------------------------------------------------------------- offers
+def _offer_expiry(event: Event, now: datetime, hours: int) -> datetime:
+    """An offer made `now` is held `hours`, but not past the event's start if that is still ahead."""
+    expires = now + timedelta(hours=hours)
+    start = starts_utc(event)
+    return start if now < start < expires else expires
+
+
 def _end_offer(reg: Registration, outcome: str, actor: User | None) -> None:
     """Close `reg`'s open offer: "taken" gives it the seat; "declined" and "lapsed" take it off
     the waitlist (the caller passes the seat on)."""

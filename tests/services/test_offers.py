@@ -1,7 +1,7 @@
 """Waitlist offers (issue 22): an event with `offer_hours` offers a freed seat to the next
 waitlisted member for that many hours instead of promoting at once; taken → yes; declined or
 lapsed → the next in line, quotas as for promotion; mail, audit log, the scheduler's task."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -183,3 +183,12 @@ def test_cancelling_the_event_withdraws_an_unsent_offer():
     esvc.cancel_event(event)
     db.session.commit()
     assert db.session.scalar(select(OutgoingMail.id).where(OutgoingMail.purpose == MailPurpose.offer)) is None
+
+
+def test_an_offer_is_not_held_past_the_events_start():
+    soon = (datetime.now(ZoneInfo("Asia/Kolkata")) + timedelta(hours=3)).replace(tzinfo=None, microsecond=0)
+    event = make_event(capacity=1, offer_hours=24, starts_at=soon, ends_at=soon + timedelta(hours=2))
+    seated = yes(event, make_member())
+    waiting = yes(event, make_member())
+    rsvc.withdraw(seated)
+    assert waiting.offer_expires_at == soon.replace(tzinfo=ZoneInfo("Asia/Kolkata")).astimezone(UTC)
