@@ -31,6 +31,12 @@ event_cancelled = _signals.signal("event-cancelled")
 registration_answered = _signals.signal("registration-answered")
 #: A waitlisted registration got a seat (actor: whoever freed or added it).
 registration_promoted = _signals.signal("registration-promoted")
+#: A waitlisted registration was offered a freed seat until its `offer_expires_at` (an event with
+#: waitlist offers; actor: whoever freed the seat, None for the scheduler).
+registration_offered = _signals.signal("registration-offered")
+#: An offer ended; `outcome` "taken" (the member has the seat), "declined" or "lapsed" (it passes
+#: on), `changes` {field: [before, after]}.
+registration_offer_ended = _signals.signal("registration-offer-ended")
 #: The person was checked in at the door.
 registration_checked_in = _signals.signal("registration-checked-in")
 

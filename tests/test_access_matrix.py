@@ -108,6 +108,9 @@ MATRIX = {
     # organizers and staff without a member record are told so (a redirect with a message; nothing written)
     "POST /events/<int:event_id>/rsvp": "login ok ok ok ok ok",
     "POST /events/<int:event_id>/withdraw": "login ok 404 400 400 400",
+    # a seat offered from the waitlist: the member's own (no offer here: told so, or asked first)
+    "POST /events/<int:event_id>/take-offer": "login ok 404 400 400 400",
+    "POST /events/<int:event_id>/decline-offer": "login ok 404 400 400 400",
     # organizers: their chapter's events only
     "GET /manage/events": "login 403 403 ok ok ok",
     "GET /manage/events/new": "login 403 403 ok ok ok",
@@ -206,6 +209,8 @@ MATRIX = {
     # someone else's registration is not there for them (404, not 403: no probing of ids)
     "PATCH /api/v1/registrations/<int:registration_id>": "401 ok 404 ok 404 ok",
     "POST /api/v1/registrations/<int:registration_id>/check-in": "401 403 404 ok 404 ok",
+    # taking an offered seat: the member (and whoever may answer for them); no offer open here: 409
+    "POST /api/v1/registrations/<int:registration_id>/take-offer": "401 409 404 409 404 409",
     "GET /api/v1/audit": "401 403 403 ok 403 ok",
     "GET /api/v1/reports/returnees": "401 403 403 403 403 ok",
     "GET /api/v1/reports/dispatches": "401 403 403 403 403 ok",

@@ -83,6 +83,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
     ("patch", "/registrations/{registration_id}"): ("updateRegistration", "Change an answer, or withdraw", W),
     ("post", "/registrations/{registration_id}/check-in"): ("checkInRegistration", "Record arrival",
                                                             (*R, 409)),
+    ("post", "/registrations/{registration_id}/take-offer"): (
+        "takeOffer", "Take the seat offered from the waitlist before the offer expires", (*R, 409)),
     ("get", "/audit"): ("listAuditEntries", "Who changed a member's record or an event, and how (staff; "
                                            "organizers for their events)", (403, 404, 422)),
     ("get", "/reports/returnees"): ("getReturneeReport", "Who came back to Japan as a researcher, student or employee",

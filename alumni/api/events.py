@@ -106,6 +106,9 @@ class EventSchema(StrictSchema):
     side_quotas = fields.Dict(keys=Text(MAX_LENGTH["side"]), values=Integer(validate=validate.Range(min=0, max=svc.MAX_CAPACITY)),
                               metadata={"description": "seats per side, e.g. {\"IN\": 40, \"JP\": 40}",
                                         "maxProperties": svc.MAX_SIDES})
+    offer_hours = Integer(allow_none=True, validate=validate.Range(min=1, max=svc.MAX_OFFER_HOURS), metadata={
+        "description": "waitlist offers: a freed seat is offered to the next waitlisted member for this many "
+                       "hours; null (the default) = promoted at once"})
     registration_deadline = fields.String(allow_none=True, metadata={
         "description": "local ISO 8601; not after ends_at", "pattern": LOCAL_DATETIME})
     answers_retention_days = Integer(validate=validate.Range(min=0, max=qsvc.MAX_RETENTION_DAYS), metadata={
@@ -137,6 +140,10 @@ def ANSWERS_FIELD():
                        "answer to a hidden question is a 422 naming the field answers.<id>"})
 
 
+class OfferSchema(ma.Schema):
+    expires_at = fields.DateTime(metadata={"description": "the seat passes to the next in line after this (UTC)"})
+
+
 class RegistrationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     event_id = fields.Integer(dump_only=True)
@@ -149,6 +156,9 @@ class RegistrationSchema(StrictSchema):
     answers = ANSWERS_FIELD()
     checked_in_at = fields.DateTime(dump_only=True, allow_none=True)
     promoted_at = fields.DateTime(dump_only=True, allow_none=True)
+    offer = fields.Nested(OfferSchema, dump_only=True, allow_none=True, metadata={
+        "description": "a seat offered from the waitlist (events with offer_hours), until expires_at: "
+                       "POST /registrations/{id}/take-offer, or answer yes, takes it; null = no offer"})
     ticket_url = fields.String(dump_only=True)
 
 
@@ -189,7 +199,7 @@ def event_out(event, viewer, *, detail: bool = False, links: dict[int, str] | No
     organizers and staff (events.online_link_for; `links`: its answers for a whole list)."""
     out = {name: getattr(event, name) for name in (
         "id", "kind", "title", "description", "language", "translations", "timezone", "all_day", "venue", "country",
-        "capacity", "side_quotas", "sequence", "updated_at", "answers_retention_days")}
+        "capacity", "side_quotas", "offer_hours", "sequence", "updated_at", "answers_retention_days")}
     link = links.get(event.id, "") if links is not None else svc.online_link_for(event, viewer)
     if link:
         out["online_url"] = link
@@ -234,6 +244,7 @@ def registration_out(reg, position: int | None = None) -> dict:
         "waitlist_position": position if position is not None else rsvc.waitlist_position(reg),
         "institution_id": reg.institution_id, "side": reg.side, "checked_in_at": reg.checked_in_at,
         "promoted_at": reg.promoted_at, "answers": {str(k): val for k, val in qsvc.answers_of(reg).items()},
+        "offer": {"expires_at": reg.offer_expires_at} if rsvc.offer_open(reg) else None,
         "ticket_url": current_app.config["BASE_URL"] + url_for("events.ticket", token=reg.ticket_token),
     }
 

@@ -1,4 +1,5 @@
-"""PATCH /registrations/{id} (change the answer or withdraw) and POST …/check-in."""
+"""PATCH /registrations/{id} (change the answer or withdraw), POST …/check-in and POST
+…/take-offer (a seat offered from the waitlist)."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -10,7 +11,7 @@ from alumni.api.schemas import Integer, NoBodySchema, StrictSchema, Text
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import Response
-from alumni.permissions import can_check_in, can_view_registration
+from alumni.permissions import can_check_in, can_respond_for, can_view_registration
 from alumni.services import registrations as rsvc
 from alumni.services.events import MAX_LENGTH
 
@@ -58,5 +59,19 @@ def check_in(_body, registration_id):
     reg = _registration_for(actor, registration_id)
     forbid_unless(can_check_in(actor, reg.event))
     rsvc.check_in(reg, actor=actor)
+    commit()
+    return registration_out(reg)
+
+
+@blp.route("/<int:registration_id>/take-offer", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
+@blp.response(200, RegistrationSchema)
+def take_offer(_body, registration_id):
+    """Take the seat offered from the waitlist (status becomes yes); 409 when there is no open
+    offer or it has expired. Declining: PATCH with status "cancelled" (the seat passes on)."""
+    actor = require_actor()
+    reg = _registration_for(actor, registration_id)
+    forbid_unless(reg.member is not None and can_respond_for(actor, reg.event, reg.member))
+    rsvc.take_offer(reg, actor=actor)
     commit()
     return registration_out(reg)

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from alumni.forms import FlaskForm
 from alumni.i18n import LANGUAGES, _l
 from alumni.models.events import EVENT_KIND_LABELS
-from alumni.services.events import MAX_CAPACITY, MAX_LENGTH
+from alumni.services.events import MAX_CAPACITY, MAX_LENGTH, MAX_OFFER_HOURS
 
 LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -54,6 +54,11 @@ class EventForm(FlaskForm):
                             description=_l("Leave empty for unlimited"))
     side_quotas = StringField(_l("Seats per side (forums)"), validators=[Length(max=MAX_LENGTH["side_quotas"])],
                               description=_l("e.g. IN=40, JP=40 — leave empty when there are no sides"))
+    offer_hours = IntegerField(_l("Waitlist offers: hours to take a freed seat"),
+                               validators=[Optional(), NumberRange(min=1, max=MAX_OFFER_HOURS)],
+                               description=_l("Leave empty to give a freed seat to the next person on the waitlist at once. "
+                                              "With a number, the seat is offered to them by mail and passes on if they do "
+                                              "not take it within that many hours."))
     registration_deadline = DateTimeLocalField(_l("Registration deadline (local time)"), format=LOCAL,
                                                validators=[Optional()])
     answers_retention_days = IntegerField(

@@ -78,6 +78,7 @@ class Event(Model):
     __table_args__ = (
         CheckConstraint("ends_at >= starts_at", name="event_dates_ordered"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="event_capacity_positive"),
+        CheckConstraint("offer_hours IS NULL OR offer_hours > 0", name="event_offer_hours_positive"),
         Index("ix_events_status_starts", "status", "starts_at"),
     )
 
@@ -109,6 +110,9 @@ class Event(Model):
     registration_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
     #: Answers to the registration questions are deleted this many days after the event ends.
     answers_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    #: Waitlist offers: a freed seat is offered to the next waitlisted member for this many hours
+    #: (alumni.services.registrations.promote_waitlisted); None = promote at once (the default).
+    offer_hours: Mapped[int | None]
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"), index=True)
     status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus, "event_status"), default=EventStatus.draft)
     #: iCalendar SEQUENCE: bumped on every change of time, place or status.
@@ -170,6 +174,9 @@ class Registration(Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: When a freed seat moved this registration from the waitlist to yes (mail: "you got a seat").
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A waitlisted registration offered a freed seat holds it until then (the offer is open while
+    #: the status is waitlisted and this is set); None = no offer.
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

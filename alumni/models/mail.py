@@ -26,6 +26,7 @@ class MailPurpose(enum.StrEnum):
     update = "update"
     cancellation = "cancellation"
     promotion = "promotion"
+    offer = "offer"
     account = "account"
     email_change = "email_change"
     calendar_reply = "calendar_reply"

@@ -26,6 +26,8 @@ from alumni.signals import (
     event_updated,
     registration_answered,
     registration_checked_in,
+    registration_offer_ended,
+    registration_offered,
     registration_promoted,
 )
 
@@ -197,6 +199,19 @@ def _registration_answered(registration: Registration, *, actor: User | None = N
 def _registration_promoted(registration: Registration, *, actor: User | None = None, **_: Any) -> None:
     record(actor, "registration.promoted", member=_member_of(registration), event=registration.event_id,
            subject=registration, changes={"status": ["waitlisted", "yes"]})
+
+
+@registration_offered.connect
+def _registration_offered(registration: Registration, *, actor: User | None = None, **_: Any) -> None:
+    record(actor, "registration.offered", member=_member_of(registration), event=registration.event_id,
+           subject=registration, changes={"offer_expires_at": [None, plain(registration.offer_expires_at)]})
+
+
+@registration_offer_ended.connect
+def _registration_offer_ended(registration: Registration, *, actor: User | None = None, outcome: str = "lapsed",
+                              changes: Changes | None = None, **_: Any) -> None:
+    record(actor, f"registration.offer_{outcome}", member=_member_of(registration), event=registration.event_id,
+           subject=registration, changes=changes)
 
 
 @registration_checked_in.connect

@@ -36,14 +36,16 @@ from alumni.signals import event_cancelled, event_created, event_published, even
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
-                "registration_deadline", "chapter", "slug", "answers_retention_days")
+                "registration_deadline", "offer_hours", "chapter", "slug", "answers_retention_days")
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
+#: The longest an offered seat is held: two weeks.
+MAX_OFFER_HOURS = 336
 #: The fields whose before/after the audit log keeps (alumni.signals.event_updated's `changes`).
 AUDIT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
-                "registration_deadline", "chapter_id", "slug", "status", "answers_retention_days")
+                "registration_deadline", "offer_hours", "chapter_id", "slug", "status", "answers_retention_days")
 
 
 @overload
@@ -83,6 +85,15 @@ def _capacity(value: object, field: str = "capacity") -> int | None:
     if number < 0 or number > MAX_CAPACITY:
         raise Invalid(_("%(field)s must be between 0 and 1,000,000.", field=field), field=field)
     return number
+
+
+def _offer_hours(value: object) -> int | None:
+    """Waitlist offers: the hours an offered seat is held (1 to MAX_OFFER_HOURS); None = off."""
+    hours = _capacity(value, "offer_hours")
+    if hours is not None and not 1 <= hours <= MAX_OFFER_HOURS:
+        raise Invalid(_("An offer is held for %(low)d to %(high)d hours.", low=1, high=MAX_OFFER_HOURS),
+                      field="offer_hours")
+    return hours
 
 
 def _side_quotas(value: object) -> dict[str, int]:
@@ -162,6 +173,7 @@ def _clean(values: dict[str, Any], current: Event | None = None) -> dict[str, An
     cleaned["capacity"] = _capacity(pick("capacity"))
     cleaned["side_quotas"] = _side_quotas(pick("side_quotas", {}))
     cleaned["answers_retention_days"] = questions.clean_retention(pick("answers_retention_days"))
+    cleaned["offer_hours"] = _offer_hours(pick("offer_hours"))
     chapter = values.get("chapter")
     if chapter is not None:
         cleaned["chapter"] = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)

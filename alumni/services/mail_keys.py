@@ -9,6 +9,7 @@ columns of OutgoingMail. Mailing names are read back here only (`mailing_parts`)
 - update:{event}:{sequence}:{member}   once per change (the SEQUENCE the calendar sees)
 - cancel:{event}:{member}              once
 - seat:{registration}:{promoted_at}    once per promotion
+- offer:{registration}:{expires_at}    once per offer of a seat
 - account:{kind}:{user}:{unique}       every request is its own message
 - {template}:{member}:{address}:{day}  a confirmation and a notice a day per new address
 - calendar-reply:{event}:{member}:{unique}
@@ -47,6 +48,10 @@ def promotion(registration_id: int, promoted_at: datetime) -> str:
     return f"seat:{registration_id}:{int(promoted_at.timestamp())}"
 
 
+def offer(registration_id: int, expires_at: datetime) -> str:
+    return f"offer:{registration_id}:{int(expires_at.timestamp())}"
+
+
 def account(kind: str, user_id: int) -> str:
     return f"account:{kind}:{user_id}:{_unique()}"
 
@@ -80,9 +85,13 @@ def promotion_mailing(event_id: int) -> str:
     return f"event:{event_id}:seat"
 
 
+def offer_mailing(event_id: int) -> str:
+    return f"event:{event_id}:offer"
+
+
 @dataclass(frozen=True)
 class MailingParts:
-    """An event mailing's name, read back: `kind` is invite, update, reminder, cancel or seat;
+    """An event mailing's name, read back: `kind` is invite, update, reminder, cancel, seat or offer;
     `number` the update's version or the reminder's days before (None for the others)."""
 
     kind: str
@@ -95,7 +104,7 @@ def mailing_parts(name: str) -> MailingParts | None:
     if len(parts) < 3 or parts[0] != "event" or not parts[1].isdigit():
         return None
     kind, detail = parts[2], parts[3] if len(parts) > 3 else ""
-    if kind in ("invite", "cancel", "seat") and not detail:
+    if kind in ("invite", "cancel", "seat", "offer") and not detail:
         return MailingParts(kind)
     number = detail.removesuffix("d") if kind == "reminder" else detail
     if kind in ("update", "reminder") and number.isdigit():

@@ -36,7 +36,7 @@ from alumni.services.outbox import OutboxRow
 from alumni.services.urls import external_url
 
 #: Kinds of event mail and the templates (templates/email/{kind}.txt|html) that render them.
-KINDS = ("invitation", "reminder", "update", "cancellation", "promotion")
+KINDS = ("invitation", "reminder", "update", "cancellation", "promotion", "offer")
 _ATTENDEE_MARK = "attendee@placeholder.invalid"
 
 
@@ -151,6 +151,7 @@ def _subject(kind: str, title: str) -> str:
         "update": _("Changed: %(title)s", title=title),
         "cancellation": _("Cancelled: %(title)s", title=title),
         "promotion": _("You have a seat: %(title)s", title=title),
+        "offer": _("A seat is offered to you: %(title)s", title=title),
     }
     return subjects[kind]
 

@@ -11,18 +11,21 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, cast
 
+from flask_babel import force_locale, get_locale
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
 from alumni.extensions import db
+from alumni.i18n import babel_locale
 from alumni.models import Event, EventStatus, MailPurpose, Member, OutgoingMail, Registration, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.services import mail_keys, outbox
 from alumni.services.eventbase import starts_utc
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
-from alumni.services.registrations import lock_event
-from alumni.signals import event_cancelled, event_updated, registration_promoted
+from alumni.services.registrations import lock_event, offer_deadline
+from alumni.services.urls import external_url
+from alumni.signals import event_cancelled, event_updated, registration_offered, registration_promoted
 
 #: Reminders this many days before the start; the nearest window that is open is sent.
 REMINDER_DAYS = (7, 1)
@@ -95,8 +98,9 @@ def queue_event_update(event: Event) -> tuple[int, int]:
 
 def queue_event_cancellation(event: Event) -> tuple[int, int]:
     """The cancellation, with a calendar CANCEL, to everyone registered yes, maybe or waitlisted.
-    Invitations, reminders, updates and seat notices not yet sent are withdrawn."""
-    withdraw_unsent(event, (MailPurpose.invitation, MailPurpose.reminder, MailPurpose.update, MailPurpose.promotion))
+    Invitations, reminders, updates, seat notices and offers not yet sent are withdrawn."""
+    withdraw_unsent(event, (MailPurpose.invitation, MailPurpose.reminder, MailPurpose.update, MailPurpose.promotion,
+                            MailPurpose.offer))
     recipients = _recipients(event, (RegistrationStatus.yes, RegistrationStatus.maybe, RegistrationStatus.waitlisted))
     rows = render_rows("cancellation", event, recipients, mailing=mail_keys.cancellation_mailing(event.id),
                        dedup=lambda r: mail_keys.cancellation(event.id, r.member_id))
@@ -115,6 +119,26 @@ def queue_promotion_notice(registration: Registration) -> bool:
                                          member.family_name_first))
     rows = render_rows("promotion", event, [recipient], mailing=mail_keys.promotion_mailing(event.id),
                        dedup=lambda r: mail_keys.promotion(registration.id, promoted_at), seat=True)
+    queued, _skipped = outbox.queue_many(rows)
+    return queued == 1
+
+
+def queue_offer_notice(registration: Registration) -> bool:
+    """"A seat is offered to you until …", in the member's language, the deadline in their zone."""
+    member = registration.member
+    expires = registration.offer_expires_at
+    if member is None or expires is None:
+        return False
+    event = registration.event
+    language = member.preferred_language or "en"
+    with force_locale(babel_locale(language)):
+        deadline = offer_deadline(expires, member.timezone or event.timezone, get_locale())
+    recipient = Recipient(member.id, member.email, language,
+                          recipient_name(member.given_name, member.family_name, member.native_name,
+                                         member.family_name_first))
+    rows = render_rows("offer", event, [recipient], mailing=mail_keys.offer_mailing(event.id),
+                       dedup=lambda r: mail_keys.offer(registration.id, expires),
+                       extra={"deadline": deadline, "take_url": external_url("events.detail", event_id=event.id)})
     queued, _skipped = outbox.queue_many(rows)
     return queued == 1
 
@@ -175,3 +199,8 @@ def _on_event_cancelled(event: Event, **_: Any) -> None:
 @registration_promoted.connect
 def _on_registration_promoted(registration: Registration, **_: Any) -> None:
     queue_promotion_notice(registration)
+
+
+@registration_offered.connect
+def _on_registration_offered(registration: Registration, **_: Any) -> None:
+    queue_offer_notice(registration)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, cast
 
+from babel import Locale
 from flask_babel import get_locale
 from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
+from alumni import formatting
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
@@ -36,13 +39,21 @@ from alumni.models.types import utcnow
 from alumni.services import csvsafe, questions
 from alumni.services import validation as v
 from alumni.services.audit import snapshot
-from alumni.services.eventbase import answers_close_utc, clean_side, missing_event, moment_text, zone_label
+from alumni.services.eventbase import answers_close_utc, clean_side, missing_event, moment_text, starts_utc, zone_label
 from alumni.services.institutions import get_institution
 from alumni.services.search import member_search_key
-from alumni.signals import registration_answered, registration_checked_in, registration_promoted
+from alumni.signals import (
+    registration_answered,
+    registration_checked_in,
+    registration_offer_ended,
+    registration_offered,
+    registration_promoted,
+)
 
 #: The fields of a registration whose before/after the audit log keeps.
 AUDIT_FIELDS = ("response", "status", "side", "institution_id", "waitlist_number")
+#: The fields an offer's end changes (the audit log's before/after).
+OFFER_FIELDS = ("response", "status", "waitlist_number", "offer_expires_at")
 
 PROMOTION_BATCH = 100
 
@@ -87,20 +98,26 @@ def places_left_of(capacity: int | None, taken: int) -> int | None:
     return None if capacity is None else max(0, capacity - taken)
 
 
-#: Built once: every answer counts the seats.
-_SEATS = (select(Registration.status, Registration.side, func.count(Registration.id))
+#: Built once: every answer counts the seats. An open offer (waitlisted, offered) holds a seat.
+_HOLDS_OFFER = Registration.offer_expires_at.is_not(None).label("offered")
+_SEATS = (select(Registration.status, Registration.side, _HOLDS_OFFER, func.count(Registration.id))
           .where(Registration.event_id == bindparam("event_id"),
                  Registration.status.in_((RegistrationStatus.yes, RegistrationStatus.waitlisted)))
-          .group_by(Registration.status, Registration.side))
+          .group_by(Registration.status, Registration.side, _HOLDS_OFFER))
 
 
 def seats(event: Event) -> Seats:
-    """One grouped count of the event's yes and waitlisted registrations."""
+    """One grouped count of the event's yes and waitlisted registrations; `taken` counts the seats
+    held by open offers too."""
     rows = db.session.execute(_SEATS, {"event_id": event.id}).all()
-    yes = [(side, n) for status, side, n in rows if status == RegistrationStatus.yes]
-    return Seats(capacity=event.capacity, taken=sum(n for _side, n in yes),
-                 per_side={side: n for side, n in yes if side is not None},
-                 waitlisted=sum(n for status, _side, n in rows if status == RegistrationStatus.waitlisted))
+    held = [(side, n) for status, side, offered, n in rows
+            if status == RegistrationStatus.yes or (status == RegistrationStatus.waitlisted and offered)]
+    per_side: dict[str, int] = {}
+    for side, n in held:
+        if side is not None:
+            per_side[side] = per_side.get(side, 0) + n
+    return Seats(capacity=event.capacity, taken=sum(n for _side, n in held), per_side=per_side,
+                 waitlisted=sum(n for status, _side, _offered, n in rows if status == RegistrationStatus.waitlisted))
 
 
 def count_taken(event: Event) -> tuple[int, dict[str, int]]:
@@ -154,45 +171,156 @@ def waitlist_position(registration: Registration) -> int | None:
                                                "number": registration.waitlist_number})
 
 
-def promote_waitlisted(event: Event, *, actor: User | None = None) -> list[Registration]:
-    """Give free seats to the waitlist in arrival order. A full side keeps its own registrants
-    waiting but does not hold up those of another side. Sends `registration_promoted` for each
-    (`actor`: whoever freed or added the seat).
+def offer_open(registration: Registration) -> bool:
+    """The registration holds an offered seat (it may have expired and wait for `lapse_offers`)."""
+    return registration.status == RegistrationStatus.waitlisted and registration.offer_expires_at is not None
 
-    Reads the waitlist in batches, so that freeing one seat at an event with thousands
-    waiting reads one batch, not the whole list."""
-    if event.status != EventStatus.published:
-        return []
-    event = lock_event(event)
+
+def _next_in_line(event: Event) -> Iterator[Registration]:
+    """The waitlisted registrations (without an offer) that fit a free seat, in arrival order: a
+    full side keeps its own registrants waiting but does not hold up those of another side. Each
+    one yielded is counted as taking a seat; read in batches, so that freeing one seat at an event
+    with thousands waiting reads one batch, not the whole list."""
     taken, per_side = count_taken(event)
-    promoted: list[Registration] = []
     last_number: int | None = 0
     while event.capacity is None or taken < event.capacity:
         batch = list(db.session.scalars(
             select(Registration).where(Registration.event_id == event.id,
                                        Registration.status == RegistrationStatus.waitlisted,
+                                       Registration.offer_expires_at.is_(None),
                                        Registration.waitlist_number > last_number)
             .order_by(Registration.waitlist_number).limit(PROMOTION_BATCH)
         ))
         if not batch:
-            break
+            return
         last_number = batch[-1].waitlist_number
         for reg in batch:
             if event.capacity is not None and taken >= event.capacity:
-                break
+                return
             if not _has_seat(event, reg.side, taken, per_side):
                 continue
-            reg.status = RegistrationStatus.yes
-            reg.waitlist_number = None
-            reg.promoted_at = utcnow()
             taken += 1
             if reg.side:
                 per_side[reg.side] = per_side.get(reg.side, 0) + 1
-            promoted.append(reg)
+            yield reg
+
+
+def promote_waitlisted(event: Event, *, actor: User | None = None) -> list[Registration]:
+    """Give free seats to the waitlist in arrival order (`_next_in_line`). Sends
+    `registration_promoted` for each (`actor`: whoever freed or added the seat); answers them.
+
+    An event with waitlist offers (`offer_hours`) promotes nobody: each free seat is offered to the
+    next in line instead, held for them until the offer is taken, declined or lapses
+    (`registration_offered`; answers no one, as nobody has a seat yet)."""
+    if event.status != EventStatus.published:
+        return []
+    event = lock_event(event)
+    hours = event.offer_hours
+    now = utcnow()
+    chosen = list(_next_in_line(event))
+    for reg in chosen:
+        if hours is None:
+            reg.status, reg.waitlist_number, reg.promoted_at = RegistrationStatus.yes, None, now
+        else:
+            reg.offer_expires_at = _offer_expiry(event, now, hours)
     db.session.flush()
-    for reg in promoted:
-        registration_promoted.send(reg, actor=actor)
-    return promoted
+    for reg in chosen:
+        (registration_promoted if hours is None else registration_offered).send(reg, actor=actor)
+    return chosen if hours is None else []
+
+
+# ---------------------------------------------------------------- offers
+def _offer_expiry(event: Event, now: datetime, hours: int) -> datetime:
+    """An offer made `now` is held `hours`, but not past the event's start if that is still ahead."""
+    expires = now + timedelta(hours=hours)
+    start = starts_utc(event)
+    return start if now < start < expires else expires
+
+
+def _end_offer(reg: Registration, outcome: str, actor: User | None) -> None:
+    """Close `reg`'s open offer: "taken" gives it the seat; "declined" and "lapsed" take it off
+    the waitlist (the caller passes the seat on)."""
+    before = snapshot(reg, OFFER_FIELDS)
+    now = utcnow()
+    if outcome == "taken":
+        reg.status, reg.response, reg.promoted_at = RegistrationStatus.yes, Response.yes, now
+    else:
+        reg.status = RegistrationStatus.cancelled
+    reg.waitlist_number, reg.offer_expires_at, reg.updated_at = None, None, now
+    db.session.flush()
+    after = snapshot(reg, before)
+    registration_offer_ended.send(reg, actor=actor, outcome=outcome,
+                                  changes={f: [before[f], after[f]] for f in before if before[f] != after[f]})
+
+
+def offer_deadline(expires: datetime, zone: str, locale: Locale | str | None) -> str:
+    """An offer's deadline as the day and time in `zone` (the member's), named, the way `locale`
+    writes them: "Sat, Jan 23, 2027, 6:00 PM (India Time)"."""
+    return _("%(time)s (%(zone)s)", time=formatting.event_datetime(expires, zone, locale),
+             zone=zone_label(zone, locale))
+
+
+def _given_up(reg: Registration, offer: datetime | None, actor: User | None) -> None:
+    """An answer other than taking it ended the offer `offer` (None: there was none): logged as
+    declined."""
+    if offer is not None:
+        registration_offer_ended.send(reg, actor=actor, outcome="declined",
+                                      changes={"offer_expires_at": [offer.isoformat(), None]})
+
+
+def _open_offer(registration: Registration) -> Event:
+    """Lock the event, re-read `registration` and check it holds an offer that may be answered."""
+    event = lock_event(registration.event)
+    _check_open(event, None)
+    db.session.refresh(registration)
+    if not offer_open(registration):
+        raise Conflict(_("There is no open offer of a seat for this registration."), field="offer")
+    return event
+
+
+def take_offer(registration: Registration, *, actor: User | None = None) -> Outcome:
+    """The member takes the seat offered to them: yes, with a seat. Refused (Conflict) when there
+    is no offer or it has expired."""
+    _open_offer(registration)
+    expires = registration.offer_expires_at
+    if expires is not None and expires <= utcnow():
+        raise Conflict(_("This offer has expired; the seat passes to the next person on the waitlist."),
+                       field="offer")
+    _end_offer(registration, "taken", actor)
+    return Outcome(registration, False, [registration])
+
+
+def decline_offer(registration: Registration, *, actor: User | None = None) -> Outcome:
+    """The member declines the seat offered to them: they leave the waitlist and the seat is
+    offered to the next in line."""
+    event = _open_offer(registration)
+    _end_offer(registration, "declined", actor)
+    promote_waitlisted(event, actor=actor)
+    return Outcome(registration)
+
+
+def lapse_offers(now: datetime | None = None) -> int:
+    """The scheduler's task: offers past their deadline lapse (the member leaves the waitlist) and
+    their seats are offered to the next in line. Each event is handled under its row lock and its
+    expired offers are read again under it, so a second scheduler running at the same time waits,
+    then finds nothing left to do: an offer lapses, and passes on, exactly once. Answers how many
+    lapsed."""
+    now = now or utcnow()
+    expired = (Registration.status == RegistrationStatus.waitlisted, Registration.offer_expires_at <= now)
+    event_ids = list(db.session.scalars(select(Registration.event_id).where(*expired).distinct()))
+    lapsed = 0
+    for event_id in event_ids:
+        event = db.session.get(Event, event_id)
+        if event is None:
+            continue
+        event = lock_event(event)
+        for reg in db.session.scalars(select(Registration).where(Registration.event_id == event_id, *expired)
+                                      .order_by(Registration.waitlist_number)
+                                      .execution_options(populate_existing=True)).all():
+            _end_offer(reg, "lapsed", None)
+            lapsed += 1
+        promote_waitlisted(event)
+    return lapsed
 
 
 # ---------------------------------------------------------------- answering
@@ -293,10 +421,20 @@ def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
             .correlate(Event).scalar_subquery())
 
 
+def _held() -> ScalarSelect[int]:
+    """The event's seats held (yes, or offered from the waitlist), as a column of a statement
+    selecting the event."""
+    other = aliased(Registration)
+    offered = and_(other.status == RegistrationStatus.waitlisted, other.offer_expires_at.is_not(None))
+    return (select(func.count(other.id))
+            .where(other.event_id == Event.id, (other.status == RegistrationStatus.yes) | offered)
+            .correlate(Event).scalar_subquery())
+
+
 _MINE = aliased(Registration)
 #: Built once: every event page, and every member's, runs it.
 _EVENT_PAGE = (
-    select(Event, _MINE, _counted(RegistrationStatus.yes), _counted(RegistrationStatus.waitlisted),
+    select(Event, _MINE, _held(), _counted(RegistrationStatus.waitlisted),
            select(func.count(Question.id)).where(Question.event_id == Event.id).correlate(Event).scalar_subquery())
     .outerjoin(_MINE, and_(_MINE.event_id == Event.id, _MINE.member_id == bindparam("member_id")))
     .options(joinedload(Event.chapter))
@@ -353,31 +491,31 @@ def respond(event: Event, member: Member, response: Response | str, *, instituti
                            response=answer, status=RegistrationStatus.no)
         db.session.add(reg)
     held_seat = reg.status == RegistrationStatus.yes
+    offer = reg.offer_expires_at if offer_open(reg) else None
+    offered = offer is not None
     side_changed = not created and reg.side != side
     reg.response = answer
     if institution is not None or created:
         reg.institution = institution
     reg.side = side
 
-    if answer == Response.yes:
-        keep = (reg.status == RegistrationStatus.yes and not side_changed) or \
-               (reg.status == RegistrationStatus.waitlisted and not side_changed)
-        if not keep:
-            if held_seat:  # a side change: give the seat up first, then ask for one on the new side
-                reg.status = RegistrationStatus.no
-                db.session.flush()
-            taken, per_side = count_taken(event)
-            if _has_seat(event, side, taken, per_side):
-                reg.status, reg.waitlist_number = RegistrationStatus.yes, None
-            else:
-                reg.status, reg.waitlist_number = RegistrationStatus.waitlisted, _next_waitlist_number(event)
+    taken = False
+    if offered and answer == Response.yes and not side_changed:
+        # A yes takes an open offer; an expired one is left for the scheduler to pass on.
+        taken = offer is not None and offer > utcnow()
+        if taken:
+            _end_offer(reg, "taken", actor)
+    elif answer == Response.yes:
+        _ask_for_seat(event, reg, side, release=held_seat or offered, side_changed=side_changed)
     else:
-        reg.status, reg.waitlist_number = RegistrationStatus(answer.value), None
+        reg.status, reg.waitlist_number, reg.offer_expires_at = RegistrationStatus(answer.value), None, None
     reg.updated_at = utcnow()
     db.session.flush()
     _store_answers(reg, checked)
     _answered(reg, before, actor, created=created)
-    promoted = promote_waitlisted(event, actor=actor) if held_seat else []
+    if not taken and reg.offer_expires_at is None:
+        _given_up(reg, offer, actor)
+    promoted = promote_waitlisted(event, actor=actor) if held_seat or offered else []
     return Outcome(reg, created, promoted)
 
 
@@ -399,6 +537,22 @@ def _store_answers(reg: Registration, checked: dict[int, Any] | None) -> None:
         questions.save_answers(reg, checked)
 
 
+def _ask_for_seat(event: Event, reg: Registration, side: str | None, *, release: bool, side_changed: bool) -> None:
+    """A yes: a seat if the event and the side have one, else the end of the waitlist. A yes
+    already seated or waiting on the same side keeps its place; on a new side a held seat (or an
+    offered one) is given up first."""
+    if reg.status in ACTIVE and not side_changed:
+        return
+    if release:
+        reg.status, reg.offer_expires_at = RegistrationStatus.no, None
+        db.session.flush()
+    taken, per_side = count_taken(event)
+    if _has_seat(event, side, taken, per_side):
+        reg.status, reg.waitlist_number = RegistrationStatus.yes, None
+    else:
+        reg.status, reg.waitlist_number = RegistrationStatus.waitlisted, _next_waitlist_number(event)
+
+
 def _answered(reg: Registration, before: dict[str, Any], actor: User | None, *, created: bool = False,
               action: str = "registration.answered") -> None:
     after = snapshot(reg, before)
@@ -417,13 +571,15 @@ def withdraw(registration: Registration, *, actor: User | None = None) -> Outcom
     db.session.refresh(registration)
     if registration.status == RegistrationStatus.cancelled:
         return Outcome(registration)
-    held_seat = registration.status == RegistrationStatus.yes
+    offer = registration.offer_expires_at if offer_open(registration) else None
+    held_seat = registration.status == RegistrationStatus.yes or offer is not None
     before = snapshot(registration, AUDIT_FIELDS)
     registration.status = RegistrationStatus.cancelled
-    registration.waitlist_number = None
+    registration.waitlist_number = registration.offer_expires_at = None
     registration.updated_at = utcnow()
     db.session.flush()
     _answered(registration, before, actor, action="registration.withdrawn")
+    _given_up(registration, offer, actor)
     return Outcome(registration, False, promote_waitlisted(event, actor=actor) if held_seat else [])
 
 

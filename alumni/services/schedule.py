@@ -19,6 +19,7 @@ from alumni.models.types import utcnow
 from alumni.services.import_jobs import run_pending_imports
 from alumni.services.notices import queue_reminders
 from alumni.services.questions import purge_expired_answers
+from alumni.services.registrations import lapse_offers
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 def remind_events() -> str:
     queued, skipped = queue_reminders()
     return f"queued {queued}, skipped {skipped}"
+
+
+def pass_on_offers() -> str:
+    return f"lapsed {lapse_offers()} offers"
 
 
 def run_imports(keepalive: Callable[[], None]) -> str:
@@ -52,6 +57,7 @@ class Task:
 #: The periodic work, in the order it runs when several tasks are due together.
 TASKS: list[Task] = [
     Task("events remind", timedelta(minutes=5), remind_events),
+    Task("offers lapse", timedelta(minutes=1), pass_on_offers),
     Task("imports run", timedelta(seconds=10), run_imports, takes_keepalive=True),
     Task("answers purge", timedelta(hours=1), purge_expired_answers),
 ]

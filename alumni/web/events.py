@@ -27,6 +27,7 @@ from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
 from alumni.web.calendars import calendar_links
+from alumni.web.confirm import ask_first, is_confirmed
 from alumni.web.fragments import render_fragment
 from alumni.web.names import local_name_plain
 from alumni.web.pagecache import EVENT_ARTICLES, cached_for_anonymous, remembered
@@ -155,8 +156,14 @@ def detail(event_id: int):
             form.side.data = registration.side
     title, description = event.text_in(_lang())
     asked = qsvc.questions_of(event) if member is not None and page.questions_asked else []
+    offer_until = None
+    # An offer past its deadline is no longer shown (the scheduler passes it on within a minute).
+    expires = registration.offer_expires_at if registration is not None and rsvc.offer_open(registration) else None
+    if expires is not None and expires > utcnow():
+        offer_until = rsvc.offer_deadline(expires, viewer_zone() or event.timezone, get_locale())
     return render_template(
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
+        offer_until=offer_until,
         article=_article(page, title, description, viewer_zone()), form=form,
         answers=page.answers, member=member, side_max_length=svc.MAX_LENGTH["side"],
         online_link=svc.online_link_for(event, user, registration=registration),
@@ -242,6 +249,59 @@ def withdraw(event_id: int):
         return redirect(url_for("events.detail", event_id=event.id))
     db.session.commit()
     flash(_("Your registration is withdrawn."), "info")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+def _own_registration(event_id: int):
+    """The event and the current member's registration for a POST button (400 without the form's
+    CSRF token, 404 without a registration)."""
+    event = _visible_event(event_id)
+    if not ActionForm().validate_on_submit() or current_user.member is None:
+        abort(400)
+    reg = rsvc.find_registration(event, current_user.member)
+    if reg is None:
+        abort(404)
+    return event, reg
+
+
+@bp.route("/events/<int:event_id>/take-offer", methods=["POST"])
+@login_required
+def take_offer(event_id: int):
+    """One click takes the seat offered from the waitlist."""
+    event, reg = _own_registration(event_id)
+    try:
+        rsvc.take_offer(reg, actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    db.session.commit()
+    flash(_("The seat is yours. Your ticket is ready."), "info")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/decline-offer", methods=["POST"])
+@login_required
+def decline_offer(event_id: int):
+    """Declining an offered seat asks first: it also ends the member's place on the waitlist."""
+    event, reg = _own_registration(event_id)
+    if not is_confirmed():
+        title, _description = event.text_in(_lang())
+        return ask_first(
+            title=_("Decline the offered seat?"), subject=title,
+            lead=_("The seat offered to you goes to the next person on the waitlist."),
+            happens=[_("You leave the waitlist of this event."),
+                     _("You can answer yes again later, and join the end of the waitlist if the event is still full.")],
+            action=url_for("events.decline_offer", event_id=event.id), button=_("Decline the seat"),
+            back=url_for("events.detail", event_id=event.id))
+    try:
+        rsvc.decline_offer(reg, actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    db.session.commit()
+    flash(_("You declined the seat; it is offered to the next person on the waitlist."), "info")
     return redirect(url_for("events.detail", event_id=event.id))
 
 

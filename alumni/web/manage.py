@@ -114,6 +114,7 @@ def _values_from(form: EventForm, event: Event | None) -> dict:
         "online_url": form.online_url.data or "", "capacity": form.capacity.data,
         "side_quotas": _parse_quotas(form.side_quotas.data), "registration_deadline": form.registration_deadline.data,
         "answers_retention_days": form.answers_retention_days.data,
+        "offer_hours": form.offer_hours.data,
     }
 
 

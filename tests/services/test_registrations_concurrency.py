@@ -160,3 +160,68 @@ def test_answering_again_with_a_stale_copy_reads_the_registration_afresh(app):
     statuses = dict(db.session.execute(select(Registration.member_id, Registration.status)).all())
     assert statuses[second.id] == RegistrationStatus.yes
     assert statuses[first.id] == RegistrationStatus.no
+
+
+@pytest.mark.postgresql_only
+def test_two_schedulers_at_once_pass_a_lapsed_offer_on_exactly_once(app, postgresql_only, monkeypatch):
+    """Issue 22: both schedulers find the expired offer before either has locked the event; the
+    second waits for the first's lock, reads again under it and finds nothing left: the offer
+    lapses once and the next in line is offered the seat once (one audit entry, one mail)."""
+    from datetime import timedelta
+
+    from alumni.models import AuditEntry, MailPurpose, OutgoingMail
+    from alumni.models.types import utcnow
+    from alumni.services import schedule
+
+    event = make_event(capacity=1, offer_hours=12)
+    event_id = event.id
+    seated = rsvc.respond(event, make_member(), "yes").registration
+    first, second, third = (rsvc.respond(event, make_member(), "yes").registration for _ in range(3))
+    db.session.commit()
+    rsvc.withdraw(seated)
+    first.offer_expires_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    ids = first.id, second.id, third.id
+    db.session.remove()
+
+    real_lock = rsvc.lock_event
+    barrier = threading.Barrier(2)
+    local = threading.local()
+
+    def lock_after_both_looked(event):
+        if not getattr(local, "waited", False):  # the first lock of each scheduler's run
+            local.waited = True
+            barrier.wait(timeout=10)
+        return real_lock(event)
+
+    monkeypatch.setattr(rsvc, "lock_event", lock_after_both_looked)
+    outcomes, errors = [], []
+
+    def scheduler():
+        try:
+            with app.app_context():
+                outcomes.extend(schedule.run_due({}, tasks=[t for t in schedule.TASKS if t.name == "offers lapse"]))
+                db.session.remove()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(o.summary for o in outcomes) == ["lapsed 0 offers", "lapsed 1 offers"], outcomes
+    assert all(o.ok for o in outcomes)
+
+    first, second, third = (db.session.get(Registration, i) for i in ids)
+    assert first.status == RegistrationStatus.cancelled
+    assert rsvc.offer_open(second) and not rsvc.offer_open(third)
+    offered = db.session.scalars(select(AuditEntry.subject_id).where(
+        AuditEntry.event_id == event_id, AuditEntry.action == "registration.offered")).all()
+    assert sorted(offered) == sorted([first.id, second.id])
+    assert db.session.scalars(select(AuditEntry.subject_id).where(
+        AuditEntry.action == "registration.offer_lapsed")).all() == [first.id]
+    mails = db.session.scalars(select(OutgoingMail.member_id).where(
+        OutgoingMail.event_id == event_id, OutgoingMail.purpose == MailPurpose.offer)).all()
+    assert sorted(mails) == sorted([first.member_id, second.member_id])
