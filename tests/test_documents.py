@@ -190,3 +190,49 @@ def test_the_download_is_audited(app, client):
 
     assert _db.session.query(AuditEntry).filter_by(action="document.issued").count() == 1
     assert datetime.now(UTC) >= _db.session.query(Document).one().issued_at
+
+
+def test_flask_check_warns_for_a_language_without_a_font(app, monkeypatch):
+    from alumni.services import preflight
+
+    assert preflight.check_fonts().level == "ok"
+    monkeypatch.setattr(preflight, "missing_fonts", lambda: ["th"])
+    finding = preflight.check_fonts()
+    assert finding.level == "warning" and "th" in finding.message
+
+
+def test_pages_link_the_documents_and_staff_issue_a_letter_requested_on_the_ticket(app, client, tmp_path):
+    from tests.factories import login
+
+    member, name = member_in("ja")
+    user, staff = make_user("member", member=member, password="a long enough passphrase"), \
+        make_user("staff", password="a long enough passphrase")
+    participation = make_participation(member)
+    event = make_event("IN", kind="forum")
+    reg = rsvc.respond(event, member, "yes").registration
+    rsvc.check_in(reg)
+    _db.session.commit()
+    login(client, user)
+    me = client.get("/me").get_data(as_text=True)
+    assert f"/participations/{participation.id}/certificate.pdf" in me
+    assert name in pdf_text(client.get(f"/participations/{participation.id}/certificate.pdf").data, tmp_path)
+    ticket = client.get(f"/tickets/{reg.ticket_token}").get_data(as_text=True)
+    assert f"/registrations/{reg.id}/certificate.pdf" in ticket
+    assert f"/registrations/{reg.id}/invitation-letter" in ticket
+    r = client.post(f"/registrations/{reg.id}/invitation-letter")
+    assert r.status_code == 302 and r.location.endswith(f"/tickets/{reg.ticket_token}")
+    document = _db.session.query(Document).filter_by(kind=DocumentKind.invitation_letter).one()
+    assert document.issued_at is None
+    client.post("/logout")
+    login(client, staff)
+    assert name in client.get("/manage/letters").get_data(as_text=True)
+    assert client.post(f"/manage/documents/{document.id}/issue").status_code == 302
+    _db.session.refresh(document)
+    assert document.issued_at is not None
+    assert client.get(f"/registrations/{reg.id}/invitation-letter.pdf").status_code == 200
+    # Revoking asks first.
+    r = client.post(f"/manage/documents/{document.id}/revoke")
+    assert r.status_code == 200 and 'name="confirmed"' in r.get_data(as_text=True)
+    assert client.post(f"/manage/documents/{document.id}/revoke", data={"confirmed": "1"}).status_code == 302
+    assert client.get(f"/verify/d/{document.code}").status_code == 410
+    assert b"Badges" in client.get(f"/manage/events/{event.id}").data

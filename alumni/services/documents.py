@@ -22,10 +22,17 @@ from weasyprint import HTML
 from alumni.errors import Conflict, Forbidden, NotFound
 from alumni.extensions import db
 from alumni.i18n import LANGUAGES, RTL_LANGUAGES, _, babel_locale, force_locale
-from alumni.models import Event, EventKind, Member, Participation, Registration, RegistrationStatus, User
+from alumni.models import Event, Member, Participation, Registration, RegistrationStatus, User
 from alumni.models.documents import Document, DocumentKind
 from alumni.models.types import utcnow
-from alumni.permissions import can_manage_event, can_manage_member, can_view_registration, is_self, is_staff
+from alumni.permissions import (
+    can_manage_documents,
+    can_manage_event,
+    can_manage_member,
+    can_request_letter,
+    can_view_registration,
+    is_self,
+)
 from alumni.services import audit
 from alumni.services.names import name_text, programme_name
 from alumni.services.urls import external_url
@@ -61,15 +68,20 @@ def _new_code() -> str:
 def get_document(document_id: int, *, actor: User | None = None) -> Document:
     """A document, for staff (who issue and revoke them); anyone else: not found."""
     document = db.session.get(Document, document_id)
-    if document is None or not is_staff(actor):
+    if document is None or not can_manage_documents(actor):
         raise NotFound(_("There is no such document."))
     return document
+
+
+def letter_request(registration: Registration) -> Document | None:
+    """The registration's invitation letter, asked for or issued, unless revoked."""
+    return _current(DocumentKind.invitation_letter, registration_id=registration.id)
 
 
 def letter_for(registration: Registration, *, actor: User | None = None) -> Document:
     """The issued invitation letter of a registration: its delegate's, or staff's."""
     member = registration.member
-    if not (is_staff(actor) or (member is not None and is_self(actor, member))):
+    if not (can_manage_documents(actor) or (member is not None and is_self(actor, member))):
         raise NotFound(_("There is no such document."))
     document = _current(DocumentKind.invitation_letter, registration_id=registration.id)
     if document is None or document.issued_at is None:
@@ -119,7 +131,7 @@ def request_letter(registration: Registration, *, actor: User | None = None) -> 
     member = registration.member
     if member is None or not is_self(actor, member):
         raise Forbidden(_("Only the delegate may ask for their invitation letter."))
-    if registration.event.kind != EventKind.forum or registration.status != RegistrationStatus.yes:
+    if not can_request_letter(actor, registration) or registration.status != RegistrationStatus.yes:
         raise Conflict(_("Invitation letters are for forum delegates with a seat."))
     existing = _current(DocumentKind.invitation_letter, registration_id=registration.id)
     if existing is not None:
@@ -134,7 +146,7 @@ def request_letter(registration: Registration, *, actor: User | None = None) -> 
 
 
 def issue_letter(document: Document, *, actor: User | None = None) -> Document:
-    if not is_staff(actor):
+    if actor is None or not can_manage_documents(actor):
         raise Forbidden(_("Only staff issue invitation letters."))
     if document.kind != DocumentKind.invitation_letter or document.revoked_at is not None:
         raise Conflict(_("Only a requested invitation letter can be issued."))
@@ -148,7 +160,7 @@ def issue_letter(document: Document, *, actor: User | None = None) -> Document:
 
 def revoke(document: Document, *, actor: User | None = None) -> Document:
     """Staff revoke a document: /verify/d/{code} says so from then on."""
-    if not is_staff(actor):
+    if actor is None or not can_manage_documents(actor):
         raise Forbidden(_("Only staff revoke documents."))
     if document.revoked_at is None:
         document.revoked_at, document.revoked_by_id = utcnow(), actor.id
@@ -195,7 +207,7 @@ def _render(template: str, language: str, **context: Any) -> bytes:
     with force_locale(babel_locale(language)):
         html = current_app.jinja_env.get_template(template).render(
             lang=language, direction="rtl" if language in RTL_LANGUAGES else "ltr",
-            fonts=", ".join(f'"{f}"' for f in FONT_FAMILIES), **context)
+            fonts=Markup(", ".join(f'"{f}"' for f in FONT_FAMILIES)), **context)
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 
@@ -218,7 +230,7 @@ def badges_pdf(event: Event, *, actor: User | None = None) -> bytes:
     """Name badges for a forum's yes list, A4 sheets of 8: name in Latin and native script,
     institution, side, and the QR of the ticket (the organizers' check-in address)."""
     if not can_manage_event(actor, event):
-        raise NotFound(_("There is no such document."))
+        raise Forbidden(_("Only the event's organizers and staff may print its badges."))
     query = (sa.select(Registration).where(Registration.event_id == event.id,
                                            Registration.status == RegistrationStatus.yes,
                                            Registration.member_id.is_not(None))
