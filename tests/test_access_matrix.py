@@ -238,6 +238,8 @@ class World:
     registration: object
     records: dict
     calendar_token: str
+    #: A certificate of `member`'s participation, issued to them (issue 22's issue/revoke routes).
+    document_id: int = 0
 
 
 def build_world() -> World:
@@ -254,14 +256,15 @@ def build_world() -> World:
     records = {"participations": make_participation(member), "careers": make_career(member),
                "returns": make_return(member)}
     event = make_event("IN", capacity=5)
-    from alumni.services import calendars, registrations
+    from alumni.services import calendars, documents, registrations
 
     outcome = registrations.respond(event, member, "yes", actor=users["member"])
     registration = getattr(outcome, "registration", outcome)
     calendar_token = calendars.ensure_calendar_token(member)
+    document = documents.participation_certificate(records["participations"], actor=users["member"])
     _db.session.commit()
     tokens = {name: make_token(user) for name, user in users.items()}
-    return World(users, tokens, member, event, registration, records, calendar_token)
+    return World(users, tokens, member, event, registration, records, calendar_token, document.id)
 
 
 # ------------------------------------------------------------------------------------- requests
@@ -280,14 +283,7 @@ def path_for(rule: str, world: World) -> str:
     }
     if "<int:participation_id>" in rule:
         values["participation_id"] = _id(world.records["participations"])
-    if "<int:document_id>" in rule:  # a certificate of `member`'s participation, issued to them
-        from alumni.models import User
-        from alumni.services import documents
-
-        owner = _db.session.get(User, _id(world.users["member"]))
-        participation = _db.session.get(type(world.records["participations"]), _id(world.records["participations"]))
-        values["document_id"] = documents.participation_certificate(participation, actor=owner).id
-        _db.session.commit()
+    values["document_id"] = world.document_id
     if "/participations/" in rule:
         values["record_id"] = _id(world.records["participations"])
     elif "/returns/" in rule:
