@@ -157,6 +157,18 @@ def can_log_in(user: User | None) -> bool:
     return user is not None and user.email_verified_at is not None
 
 
+# ---------------------------------------------------------------- documents (issue 22)
+def can_manage_documents(actor: User | None) -> bool:
+    """Issue invitation letters and revoke certificates and letters: staff."""
+    return is_staff(actor)
+
+
+def can_request_letter(actor: User | None, registration) -> bool:
+    """Ask for an invitation letter for a visa: the delegate themselves, on a forum's registration."""
+    member = registration.member
+    return member is not None and is_self(actor, member) and registration.event.kind.value == "forum"
+
+
 # ---------------------------------------------------------------- templates
 def template_predicates() -> dict:
     """The predicates templates may call (registered as Jinja globals by alumni.web): a page

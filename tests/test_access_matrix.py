@@ -73,6 +73,8 @@ MATRIX = {
     "GET /claim/<token>": "400 400 400 400 400 400",  # a made-up link
     "POST /claim/<token>": "400 400 400 400 400 400",
     "GET /verify/<token>": "400 400 400 400 400 400",
+    # a document's public check (issue 22): a made-up code is refused (genuine/revoked: tests/test_documents.py)
+    "GET /verify/d/<code>": "404 404 404 404 404 404",
     "GET /email/<token>": "400 400 400 400 400 400",  # a made-up link to confirm a new address
     "POST /email/<token>": "400 400 400 400 400 400",
     # a member's own pages: the session decides whose record it is, never a path id
@@ -120,6 +122,15 @@ MATRIX = {
     "POST /manage/events/<int:event_id>/edit": "login 403 403 422 403 422",
     "GET /manage/events/<int:event_id>/cancel": "login 403 403 ok 403 ok",  # the page that asks first
     "POST /manage/events/<int:event_id>/<any(publish, cancel):action>": "login 403 403 ok 403 ok",
+    # documents (issue 22): the world's registration is a reunion's, not checked in; document: a
+    # certificate of `member`'s participation (revoke asks first: the confirmation page)
+    "GET /registrations/<int:registration_id>/certificate.pdf": "login 409 404 409 404 409",
+    "GET /participations/<int:participation_id>/certificate.pdf": "login ok 404 404 404 ok",
+    "POST /registrations/<int:registration_id>/invitation-letter": "login 404 404 404 404 404",
+    "GET /registrations/<int:registration_id>/invitation-letter.pdf": "login 409 404 404 404 409",
+    "GET /manage/events/<int:event_id>/badges.pdf": "login 403 403 ok 403 ok",
+    "GET /manage/letters": "login 403 403 403 403 ok",
+    "POST /manage/documents/<int:document_id>/<any(issue, revoke):action>": "login 404 404 404 404 ok",
     "GET /manage/events/<int:event_id>/registrations.csv": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/sides.csv": "login 403 403 ok 403 ok",
     "GET /manage/events/<int:event_id>/check-in": "login 403 403 ok 403 ok",
@@ -212,6 +223,14 @@ MATRIX = {
     # taking an offered seat: the member (and whoever may answer for them); no offer open here: 409
     "POST /api/v1/registrations/<int:registration_id>/take-offer": "401 409 404 409 404 409",
     "GET /api/v1/audit": "401 403 403 ok 403 ok",
+    # documents (issue 22): the world's registration is not checked in (409) and is a reunion's (no letter)
+    "GET /api/v1/registrations/<int:registration_id>/certificate.pdf": "401 409 404 409 404 409",
+    "GET /api/v1/participations/<int:participation_id>/certificate.pdf": "401 ok 404 404 404 ok",
+    "POST /api/v1/registrations/<int:registration_id>/invitation-letter": "401 409 404 403 404 403",
+    "GET /api/v1/registrations/<int:registration_id>/invitation-letter.pdf": "401 409 404 404 404 409",
+    "POST /api/v1/documents/<int:document_id>/issue": "401 404 404 404 404 409",
+    "POST /api/v1/documents/<int:document_id>/revoke": "401 404 404 404 404 ok",
+    "GET /api/v1/events/<int:event_id>/badges.pdf": "401 403 403 ok 403 ok",
     "GET /api/v1/reports/returnees": "401 403 403 403 403 ok",
     "GET /api/v1/reports/dispatches": "401 403 403 403 403 ok",
 }
@@ -227,6 +246,8 @@ class World:
     registration: object
     records: dict
     calendar_token: str
+    #: A certificate of `member`'s participation, issued to them (issue 22's issue/revoke routes).
+    document_id: int = 0
 
 
 def build_world() -> World:
@@ -243,14 +264,15 @@ def build_world() -> World:
     records = {"participations": make_participation(member), "careers": make_career(member),
                "returns": make_return(member)}
     event = make_event("IN", capacity=5)
-    from alumni.services import calendars, registrations
+    from alumni.services import calendars, documents, registrations
 
     outcome = registrations.respond(event, member, "yes", actor=users["member"])
     registration = getattr(outcome, "registration", outcome)
     calendar_token = calendars.ensure_calendar_token(member)
+    document = documents.participation_certificate(records["participations"], actor=users["member"])
     _db.session.commit()
     tokens = {name: make_token(user) for name, user in users.items()}
-    return World(users, tokens, member, event, registration, records, calendar_token)
+    return World(users, tokens, member, event, registration, records, calendar_token, document.id)
 
 
 # ------------------------------------------------------------------------------------- requests
@@ -267,6 +289,9 @@ def path_for(rule: str, world: World) -> str:
         "kind": "careers", "record_id": _id(world.records["careers"]), "action": "cancel",
         "filename": "style.css", "job_id": 1, "code": "IN",
     }
+    if "<int:participation_id>" in rule:
+        values["participation_id"] = _id(world.records["participations"])
+    values["document_id"] = world.document_id
     if "/participations/" in rule:
         values["record_id"] = _id(world.records["participations"])
     elif "/returns/" in rule:
@@ -286,12 +311,15 @@ def path_for(rule: str, world: World) -> str:
                            else world.registration.ticket_token if rule.startswith(("/tickets/", "/manage/check-in/"))
                            else "not-a-real-token-" + "x" * 20)
 
+    if "any(issue, revoke)" in rule:
+        values["action"] = "revoke"
+
     def fill(match):
         name = match.group(1).split(":")[-1]
         return str(values[name])
 
     query = {"/api/v1/audit": f"?event={world.event.id}"}.get(rule, "")  # the IN event: org's, not org2's
-    return re.sub(r"<([^>]+)>", fill, rule).replace("(publish, cancel)", "") + query
+    return re.sub(r"<([^>]+)>", fill, rule).replace("(publish, cancel)", "").replace("(issue, revoke)", "") + query
 
 
 def body_for(method: str, rule: str, world: World) -> dict | None:

@@ -25,8 +25,15 @@ OK, BAD, UNKNOWN = "compatible", "incompatible", "unknown"
 
 # Packages whose metadata does not say a usable licence, each with the licence verified by a person
 # (from its installed licence file or its repository) and why. An entry is reviewed like code:
-# canonical name -> (licence verified, how). Empty: every runtime distribution declares one today.
-REVIEWED: dict[str, tuple[str, str]] = {}
+# canonical name -> (licence verified, how).
+REVIEWED: dict[str, tuple[str, str]] = {
+    # WeasyPrint's hyphenation (issue 22's PDFs). Its classifiers list GPL-2.0+, LGPL-2.1+ and MPL-1.1
+    # (read as "unknown": GPL is among them); it is a choice of any one of the three (dist-info
+    # licenses/LICENSE: "tri-licensed", with COPYING.GPL, COPYING.LGPL and COPYING.MPL). We take it
+    # under LGPL-2.1-or-later, used as an unmodified library.
+    "pyphen": ("GPL-2.0-or-later OR LGPL-2.1-or-later OR MPL-1.1, used under LGPL-2.1-or-later",
+               "pyphen-0.18.1.dist-info/licenses/LICENSE, read 2026-11-28"),
+}
 
 # SPDX identifiers (upper-cased), exact or by prefix.
 _SPDX_OK = {

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from alumni.api import (
     audit,
     chapters,
+    documents,
     events,
     institutions,
     invitations,
@@ -55,7 +56,7 @@ def init_api(app: Flask) -> None:
         return response
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
-                   events, registrations, reports, invitations, audit):
+                   events, registrations, reports, invitations, audit, documents):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
 

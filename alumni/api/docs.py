@@ -89,6 +89,17 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
                                            "organizers for their events)", (403, 404, 422)),
     ("get", "/reports/returnees"): ("getReturneeReport", "Who came back to Japan as a researcher, student or employee",
                                     (403, 422)),
+    ("get", "/registrations/{registration_id}/certificate.pdf"): (
+        "getAttendanceCertificate", "The certificate of attendance of someone checked in (PDF)", (*R, 409)),
+    ("get", "/participations/{participation_id}/certificate.pdf"): (
+        "getParticipationCertificate", "The certificate of participation in a programme (PDF)", (*R, 409)),
+    ("post", "/registrations/{registration_id}/invitation-letter"): (
+        "requestInvitationLetter", "A forum delegate asks for an invitation letter for a visa", W),
+    ("get", "/registrations/{registration_id}/invitation-letter.pdf"): (
+        "getInvitationLetter", "The issued invitation letter (PDF)", (*R, 409)),
+    ("post", "/documents/{document_id}/issue"): ("issueInvitationLetter", "Issue a requested letter (staff)", W),
+    ("post", "/documents/{document_id}/revoke"): ("revokeDocument", "Revoke a document (staff)", W),
+    ("get", "/events/{event_id}/badges.pdf"): ("getBadges", "A forum's name badges, A4 sheets of 8 (PDF)", R),
     ("get", "/reports/dispatches"): ("getDispatchReport", "Participations per fiscal year, short and mid/long-term",
                                      (403, 422)),
 }

@@ -26,6 +26,7 @@ from alumni.models import User
 from alumni.models.types import utcnow
 from alumni.services import workers
 from alumni.services.demo import DEMO_LOGINS
+from alumni.services.documents import missing_fonts
 
 Level = Literal["ok", "warning", "error"]
 
@@ -245,6 +246,15 @@ def check_no_demo_accounts() -> list[Finding]:
     return []
 
 
+def check_fonts() -> Finding:
+    """Fonts for the PDFs (certificates, letters, badges): fontconfig must find one per language."""
+    missing = missing_fonts()
+    if missing:
+        return Finding("warning", f"no font for {', '.join(missing)}: certificates, letters and badges in "
+                       "these languages would show boxes (install fonts-noto-core and fonts-noto-cjk)")
+    return Finding("ok", "fonts for every language's PDFs")
+
+
 def run_checks(config: Mapping[str, Any], environ: Mapping[str, str], migrations_dir: str, *,
                timeout: float = 5.0, now: datetime | None = None) -> list[Finding]:
     """Every check, configuration first."""
@@ -256,4 +266,5 @@ def run_checks(config: Mapping[str, Any], environ: Mapping[str, str], migrations
         check_mail(config, timeout=timeout),
         check_rate_limits(config, environ, timeout=timeout),
         *check_database(config, migrations_dir, now=now),
+        check_fonts(),
     ]

@@ -14,6 +14,7 @@ from alumni.web import (
     auth,
     calendars,
     directory,
+    documents,
     door,
     events,
     institutions,
@@ -70,6 +71,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(door.bp)
 
     app.register_blueprint(audit.bp)
+    app.register_blueprint(documents.bp)
     init_names(app)
     # Last: the fragment environment copies the app's filters (local_name above among them).
     init_fragments(app)

@@ -21,6 +21,7 @@ from alumni.i18n import LANGUAGES, _
 from alumni.models import Chapter, EventKind, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.permissions import can_check_in, can_view_event
+from alumni.services import documents
 from alumni.services import events as svc
 from alumni.services import questions as qsvc
 from alumni.services import registrations as rsvc
@@ -329,7 +330,8 @@ def ticket(token: str):
     # An organizer of the event opening the ticket link (shown on a phone at the door) can check
     # the person in from here; anyone else sees the ticket only.
     door = current_user.is_authenticated and can_check_in(current_user, reg.event)
-    return render_template("events/ticket.html", reg=reg, event=reg.event, qr_svg=Markup(svg),
+    letter = documents.letter_request(reg)
+    return render_template("events/ticket.html", reg=reg, event=reg.event, qr_svg=Markup(svg), letter=letter,
                            check_in_url=check_in_url, lang=_lang(), door=door,
                            online_link=svc.online_link_for(reg.event, None, registration=reg),
                            checked_in_time=rsvc.checked_in_time(reg), action_form=ActionForm() if door else None)

@@ -37,6 +37,7 @@ def _state_changing_rules(app):
 
 def _fill(rule: str) -> str:
     rule = rule.replace("<any(publish, cancel):action>", "publish").replace("<kind>", "careers")
+    rule = rule.replace("<any(issue, revoke):action>", "issue")
     return re.sub(r"<(int:)?[a-z_]+>", lambda m: "1" if m.group(1) else "some-token", rule)
 
 
