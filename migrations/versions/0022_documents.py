@@ -1,15 +1,15 @@
 """Issued documents: certificates of attendance and participation, invitation letters (issue 22)
 
-Revision ID: 0019_documents
-Revises: 0018_mail_columns
+Revision ID: 0022_documents
+Revises: 0021_offers
 Create Date: 2026-11-28 13:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0019_documents'
-down_revision = '0018_mail_columns'
+revision = '0022_documents'
+down_revision = '0021_offers'
 branch_labels = None
 depends_on = None
 
