@@ -18,6 +18,7 @@ refusal.
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 
 import pytest
@@ -599,12 +600,18 @@ def _online_world(monkeypatch, app) -> tuple[World, str, str]:
 
 
 def _answer(app, world: World, caller: str, route: str) -> str:
+    """The text of the answer: a PDF (a certificate, badges) read by pdftotext, anything else as
+    UTF-8 (an image's bytes cannot spell the link anyway)."""
     method, rule = route.split(" ", 1)
     response = call(app, world, caller, method, rule)
     try:
-        return response.get_data(as_text=True)
+        data = response.get_data()
     finally:
         response.close()
+    if response.mimetype == "application/pdf":
+        return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
+                              check=True).stdout.decode()
+    return data.decode("utf-8", errors="replace")
 
 
 def test_online_link_reaches_no_one_without_a_seat(app, monkeypatch):
