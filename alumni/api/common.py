@@ -9,10 +9,12 @@ from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from alumni.errors import Forbidden, ServiceError, Unauthorized
+from alumni.errors import Forbidden, NotFound, ServiceError, Unauthorized
 from alumni.extensions import db
 from alumni.i18n import _
+from alumni.permissions import can_view_registration
 from alumni.services.accounts import user_for_token
+from alumni.services.registrations import get_registration
 
 API_PREFIX = "/api/v1"
 
@@ -125,3 +127,15 @@ def forbid_unless(allowed: bool) -> None:
 
 def commit():
     db.session.commit()
+
+
+def visible_registration(actor, registration_id: int):
+    """The registration if the caller may see it (its member, the event's organizers, staff);
+    otherwise 404 — its existence is not confirmed."""
+    try:
+        reg = get_registration(registration_id)
+    except NotFound:
+        reg = None
+    if reg is None or not can_view_registration(actor, reg):
+        raise NotFound(_("There is no registration %(id)s.", id=registration_id))
+    return reg

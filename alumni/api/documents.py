@@ -7,15 +7,13 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from alumni.api.common import commit, require_actor
+from alumni.api.common import commit, require_actor, visible_registration
 from alumni.api.schemas import NoBodySchema, StrictSchema
 from alumni.errors import NotFound
 from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import Participation
-from alumni.permissions import can_view_registration
 from alumni.services import documents as dsvc
-from alumni.services import registrations as rsvc
 from alumni.services.events import get_event
 
 PREFIX = ""
@@ -45,14 +43,6 @@ def pdf(data: bytes, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _registration(actor, registration_id: int):
-    try:
-        reg = rsvc.get_registration(registration_id)
-    except NotFound:
-        reg = None
-    if reg is None or not can_view_registration(actor, reg):
-        raise NotFound(_("There is no registration %(id)s.", id=registration_id))
-    return reg
 
 
 @blp.route("/registrations/<int:registration_id>/certificate.pdf")
@@ -60,7 +50,7 @@ def _registration(actor, registration_id: int):
 def attendance_certificate(registration_id):
     """The certificate of attendance (for someone checked in): its member, the organizers, staff."""
     actor = require_actor()
-    document = dsvc.attendance_certificate(_registration(actor, registration_id), actor=actor)
+    document = dsvc.attendance_certificate(visible_registration(actor, registration_id), actor=actor)
     data = dsvc.render_pdf(document)
     commit()
     return pdf(data, f"attendance-{registration_id}.pdf")
@@ -86,7 +76,7 @@ def participation_certificate(participation_id):
 def request_letter(_body, registration_id):
     """A forum delegate with a seat asks for an invitation letter for a visa to Japan."""
     actor = require_actor()
-    document = dsvc.request_letter(_registration(actor, registration_id), actor=actor)
+    document = dsvc.request_letter(visible_registration(actor, registration_id), actor=actor)
     commit()
     return document_out(document)
 
@@ -96,7 +86,7 @@ def request_letter(_body, registration_id):
 def letter_pdf(registration_id):
     """The issued invitation letter: its delegate or staff."""
     actor = require_actor()
-    document = dsvc.letter_for(_registration(actor, registration_id), actor=actor)
+    document = dsvc.letter_for(visible_registration(actor, registration_id), actor=actor)
     return pdf(dsvc.render_pdf(document), f"invitation-letter-{registration_id}.pdf")
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from alumni.api.common import commit, forbid_unless, require_actor
+from alumni.api.common import commit, forbid_unless, require_actor, visible_registration
 from alumni.api.events import ANSWERS_FIELD, RegistrationSchema, registration_out
 from alumni.api.schemas import Integer, NoBodySchema, StrictSchema, Text
-from alumni.errors import NotFound
-from alumni.i18n import _
 from alumni.models import Response
-from alumni.permissions import can_check_in, can_respond_for, can_view_registration
+from alumni.permissions import can_check_in, can_respond_for
 from alumni.services import registrations as rsvc
 from alumni.services.events import MAX_LENGTH
 
@@ -27,16 +25,6 @@ class RegistrationPatchSchema(StrictSchema):
     answers = ANSWERS_FIELD()
 
 
-def _registration_for(actor, registration_id: int):
-    """The registration if the caller may see it (its member, the event's organizers, staff);
-    otherwise 404 — its existence is not confirmed."""
-    try:
-        reg = rsvc.get_registration(registration_id)
-    except NotFound:
-        reg = None
-    if reg is None or not can_view_registration(actor, reg):
-        raise NotFound(_("There is no registration %(id)s.", id=registration_id))
-    return reg
 
 
 @blp.route("/<int:registration_id>", methods=["PATCH"])
@@ -44,7 +32,7 @@ def _registration_for(actor, registration_id: int):
 @blp.response(200, RegistrationSchema)
 def change(data, registration_id):
     actor = require_actor()
-    reg = _registration_for(actor, registration_id)
+    reg = visible_registration(actor, registration_id)
     outcome = rsvc.change_registration(reg, data, actor=actor)
     commit()
     return registration_out(outcome.registration)
@@ -56,7 +44,7 @@ def change(data, registration_id):
 def check_in(_body, registration_id):
     """Record arrival; a second check-in answers 409 and is not counted."""
     actor = require_actor()
-    reg = _registration_for(actor, registration_id)
+    reg = visible_registration(actor, registration_id)
     forbid_unless(can_check_in(actor, reg.event))
     rsvc.check_in(reg, actor=actor)
     commit()
@@ -70,7 +58,7 @@ def take_offer(_body, registration_id):
     """Take the seat offered from the waitlist (status becomes yes); 409 when there is no open
     offer or it has expired. Declining: PATCH with status "cancelled" (the seat passes on)."""
     actor = require_actor()
-    reg = _registration_for(actor, registration_id)
+    reg = visible_registration(actor, registration_id)
     forbid_unless(reg.member is not None and can_respond_for(actor, reg.event, reg.member))
     rsvc.take_offer(reg, actor=actor)
     commit()

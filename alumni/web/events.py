@@ -233,6 +233,20 @@ def rsvp(event_id: int):
     return redirect(url_for("events.detail", event_id=event.id))
 
 
+def _act_on_event(event, action, done: str):
+    """Run a member's action on their registration; on a refusal roll back and show its message,
+    else commit and say `done`. Back to the event's page either way."""
+    try:
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(done, "info")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
 @bp.route("/events/<int:event_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(event_id: int):
@@ -242,15 +256,7 @@ def withdraw(event_id: int):
     reg = rsvc.find_registration(event, current_user.member)
     if reg is None:
         abort(404)
-    try:
-        rsvc.withdraw(reg, actor=current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("events.detail", event_id=event.id))
-    db.session.commit()
-    flash(_("Your registration is withdrawn."), "info")
-    return redirect(url_for("events.detail", event_id=event.id))
+    return _act_on_event(event, lambda: rsvc.withdraw(reg, actor=current_user), _("Your registration is withdrawn."))
 
 
 def _own_registration(event_id: int):
@@ -270,15 +276,8 @@ def _own_registration(event_id: int):
 def take_offer(event_id: int):
     """One click takes the seat offered from the waitlist."""
     event, reg = _own_registration(event_id)
-    try:
-        rsvc.take_offer(reg, actor=current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("events.detail", event_id=event.id))
-    db.session.commit()
-    flash(_("The seat is yours. Your ticket is ready."), "info")
-    return redirect(url_for("events.detail", event_id=event.id))
+    return _act_on_event(event, lambda: rsvc.take_offer(reg, actor=current_user),
+                         _("The seat is yours. Your ticket is ready."))
 
 
 @bp.route("/events/<int:event_id>/decline-offer", methods=["POST"])
@@ -295,15 +294,8 @@ def decline_offer(event_id: int):
                      _("You can answer yes again later, and join the end of the waitlist if the event is still full.")],
             action=url_for("events.decline_offer", event_id=event.id), button=_("Decline the seat"),
             back=url_for("events.detail", event_id=event.id))
-    try:
-        rsvc.decline_offer(reg, actor=current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("events.detail", event_id=event.id))
-    db.session.commit()
-    flash(_("You declined the seat; it is offered to the next person on the waitlist."), "info")
-    return redirect(url_for("events.detail", event_id=event.id))
+    return _act_on_event(event, lambda: rsvc.decline_offer(reg, actor=current_user),
+                         _("You declined the seat; it is offered to the next person on the waitlist."))
 
 
 @bp.route("/me/events")
