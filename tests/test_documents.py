@@ -236,3 +236,25 @@ def test_pages_link_the_documents_and_staff_issue_a_letter_requested_on_the_tick
     assert client.post(f"/manage/documents/{document.id}/revoke", data={"confirmed": "1"}).status_code == 302
     assert client.get(f"/verify/d/{document.code}").status_code == 410
     assert b"Badges" in client.get(f"/manage/events/{event.id}").data
+
+
+def test_two_first_downloads_at_once_issue_one_certificate(app, monkeypatch):
+    """Two requests for the first certificate at the same moment (each saw none yet) end with one
+    live document: the database refuses a second, and the late one answers with the first."""
+    member, _name = member_in("en")
+    reg = checked_in_registration(member)
+    staff = make_user("staff")
+    first = dsvc.attendance_certificate(reg, actor=staff)
+    _db.session.commit()
+    seen = iter([None])  # the late request's look-up happened before the first was committed
+    real = dsvc._current
+    monkeypatch.setattr(dsvc, "_current", lambda kind, **where: next(seen, real(kind, **where)))
+    second = dsvc.attendance_certificate(reg, actor=staff)
+    _db.session.commit()
+    assert second.id == first.id
+    assert _db.session.query(Document).filter_by(registration_id=reg.id, revoked_at=None).count() == 1
+    # A revoked one does not count: a new one may be issued after it.
+    dsvc.revoke(first, actor=staff)
+    _db.session.commit()
+    monkeypatch.setattr(dsvc, "_current", real)
+    assert dsvc.attendance_certificate(reg, actor=staff).id != first.id

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alumni.extensions import Model
@@ -27,6 +27,14 @@ class Document(Model):
     record on each download; the row is what /verify/d/{code} answers from."""
 
     __tablename__ = "documents"
+    __table_args__ = (
+        # One live (not revoked) document of a kind per registration and per participation: two
+        # first downloads at the same moment cannot issue two certificates (documents._issue).
+        Index("one_live_document_per_registration", "kind", "registration_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+        Index("one_live_document_per_participation", "kind", "participation_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: 144 random bits, URL-safe; the verification URL and the QR carry it.

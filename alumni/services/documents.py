@@ -17,6 +17,7 @@ import segno
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 from weasyprint import HTML
 
 from alumni.errors import Conflict, Forbidden, NotFound
@@ -96,11 +97,19 @@ def _current(kind: DocumentKind, **where: int) -> Document | None:
 
 
 def _issue(kind: DocumentKind, member: Member | None, actor: User | None, **where: int) -> Document:
+    """A new document, or — when another request issued the same one meanwhile (the unique index
+    of live documents refuses a second) — that one."""
     document = Document(code=_new_code(), kind=kind, member_id=member.id if member else None,
                         language=member.preferred_language if member else "en",
                         issued_at=utcnow(), issued_by_id=actor.id if actor else None, **where)
-    db.session.add(document)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(document)
+    except IntegrityError:
+        existing = _current(kind, **where)
+        if existing is None:
+            raise
+        return existing
     audit.record(actor, "document.issued", member=member, subject=document, changes={"kind": kind.value})
     return document
 

@@ -36,7 +36,7 @@ from alumni.services.directory import visible_levels
 from alumni.services.eventbase import answers_close_utc, ends_utc
 from alumni.services.import_jobs import recent_import_jobs
 from alumni.services.privacy import accepted_notice
-from alumni.services.registrations import places_left_of
+from alumni.services.registrations import holds_seat, places_left_of
 
 NEXT_EVENTS = 3
 MY_EVENTS = 5
@@ -85,10 +85,10 @@ class EventSeats:
 
 
 def _seat_counts(event_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """{event id: (yes, waitlisted)} in one grouped query."""
+    """{event id: (seats held, waitlisted)} in one grouped query."""
     if not event_ids:
         return {}
-    yes = func.sum(case((Registration.status == RegistrationStatus.yes, 1), else_=0))
+    yes = func.sum(case((holds_seat(), 1), else_=0))
     waiting = func.sum(case((Registration.status == RegistrationStatus.waitlisted, 1), else_=0))
     rows = db.session.execute(
         select(Registration.event_id, yes, waiting).where(Registration.event_id.in_(event_ids))
@@ -228,8 +228,9 @@ def organizer_home(actor: User, *, now: datetime | None = None, days: int = NEW_
         return home
     fresh = func.sum(case((Registration.updated_at >= since, 1), else_=0))
     yes = func.sum(case((Registration.status == RegistrationStatus.yes, 1), else_=0))
+    held = func.sum(case((holds_seat(), 1), else_=0))
     waiting = func.sum(case((Registration.status == RegistrationStatus.waitlisted, 1), else_=0))
-    stmt = (select(Event, fresh, yes, waiting)
+    stmt = (select(Event, fresh, yes, held, waiting)
             .outerjoin(Registration, Registration.event_id == Event.id)
             .options(selectinload(Event.chapter))
             .where(Event.status != EventStatus.cancelled, Event.ends_at >= _naive_utc(current) - _ZONE_SLACK)
@@ -239,13 +240,12 @@ def organizer_home(actor: User, *, now: datetime | None = None, days: int = NEW_
     else:
         stmt = stmt.where(Event.chapter_id == actor.chapter_id)
         home.own_chapter = True
-    for event, new, taken, waitlisted in db.session.execute(stmt.limit(MANAGED_EVENTS + 5)):
+    for event, new, said_yes, taken, waitlisted in db.session.execute(stmt.limit(MANAGED_EVENTS + 5)):
         if ends_utc(event) < current or not can_manage_event(actor, event):
             continue
-        taken = int(taken or 0)
         home.events.append(ManagedEvent(
-            event=event, new_answers=int(new or 0), yes=taken, waitlisted=int(waitlisted or 0),
-            places_left=places_left_of(event.capacity, taken)))
+            event=event, new_answers=int(new or 0), yes=int(said_yes or 0), waitlisted=int(waitlisted or 0),
+            places_left=places_left_of(event.capacity, int(taken or 0))))
     home.events = home.events[:MANAGED_EVENTS]
     return home
 

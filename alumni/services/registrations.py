@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from babel import Locale
 from flask_babel import get_locale
-from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
@@ -421,13 +421,18 @@ def _counted(status: RegistrationStatus) -> ScalarSelect[int]:
             .correlate(Event).scalar_subquery())
 
 
+def holds_seat(reg: type[Registration] | Any = Registration) -> ColumnElement[bool]:
+    """SQL: the registration `reg` (the table or an alias) holds a seat — a yes, or an open offer
+    from the waitlist. The one rule every count of places left is built on (`seats` counts the
+    same rows in Python)."""
+    offered = and_(reg.status == RegistrationStatus.waitlisted, reg.offer_expires_at.is_not(None))
+    return or_(reg.status == RegistrationStatus.yes, offered)
+
+
 def _held() -> ScalarSelect[int]:
-    """The event's seats held (yes, or offered from the waitlist), as a column of a statement
-    selecting the event."""
+    """The event's seats held (`holds_seat`), as a column of a statement selecting the event."""
     other = aliased(Registration)
-    offered = and_(other.status == RegistrationStatus.waitlisted, other.offer_expires_at.is_not(None))
-    return (select(func.count(other.id))
-            .where(other.event_id == Event.id, (other.status == RegistrationStatus.yes) | offered)
+    return (select(func.count(other.id)).where(other.event_id == Event.id, holds_seat(other))
             .correlate(Event).scalar_subquery())
 
 

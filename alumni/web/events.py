@@ -18,7 +18,7 @@ from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
 from alumni.i18n import LANGUAGES, _
-from alumni.models import Chapter, EventKind, RegistrationStatus
+from alumni.models import Chapter, EventKind, Registration, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.permissions import can_check_in, can_view_event
 from alumni.services import documents
@@ -157,11 +157,7 @@ def detail(event_id: int):
             form.side.data = registration.side
     title, description = event.text_in(_lang())
     asked = qsvc.questions_of(event) if member is not None and page.questions_asked else []
-    offer_until = None
-    # An offer past its deadline is no longer shown (the scheduler passes it on within a minute).
-    expires = registration.offer_expires_at if registration is not None and rsvc.offer_open(registration) else None
-    if expires is not None and expires > utcnow():
-        offer_until = rsvc.offer_deadline(expires, viewer_zone() or event.timezone, get_locale())
+    offer_until = _offer_until(registration)
     return render_template(
         "events/detail.html", event=event, title=title, registration=registration, position=page.position,
         offer_until=offer_until,
@@ -298,6 +294,17 @@ def decline_offer(event_id: int):
                          _("You declined the seat; it is offered to the next person on the waitlist."))
 
 
+def _offer_until(registration: Registration | None) -> str | None:
+    """The deadline of `registration`'s open offer of a seat, in the viewer's zone, or None. An
+    offer past its deadline is no longer shown (the scheduler passes it on within a minute)."""
+    if registration is None or not rsvc.offer_open(registration):
+        return None
+    expires = registration.offer_expires_at
+    if expires is None or expires <= utcnow():
+        return None
+    return rsvc.offer_deadline(expires, viewer_zone() or registration.event.timezone, get_locale())
+
+
 @bp.route("/me/events")
 @login_required
 def mine():
@@ -307,7 +314,8 @@ def mine():
     upcoming = [r for r in regs if svc.ends_utc(r.event) >= now]
     past = [r for r in regs if svc.ends_utc(r.event) < now]
     upcoming.reverse()  # soonest first
-    return render_template("events/mine.html", upcoming=upcoming, past=past, lang=_lang())
+    offers = {r.id: until for r in upcoming if (until := _offer_until(r)) is not None}
+    return render_template("events/mine.html", upcoming=upcoming, past=past, offers=offers, lang=_lang())
 
 
 @bp.route("/tickets/<token>")

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from alumni.errors import Conflict
 from alumni.extensions import db
-from alumni.models import AuditEntry, MailPurpose, OutgoingMail, RegistrationStatus
+from alumni.models import AuditEntry, MailPurpose, OutgoingMail, RegistrationStatus, Role
 from alumni.models.types import utcnow
 from alumni.services import events as esvc
+from alumni.services import home, schedule
 from alumni.services import registrations as rsvc
-from alumni.services import schedule
-from tests.factories import make_event, make_member
+from tests.factories import make_event, make_member, make_user
 
 
 def yes(event, member, **kw):
@@ -192,3 +192,19 @@ def test_an_offer_is_not_held_past_the_events_start():
     waiting = yes(event, make_member())
     rsvc.withdraw(seated)
     assert waiting.offer_expires_at == soon.replace(tzinfo=ZoneInfo("Asia/Kolkata")).astimezone(UTC)
+
+
+def test_every_count_of_places_left_holds_the_offered_seat():
+    """The home page's next events, the organizer's dashboard and the event page count an open
+    offer as a held seat, as `seats` does: no page says "1 place left" while the seat waits."""
+    event, seated, (first, _second) = full_event()
+    rsvc.withdraw(seated)
+    db.session.commit()
+    assert rsvc.offer_open(first)
+    assert rsvc.places_left(event) == 0
+    shown = {s.event.id: s.places_left for s in home.next_events(now=utcnow())}
+    assert shown[event.id] == 0
+    organizer = make_user(Role.organizer, chapter=event.chapter.code)
+    managed = {m.event.id: m.places_left for m in home.organizer_home(organizer).events}
+    assert managed[event.id] == 0
+    assert rsvc.event_page(event.id, None).places_left == 0

@@ -213,3 +213,21 @@ def test_a_waitlisted_member_is_told_their_place(client):
     rsvc.withdraw(db.session.merge(ahead_registration))
     db.session.commit()
     assert "number 1 on the waitlist" in client.get(url).get_data(as_text=True)
+
+
+def test_my_events_says_a_seat_is_offered_and_until_when(client):
+    """An open offer is not "Waitlisted" on /me/events: the member is told a seat is offered,
+    until when in their zone, and is taken to the event page to answer it."""
+    event = make_event(capacity=1, offer_hours=24)
+    seated = rsvc.respond(event, make_member(), "yes").registration
+    member = make_member(timezone="Asia/Tokyo")
+    user = make_user("member", member=member, password=PASSWORD)
+    waiting = rsvc.respond(event, member, "yes").registration
+    rsvc.withdraw(seated)
+    db.session.commit()
+    assert rsvc.offer_open(waiting)
+    login(client, user)
+    page = client.get("/me/events").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if f'href="/events/{event.id}"' in r).split("</tr>")[0]
+    assert "A seat is offered to you until" in row and "Japan" in row
+    assert "Waitlisted" not in row
