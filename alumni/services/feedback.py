@@ -174,6 +174,12 @@ def send_due_requests(now: datetime | None = None) -> str:
 
 # --- members: answering ---------------------------------------------------------------------------
 
+def asks_feedback(registration: Registration | None, now: datetime | None = None) -> bool:
+    """The event page offers its feedback form to this registration: checked in, form open, asked."""
+    return (registration is not None and registration.checked_in_at is not None
+            and is_open(registration.event, now) and bool(feedback_questions(registration.event)))
+
+
 def answering_registration(event: Event, member: Member | None) -> Registration:
     """The registration a member answers the form through: theirs, checked in. Forbidden otherwise."""
     reg = db.session.scalar(select(Registration).where(

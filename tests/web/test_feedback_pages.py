@@ -33,6 +33,7 @@ def test_a_member_checked_in_answers_and_is_thanked(client):
     event, (rating, liked, _change) = world()
     reg = attendee(event, given_name="Aiko", family_name="Sato")
     as_member(client, reg)
+    assert f'href="/events/{event.id}/feedback"' in client.get(f"/events/{event.id}").get_data(as_text=True)
     page = client.get(f"/events/{event.id}/feedback")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -61,6 +62,7 @@ def test_someone_not_checked_in_is_refused_clearly(client):
     event, (rating, *_rest) = world()
     reg = attendee(event, checked_in=False)
     as_member(client, reg)
+    assert f'href="/events/{event.id}/feedback"' not in client.get(f"/events/{event.id}").get_data(as_text=True)
     for r in (client.get(f"/events/{event.id}/feedback"),
               client.post(f"/events/{event.id}/feedback", data={f"q-{rating.id}": "5"})):
         assert r.status_code == 403
