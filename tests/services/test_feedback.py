@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -242,3 +243,43 @@ def test_feedback_answers_follow_the_retention_rule(event):
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
     assert fsvc.results(event)["questions"][0]["counts"]["5"] == 0
+
+
+@pytest.mark.postgresql_only
+def test_two_schedulers_at_once_send_each_request_once(app, is_postgresql):
+    """PostgreSQL: two schedulers run `feedback send` at the same moment; the event's row lock
+    makes the second see the first one's request time, so each member gets one mail and the
+    audit log one request."""
+    if not is_postgresql:
+        pytest.skip("needs PostgreSQL row locks (SELECT … FOR UPDATE); SQLite serialises writers itself")
+    event = past_event(feedback_after_hours=0)
+    fsvc.add_default_questions(event)
+    db.session.commit()
+    for _ in range(4):
+        attendee(event)
+    event_id, now = event.id, utcnow()
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+    summaries: list[str] = []
+
+    def run():
+        try:
+            with app.app_context():
+                barrier.wait(timeout=10)
+                summaries.append(fsvc.send_due_requests(now))
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(summaries) == ["queued 0 feedback requests", "queued 4 feedback requests"]
+    assert len(feedback_mail()) == 4
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "feedback.requested", AuditEntry.event_id == event_id)) == 1
