@@ -45,7 +45,8 @@ def _answers_from_form(event: Event) -> dict:
 
 
 def _refused(event: Event, message: str):
-    return render_template("feedback/refused.html", event=event, message=message), 403
+    title, _description = event.text_in(page_language())
+    return render_template("feedback/refused.html", event=event, title=title, message=message), 403
 
 
 @bp.route("/events/<int:event_id>/feedback", methods=["GET", "POST"])

@@ -74,6 +74,9 @@ def test_a_member_answers_and_organizers_read_the_results(browser, live_server, 
     expect(org_page.locator("td", has_text="<5").first).to_be_visible()
     assert "Sato" not in org_page.content() and "The room was too cold" not in org_page.content()
     shoot(org_page, f"results-{lang}")
+    org_page.goto(f"/manage/events/{event.id}/feedback/questions")
+    expect(org_page.get_by_role("heading", level=1)).to_be_visible()
+    shoot(org_page, f"questions-{lang}")
     context.close()
     org_context.close()
 
