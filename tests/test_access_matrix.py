@@ -142,6 +142,15 @@ MATRIX = {
     "GET /manage/events/<int:event_id>/scan": "login 403 403 ok 403 ok",  # the camera page
     "GET /manage/events/<int:event_id>/questions": "login 403 403 ok 403 ok",
     "POST /manage/events/<int:event_id>/questions": "login 403 403 400 403 400",  # no action named
+    "GET /manage/events/<int:event_id>/feedback/questions": "login 403 403 ok 403 ok",
+    "POST /manage/events/<int:event_id>/feedback/questions": "login 403 403 400 403 400",  # no action named
+    "GET /manage/events/<int:event_id>/feedback": "login 403 403 ok 403 ok",
+    "POST /manage/events/<int:event_id>/feedback": "login 403 403 400 403 400",  # no action named
+    "GET /manage/events/<int:event_id>/feedback.csv": "login 403 403 ok 403 ok",
+    # feedback: only those checked in (nobody is, in this world; the feedback tests check them in)
+    "GET /events/<int:event_id>/feedback": "login 403 403 403 403 403",
+    "POST /events/<int:event_id>/feedback": "login 403 403 403 403 403",
+    "GET /events/<int:event_id>/feedback/thanks": "login 403 403 403 403 403",
     # adding a missing institution from a picker: organizers and staff (an empty form: 422)
     "GET /manage/institutions/new": "login 403 403 ok ok ok",
     "POST /manage/institutions/new": "login 403 403 422 422 422",
@@ -218,6 +227,7 @@ MATRIX = {
     # (others: the 404 of reading a member that does not exist; see ACT_FOR below)
     "POST /api/v1/events/<int:event_id>/registrations": "401 ok 404 ok 404 ok",
     "GET /api/v1/events/<int:event_id>/summary": "401 403 403 ok 403 ok",
+    "GET /api/v1/events/<int:event_id>/feedback": "401 403 403 ok 403 ok",
     # someone else's registration is not there for them (404, not 403: no probing of ids)
     "PATCH /api/v1/registrations/<int:registration_id>": "401 ok 404 ok 404 ok",
     "POST /api/v1/registrations/<int:registration_id>/check-in": "401 403 404 ok 404 ok",

@@ -79,6 +79,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
     ("post", "/events/{event_id}/registrations"): (
         "createRegistration", "Answer yes, maybe or no (again: changes the same registration)", W),
     ("get", "/events/{event_id}/summary"): ("getEventSummary", "Counts by status, check-ins, sides", R),
+    ("get", "/events/{event_id}/feedback"): (
+        "getEventFeedback", "Feedback results of those checked in, small counts suppressed, no names", R),
     ("post", "/events/{event_id}/invitations"): ("sendInvitations", "Invite an audience, each in their language", W),
     ("patch", "/registrations/{registration_id}"): ("updateRegistration", "Change an answer, or withdraw", W),
     ("post", "/registrations/{registration_id}/check-in"): ("checkInRegistration", "Record arrival",

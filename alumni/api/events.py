@@ -23,7 +23,7 @@ from alumni.api.schemas import (
 )
 from alumni.errors import Invalid, NotFound
 from alumni.i18n import _
-from alumni.models import EventKind, EventStatus, QuestionKind, RegistrationStatus, Response
+from alumni.models import EventKind, EventStatus, QuestionForm, QuestionKind, RegistrationStatus, Response
 from alumni.permissions import (
     can_act_for,
     can_create_event,
@@ -32,6 +32,7 @@ from alumni.permissions import (
     can_view_event,
 )
 from alumni.services import events as svc
+from alumni.services import feedback as fsvc
 from alumni.services import questions as qsvc
 from alumni.services import registrations as rsvc
 from alumni.services.chapters import get_chapter
@@ -115,6 +116,13 @@ class EventSchema(StrictSchema):
         "description": "answers to the questions are deleted this many days after the event ends (default 90)"})
     questions = fields.List(fields.Nested(QuestionSchema), metadata={
         "description": "registration questions asked of a yes or maybe, in order; a write replaces the list"})
+    feedback_questions = fields.List(fields.Nested(QuestionSchema), metadata={
+        "description": "feedback questions asked after the event of those checked in, in order, the same shape as "
+                       "questions; a write replaces the list"})
+    feedback_after_hours = Integer(allow_none=True, validate=validate.Range(
+        min=0, max=qsvc.MAX_FEEDBACK_AFTER_HOURS), metadata={
+        "description": "the feedback request goes to those checked in this many hours after the end; null (the "
+                       "default) = only when an organizer sends it"})
     chapter = fields.String(required=True, metadata={"description": "chapter code"})
     sequence = fields.Integer(dump_only=True, metadata={"description": "bumped on each change of time, place or status"})
     updated_at = fields.DateTime(dump_only=True)
@@ -180,6 +188,28 @@ class QuestionCountSchema(ma.Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "per option"})
 
 
+class FeedbackQuestionSchema(ma.Schema):
+    id = fields.Integer()
+    label = fields.String()
+    kind = fields.String()
+    answered = fields.Integer(metadata={"description": "how many respondents answered it"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "choice, yes/no and country questions: per option a count, or \"<5\" for a count "
+                       "from 1 to 4 (small cells suppressed)"})
+    texts = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "other questions: the answers, sorted, without names; null when fewer than 5 answered"})
+
+
+class FeedbackSchema(ma.Schema):
+    checked_in = fields.Integer()
+    responses = fields.Integer()
+    response_rate = fields.Float(allow_none=True, metadata={"description": "responses / checked_in, 0 to 1"})
+    closes_at = fields.DateTime(metadata={"description": "answers are taken until then (30 days after the end)"})
+    requested_at = fields.DateTime(allow_none=True, metadata={"description": "when the request was last sent"})
+    min_cell = fields.Integer(metadata={"description": "the suppression threshold"})
+    questions = fields.List(fields.Nested(FeedbackQuestionSchema))
+
+
 class SummarySchema(ma.Schema):
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     checked_in = fields.Integer()
@@ -199,7 +229,8 @@ def event_out(event, viewer, *, detail: bool = False, links: dict[int, str] | No
     organizers and staff (events.online_link_for; `links`: its answers for a whole list)."""
     out = {name: getattr(event, name) for name in (
         "id", "kind", "title", "description", "language", "translations", "timezone", "all_day", "venue", "country",
-        "capacity", "side_quotas", "offer_hours", "sequence", "updated_at", "answers_retention_days")}
+        "capacity", "side_quotas", "offer_hours", "sequence", "updated_at", "answers_retention_days",
+        "feedback_after_hours")}
     link = links.get(event.id, "") if links is not None else svc.online_link_for(event, viewer)
     if link:
         out["online_url"] = link
@@ -212,16 +243,21 @@ def event_out(event, viewer, *, detail: bool = False, links: dict[int, str] | No
     if detail:
         out["places_left"] = rsvc.places_left(event)
         out["questions"] = [qsvc.question_out(q, event) for q in qsvc.questions_of(event)]
+        out["feedback_questions"] = [qsvc.question_out(q, event) for q in qsvc.questions_of(event, QuestionForm.feedback)]
     return out
 
 
 def questions_in(data: dict, event_language: str | None) -> None:
-    """The API's questions ({lang: text} labels, options with values) as the service takes them."""
-    if "questions" not in data:
-        return
-    lang = event_language or data.get("language") or "en"
+    """The API's questions and feedback questions ({lang: text} labels, options with values) as
+    the service takes them."""
+    for key in ("questions", "feedback_questions"):
+        if key in data:
+            data[key] = _questions_in(data[key], event_language or data.get("language") or "en")
+
+
+def _questions_in(given: list, lang: str) -> list:
     items = []
-    for item in data["questions"]:
+    for item in given:
         label = dict(item.get("label") or {})
         options = item.get("options") or []
         langs = set(label) | {code for opt in options for code in (opt.get("label") or {})}
@@ -234,7 +270,7 @@ def questions_in(data: dict, event_language: str | None) -> None:
         if item.get("id") is not None:
             out["id"] = item["id"]
         items.append(out)
-    data["questions"] = items
+    return items
 
 
 def registration_out(reg, position: int | None = None) -> dict:
@@ -392,6 +428,15 @@ def summary(event_id):
     kind (the seed's forum tables)."""
     actor = require_actor()
     return rsvc.summarise(managed_event(actor, event_id))
+
+
+@blp.route("/<int:event_id>/feedback")
+@blp.response(200, FeedbackSchema)
+def feedback_results(event_id):
+    """The feedback of those checked in: response rate, counts per option with counts under 5
+    shown as "<5", answers to open questions only when at least 5 answered, never names."""
+    actor = require_actor()
+    return fsvc.results(managed_event(actor, event_id))
 
 
 __all__ = ["PREFIX", "RegistrationSchema", "blp", "registration_out"]

@@ -79,6 +79,8 @@ class Event(Model):
         CheckConstraint("ends_at >= starts_at", name="event_dates_ordered"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="event_capacity_positive"),
         CheckConstraint("offer_hours IS NULL OR offer_hours > 0", name="event_offer_hours_positive"),
+        CheckConstraint("feedback_after_hours IS NULL OR feedback_after_hours >= 0",
+                        name="event_feedback_after_hours_positive"),
         Index("ix_events_status_starts", "status", "starts_at"),
     )
 
@@ -113,6 +115,11 @@ class Event(Model):
     #: Waitlist offers: a freed seat is offered to the next waitlisted member for this many hours
     #: (alumni.services.registrations.promote_waitlisted); None = promote at once (the default).
     offer_hours: Mapped[int | None]
+    #: Feedback (alumni.services.feedback): the request goes to those checked in this many hours
+    #: after the end (the scheduler); None = only when an organizer sends it.
+    feedback_after_hours: Mapped[int | None]
+    #: When the feedback request was last queued (by the scheduler or an organizer).
+    feedback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id"), index=True)
     status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus, "event_status"), default=EventStatus.draft)
     #: iCalendar SEQUENCE: bumped on every change of time, place or status.
@@ -177,6 +184,9 @@ class Registration(Model):
     #: A waitlisted registration offered a freed seat holds it until then (the offer is open while
     #: the status is waitlisted and this is set); None = no offer.
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the member last sent the feedback form (their answers are Answer rows of this
+    #: registration to the event's feedback questions).
+    feedback_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -27,6 +27,7 @@ class MailPurpose(enum.StrEnum):
     cancellation = "cancellation"
     promotion = "promotion"
     offer = "offer"
+    feedback = "feedback"
     account = "account"
     email_change = "email_change"
     calendar_reply = "calendar_reply"

@@ -42,6 +42,14 @@ class QuestionKind(enum.StrEnum):
                         QuestionKind.country)
 
 
+class QuestionForm(enum.StrEnum):
+    """Which form a question belongs to: the registration (asked of a yes or maybe) or the
+    feedback after the event (asked of those checked in)."""
+
+    registration = "registration"
+    feedback = "feedback"
+
+
 QUESTION_KIND_LABELS: dict[QuestionKind, str] = {
     QuestionKind.text: _l("Short text"), QuestionKind.long_text: _l("Long text"),
     QuestionKind.single_choice: _l("Single choice"), QuestionKind.multiple_choice: _l("Multiple choice"),
@@ -54,7 +62,9 @@ class Question(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    #: Order on the page: 1, 2, 3 … per event.
+    form: Mapped[QuestionForm] = mapped_column(str_enum(QuestionForm, "question_form"),
+                                               default=QuestionForm.registration, server_default="registration")
+    #: Order on the page: 1, 2, 3 … per event and form.
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind, "question_kind"))
     #: In the event's language.
@@ -88,11 +98,12 @@ class Question(Model):
         return list(zip(self.options or [], self.options_in(lang), strict=True))
 
     def __repr__(self) -> str:
-        return f"<Question {self.id} event={self.event_id} {self.kind} {self.label!r}>"
+        return f"<Question {self.id} event={self.event_id} {self.form} {self.kind} {self.label!r}>"
 
 
 class Answer(Model):
-    """One registration's answer to one question; deleted by the event's retention rule."""
+    """One registration's answer to one question (of either form); deleted by the event's
+    retention rule."""
 
     __tablename__ = "registration_answers"
     __table_args__ = (UniqueConstraint("registration_id", "question_id", name="one_answer_per_question"),)

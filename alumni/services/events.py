@@ -13,7 +13,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from alumni.errors import Conflict, Invalid
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Chapter, ChapterCountry, Event, EventKind, EventStatus, Registration, RegistrationStatus, User
+from alumni.models import (
+    Chapter,
+    ChapterCountry,
+    Event,
+    EventKind,
+    EventStatus,
+    QuestionForm,
+    Registration,
+    RegistrationStatus,
+    User,
+)
 from alumni.models.types import utcnow
 from alumni.permissions import can_manage_event, managed_chapter_ids
 from alumni.services import questions
@@ -36,7 +46,8 @@ from alumni.signals import event_cancelled, event_created, event_published, even
 
 EVENT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
-                "registration_deadline", "offer_hours", "chapter", "slug", "answers_retention_days")
+                "registration_deadline", "offer_hours", "chapter", "slug", "answers_retention_days",
+                "feedback_after_hours")
 #: A change to one of these bumps the iCalendar SEQUENCE (calendars must update the entry).
 SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "timezone", "venue", "online_url", "country")
 MAX_SIDES = 8
@@ -45,7 +56,8 @@ MAX_OFFER_HOURS = 336
 #: The fields whose before/after the audit log keeps (alumni.signals.event_updated's `changes`).
 AUDIT_FIELDS = ("kind", "title", "description", "language", "translations", "starts_at", "ends_at",
                 "all_day", "timezone", "venue", "country", "online_url", "capacity", "side_quotas",
-                "registration_deadline", "offer_hours", "chapter_id", "slug", "status", "answers_retention_days")
+                "registration_deadline", "offer_hours", "chapter_id", "slug", "status", "answers_retention_days",
+                "feedback_after_hours")
 
 
 @overload
@@ -174,6 +186,7 @@ def _clean(values: dict[str, Any], current: Event | None = None) -> dict[str, An
     cleaned["side_quotas"] = _side_quotas(pick("side_quotas", {}))
     cleaned["answers_retention_days"] = questions.clean_retention(pick("answers_retention_days"))
     cleaned["offer_hours"] = _offer_hours(pick("offer_hours"))
+    cleaned["feedback_after_hours"] = questions.clean_feedback_after_hours(pick("feedback_after_hours"))
     chapter = values.get("chapter")
     if chapter is not None:
         cleaned["chapter"] = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
@@ -310,16 +323,24 @@ def event_actions(event: Event) -> EventActions:
 
 
 def create_event(values: dict[str, Any], *, actor: User | None = None) -> Event:
-    """A new draft; `questions` (the API's list) become its registration questions."""
+    """A new draft; `questions` (the API's list) become its registration questions,
+    `feedback_questions` its feedback questions."""
     asked = values.pop("questions", None)
+    asked_after = values.pop("feedback_questions", None)
     cleaned = _clean(values)
     event = Event(status=EventStatus.draft, sequence=0, created_by_id=getattr(actor, "id", None), **cleaned)
     db.session.add(event)
     db.session.flush()
     event_created.send(event, actor=actor, changes=created(event, AUDIT_FIELDS))
+    _replace_questions(event, asked, asked_after, actor)
+    return event
+
+
+def _replace_questions(event: Event, asked: Any, asked_after: Any, actor: User | None) -> None:
     if asked is not None:
         questions.replace_questions(event, asked, actor=actor)
-    return event
+    if asked_after is not None:
+        questions.replace_questions(event, asked_after, actor=actor, form=QuestionForm.feedback)
 
 
 def update_event(event: Event, changes: dict[str, Any], *, actor: User | None = None) -> Event:
@@ -327,6 +348,7 @@ def update_event(event: Event, changes: dict[str, Any], *, actor: User | None = 
     quota promotes from the waitlist (see registrations.promote_waitlisted)."""
     _raise(_change_refusal(event))
     asked = changes.pop("questions", None)
+    asked_after = changes.pop("feedback_questions", None)
     cleaned = _clean(changes, current=event)
     before = snapshot(event, AUDIT_FIELDS)
     moved = any(getattr(event, name) != cleaned[name] for name in SEQUENCE_FIELDS)
@@ -341,8 +363,7 @@ def update_event(event: Event, changes: dict[str, Any], *, actor: User | None = 
     db.session.flush()
 
     promote_waitlisted(event, actor=actor)
-    if asked is not None:
-        questions.replace_questions(event, asked, actor=actor)
+    _replace_questions(event, asked, asked_after, actor)
     event_updated.send(event, actor=actor, changes=diff(before, event),
                        moved=moved and event.status == EventStatus.published)
     return event

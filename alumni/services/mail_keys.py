@@ -10,6 +10,7 @@ columns of OutgoingMail. Mailing names are read back here only (`mailing_parts`)
 - cancel:{event}:{member}              once
 - seat:{registration}:{promoted_at}    once per promotion
 - offer:{registration}:{expires_at}    once per offer of a seat
+- feedback:{event}:{member}            once per member and event (the feedback request)
 - account:{kind}:{user}:{unique}       every request is its own message
 - {template}:{member}:{address}:{day}  a confirmation and a notice a day per new address
 - calendar-reply:{event}:{member}:{unique}
@@ -52,6 +53,10 @@ def offer(registration_id: int, expires_at: datetime) -> str:
     return f"offer:{registration_id}:{int(expires_at.timestamp())}"
 
 
+def feedback(event_id: int, member_id: int) -> str:
+    return f"feedback:{event_id}:{member_id}"
+
+
 def account(kind: str, user_id: int) -> str:
     return f"account:{kind}:{user_id}:{_unique()}"
 
@@ -89,9 +94,13 @@ def offer_mailing(event_id: int) -> str:
     return f"event:{event_id}:offer"
 
 
+def feedback_mailing(event_id: int) -> str:
+    return f"event:{event_id}:feedback"
+
+
 @dataclass(frozen=True)
 class MailingParts:
-    """An event mailing's name, read back: `kind` is invite, update, reminder, cancel, seat or offer;
+    """An event mailing's name, read back: `kind` is invite, update, reminder, cancel, seat, offer or feedback;
     `number` the update's version or the reminder's days before (None for the others)."""
 
     kind: str
@@ -104,7 +113,7 @@ def mailing_parts(name: str) -> MailingParts | None:
     if len(parts) < 3 or parts[0] != "event" or not parts[1].isdigit():
         return None
     kind, detail = parts[2], parts[3] if len(parts) > 3 else ""
-    if kind in ("invite", "cancel", "seat", "offer") and not detail:
+    if kind in ("invite", "cancel", "seat", "offer", "feedback") and not detail:
         return MailingParts(kind)
     number = detail.removesuffix("d") if kind == "reminder" else detail
     if kind in ("update", "reminder") and number.isdigit():

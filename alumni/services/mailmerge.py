@@ -152,6 +152,7 @@ def _subject(kind: str, title: str) -> str:
         "cancellation": _("Cancelled: %(title)s", title=title),
         "promotion": _("You have a seat: %(title)s", title=title),
         "offer": _("A seat is offered to you: %(title)s", title=title),
+        "feedback": _("How was it? %(title)s", title=title),
     }
     return subjects[kind]
 

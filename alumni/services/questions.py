@@ -19,7 +19,16 @@ from sqlalchemy import delete, func, select
 from alumni.errors import Invalid, NotFound
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import Answer, Event, Question, QuestionKind, Registration, RegistrationStatus, User
+from alumni.models import (
+    Answer,
+    Event,
+    Question,
+    QuestionForm,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+    User,
+)
 from alumni.models.types import utcnow
 from alumni.services import validation as v
 from alumni.services.audit import plain, record
@@ -31,21 +40,25 @@ MAX_TEXT = 500
 MAX_LONG_TEXT = 5000
 MAX_RETENTION_DAYS = 3650
 DEFAULT_RETENTION_DAYS = 90
+#: The longest delay after the end for the automatic feedback request (alumni.services.feedback): a week.
+MAX_FEEDBACK_AFTER_HOURS = 168
 QUESTION_FIELDS = ("kind", "label", "options", "translations", "required", "show_if")
 #: Registrations whose answers the summary counts (those who come, may come, or wait for a seat).
 COUNTED = (RegistrationStatus.yes, RegistrationStatus.maybe, RegistrationStatus.waitlisted)
 YES_NO = {"yes": True, "no": False, "true": True, "false": False}
 
 
-def get_question(event: Event, question_id: int) -> Question:
+def get_question(event: Event, question_id: int, form: QuestionForm | None = None) -> Question:
+    """One question of `event` (of `form`, if given)."""
     question = db.session.get(Question, question_id)
-    if question is None or question.event_id != event.id:
+    if question is None or question.event_id != event.id or (form is not None and question.form != form):
         raise NotFound(_("There is no question %(id)s.", id=question_id))
     return question
 
 
-def questions_of(event: Event) -> list[Question]:
-    return list(db.session.scalars(select(Question).where(Question.event_id == event.id)
+def questions_of(event: Event, form: QuestionForm = QuestionForm.registration) -> list[Question]:
+    """The event's questions of one form (the registration's unless told), in order."""
+    return list(db.session.scalars(select(Question).where(Question.event_id == event.id, Question.form == form)
                                    .order_by(Question.position, Question.id)))
 
 
@@ -90,14 +103,15 @@ def _translations(value: object, event: Event, n_options: int) -> dict[str, dict
     return result
 
 
-def _show_if(value: object, event: Event, question: Question | None) -> tuple[Question | None, str | None]:
+def _show_if(value: object, event: Event, question: Question | None,
+             form: QuestionForm) -> tuple[Question | None, str | None]:
     """{"question": id or label, "value": …} → (the question it depends on, the value)."""
     if value in (None, "", {}):
         return None, None
     if not isinstance(value, Mapping) or set(value) - {"question", "value"}:
         raise Invalid(_("show_if names a question and the value its answer must have."), field="show_if")
     ref = value.get("question")
-    others = [q for q in questions_of(event) if question is None or q.id != question.id]
+    others = [q for q in questions_of(event, form) if question is None or q.id != question.id]
     match = [q for q in others if (isinstance(ref, int) and not isinstance(ref, bool) and q.id == ref)
              or (isinstance(ref, str) and q.label == ref.strip())]
     if not match:
@@ -133,7 +147,8 @@ def _depends_on(question: Question, other: Question) -> bool:
     return False
 
 
-def _clean(values: Mapping[str, Any], event: Event, question: Question | None) -> dict[str, Any]:
+def _clean(values: Mapping[str, Any], event: Event, question: Question | None,
+           form: QuestionForm = QuestionForm.registration) -> dict[str, Any]:
     unknown = set(values) - set(QUESTION_FIELDS) - {"id"}
     if unknown:
         name = sorted(unknown)[0]
@@ -147,7 +162,7 @@ def _clean(values: Mapping[str, Any], event: Event, question: Question | None) -
     if kind.has_options and len(options) < 2:
         raise Invalid(_("A choice question needs at least two options."), field="options")
     show_if = values["show_if"] if "show_if" in values else _show_if_out(question) if question else None
-    parent, wanted = _show_if(show_if, event, question)
+    parent, wanted = _show_if(show_if, event, question, question.form if question else form)
     return {"kind": kind, "label": v.text(pick("label"), "label", required=True, max_length=MAX_LABEL),
             "options": options, "translations": _translations(pick("translations", {}), event, len(options)),
             "required": bool(pick("required", False)), "show_if_question": parent, "show_if_value": wanted}
@@ -164,10 +179,12 @@ def question_changes(question: Question) -> dict[str, Any]:
             "required": question.required, "show_if": _show_if_out(question)}
 
 
-def add_question(event: Event, values: Mapping[str, Any], *, actor: User | None = None) -> Question:
-    cleaned = _clean(values, event, None)
-    last = db.session.scalar(select(func.max(Question.position)).where(Question.event_id == event.id))
-    question = Question(event_id=event.id, position=(last or 0) + 1, **cleaned)
+def add_question(event: Event, values: Mapping[str, Any], *, actor: User | None = None,
+                 form: QuestionForm = QuestionForm.registration) -> Question:
+    cleaned = _clean(values, event, None, form)
+    last = db.session.scalar(select(func.max(Question.position)).where(Question.event_id == event.id,
+                                                                       Question.form == form))
+    question = Question(event_id=event.id, form=form, position=(last or 0) + 1, **cleaned)
     db.session.add(question)
     db.session.flush()
     record(actor, "question.added", event=event, subject=question,
@@ -190,7 +207,7 @@ def update_question(question: Question, values: Mapping[str, Any], *, actor: Use
 def delete_question(question: Question, *, actor: User | None = None) -> None:
     """Delete a question, its answers, and the conditions of questions shown through it."""
     event = question.event
-    for other in questions_of(event):
+    for other in questions_of(event, question.form):
         if other.show_if_question_id == question.id:
             other.show_if_question, other.show_if_value = None, None
     record(actor, "question.deleted", event=event, subject=question,
@@ -200,7 +217,7 @@ def delete_question(question: Question, *, actor: User | None = None) -> None:
                        .execution_options(synchronize_session=False))
     db.session.delete(question)
     db.session.flush()
-    _renumber(questions_of(event))
+    _renumber(questions_of(event, question.form))
 
 
 def _renumber(questions: list[Question]) -> None:
@@ -211,7 +228,7 @@ def _renumber(questions: list[Question]) -> None:
 
 def move_question(question: Question, offset: int, *, actor: User | None = None) -> None:
     """Move a question up (-1) or down (+1) in the event's order."""
-    questions = questions_of(question.event)
+    questions = questions_of(question.event, question.form)
     index = questions.index(question)
     target = min(max(index + offset, 0), len(questions) - 1)
     if target == index:
@@ -222,21 +239,22 @@ def move_question(question: Question, offset: int, *, actor: User | None = None)
            changes={"position": [index + 1, target + 1]})
 
 
-def replace_questions(event: Event, items: Iterable[Mapping[str, Any]], *, actor: User | None = None) -> None:
-    """The API's `questions` of an event: those with an id are changed, those without added (in
-    the order given), those left out deleted."""
+def replace_questions(event: Event, items: Iterable[Mapping[str, Any]], *, actor: User | None = None,
+                      form: QuestionForm = QuestionForm.registration) -> None:
+    """The API's `questions` (or `feedback_questions`) of an event: those with an id are changed,
+    those without added (in the order given), those left out deleted."""
     items = list(items)
     keep = {item["id"] for item in items if item.get("id") is not None}
-    for question in questions_of(event):
+    for question in questions_of(event, form):
         if question.id not in keep:
             delete_question(question, actor=actor)
     ordered = []
     for item in items:
         values = {k: val for k, val in item.items() if k != "id"}
         if item.get("id") is not None:
-            ordered.append(update_question(get_question(event, int(item["id"])), values, actor=actor))
+            ordered.append(update_question(get_question(event, int(item["id"]), form), values, actor=actor))
         else:
-            ordered.append(add_question(event, values, actor=actor))
+            ordered.append(add_question(event, values, actor=actor, form=form))
     _renumber(ordered)
 
 
@@ -324,10 +342,11 @@ def _keyed(event: Event, raw: Mapping[Any, Any], questions: list[Question]) -> d
     return keyed
 
 
-def check_answers(event: Event, raw: Mapping[Any, Any], *, strict: bool = True) -> dict[int, Any]:
+def check_answers(event: Event, raw: Mapping[Any, Any], *, strict: bool = True,
+                  form: QuestionForm = QuestionForm.registration) -> dict[int, Any]:
     """The answers to keep, each checked against its kind; a missing required answer and (if
     strict) an answer to a hidden question are refused, every problem named by its field."""
-    questions = questions_of(event)
+    questions = questions_of(event, form)
     keyed = _keyed(event, raw, questions)
     values: dict[int, Any] = {}
     problems: dict[str, str] = {}
@@ -354,14 +373,21 @@ def check_answers(event: Event, raw: Mapping[Any, Any], *, strict: bool = True) 
     return values
 
 
-def answers_of(registration: Registration) -> dict[int, Any]:
+def _of_form(form: QuestionForm) -> Any:
+    return Answer.question_id.in_(select(Question.id).where(Question.form == form))
+
+
+def answers_of(registration: Registration, form: QuestionForm = QuestionForm.registration) -> dict[int, Any]:
+    """The registration's answers to the questions of `form`."""
     return {a.question_id: a.value for a in db.session.scalars(
-        select(Answer).where(Answer.registration_id == registration.id))}
+        select(Answer).where(Answer.registration_id == registration.id, _of_form(form)))}
 
 
-def save_answers(registration: Registration, values: Mapping[int, Any]) -> None:
-    """Store the checked answers, replacing the registration's earlier ones."""
-    db.session.execute(delete(Answer).where(Answer.registration_id == registration.id))
+def save_answers(registration: Registration, values: Mapping[int, Any],
+                 form: QuestionForm = QuestionForm.registration) -> None:
+    """Store the checked answers, replacing the registration's earlier ones to that form."""
+    db.session.execute(delete(Answer).where(Answer.registration_id == registration.id, _of_form(form))
+                       .execution_options(synchronize_session="fetch"))
     for qid, value in values.items():
         db.session.add(Answer(registration_id=registration.id, question_id=qid, value=value))
     db.session.flush()
@@ -456,6 +482,20 @@ def clean_retention(value: object) -> int:
         raise Invalid(_("Keep answers for a whole number of days between 0 and %(n)d.", n=MAX_RETENTION_DAYS),
                       field="answers_retention_days")
     return days
+
+
+def clean_feedback_after_hours(value: object) -> int | None:
+    """Hours after the end for the automatic request, 0 … 168; empty means none (manual only)."""
+    if value is None or value == "":
+        return None
+    try:
+        hours = int(str(value).strip()) if not isinstance(value, bool) else -1
+    except ValueError:
+        hours = -1
+    if not 0 <= hours <= MAX_FEEDBACK_AFTER_HOURS:
+        raise Invalid(_("Send the request a whole number of hours between 0 and %(n)d after the end.",
+                        n=MAX_FEEDBACK_AFTER_HOURS), field="feedback_after_hours")
+    return hours
 
 
 def expired_events(now: datetime) -> list[Event]:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from alumni.extensions import db
 from alumni.models.types import utcnow
+from alumni.services.feedback import send_due_requests
 from alumni.services.import_jobs import run_pending_imports
 from alumni.services.notices import queue_reminders
 from alumni.services.questions import purge_expired_answers
@@ -60,6 +61,7 @@ TASKS: list[Task] = [
     Task("offers lapse", timedelta(minutes=1), pass_on_offers),
     Task("imports run", timedelta(seconds=10), run_imports, takes_keepalive=True),
     Task("answers purge", timedelta(hours=1), purge_expired_answers),
+    Task("feedback send", timedelta(minutes=15), send_due_requests),
 ]
 
 

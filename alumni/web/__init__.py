@@ -17,6 +17,7 @@ from alumni.web import (
     documents,
     door,
     events,
+    feedback,
     institutions,
     mail,
     main,
@@ -55,6 +56,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(events.bp)
     app.register_blueprint(manage.bp)
     app.register_blueprint(questions.bp)
+    app.register_blueprint(feedback.bp)
     app.register_blueprint(staff.bp)
 
     app.register_blueprint(mail.bp)

@@ -23,6 +23,7 @@ from alumni.models.types import utcnow
 from alumni.permissions import can_check_in, can_view_event
 from alumni.services import documents
 from alumni.services import events as svc
+from alumni.services import feedback as fsvc
 from alumni.services import questions as qsvc
 from alumni.services import registrations as rsvc
 from alumni.services.paging import bounded_int, page_number, paginate
@@ -164,6 +165,7 @@ def detail(event_id: int):
         article=_article(page, title, description, viewer_zone()), form=form,
         answers=page.answers, member=member, side_max_length=svc.MAX_LENGTH["side"],
         online_link=svc.online_link_for(event, user, registration=registration),
+        asks_feedback=fsvc.asks_feedback(registration),
         questions=asked, given=qsvc.answers_of(registration) if asked and registration else {},
         countries=pickers.country_choices() if any(q.kind.value == "country" for q in asked) else [],
         lang=_lang(),

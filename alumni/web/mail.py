@@ -146,6 +146,8 @@ def mailing_label(name: str) -> str:
         return _("Cancellation")
     if parts.kind == "seat":
         return _("Seats from the waitlist")
+    if parts.kind == "feedback":
+        return _("Feedback requests")
     return name
 
 

@@ -1,5 +1,6 @@
-"""Organizers' page of an event's registration questions (issue 22): a form per question (add,
-change, move up or down, delete after confirmation). Options are typed one a line; the question
+"""Organizers' pages of an event's registration questions and of its feedback questions (issue 22;
+the same engine, QuestionForm): a form per question (add, change, move up or down, delete after
+confirmation). Options are typed one a line; the question
 another depends on (show_if) is picked by its label, never by an id."""
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm
 from alumni.i18n import LANGUAGES, _
-from alumni.models import Event, Question, QuestionKind
+from alumni.models import Event, Question, QuestionForm, QuestionKind
 from alumni.permissions import can_use_manage_area
 from alumni.services import questions as qsvc
 from alumni.web.confirm import ask_first, is_confirmed
@@ -20,6 +21,8 @@ from alumni.web.manage import managed_event
 
 bp = Blueprint("questions", __name__, url_prefix="/manage")
 ACTIONS = ("add", "save", "up", "down", "delete")
+#: Each form's page (endpoint).
+PAGES = {QuestionForm.registration: "questions.page", QuestionForm.feedback: "questions.feedback_page"}
 
 
 @bp.before_request
@@ -51,18 +54,18 @@ def _merged_translations(question: Question, values: dict[str, Any]) -> None:
         values["translations"] = {**(question.translations or {}), **values["translations"]}
 
 
-def _question(event: Event) -> Question:
+def _question(event: Event, form: QuestionForm) -> Question:
     raw = request.form.get("question_id", "")
     if not raw.isdigit():
         abort(400)
     try:
-        return qsvc.get_question(event, int(raw))
+        return qsvc.get_question(event, int(raw), form)
     except ServiceError:
         abort(404)
 
 
 def _ask_to_delete(event: Event, question: Question):
-    back = url_for("questions.page", event_id=event.id)
+    back = url_for(PAGES[question.form], event_id=event.id)
     return ask_first(
         title=_("Delete this question?"), subject=question.label, lead=event.title,
         happens=[_("The question and every answer given to it are deleted."),
@@ -71,12 +74,12 @@ def _ask_to_delete(event: Event, question: Question):
         fields={"action": "delete", "question_id": str(question.id)})
 
 
-def _apply(event: Event, action: str):
+def _apply(event: Event, action: str, form: QuestionForm):
     """Do what the form asked; answers a response when one is needed (the confirmation page)."""
     if action == "add":
-        qsvc.add_question(event, _values(event), actor=current_user)
+        qsvc.add_question(event, _values(event), actor=current_user, form=form)
         return None
-    question = _question(event)
+    question = _question(event, form)
     if action == "delete":
         if not is_confirmed():
             return _ask_to_delete(event, question)
@@ -92,6 +95,15 @@ def _apply(event: Event, action: str):
 
 @bp.route("/events/<int:event_id>/questions", methods=["GET", "POST"])
 def page(event_id: int):
+    return _page(event_id, QuestionForm.registration)
+
+
+@bp.route("/events/<int:event_id>/feedback/questions", methods=["GET", "POST"])
+def feedback_page(event_id: int):
+    return _page(event_id, QuestionForm.feedback)
+
+
+def _page(event_id: int, form: QuestionForm):
     event = managed_event(event_id)
     error = None
     if request.method == "POST":
@@ -99,7 +111,7 @@ def page(event_id: int):
         if not ActionForm().validate_on_submit() or action not in ACTIONS:
             abort(400)
         try:
-            shown = _apply(event, action)
+            shown = _apply(event, action, form)
         except ServiceError as exc:
             db.session.rollback()
             error = exc
@@ -108,9 +120,10 @@ def page(event_id: int):
                 return shown
             db.session.commit()
             flash(_("The questions are saved."), "info")
-            return redirect(url_for("questions.page", event_id=event.id))
-    asked = qsvc.questions_of(event)
+            return redirect(url_for(PAGES[form], event_id=event.id))
+    asked = qsvc.questions_of(event, form)
     return render_template(
         "manage/questions.html", event=event, questions=asked, kinds=list(QuestionKind), error=error,
+        feedback=form == QuestionForm.feedback,
         languages=[t for t in LANGUAGES if t != event.language], action_form=ActionForm(),
     ), (422 if error else 200)

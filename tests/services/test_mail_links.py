@@ -4,6 +4,7 @@ not in a member's mailbox. Also: the greeting of a nameless reader is a msgid, t
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,9 +15,11 @@ from sqlalchemy import select
 from werkzeug.routing import Map, Rule
 
 from alumni.extensions import db
-from alumni.models import MailPurpose, OutgoingMail
+from alumni.models import MailPurpose, OutgoingMail, Registration, RegistrationStatus, Response
+from alumni.models.types import utcnow
 from alumni.services import email_change, mail_keys
 from alumni.services.account_mail import queue_account_mail
+from alumni.services.feedback import add_default_questions, send_requests
 from alumni.services.inbound import _queue_answer_mail
 from alumni.services.invitations import preview_invitation
 from alumni.services.mailmerge import KINDS, Recipient, render_rows
@@ -46,11 +49,23 @@ def every_mail() -> list[dict]:
     changing = make_member(email="old@example.org")
     email_change.request_email_change(changing, "new@example.org")
     _queue_answer_mail(event, member, None, refusal="Closed.")
+    queue_feedback_request(member)
     db.session.flush()
     for row in db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)):
         mails.append({"kind": row.kind, "purpose": row.purpose, "text_body": row.text_body,
                       "html_body": row.html_body, "ics": row.ics})
     return mails
+
+
+def queue_feedback_request(member) -> None:
+    """The feedback request after an event `member` was checked in at (with the certificate link)."""
+    end = datetime.now().replace(microsecond=0, second=0) - timedelta(hours=8)
+    past = make_event(starts_at=end - timedelta(hours=2), ends_at=end)
+    add_default_questions(past)
+    db.session.add(Registration(event_id=past.id, member_id=member.id, response=Response.yes,
+                                status=RegistrationStatus.yes, ticket_token="feedback-ticket", checked_in_at=utcnow()))
+    db.session.flush()
+    assert send_requests(past) == (1, 0)
 
 
 def links(mail: dict) -> set[str]:
@@ -67,7 +82,7 @@ def test_every_link_in_every_mail_resolves_to_a_route(app):
     kinds = {m["kind"] for m in mails}
     assert set(KINDS) <= kinds
     assert {"account-verify", "account-reset", "account-claim", "account-already_registered", "email-change",
-            "email-change-notice", "calendar-reply"} <= kinds
+            "email-change-notice", "calendar-reply", "feedback"} <= kinds
     base = urlsplit(app.config["BASE_URL"])
     adapter = app.url_map.bind(base.netloc)
     for mail in mails:
