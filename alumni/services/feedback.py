@@ -34,7 +34,7 @@ from alumni.services.audit import record
 from alumni.services.eventbase import ends_utc
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.registrations import lock_event
-from alumni.services.reports import PUBLICATION_MIN_CELL, suppress_small
+from alumni.services.reports import PUBLICATION_MIN_CELL, suppress_cells
 from alumni.services.urls import external_url
 
 FEEDBACK = QuestionForm.feedback
@@ -42,7 +42,7 @@ FEEDBACK = QuestionForm.feedback
 FEEDBACK_DAYS = 30
 MAX_AFTER_HOURS = qsvc.MAX_FEEDBACK_AFTER_HOURS
 #: Free-text answers are listed only when at least this many people answered the question.
-MIN_TEXT_RESPONSES = PUBLICATION_MIN_CELL
+MIN_RESPONSES = PUBLICATION_MIN_CELL
 RATING_OPTIONS = ["1", "2", "3", "4", "5"]
 
 
@@ -211,30 +211,30 @@ def submit(registration: Registration, raw: Mapping[Any, Any], *, actor: User | 
 
 # --- organizers: the results ----------------------------------------------------------------------
 
-def cell(n: int) -> int | str:
-    """A count as organizers see it: 0 and counts from the threshold up as they are, others "<5"."""
-    shown = suppress_small(n)
-    return n if shown == str(n) else shown
-
-
 def _question_result(q: Question, answers: list[Any]) -> dict[str, Any]:
+    """Counts (a choice, yes/no or country question) or texts, shown only when at least
+    MIN_RESPONSES answered; counts with small cells suppressed, also against subtraction from the
+    number who answered (a multiple choice's cells do not add up to it)."""
     given = [a for a in answers if not qsvc._is_empty(a)]
-    out: dict[str, Any] = {"id": q.id, "label": q.label, "kind": q.kind.value, "answered": len(given)}
+    out: dict[str, Any] = {"id": q.id, "label": q.label, "kind": q.kind.value, "answered": len(given),
+                           "texts": None}
+    if len(given) < MIN_RESPONSES:
+        return out
     if q.kind.is_counted:
         counts: dict[str, int] = dict.fromkeys(qsvc._show_if_values(q) or [], 0)
         for value in given:
             for item in qsvc._items(value):
                 counts[item] = counts.get(item, 0) + 1
-        out["counts"] = {k: cell(n) for k, n in counts.items()}
+        out["counts"] = suppress_cells(counts, total_known=q.kind is not QuestionKind.multiple_choice)
+        del out["texts"]
     else:
-        enough = len(given) >= MIN_TEXT_RESPONSES
-        out["texts"] = sorted(str(a) for a in given) if enough else None  # sorted: no telling order
+        out["texts"] = sorted(str(a) for a in given)  # sorted: no telling order
     return out
 
 
 def results(event: Event) -> dict[str, Any]:
     """Response rate and, per question, counts (small cells suppressed) or free texts (only when
-    at least MIN_TEXT_RESPONSES answered), without names."""
+    at least MIN_RESPONSES answered), without names."""
     asked = feedback_questions(event)
     checked_in = db.session.scalar(select(func.count(Registration.id)).where(
         Registration.event_id == event.id, Registration.checked_in_at.is_not(None))) or 0
@@ -260,7 +260,7 @@ def results_csv(event: Event) -> bytes:
         elif q["texts"] is not None:
             rows += [[q["label"], text, ""] for text in q["texts"]]
         else:
-            rows.append([q["label"], _("(fewer than %(n)d answers: not shown)", n=MIN_TEXT_RESPONSES), q["answered"]])
+            rows.append([q["label"], _("(fewer than %(n)d answers: not shown)", n=MIN_RESPONSES), q["answered"]])
     buffer = io.StringIO()
     csvsafe.writer(buffer).writerows(rows)  # labels and answers are typed by people
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -238,6 +238,38 @@ def suppress_small(n: int | None) -> str:
     return f"<{PUBLICATION_MIN_CELL}" if 0 < n < PUBLICATION_MIN_CELL else str(n)
 
 
+def _pins_a_small_cell(counts: Mapping[str, int], hidden: set[str]) -> bool:
+    """Whether a reader who knows the hidden cells' sum (the total less the cells shown) can work
+    out a small hidden count exactly: each hidden cell is at least 1 and under the threshold
+    ("<5"), or at least the threshold ("≥5") when it was hidden only to protect another."""
+    total = sum(counts[k] for k in hidden)
+    low = {k: 1 if counts[k] < PUBLICATION_MIN_CELL else PUBLICATION_MIN_CELL for k in hidden}
+    high = {k: PUBLICATION_MIN_CELL - 1 if counts[k] < PUBLICATION_MIN_CELL else total for k in hidden}
+    for k in hidden:
+        if counts[k] >= PUBLICATION_MIN_CELL:
+            continue
+        least = max(low[k], total - sum(high[j] for j in hidden if j != k))
+        most = min(high[k], total - sum(low[j] for j in hidden if j != k))
+        if least >= most:
+            return True
+    return False
+
+
+def suppress_cells(counts: Mapping[str, int], *, total_known: bool) -> dict[str, int | str]:
+    """A row of counts of people for readers who must not recognise anyone: counts under the
+    threshold are "<5"; where the total is also shown (`total_known`: the cells add up to it),
+    the smallest other counts are hidden as "≥5" too until no small count can be worked out by
+    subtraction (secondary suppression). Zeros stay."""
+    hidden = {k for k, n in counts.items() if 0 < n < PUBLICATION_MIN_CELL}
+    while total_known and hidden and _pins_a_small_cell(counts, hidden):
+        rest = sorted((n, k) for k, n in counts.items() if k not in hidden and n > 0)
+        if not rest:
+            break
+        hidden.add(rest[0][1])
+    return {k: (n if k not in hidden else suppress_small(n) if n < PUBLICATION_MIN_CELL
+                else f"≥{PUBLICATION_MIN_CELL}") for k, n in counts.items()}
+
+
 def publication_cell(publication: bool) -> Callable[[int], int | str]:
     """How a table writes a count of people: suppressed under `PUBLICATION_MIN_CELL` when it is
     meant for publication, as it is otherwise."""

@@ -3,16 +3,16 @@ feedback form; an event may send the feedback request a number of hours after it
 remembers when it went; a registration remembers when its feedback was sent; the outbox gets the
 purpose "feedback"
 
-Revision ID: 0023_feedback
-Revises: 0022_documents
+Revision ID: 0024_feedback
+Revises: 0023_one_live_document
 Create Date: 2026-11-28 15:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0023_feedback'
-down_revision = '0022_documents'
+revision = '0024_feedback'
+down_revision = '0023_one_live_document'
 branch_labels = None
 depends_on = None
 

@@ -215,13 +215,15 @@ def test_results_suppress_small_cells_and_hide_texts_of_few(event):
     result = fsvc.results(event)
     assert (result["checked_in"], result["responses"], result["response_rate"]) == (8, 7, 0.875)
     counts = result["questions"][0]["counts"]
-    assert counts == {"1": "<5", "2": 0, "3": 0, "4": 0, "5": 6}
+    # 7 answered and 6 said 5: showing "6" would tell that exactly one said 1, so it is hidden too.
+    assert counts == {"1": "<5", "2": 0, "3": 0, "4": 0, "5": "≥5"}
     assert result["questions"][1]["texts"] is None and result["questions"][1]["answered"] == 3
     answer_many(event, ["4", "4"], texts=["Music", "Beer"])  # now 5 answered the open question
     texts = fsvc.results(event)["questions"][1]["texts"]
     assert texts == sorted(["Zebra talk", "Aiko's name", "Food", "Music", "Beer"])
     rows = list(csv.reader(io.StringIO(fsvc.results_csv(event).decode("utf-8-sig"))))
     assert rows[0] == ["question", "answer", "count"]
+    # 9 answered: 1, 2 and 6 — the two small cells together are 3, which does not pin either.
     assert [rating.label, "1", "<5"] in rows and [rating.label, "5", "6"] in rows
     assert [rating.label, "4", "<5"] in rows
     assert [liked.label, "Beer", ""] in rows
@@ -242,7 +244,7 @@ def test_feedback_answers_follow_the_retention_rule(event):
     assert qsvc.purge_expired_answers(ends_utc(event) + timedelta(days=10)) == "deleted 3 answers"
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
-    assert fsvc.results(event)["questions"][0]["counts"]["5"] == 0
+    assert fsvc.results(event)["questions"][0]["answered"] == 0
 
 
 @pytest.mark.postgresql_only
@@ -283,3 +285,9 @@ def test_two_schedulers_at_once_send_each_request_once(app, is_postgresql):
     assert len(feedback_mail()) == 4
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "feedback.requested", AuditEntry.event_id == event_id)) == 1
+
+
+def test_counts_of_fewer_than_five_answers_are_not_shown(event):
+    answer_many(event, ["5", "5", "4"])
+    result = fsvc.results(event)["questions"][0]
+    assert result["answered"] == 3 and "counts" not in result and result["texts"] is None

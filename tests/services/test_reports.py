@@ -15,6 +15,7 @@ from alumni.services.reports import (
     iter_returnees,
     list_returnees,
     summarise_returnees,
+    suppress_cells,
     suppress_small,
 )
 from tests.factories import make_career, make_member, make_participation, make_return
@@ -242,3 +243,18 @@ def test_only_returns_that_have_happened_count():
     # once the day comes, they count
     later = replace(clean_returnee_filters({}), as_of=today + timedelta(days=30))
     assert summarise_returnees(later)["total"] == 3
+
+
+@pytest.mark.parametrize(("counts", "known", "shown"), [
+    # one small cell beside a known total: it is the total less the rest, so the rest is hidden too
+    ({"a": 6, "b": 1, "c": 0}, True, {"a": "≥5", "b": "<5", "c": 0}),
+    # two small cells adding up to 3: (1, 2) or (2, 1) — neither is pinned
+    ({"a": 6, "b": 1, "c": 2}, True, {"a": 6, "b": "<5", "c": "<5"}),
+    # two small cells adding up to 2: each must be 1, so the smallest other count is hidden
+    ({"a": 9, "b": 1, "c": 1, "d": 7}, True, {"a": 9, "b": "<5", "c": "<5", "d": "≥5"}),
+    # cells that do not add up to a known total (a multiple choice): small ones only
+    ({"a": 6, "b": 1}, False, {"a": 6, "b": "<5"}),
+    ({"a": 5, "b": 0}, True, {"a": 5, "b": 0}),
+])
+def test_small_cells_cannot_be_worked_out_by_subtraction(counts, known, shown):
+    assert suppress_cells(counts, total_known=known) == shown
