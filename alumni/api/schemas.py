@@ -178,6 +178,9 @@ class MemberSchema(StrictSchema):
     invitations = fields.Boolean(metadata={
         "description": "invitations to events by mail; false once the member unsubscribed (shown to the "
                        "member themselves and staff only)"})
+    orcid = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "the member's linked ORCID iD as its https://orcid.org/… URL, null if none is linked "
+                       "(the member themselves and staff only; present where the service is set up for ORCID)"})
 
 
 class MemberViewSchema(MemberSchema):
