@@ -50,6 +50,8 @@ class Candidate:
     #: "new" (offered, pre-checked), "imported" (already in the record), "unusable" (see reason).
     status: str
     reason: str = ""
+    #: The career entry imported from it before (status "imported").
+    existing: CareerEntry | None = None
 
     @property
     def title(self) -> str:
@@ -117,20 +119,22 @@ def review_import(member: Member) -> list[Candidate]:
     role and whether it can be imported. Reads ORCID; changes nothing."""
     link = _linked(member)
     found = orcid_api.fetch_affiliations(link.orcid, link.access_token)
-    imported = _imported_put_codes(member)
+    imported = _imported(member)
     matcher = InstitutionMatcher(db.session.scalars(select(Institution)))
     return [_candidate(a, matcher.match(a), imported) for a in found]
 
 
-def _imported_put_codes(member: Member) -> set[int]:
-    return set(db.session.scalars(select(CareerEntry.orcid_put_code).where(
-        CareerEntry.member_id == member.id, CareerEntry.orcid_put_code.is_not(None))))
+def _imported(member: Member) -> dict[int, CareerEntry]:
+    """The member's career entries imported from ORCID, by put-code."""
+    entries = db.session.scalars(select(CareerEntry).where(
+        CareerEntry.member_id == member.id, CareerEntry.orcid_put_code.is_not(None)))
+    return {e.orcid_put_code: e for e in entries if e.orcid_put_code is not None}
 
 
-def _candidate(affiliation: Affiliation, institution: Institution | None, imported: set[int]) -> Candidate:
+def _candidate(affiliation: Affiliation, institution: Institution | None, imported: dict[int, CareerEntry]) -> Candidate:
     role = guess_role(affiliation, institution)
     if affiliation.put_code in imported:
-        return Candidate(affiliation, institution, role, "imported")
+        return Candidate(affiliation, institution, role, "imported", existing=imported[affiliation.put_code])
     if affiliation.start is None:
         return Candidate(affiliation, institution, role, "unusable", _("ORCID has no start date for it."))
     if affiliation.end is not None and affiliation.end < affiliation.start:
