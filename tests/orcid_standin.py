@@ -61,6 +61,7 @@ class OrcidStandIn:
         self.server.server_close()
 
     def reset(self) -> None:
+        self.orcid = ORCID_ID
         self.revoked = self.malformed = self.wrong_shape = self.later = False
         self.delay = 0.0
         self.requests.clear()

@@ -265,3 +265,22 @@ def test_institution_ror_id_is_unique():
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Institution).where(Institution.ror_id.is_not(None))) == 0
+
+
+def test_deleting_the_record_or_the_account_forgets_the_link(orcid):
+    from alumni.services import members as member_service
+    from tests.factories import PASSWORD
+
+    first, _user = _linked_member(email="first@example.org")
+    second = make_member(email="second@example.org", given_name="Hanako")
+    account = make_user(member=second, password=PASSWORD)
+    orcid.orcid = "0000-0002-9079-593X"  # another iD: one iD links one record
+    svc.link_orcid(second, _code(), actor=account)
+    db.session.commit()
+    member_service.delete_member(first, actor=None)
+    db.session.commit()
+    assert list(db.session.scalars(select(OrcidLink.member_id))) == [second.id]
+    membership.delete_account(account, PASSWORD)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(OrcidLink)) == 0
+
