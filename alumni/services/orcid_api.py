@@ -22,8 +22,9 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 
-from alumni.errors import ServiceError, Unavailable
+from alumni.errors import Invalid, ServiceError, Unavailable
 from alumni.i18n import _
+from alumni.services import validation as v
 from alumni.services.urls import external_url
 
 ORCID_ID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -222,9 +223,12 @@ def _ror_id(disambiguated: dict[str, Any] | None) -> str | None:
 
 
 def normal_ror_id(value: str) -> str | None:
-    """"https://ror.org/057zh3y96", "ror.org/057zh3y96" or "057zh3y96" → "057zh3y96"."""
-    bare = value.strip().rstrip("/").rsplit("/", 1)[-1].lower()
-    return bare if re.fullmatch(r"0[a-z0-9]{6}\d{2}", bare) else None
+    """"https://ror.org/057zh3y96", "ror.org/057zh3y96" or "057zh3y96" → "057zh3y96"; None for
+    anything else."""
+    try:
+        return v.ror_id(value)
+    except Invalid:
+        return None
 
 
 def _fuzzy_date(value: dict[str, Any] | None, *, end: bool) -> date | None:
