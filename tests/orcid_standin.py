@@ -10,6 +10,11 @@ with only the host changed (ORCID_BASE_URL = stand-in.url; the API is on the sam
 - GET /v3.0/{orcid}/employments and /educations with `Authorization: Bearer TOKEN` → the
   fixtures of tests/data/orcid/ (`employments-later.json` once `later` is set).
 
+A developer can try the feature with `make run` against it (no ORCID account needed):
+`python -m tests.orcid_standin --port 8765` in one terminal, then in another
+`ORCID_BASE_URL=http://127.0.0.1:8765 ORCID_CLIENT_ID=APP-STANDIN0000000
+ORCID_CLIENT_SECRET=stand-in-secret make run` (docs/operations.md, "ORCID").
+
 Switches (attributes, set by a test): `revoked` (the API answers 401 invalid_token, as after
 the member revoked our access), `malformed` (a truncated JSON body), `wrong_shape` (JSON that
 is not an affiliation list), `delay` (seconds before answering the API), `later`.
@@ -32,7 +37,7 @@ CLIENT_SECRET = "stand-in-secret"
 
 
 class OrcidStandIn:
-    def __init__(self, orcid: str = ORCID_ID, name: str = "Josiah Carberry") -> None:
+    def __init__(self, orcid: str = ORCID_ID, name: str = "Josiah Carberry", port: int = 0) -> None:
         self.orcid = orcid
         self.name = name
         self.revoked = False
@@ -43,7 +48,7 @@ class OrcidStandIn:
         self.codes: dict[str, str] = {}  # code → the redirect_uri it was issued for
         self.tokens: set[str] = set()
         self.requests: list[str] = []  # "METHOD path" of every request, in order
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
 
@@ -164,3 +169,20 @@ def sign_in(authorize_url: str) -> str:
         return response.getheader("Location")
     finally:
         connection.close()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A stand-in for ORCID (OAuth and API v3.0) on loopback.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--later", action="store_true", help="the record with one more employment (put-code 1003)")
+    port = parser.parse_args().port
+    standin = OrcidStandIn(port=port)
+    standin.later = parser.parse_args().later
+    print(f"ORCID stand-in on {standin.url} (iD {standin.orcid}). Run the app with:\n"
+          f"  ORCID_BASE_URL={standin.url} ORCID_CLIENT_ID={CLIENT_ID} ORCID_CLIENT_SECRET={CLIENT_SECRET} make run")
+    try:
+        standin.server.serve_forever()
+    except KeyboardInterrupt:
+        standin.server.server_close()
