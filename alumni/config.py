@@ -126,6 +126,17 @@ class Config:
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    #: ORCID (docs/operations.md, "ORCID"): members link their iD and import their employments and
+    #: educations. Without the base URL, client id and secret the feature is hidden everywhere.
+    #: ORCID_BASE_URL is where members sign in (https://orcid.org, https://sandbox.orcid.org);
+    #: ORCID_API_URL where their public record is read (default: pub.orcid.org, pub.sandbox.orcid.org).
+    ORCID_BASE_URL = os.environ.get("ORCID_BASE_URL", "").strip().rstrip("/")
+    ORCID_API_URL = os.environ.get("ORCID_API_URL", "").strip().rstrip("/")
+    ORCID_CLIENT_ID = os.environ.get("ORCID_CLIENT_ID", "").strip()
+    ORCID_CLIENT_SECRET = os.environ.get("ORCID_CLIENT_SECRET", "").strip()
+    #: Seconds each call to ORCID may take (connect, then read).
+    ORCID_TIMEOUT = float(os.environ.get("ORCID_TIMEOUT", "10"))
+
     #: Load the demo data set on `make run` the first time.
     DEMO_MEMBERS = int(os.environ.get("DEMO_MEMBERS", "300"))
     #: `demo load` makes one account per role with a known password: in development only, never here.

@@ -47,3 +47,9 @@ class Conflict(ServiceError):
 class Unauthorized(ServiceError):
     status = 401
     code = "unauthorized"
+
+
+class Unavailable(ServiceError):
+    """A service we depend on (ORCID) did not answer, or answered what we cannot read."""
+    status = 502
+    code = "unavailable"

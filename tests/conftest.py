@@ -199,3 +199,27 @@ def mailbox(smtp):
     from tests.smtp import Mailbox
 
     return Mailbox(smtp)
+
+
+@pytest.fixture(scope="session")
+def _orcid_standin():
+    from tests.orcid_standin import OrcidStandIn
+
+    standin = OrcidStandIn().start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def orcid(app, _orcid_standin, monkeypatch):
+    """ORCID's stand-in (tests/orcid_standin.py, a real HTTP server on loopback) wired into the
+    app's ORCID settings for this test; its switches (revoked, malformed, …) start off."""
+    from tests.orcid_standin import CLIENT_ID, CLIENT_SECRET
+
+    _orcid_standin.reset()
+    monkeypatch.setitem(app.config, "ORCID_BASE_URL", _orcid_standin.url)
+    monkeypatch.setitem(app.config, "ORCID_API_URL", "")
+    monkeypatch.setitem(app.config, "ORCID_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setitem(app.config, "ORCID_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setitem(app.config, "ORCID_TIMEOUT", 2)
+    return _orcid_standin

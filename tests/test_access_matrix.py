@@ -99,6 +99,13 @@ MATRIX = {
     "POST /me/calendar/reset": "login ok ok 400 400 400",
     "POST /me/calendar/reminder": "login ok ok 400 400 400",
     # API tokens: one's own list; revoking one is for its owner and staff (anyone else: 404)
+    # ORCID (issue 21): hidden (404 for everyone) without ORCID settings, as here; with them, one's
+    # own link only — tests/web/test_orcid_pages.py::test_who_may_use_the_orcid_pages
+    "GET /me/orcid/link": "404 404 404 404 404 404",
+    "GET /me/orcid/callback": "404 404 404 404 404 404",
+    "GET /me/orcid/import": "404 404 404 404 404 404",
+    "POST /me/orcid/import": "404 404 404 404 404 404",
+    "POST /me/orcid/unlink": "404 404 404 404 404 404",
     "GET /me/tokens": "login ok ok ok ok ok",
     "POST /me/logout-everywhere": "login ok ok ok ok ok",
     "POST /tokens/<int:token_id>/revoke": "login ok 404 404 404 ok",

@@ -163,3 +163,18 @@ def test_without_a_secret_key_the_command_names_it_and_fails(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "SECRET_KEY must be set" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_orcid_is_checked_whole(runner, production, monkeypatch):
+    r = runner.invoke(args=["check"])
+    assert "ok: ORCID is not set up" in r.output
+    monkeypatch.setitem(production.config, "ORCID_BASE_URL", "https://orcid.org")
+    r = runner.invoke(args=["check"])
+    assert r.exit_code == 1 and "error: ORCID is half set up: ORCID_CLIENT_ID, ORCID_CLIENT_SECRET missing" in r.output
+    monkeypatch.setitem(production.config, "ORCID_CLIENT_ID", "APP-1234")
+    monkeypatch.setitem(production.config, "ORCID_CLIENT_SECRET", "s3cret-value")
+    r = runner.invoke(args=["check"])
+    assert r.exit_code == 0 and "ok: ORCID at https://orcid.org (client APP-1234)" in r.output
+    assert "s3cret-value" not in r.output
+    monkeypatch.setitem(production.config, "ORCID_BASE_URL", "http://orcid.org")
+    assert "error: ORCID_BASE_URL http://orcid.org is not https" in runner.invoke(args=["check"]).output

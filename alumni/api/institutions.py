@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from alumni.api.common import commit, forbid_unless, require_actor
 from alumni.api.schemas import InstitutionNamingSchema, InstitutionPage, InstitutionQuerySchema, InstitutionSchema
 from alumni.permissions import can_create_institution, can_name_institution
-from alumni.services.institutions import create_institution, get_institution, list_institutions
+from alumni.services.institutions import create_institution, get_institution, list_institutions, set_ror_id
 from alumni.services.names import set_institution_names
 from alumni.services.paging import paginate
 
@@ -41,6 +41,9 @@ def institutions_update_names(data, institution_id):
     forbid_unless(can_name_institution(actor))
     institution = get_institution(institution_id, "institution_id")
     assert institution is not None  # an id was given: get_institution raised NotFound otherwise
-    set_institution_names(institution, data, actor)
+    if "ror_id" in data:
+        set_ror_id(institution, data.pop("ror_id"), actor=actor)
+    if data:
+        set_institution_names(institution, data, actor)
     commit()
     return institution

@@ -32,6 +32,7 @@ from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.permissions import can_create_member, can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
+from alumni.services import orcid, orcid_api
 from alumni.services.calendars import member_feed_url, reset_calendar_token
 from alumni.services.membership import log_staff_access, update_profile
 from alumni.services.paging import paginate
@@ -43,9 +44,10 @@ blp = Blueprint("api_members", __name__, description="Members and their records"
 PUBLIC_FIELDS = ("id", "given_name", "family_name", "native_name", "family_name_first", "country", "field")
 
 
-def member_out(member, actor, *, make_calendar_url: bool = False):
+def member_out(member, actor, *, make_calendar_url: bool = False, orcids: dict[int, str] | None = None):
     """The member as `actor` may see them. The member and staff also get `calendar_url`, the
-    private feed; `make_calendar_url` creates its token on first use (lists never write)."""
+    private feed; `make_calendar_url` creates its token on first use (lists never write); and,
+    where ORCID is configured, `orcid` (`orcids`: the page's, read at once by a list)."""
     if not can_manage_member(actor, member):
         return {name: getattr(member, name) for name in PUBLIC_FIELDS}
     out = {name: getattr(member, name) for name in ("id", *svc.MEMBER_FIELDS)}
@@ -53,6 +55,8 @@ def member_out(member, actor, *, make_calendar_url: bool = False):
     out["pending_email"] = member.pending_email
     if make_calendar_url or member.calendar_token:
         out["calendar_url"] = member_feed_url(member)
+    if orcid_api.is_configured():
+        out["orcid"] = (orcids if orcids is not None else orcid.orcid_urls([member.id])).get(member.id)
     return out
 
 
@@ -81,7 +85,8 @@ class Members(MethodView):
         items, total = paginate(stmt, args["page"], args["per_page"])
         if log_staff_access(actor, None, f"api:GET {request.full_path.rstrip('?')}"):
             commit()
-        return {"items": [member_out(m, actor) for m in items], "total": total}
+        orcids = orcid.orcid_urls([m.id for m in items]) if orcid_api.is_configured() else None
+        return {"items": [member_out(m, actor, orcids=orcids) for m in items], "total": total}
 
     @blp.arguments(MemberSchema)
     @blp.response(201, MemberSchema)

@@ -128,13 +128,18 @@ class InstitutionSchema(StrictSchema):
     names = Names(300)
     country = Country(required=True)
     kind = fields.String(load_default="university", validate=validate.OneOf(_values(InstitutionKind)))
+    ror_id = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "its Research Organization Registry id, bare (057zh3y96) or as https://ror.org/057zh3y96 "
+                       "(answered bare); ORCID imports match organisations by it"})
 
 
 class InstitutionNamingSchema(StrictSchema):
-    """What PATCH /institutions/{id} changes: its names in other languages (the whole map) and the
-    language of its name. The name itself stays (institutions are matched by it)."""
+    """What PATCH /institutions/{id} changes: its names in other languages (the whole map), the
+    language of its name and its ROR id. The name itself stays (institutions are matched by it)."""
     language = Language(metadata={"description": "BCP 47 tag of name"})
     names = Names(300)
+    ror_id = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "its Research Organization Registry id; null clears it"})
 
 
 class InstitutionQuerySchema(PageArgsSchema):
@@ -178,6 +183,9 @@ class MemberSchema(StrictSchema):
     invitations = fields.Boolean(metadata={
         "description": "invitations to events by mail; false once the member unsubscribed (shown to the "
                        "member themselves and staff only)"})
+    orcid = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "the member's linked ORCID iD as its https://orcid.org/… URL, null if none is linked "
+                       "(the member themselves and staff only; present where the service is set up for ORCID)"})
 
 
 class MemberViewSchema(MemberSchema):

@@ -17,6 +17,9 @@ class InstitutionForm(FlaskForm):
     country = SelectField(_l("Country"), choices=[], validate_choice=False, render_kw={"data-picker": ""})
     kind = SelectField(_l("Kind"), choices=options((k.value, label) for k, label in INSTITUTION_KIND_LABELS.items()))
     language = SelectField(_l("Language of the name"), choices=options((t, t) for t in LANGUAGES), default="en")
+    ror_id = StringField(_l("ROR id (optional)"), validators=[Length(max=100)],
+                         description=_l("Its address in the Research Organization Registry, such as "
+                                        "https://ror.org/057zh3y96. Members' ORCID imports are matched to it."))
     next = HiddenField()
 
 

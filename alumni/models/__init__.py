@@ -24,6 +24,7 @@ from alumni.models.members import (  # noqa: F401
     ReturnVisit,
     Visibility,
 )
+from alumni.models.orcid import OrcidLink  # noqa: F401
 from alumni.models.privacy import Consent, ConsentKind, StaffAccess  # noqa: F401
 from alumni.models.programmes import Programme  # noqa: F401
 from alumni.models.questions import Answer, Question, QuestionForm, QuestionKind  # noqa: F401

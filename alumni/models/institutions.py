@@ -51,6 +51,9 @@ class Institution(Model):
     kind: Mapped[InstitutionKind] = mapped_column(
         str_enum(InstitutionKind, "institution_kind"), default=InstitutionKind.university
     )
+    #: The Research Organization Registry id, bare ("057zh3y96", not https://ror.org/…): ORCID
+    #: affiliations name their organisation by it (services/orcid.py matches on it).
+    ror_id: Mapped[str | None] = mapped_column(String(16), unique=True)
 
     def __repr__(self) -> str:
         return f"<Institution {self.id} {self.name!r} {self.country}>"

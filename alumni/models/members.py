@@ -199,6 +199,8 @@ class CareerEntry(Model):
         Index("ix_career_entries_member_start", "member_id", "start_date"),
         #: Current positions by country (the overview's "where alumni work now").
         Index("ix_career_entries_current", "end_date", "country", "member_id"),
+        #: An ORCID affiliation is imported once per member (services/orcid.py).
+        UniqueConstraint("member_id", "orcid_put_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,6 +213,9 @@ class CareerEntry(Model):
     start_date: Mapped[date] = mapped_column(Date)
     #: None while the position is current.
     end_date: Mapped[date | None] = mapped_column(Date)
+    #: The `put-code` of the ORCID employment or education this entry was imported from (both
+    #: kinds share one numbering in an ORCID record); None for entries typed in here.
+    orcid_put_code: Mapped[int | None] = mapped_column()
 
     member: Mapped[Member] = relationship(back_populates="careers")
     institution: Mapped[Institution | None] = relationship()

@@ -39,14 +39,38 @@ def create_institution(values: dict[str, Any], *, actor: User | None = None) -> 
     kind = v.choice(values.get("kind") or InstitutionKind.university.value, InstitutionKind, "kind")
     language = v.language(values.get("language") or "en", "language")
     names = clean_names(values.get("names"), language, INSTITUTION_NAME_LENGTH)
+    ror_id = v.ror_id(values.get("ror_id"))
     if find_institution(name, country) is not None:
         raise Conflict(_("%(name)s (%(country)s) already exists.", name=name, country=country), field="name")
+    _ensure_ror_id_free(ror_id)
     institution = Institution(name=name, name_key=name_key(name), country=country, kind=kind, language=language,
-                              names=names)
+                              names=names, ror_id=ror_id)
     db.session.add(institution)
     db.session.flush()
     audit.record(actor, "institution.created", subject=institution,
-                 changes=audit.created(institution, ("name", "country", "kind")))
+                 changes=audit.created(institution, ("name", "country", "kind", "ror_id")))
+    return institution
+
+
+def _ensure_ror_id_free(ror_id: str | None, own_id: int | None = None) -> None:
+    if ror_id is None:
+        return
+    holder = db.session.scalar(select(Institution).where(Institution.ror_id == ror_id))
+    if holder is not None and holder.id != own_id:
+        raise Conflict(_("The ROR id %(ror_id)s already belongs to %(name)s.", ror_id=ror_id, name=holder.name),
+                       field="ror_id")
+
+
+def set_ror_id(institution: Institution, value: object, *, actor: User | None) -> Institution:
+    """An institution's ROR id (ORCID names organisations by it: services/orcid.py); None clears it."""
+    ror_id = v.ror_id(value)
+    _ensure_ror_id_free(ror_id, institution.id)
+    before = audit.snapshot(institution, ("ror_id",))
+    institution.ror_id = ror_id
+    db.session.flush()
+    changed = audit.diff(before, institution)
+    if changed:
+        audit.record(actor, "institution.updated", subject=institution, changes=changed)
     return institution
 
 

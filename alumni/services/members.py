@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 
 from alumni.errors import Conflict, Invalid, NotFound
 from alumni.extensions import db
@@ -18,6 +18,7 @@ from alumni.models import (
     CareerRole,
     Direction,
     Member,
+    OrcidLink,
     Participation,
     Programme,
     ReturnPurpose,
@@ -142,6 +143,8 @@ def delete_member(member: Member, *, actor: User | None = None) -> None:
     member_id = member.id
     audit.forget_member(member_id)
     questions.forget_member_answers(member_id)
+    # Explicit: SQLite enforces no ON DELETE CASCADE, and the ORCID token must not outlive the record.
+    db.session.execute(delete(OrcidLink).where(OrcidLink.member_id == member_id))
     db.session.delete(member)
     db.session.flush()
     # Their own entries go with the record (ON DELETE CASCADE); this one keeps only the id.

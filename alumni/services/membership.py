@@ -204,7 +204,8 @@ def log_staff_access(actor: User | None, member: Member | None, action: str) -> 
 # --- download my data / delete my account --------------------------------------------------
 
 #: Columns never exported: secrets, and derived data that says nothing new.
-_SECRET_COLUMNS = {"password_hash", "token_hash", "search_key", "calendar_token", "calendar_token_hash"}
+_SECRET_COLUMNS = {"password_hash", "token_hash", "search_key", "calendar_token", "calendar_token_hash",
+                  "access_token"}
 
 
 def _jsonable(value: Any) -> Any:

@@ -255,6 +255,26 @@ def check_fonts() -> Finding:
     return Finding("ok", "fonts for every language's PDFs")
 
 
+ORCID_SETTINGS = ("ORCID_BASE_URL", "ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET")
+
+
+def check_orcid(config: Mapping[str, Any]) -> Finding:
+    """ORCID (link an iD, import affiliations) is on with all three settings, hidden with none."""
+    given = [name for name in ORCID_SETTINGS if config.get(name)]
+    if not given:
+        return Finding("ok", "ORCID is not set up (ORCID_BASE_URL, ORCID_CLIENT_ID, ORCID_CLIENT_SECRET): "
+                       "members see no ORCID link")
+    missing = [name for name in ORCID_SETTINGS if name not in given]
+    if missing:
+        return Finding("error" if _production(config) else "warning",
+                       f"ORCID is half set up: {', '.join(missing)} missing, so the feature stays hidden")
+    base = urlsplit(str(config["ORCID_BASE_URL"]))
+    if _production(config) and base.scheme != "https":
+        return Finding("error", f"ORCID_BASE_URL {config['ORCID_BASE_URL']} is not https "
+                       "(https://orcid.org, or https://sandbox.orcid.org to try it)")
+    return Finding("ok", f"ORCID at {config['ORCID_BASE_URL']} (client {config['ORCID_CLIENT_ID']})")
+
+
 def run_checks(config: Mapping[str, Any], environ: Mapping[str, str], migrations_dir: str, *,
                timeout: float = 5.0, now: datetime | None = None) -> list[Finding]:
     """Every check, configuration first."""
@@ -267,4 +287,5 @@ def run_checks(config: Mapping[str, Any], environ: Mapping[str, str], migrations
         check_rate_limits(config, environ, timeout=timeout),
         *check_database(config, migrations_dir, now=now),
         check_fonts(),
+        check_orcid(config),
     ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from datetime import date
 from functools import lru_cache
@@ -181,3 +182,14 @@ def fiscal_year_matches(value: object, start: date, field: str = "fiscal_year") 
             field=field,
         )
     return year
+
+
+def ror_id(value: object, field: str = "ror_id") -> str | None:
+    """A Research Organization Registry id, bare or as its URL ("https://ror.org/057zh3y96") →
+    "057zh3y96"; empty → None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    bare = str(value).strip().rstrip("/").rsplit("/", 1)[-1].lower()
+    if not re.fullmatch(r"0[a-z0-9]{6}\d{2}", bare):
+        raise Invalid(_("This is not a ROR id (like https://ror.org/057zh3y96)."), field=field)
+    return bare

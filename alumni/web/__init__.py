@@ -23,6 +23,7 @@ from alumni.web import (
     main,
     manage,
     members,
+    orcid,
     questions,
     staff,
     tokens,
@@ -65,6 +66,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(account.bp)
     app.register_blueprint(members.bp)
+    app.register_blueprint(orcid.bp)
     app.register_blueprint(directory.bp)
 
     app.register_blueprint(tokens.bp)

@@ -51,7 +51,8 @@ def new_institution():
             else:
                 institution = svc.create_institution(
                     {"name": form.name.data, "country": country, "kind": form.kind.data,
-                     "language": form.language.data, "names": names_from(form)}, actor=current_user)
+                     "language": form.language.data, "names": names_from(form), "ror_id": form.ror_id.data},
+                    actor=current_user)
                 flash(_("%(name)s is added.", name=local_name_plain(institution)), "info")
         except ServiceError as error:
             db.session.rollback()

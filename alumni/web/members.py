@@ -23,7 +23,7 @@ from alumni.models.members import CAREER_ROLE_LABELS, DIRECTION_LABELS, RETURN_P
 from alumni.models.privacy import CONSENT_LABELS
 from alumni.permissions import can_manage_member, can_view_member, is_staff
 from alumni.services import members as svc
-from alumni.services import membership, names, privacy
+from alumni.services import membership, names, orcid, orcid_api, privacy
 from alumni.services.account_mail import queue_account_mail
 from alumni.services.paging import bounded_int, page_number, paginate
 from alumni.web import pickers
@@ -103,7 +103,10 @@ def me():
     consents = membership.list_consents(member) if member is not None else []
     guided = member is not None and (member.country is None or not member.participations)
     notice = privacy.accepted_notice(member) if member is not None else None
+    orcid_link = orcid.link_of(member) if member is not None and orcid_api.is_configured() else None
     return render_template("members/me.html", member=member, consents=consents, guided=guided,
+                           orcid_enabled=orcid_api.is_configured(), orcid_link=orcid_link,
+                           orcid_url=orcid.orcid_url(orcid_link) if orcid_link else None,
                            action_form=ActionForm(), notice=notice, notice_version=privacy.NOTICE_VERSION,
                            notice_date=privacy.notice_date(), audit=own_audit(member.id) if member else None)
 
