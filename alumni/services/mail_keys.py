@@ -13,6 +13,8 @@ columns of OutgoingMail. Mailing names are read back here only (`mailing_parts`)
 - account:{kind}:{user}:{unique}       every request is its own message
 - {template}:{member}:{address}:{day}  a confirmation and a notice a day per new address
 - calendar-reply:{event}:{member}:{unique}
+- round:{round}:{member}                an update round's request, once per member and round
+- round-reminder:{round}:{member}       its one reminder
 """
 from __future__ import annotations
 
@@ -64,7 +66,27 @@ def calendar_reply(event_id: int, member_id: int) -> str:
     return f"calendar-reply:{event_id}:{member_id}:{_unique()}"
 
 
+def update_round(round_id: int, member_id: int) -> str:
+    return f"round:{round_id}:{member_id}"
+
+
+def round_reminder(round_id: int, member_id: int) -> str:
+    return f"round-reminder:{round_id}:{member_id}"
+
+
 # ---------------------------------------------------------------- mailings
+def round_mailing(round_id: int, *, reminder: bool = False) -> str:
+    return f"round:{round_id}:reminder" if reminder else f"round:{round_id}"
+
+
+def round_of_mailing(name: str) -> int | None:
+    """The update round a mailing name (`round_mailing`) belongs to; None for any other name."""
+    parts = name.split(":")
+    if len(parts) in (2, 3) and parts[0] == "round" and parts[1].isdigit() and parts[2:] in ([], ["reminder"]):
+        return int(parts[1])
+    return None
+
+
 def invitation_mailing(event_id: int) -> str:
     return f"event:{event_id}:invite"
 
