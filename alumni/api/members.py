@@ -51,6 +51,7 @@ def member_out(member, actor, *, make_calendar_url: bool = False):
     out = {name: getattr(member, name) for name in ("id", *svc.MEMBER_FIELDS)}
     out["invitations"] = member.invitations_unsubscribed_at is None
     out["pending_email"] = member.pending_email
+    out["confirmed_at"] = member.confirmed_at
     if make_calendar_url or member.calendar_token:
         out["calendar_url"] = member_feed_url(member)
     return out
