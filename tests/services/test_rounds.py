@@ -280,3 +280,16 @@ def test_figures_by_cohort_and_the_csv_suppresses_small_cells(app):
     assert ["total", "", 7, 0, 0, 0, 0] in rows
     assert ["country", "KE", "<5", "0", "0", "0", "0"] in rows
     assert ["cohort", "2019", "6", "0", "0", "0", "0"] in rows
+
+
+def test_the_scheduler_and_the_cli_send_the_reminders(app, runner, monkeypatch):
+    from alumni.services.schedule import TASKS
+
+    assert "rounds remind" in {task.name for task in TASKS}
+    silent = make_member()
+    _start()
+    monkeypatch.setitem(app.config, "ROUND_REMIND_AFTER", 0)
+    result = runner.invoke(args=["rounds", "remind"])
+    assert result.exit_code == 0 and result.output.strip() == "queued 1, skipped 0"
+    assert runner.invoke(args=["rounds", "remind"]).output.strip() == "queued 0, skipped 0"
+    assert _recipient(silent).reminded_at is not None
