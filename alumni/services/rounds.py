@@ -225,7 +225,7 @@ def remind_rounds(now: datetime | None = None) -> tuple[int, int]:
 def recipient_for_token(token: str) -> RoundRecipient:
     """The recipient row a genuine, fresh link names (Invalid otherwise: expired or forged)."""
     recipient = db.session.get(RoundRecipient, read_round_token(token))
-    if recipient is None:
+    if recipient is None or recipient.member is None:  # the member's record is gone
         raise Invalid(_("This link is not valid. Check that you copied all of it."), field="token")
     return recipient
 
@@ -253,6 +253,8 @@ def returns_since_last_answer(member: Member) -> list[ReturnVisit]:
 
 
 def _check_unanswered(recipient: RoundRecipient) -> None:
+    # Locked until the answer commits: the same link sent twice at once answers once.
+    db.session.refresh(recipient, with_for_update=True)
     if recipient.answered_at is not None:
         raise Conflict(_("You have already answered; thank you. This link changes nothing any more."),
                        field="token")
@@ -364,6 +366,17 @@ def _figures(round_id: int, key: InstrumentedAttribute[Any] | None) -> list[tupl
         result.append((head[0] if head else None, dict(zip(FIGURES, (recipients, sent, opened, answered, changed),
                                                            strict=True))))
     return result
+
+
+def figures_of(round_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The totals of several rounds (a page of the list) in one grouped query."""
+    r = RoundRecipient
+    rows = db.session.execute(
+        select(r.round_id, func.count(r.id), func.count(r.sent_at), func.count(r.opened_at),
+               func.count(r.answered_at), func.count(r.answered_at).filter(r.changed.is_(True)))
+        .where(r.round_id.in_(round_ids)).group_by(r.round_id)).all()
+    found = {row[0]: dict(zip(FIGURES, row[1:], strict=True)) for row in rows}
+    return {round_id: found.get(round_id, dict.fromkeys(FIGURES, 0)) for round_id in round_ids}
 
 
 def round_figures(update_round: UpdateRound) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def list_rounds():
     _starter()
     page = page_number(request.args.get("page"))
     rounds, total = paginate(svc.rounds_for(current_user), page, PER_PAGE)
-    figures = {r.id: svc.round_figures(r) for r in rounds}
+    figures = svc.figures_of([r.id for r in rounds])
     return render_template("rounds/list.html", rounds=rounds, figures=figures, page=page, total=total,
                            per_page=PER_PAGE)
 

@@ -142,3 +142,14 @@ def test_the_member_api_carries_confirmed_at_for_themselves_and_staff_only(app, 
         assert ("confirmed_at" in body) is shown
     body = client.get(f"/api/v1/members/{member.id}", headers={"Authorization": f"Bearer {own}"}).json
     assert body["confirmed_at"].startswith(member.confirmed_at.date().isoformat())
+
+
+def test_the_link_of_a_deleted_member_opens_nothing(app, client):
+    from alumni.services.members import delete_member
+
+    member = make_member()
+    _round_for(member)
+    token = _token_of(member)
+    delete_member(member)
+    db.session.commit()
+    assert client.get(f"/update/{token}").status_code == 400
