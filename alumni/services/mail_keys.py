@@ -80,11 +80,10 @@ def round_mailing(round_id: int, *, reminder: bool = False) -> str:
 
 
 def round_of_mailing(name: str) -> int | None:
-    """The update round a mailing name (`round_mailing`) belongs to; None for any other name."""
+    """The update round whose first request a mailing name (`round_mailing`) is; None for any
+    other name (its reminders included)."""
     parts = name.split(":")
-    if len(parts) in (2, 3) and parts[0] == "round" and parts[1].isdigit() and parts[2:] in ([], ["reminder"]):
-        return int(parts[1])
-    return None
+    return int(parts[1]) if len(parts) == 2 and parts[0] == "round" and parts[1].isdigit() else None
 
 
 def invitation_mailing(event_id: int) -> str:

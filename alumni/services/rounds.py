@@ -12,6 +12,7 @@ The audience is the invitations' (services.invitations: clean_audience, audience
 set-based: the recipient rows in one multi-row INSERT, the mail rendered once per language."""
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
@@ -22,6 +23,7 @@ from flask import current_app
 from flask_babel import force_locale
 from markupsafe import escape
 from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute
 
 from alumni.errors import Conflict, Forbidden, Invalid, NotFound
@@ -41,6 +43,8 @@ from alumni.services.membership import update_profile
 from alumni.services.reports import suppress_small
 from alumni.services.urls import external_url, home_url
 from alumni.signals import mail_sent
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 2000
 #: The figures a round shows, in this order (page, CSV, API).
@@ -167,15 +171,25 @@ def preview_round_mail(language: str, message: str = "") -> outbox.OutboxRow:
 
 
 def _sent(sender: object, ids: list[int] | None = None, **_extra: Any) -> None:
-    """The worker sent messages: the rounds' rows whose first mail went get their sent_at."""
+    """The worker sent messages: the rounds' rows whose first mail went get their sent_at. This
+    receiver commits (unlike the others): mail_sent comes after the worker's own commit, outside
+    any change's transaction; a failure here is logged and never stops the delivery."""
     if not ids:
         return
+    try:
+        _mark_rows_sent(ids)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("update rounds: sent_at not recorded for %s messages", len(ids))
+
+
+def _mark_rows_sent(ids: list[int]) -> None:
     rows = db.session.execute(select(OutgoingMail.mailing, OutgoingMail.member_id).where(
         OutgoingMail.id.in_(ids), OutgoingMail.purpose == MailPurpose.update_round)).all()
     by_round: dict[int, list[int]] = {}
     for mailing, member_id in rows:
         round_id = mail_keys.round_of_mailing(mailing)
-        if round_id is not None and member_id is not None and not mailing.endswith(":reminder"):
+        if round_id is not None and member_id is not None:
             by_round.setdefault(round_id, []).append(member_id)
     for round_id, member_ids in by_round.items():
         db.session.execute(update(RoundRecipient).where(

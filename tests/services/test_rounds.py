@@ -293,3 +293,11 @@ def test_the_scheduler_and_the_cli_send_the_reminders(app, runner, monkeypatch):
     assert result.exit_code == 0 and result.output.strip() == "queued 1, skipped 0"
     assert runner.invoke(args=["rounds", "remind"]).output.strip() == "queued 0, skipped 0"
     assert _recipient(silent).reminded_at is not None
+
+
+def test_round_mailing_names_read_back():
+    from alumni.services import mail_keys
+
+    assert mail_keys.round_of_mailing(mail_keys.round_mailing(12)) == 12
+    assert mail_keys.round_of_mailing(mail_keys.round_mailing(12, reminder=True)) is None
+    assert mail_keys.round_of_mailing("event:12:invite") is None
