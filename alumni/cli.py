@@ -30,6 +30,7 @@ from alumni.services.inbound import receive_message
 from alumni.services.membership import MailKind, Outcome
 from alumni.services.notices import queue_reminders
 from alumni.services.preflight import has_errors, run_checks
+from alumni.services.rounds import remind_rounds
 from alumni.services.schedule import TASKS, run_due
 from alumni.services.tokens import DEFAULT_TOKEN_DAYS, issue_token, list_tokens, revoke_all_tokens, revoke_token
 from alumni.services.workers import process_name
@@ -390,6 +391,18 @@ def events_remind() -> None:
     click.echo(f"queued {queued}, skipped {skipped}")
 
 
+rounds_cli = AppGroup("rounds", help="Update rounds: members confirm their records.")
+
+
+@rounds_cli.command("remind")
+def rounds_remind() -> None:
+    """Queue the one reminder to members who have not answered a round after a week (never to
+    the unsubscribed); each member is reminded once however often this runs."""
+    queued, skipped = remind_rounds()
+    db.session.commit()
+    click.echo(f"queued {queued}, skipped {skipped}")
+
+
 schedule_cli = AppGroup("schedule", help="Periodic work (alumni/services/schedule.py).")
 
 
@@ -446,7 +459,8 @@ def check(timeout: float) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli, schedule_cli, imports_cli):
+    for group in (chapters_cli, users_cli, tokens_cli, demo_cli, mail_cli, members_cli, schedule_cli, imports_cli,
+                  rounds_cli):
         app.cli.add_command(group)
     app.cli.add_command(events_cli)
     app.cli.add_command(check)

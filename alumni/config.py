@@ -97,6 +97,10 @@ class Config:
     VERIFY_LINK_MAX_AGE = 3 * 24 * 3600
     RESET_LINK_MAX_AGE = 3600
     CLAIM_LINK_MAX_AGE = 14 * 24 * 3600
+    #: An update round's link (services/rounds.py), and when its one reminder goes to those who
+    #: have not answered.
+    ROUND_LINK_MAX_AGE = 30 * 24 * 3600
+    ROUND_REMIND_AFTER = 7 * 24 * 3600
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -169,6 +169,21 @@ def can_request_letter(actor: User | None, registration) -> bool:
     return member is not None and is_self(actor, member) and registration.event.kind.value == "forum"
 
 
+# ---------------------------------------------------------------- update rounds (issue 21)
+def can_start_round(actor: User | None) -> bool:
+    """Ask an audience to confirm their records: staff (anyone), an organizer (their chapter's
+    members only, services.rounds.scoped_audience)."""
+    return is_staff(actor) or (actor is not None and actor.role == Role.organizer and actor.chapter_id is not None)
+
+
+def can_view_round(actor: User | None, update_round) -> bool:
+    """Follow a round and export its figures: staff, and the organizers of the round's chapter."""
+    if is_staff(actor):
+        return True
+    return (actor is not None and actor.role == Role.organizer and update_round.chapter_id is not None
+            and actor.chapter_id == update_round.chapter_id)
+
+
 # ---------------------------------------------------------------- templates
 def template_predicates() -> dict:
     """The predicates templates may call (registered as Jinja globals by alumni.web): a page

@@ -178,6 +178,17 @@ MATRIX = {
     "GET /mail/unsubscribe/<token>": "404 404 404 404 404 404",
     "POST /mail/unsubscribe/<token>": "404 404 404 404 404 404",
     "POST /mail/subscribe/<token>": "404 404 404 404 404 404",
+    # update rounds (issue 21): staff, and organizers for their own chapter (the world's round asks
+    # chapter IN); a member's link is the capability (a made-up one: 400, the refusal page)
+    "GET /manage/rounds": "login 403 403 ok ok ok",
+    "GET /manage/rounds/new": "login 403 403 ok ok ok",
+    "POST /manage/rounds/new": "login 403 403 ok ok ok",  # an empty form: the audience counted, nothing sent
+    "GET /manage/rounds/<int:round_id>": "login 403 403 ok 403 ok",
+    "GET /manage/rounds/<int:round_id>.csv": "login 403 403 ok 403 ok",
+    "GET /update/<token>": "400 400 400 400 400 400",
+    "POST /update/<token>": "400 400 400 400 400 400",
+    "POST /api/v1/update-rounds": "401 403 403 ok ok ok",
+    "GET /api/v1/update-rounds/<int:round_id>": "401 403 403 ok 403 ok",
     # headquarters
     "GET /staff/": "login 403 403 403 403 ok",
     "GET /staff/returnees": "login 403 403 403 403 ok",
@@ -324,6 +335,8 @@ def path_for(rule: str, world: World) -> str:
         # One host for every call (path_for runs again and again in test_crafted_input).
         host = find_institution("Matrix host", "JP") or make_institution(name="Matrix host", country="JP")
         values["institution_id"] = host.id
+    if "<int:round_id>" in rule:  # a round staff started for chapter IN (one per world)
+        values["round_id"] = _world_round(world)
     if "<token>" in rule:
         values["token"] = (world.calendar_token if rule.startswith("/calendar/")
                            else world.registration.ticket_token if rule.startswith(("/tickets/", "/manage/check-in/"))
@@ -338,6 +351,19 @@ def path_for(rule: str, world: World) -> str:
 
     query = {"/api/v1/audit": f"?event={world.event.id}"}.get(rule, "")  # the IN event: org's, not org2's
     return re.sub(r"<([^>]+)>", fill, rule).replace("(publish, cancel)", "").replace("(issue, revoke)", "") + query
+
+
+def _world_round(world: World) -> int:
+    from alumni.models import UpdateRound
+    from alumni.services import invitations, rounds
+
+    existing = _db.session.scalar(sa.select(UpdateRound.id).order_by(UpdateRound.id).limit(1))
+    if existing is not None:
+        return existing
+    update_round, _queued, _skipped = rounds.start_round(invitations.clean_audience({"chapter": "IN"}),
+                                                         actor=world.users["staff"])
+    _db.session.commit()
+    return update_round.id
 
 
 def body_for(method: str, rule: str, world: World) -> dict | None:

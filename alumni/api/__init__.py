@@ -17,6 +17,7 @@ from alumni.api import (
     programmes,
     registrations,
     reports,
+    rounds,
 )
 from alumni.api.common import API_PREFIX
 from alumni.api.docs import OperationDocs
@@ -56,7 +57,7 @@ def init_api(app: Flask) -> None:
         return response
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
-                   events, registrations, reports, invitations, audit, documents):
+                   events, registrations, reports, invitations, audit, documents, rounds):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
 

@@ -102,6 +102,9 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
     ("post", "/documents/{document_id}/issue"): ("issueInvitationLetter", "Issue a requested letter (staff)", W),
     ("post", "/documents/{document_id}/revoke"): ("revokeDocument", "Revoke a document (staff)", W),
     ("get", "/events/{event_id}/badges.pdf"): ("getBadges", "A forum's name badges, A4 sheets of 8 (PDF)", R),
+    ("post", "/update-rounds"): ("startUpdateRound", "Ask an audience to confirm or update their records",
+                                 (403, 404, 422)),
+    ("get", "/update-rounds/{round_id}"): ("getUpdateRound", "An update round's figures, by country and cohort", R),
     ("get", "/reports/dispatches"): ("getDispatchReport", "Participations per fiscal year, short and mid/long-term",
                                      (403, 422)),
 }

@@ -21,6 +21,9 @@ class AudienceSchema(StrictSchema):
     fiscal_years = fields.List(fields.Raw(metadata={"type": "integer", "minimum": 1950, "maximum": 2100}), metadata={"description": "cohorts: fiscal year of the first inbound participation", "maxItems": 300})
     host_institution = fields.Raw(allow_none=True, metadata={"type": "integer", "description": "id of a Japanese host institution"})
     returnees = fields.Raw(metadata={"type": "boolean", "description": "true: only members who returned to Japan"})
+    unconfirmed_months = fields.Raw(allow_none=True, metadata={
+        "type": "integer", "minimum": 1, "maximum": 120,
+        "description": "only members whose record was not confirmed for this many months (or never)"})
 
 
 class InvitationRequestSchema(StrictSchema):

@@ -53,6 +53,7 @@ def member_out(member, actor, *, make_calendar_url: bool = False, orcids: dict[i
     out = {name: getattr(member, name) for name in ("id", *svc.MEMBER_FIELDS)}
     out["invitations"] = member.invitations_unsubscribed_at is None
     out["pending_email"] = member.pending_email
+    out["confirmed_at"] = member.confirmed_at
     if make_calendar_url or member.calendar_token:
         out["calendar_url"] = member_feed_url(member)
     if orcid_api.is_configured():

@@ -45,6 +45,13 @@ class ReturneeSchema(ma.Schema):
     field = fields.String()
 
 
+class CoverageSchema(ma.Schema):
+    members = fields.Integer(required=True, metadata={"description": "members in the report's selection"})
+    confirmed = fields.Integer(required=True, metadata={
+        "description": "of them, members who confirmed their record within the last 24 months"})
+    share = fields.Float(required=True, metadata={"description": "confirmed / members (0 when there are none)"})
+
+
 class ReturneeReportSchema(ma.Schema):
     total = fields.Integer(required=True)
     median_days_to_return = fields.Float(allow_none=True)
@@ -52,6 +59,8 @@ class ReturneeReportSchema(ma.Schema):
     by_programme = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_fiscal_year = fields.Dict(keys=fields.String(), values=fields.Integer())
     members = fields.List(fields.Nested(ReturneeSchema))
+    coverage = fields.Nested(CoverageSchema, required=True, metadata={
+        "description": "what the figures rest on: the selection's members confirmed within 24 months"})
     page = fields.Integer()
     per_page = fields.Integer()
 

@@ -180,6 +180,9 @@ class MemberSchema(StrictSchema):
                        "mailed to it (the member themselves and staff only)"})
     calendar_url = fields.String(dump_only=True, metadata={
         "description": "the private calendar feed (the member themselves and staff only)"})
+    confirmed_at = fields.DateTime(dump_only=True, allow_none=True, metadata={
+        "description": "when the member last confirmed their record (an update round's link, or saving "
+                       "their own profile); null: never (the member themselves and staff only)"})
     invitations = fields.Boolean(metadata={
         "description": "invitations to events by mail; false once the member unsubscribed (shown to the "
                        "member themselves and staff only)"})

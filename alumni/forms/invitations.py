@@ -22,8 +22,11 @@ class AudienceForm(FlaskForm):
     host_institution = SelectField(_l("Japanese host institution"), choices=[], validate_choice=False,
                                    render_kw=PICKER)
     returnees = BooleanField(_l("Only members who returned to Japan"))
+    #: Update rounds (the invitation page leaves it out): the choices are filled by the page.
+    unconfirmed_months = SelectField(_l("Record not confirmed for"), choices=[], validate_choice=False)
 
     def audience_values(self) -> dict:
         return {"chapter": self.chapter.data or None, "countries": list(self.countries.data or []),
                 "programmes": list(self.programmes.data or []), "fiscal_years": list(self.fiscal_years.data or []),
-                "host_institution": self.host_institution.data or None, "returnees": bool(self.returnees.data)}
+                "host_institution": self.host_institution.data or None, "returnees": bool(self.returnees.data),
+                "unconfirmed_months": self.unconfirmed_months.data or None}

@@ -28,4 +28,5 @@ from alumni.models.orcid import OrcidLink  # noqa: F401
 from alumni.models.privacy import Consent, ConsentKind, StaffAccess  # noqa: F401
 from alumni.models.programmes import Programme  # noqa: F401
 from alumni.models.questions import Answer, Question, QuestionForm, QuestionKind  # noqa: F401
+from alumni.models.rounds import RoundRecipient, UpdateRound  # noqa: F401
 from alumni.models.workers import WorkerHeartbeat  # noqa: F401

@@ -31,6 +31,8 @@ class MailPurpose(enum.StrEnum):
     account = "account"
     email_change = "email_change"
     calendar_reply = "calendar_reply"
+    #: An update round's request to confirm one's record, and its one reminder.
+    update_round = "update_round"
 
 
 class OutgoingMail(Model):

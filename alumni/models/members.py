@@ -113,6 +113,9 @@ class Member(Model):
     cohort_programme: Mapped[str | None] = mapped_column(String(16))
     first_inbound_start: Mapped[date | None] = mapped_column(Date)
     first_inbound_end: Mapped[date | None] = mapped_column(Date)
+    #: When the member last confirmed their record is true: an answer through an update round's
+    #: link, or saving their own profile. None: never. Reports state their coverage from it.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

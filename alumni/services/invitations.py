@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from babel.lists import format_list
 from flask_babel import get_locale
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql import ColumnElement
 
@@ -36,13 +36,17 @@ from alumni.models import (
     User,
 )
 from alumni.models.types import utcnow
+from alumni.rules import months_before
 from alumni.services import audit, mail_keys, outbox
 from alumni.services import validation as v
 from alumni.services.mailmerge import Recipient, recipient_name, render_rows
 from alumni.services.names import name_text, programme_name, reader_language
 from alumni.services.registrations import lock_event
 
-AUDIENCE_FIELDS = ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees")
+AUDIENCE_FIELDS = ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees",
+                   "unconfirmed_months")
+#: "Not confirmed for N months": at most this N (ten years).
+MAX_UNCONFIRMED_MONTHS = 120
 MAX_VALUES = 300
 
 
@@ -56,11 +60,13 @@ class Audience:
     fiscal_years: tuple[int, ...] = ()
     host_institution: int | None = None
     returnees: bool = False
+    #: Members whose record was not confirmed for this many months (never confirmed included).
+    unconfirmed_months: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"chapter": self.chapter, "countries": list(self.countries), "programmes": list(self.programmes),
                 "fiscal_years": list(self.fiscal_years), "host_institution": self.host_institution,
-                "returnees": self.returnees}
+                "returnees": self.returnees, "unconfirmed_months": self.unconfirmed_months}
 
 
 @dataclass
@@ -99,7 +105,8 @@ def clean_audience(values: Mapping[str, object] | None) -> Audience:
     return Audience(chapter=_audience_chapter(values.get("chapter")), countries=countries,
                     programmes=_audience_programmes(values), fiscal_years=_audience_fiscal_years(values),
                     host_institution=_audience_host(values.get("host_institution")),
-                    returnees=_audience_returnees(values.get("returnees", False)))
+                    returnees=_audience_returnees(values.get("returnees", False)),
+                    unconfirmed_months=_audience_months(values.get("unconfirmed_months")))
 
 
 def _audience_chapter(value: object) -> str | None:
@@ -164,7 +171,21 @@ def _audience_returnees(value: object) -> bool:
     return value
 
 
-def audience_filter(audience: Audience) -> list[ColumnElement[bool]]:
+def _audience_months(value: object) -> int | None:
+    """A number of months, 1–MAX_UNCONFIRMED_MONTHS (or its digits); empty is none."""
+    if value in (None, ""):
+        return None
+    try:
+        months = int(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    except ValueError:
+        months = None
+    if months is None or not 1 <= months <= MAX_UNCONFIRMED_MONTHS:
+        raise Invalid(_("Give a number of months from 1 to %(max)s.", max=MAX_UNCONFIRMED_MONTHS),
+                      field="audience.unconfirmed_months")
+    return months
+
+
+def audience_filter(audience: Audience, *, now: datetime | None = None) -> list[ColumnElement[bool]]:
     """SQL conditions on Member selecting the audience (evaluated by the database)."""
     conditions: list[ColumnElement[bool]] = []
     if audience.chapter:
@@ -183,6 +204,9 @@ def audience_filter(audience: Audience) -> list[ColumnElement[bool]]:
                                          Participation.host_institution_id == audience.host_institution))
     if audience.returnees:
         conditions.append(exists().where(ReturnVisit.member_id == Member.id))
+    if audience.unconfirmed_months:
+        cutoff = months_before(now or utcnow(), audience.unconfirmed_months)
+        conditions.append(or_(Member.confirmed_at.is_(None), Member.confirmed_at < cutoff))
     return conditions
 
 
@@ -239,8 +263,7 @@ def empty_reason(audience: Audience, count: AudienceCount | None = None) -> str 
                      covered=_country_names(chapter.countries))
     steps = audience_filter(audience)
     applied: list[ColumnElement[bool]] = []
-    names = [name for name in ("chapter", "countries", "programmes", "fiscal_years", "host_institution", "returnees")
-             if getattr(audience, name)]
+    names = [name for name in AUDIENCE_FIELDS if getattr(audience, name)]
     for name, condition in zip(names, steps, strict=True):
         applied.append(condition)
         if not _count(applied):
@@ -272,6 +295,10 @@ def _step_reason(name: str, audience: Audience, chapter: Chapter | None, *, firs
         label = name_text(institution, language) if institution is not None else str(audience.host_institution)
         return (_("No member was hosted by %(institution)s.", institution=label) if first else
                 _("None of the members chosen so far was hosted by %(institution)s.", institution=label))
+    if name == "unconfirmed_months":
+        months = audience.unconfirmed_months
+        return (_("Every member confirmed their record within the last %(n)s months.", n=months) if first else
+                _("Every member chosen so far confirmed their record within the last %(n)s months.", n=months))
     return (_("No member has recorded a return to Japan.") if first else
             _("None of the members chosen so far has recorded a return to Japan."))
 
@@ -353,7 +380,7 @@ def unsubscribe(member: Member, *, now: datetime | None = None, actor: User | No
     invitations to them not yet sent are withdrawn too."""
     if member.invitations_unsubscribed_at is None:
         member.invitations_unsubscribed_at = now or utcnow()
-        withdraw_unsent_to(member.id, purposes=(MailPurpose.invitation,))
+        withdraw_unsent_to(member.id, purposes=(MailPurpose.invitation, MailPurpose.update_round))
         db.session.flush()
         # No actor: the member's own link (signed for them) or their settings.
         audit.record(actor or audit.own_account(member), "invitations.unsubscribed", member=member,

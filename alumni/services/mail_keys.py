@@ -14,6 +14,8 @@ columns of OutgoingMail. Mailing names are read back here only (`mailing_parts`)
 - account:{kind}:{user}:{unique}       every request is its own message
 - {template}:{member}:{address}:{day}  a confirmation and a notice a day per new address
 - calendar-reply:{event}:{member}:{unique}
+- round:{round}:{member}                an update round's request, once per member and round
+- round-reminder:{round}:{member}       its one reminder
 """
 from __future__ import annotations
 
@@ -69,7 +71,26 @@ def calendar_reply(event_id: int, member_id: int) -> str:
     return f"calendar-reply:{event_id}:{member_id}:{_unique()}"
 
 
+def update_round(round_id: int, member_id: int) -> str:
+    return f"round:{round_id}:{member_id}"
+
+
+def round_reminder(round_id: int, member_id: int) -> str:
+    return f"round-reminder:{round_id}:{member_id}"
+
+
 # ---------------------------------------------------------------- mailings
+def round_mailing(round_id: int, *, reminder: bool = False) -> str:
+    return f"round:{round_id}:reminder" if reminder else f"round:{round_id}"
+
+
+def round_of_mailing(name: str) -> int | None:
+    """The update round whose first request a mailing name (`round_mailing`) is; None for any
+    other name (its reminders included)."""
+    parts = name.split(":")
+    return int(parts[1]) if len(parts) == 2 and parts[0] == "round" and parts[1].isdigit() else None
+
+
 def invitation_mailing(event_id: int) -> str:
     return f"event:{event_id}:invite"
 

@@ -172,6 +172,9 @@ def update_profile(member: Member, changes: dict[str, Any], *, actor: User | Non
     was_listed = member.visibility != Visibility.hidden
     if changes:
         update_member(member, changes, actor=actor)
+        if is_self(actor, member):
+            # The member's own save confirms the record (issue 21), as an update round's answer does.
+            member.confirmed_at = utcnow()
     if asks_for_email:
         request_email_change(member, new_email or "")
     if wanted is not None:

@@ -20,7 +20,14 @@ from alumni.models import (
 )
 from alumni.models.types import utcnow
 from alumni.rules import fiscal_year
-from alumni.services.reports import ReturneeFilters, dispatches, publication_cell, returnees_query
+from alumni.services.reports import (
+    ReturneeFilters,
+    confirmation_coverage,
+    coverage_csv_rows,
+    dispatches,
+    publication_cell,
+    returnees_query,
+)
 
 TOP_COUNTRIES = 20
 
@@ -114,6 +121,7 @@ def overview() -> dict[str, Any]:
         "came_back_share": came_back / invited if invited else 0.0,
         "work_now": where_alumni_work_now(),
         "events_held": events_held(),
+        "coverage": confirmation_coverage(),
     }
 
 
@@ -134,6 +142,7 @@ def overview_csv_rows(*, publication: bool = False) -> list[tuple[str, object, o
         rows += [("events_held", y["fiscal_year"], "events", y["events"]),
                  ("events_held", y["fiscal_year"], "confirmed", cell(y["confirmed"])),
                  ("events_held", y["fiscal_year"], "attended", cell(y["attended"]))]
+    rows += [(dim, key, "", n) for dim, key, n in coverage_csv_rows(data["coverage"], cell)]
     for fy, y in dispatches("outbound")["fiscal_years"].items():
         rows += [("outbound_dispatches", fy, "short_term", cell(y["short_term"])),
                  ("outbound_dispatches", fy, "mid_long_term", cell(y["mid_long_term"]))]

@@ -9,14 +9,15 @@ offer entered ahead) is not "came back" yet (`returnees_query`, the one place of
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import CTE, Float, Integer, Select, String, bindparam, case, cast, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -25,7 +26,7 @@ from alumni.extensions import db
 from alumni.i18n import _
 from alumni.models import CareerEntry, CareerRole, Direction, Member, Participation, ReturnPurpose, ReturnVisit
 from alumni.models.types import utcnow
-from alumni.rules import SHORT_TERM_MAX_DAYS
+from alumni.rules import CONFIRMED_MONTHS, SHORT_TERM_MAX_DAYS, months_before
 from alumni.services import validation as v
 
 #: What "came back as …" means: the return-visit purpose and the roles of a career in Japan.
@@ -93,6 +94,43 @@ def clean_returnee_filters(values: Mapping[str, Any]) -> ReturneeFilters:
     return ReturneeFilters(kind, programme, country, years["fy_from"], years["fy_to"], field)
 
 
+def selected_members(filters: ReturneeFilters) -> list[ColumnElement[bool]]:
+    """The members a returnee report looks at (its cohorts, programme, country, field): the
+    selection its figures and its coverage are about."""
+    chosen: list[ColumnElement[bool]] = [Member.cohort.is_not(None)]
+    if filters.programme:
+        chosen.append(Member.cohort_programme == filters.programme)
+    if filters.country:
+        chosen.append(Member.country == filters.country)
+    if filters.fy_from is not None:
+        chosen.append(Member.cohort >= filters.fy_from)
+    if filters.fy_to is not None:
+        chosen.append(Member.cohort <= filters.fy_to)
+    if filters.field:
+        chosen.append(func.lower(Member.field).contains(filters.field.lower(), autoescape=True))
+    return chosen
+
+
+def confirmation_coverage(selection: Iterable[ColumnElement[bool]] = (), *,
+                          now: datetime | None = None) -> dict[str, Any]:
+    """How much a figure rests on: of the members `selection` chooses, how many confirmed their
+    record within CONFIRMED_MONTHS (24) — {members, confirmed, share}, one query. Every report
+    states it (returnees, overview: page, JSON and CSV)."""
+    cutoff = months_before(now or utcnow(), CONFIRMED_MONTHS)
+    members, confirmed = db.session.execute(
+        select(func.count(Member.id), func.count(Member.confirmed_at).filter(Member.confirmed_at >= cutoff))
+        .where(*selection)).one()
+    return {"members": members, "confirmed": confirmed, "share": confirmed / members if members else 0.0}
+
+
+def coverage_csv_rows(coverage: dict[str, Any], cell: Callable[[int], int | str]) -> list[list[Any]]:
+    """The coverage as CSV rows (dimension "coverage"); the share is left out where a count of
+    fewer than five people is suppressed (it would tell it)."""
+    shown = cell(coverage["members"]) == coverage["members"] and cell(coverage["confirmed"]) == coverage["confirmed"]
+    return [["coverage", "members", cell(coverage["members"])], ["coverage", "confirmed", cell(coverage["confirmed"])],
+            ["coverage", "share", round(coverage["share"], 4) if shown else ""]]
+
+
 def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False) -> CTE:
     """One row per returnee: member_id, country, programme, cohort, end_date, returned_on,
     days_to_return — as a materialised CTE the aggregates below share. `any_kind` counts a
@@ -112,17 +150,7 @@ def returnees_query(filters: ReturneeFilters, *, any_kind: bool = False) -> CTE:
     ).subquery("records")
     # The earliest one after the end of the member's first inbound participation (kept on the
     # member row by services.cohorts), for the members the filters select.
-    chosen = [Member.cohort.is_not(None), records.c.start_date > Member.first_inbound_end]
-    if filters.programme:
-        chosen.append(Member.cohort_programme == filters.programme)
-    if filters.country:
-        chosen.append(Member.country == filters.country)
-    if filters.fy_from is not None:
-        chosen.append(Member.cohort >= filters.fy_from)
-    if filters.fy_to is not None:
-        chosen.append(Member.cohort <= filters.fy_to)
-    if filters.field:
-        chosen.append(func.lower(Member.field).contains(filters.field.lower(), autoescape=True))
+    chosen = [*selected_members(filters), records.c.start_date > Member.first_inbound_end]
     earliest = (
         select(records.c.member_id, func.min(records.c.start_date).label("returned_on"))
         .join(Member, Member.id == records.c.member_id)
@@ -175,7 +203,13 @@ def summarise_returnees(filters: ReturneeFilters) -> dict[str, Any]:
     result["by_country"] = dict(sorted(result["by_country"].items(), key=lambda kv: (-kv[1], kv[0])))
     result["by_programme"] = dict(sorted(result["by_programme"].items()))
     result["by_fiscal_year"] = dict(sorted(result["by_fiscal_year"].items()))
+    result["coverage"] = confirmation_coverage(selected_members(filters), now=_moment(filters.as_of))
     return result
+
+
+def _moment(day: date | None) -> datetime | None:
+    """The end of `day` (UTC) as the moment a report looks from; None: now."""
+    return datetime.combine(day, time.max, tzinfo=UTC) if day is not None else None
 
 
 def returnee_members_stmt(filters: ReturneeFilters) -> Select[Any]:
@@ -284,7 +318,7 @@ def returnee_csv_rows(filters: ReturneeFilters, *, publication: bool = False) ->
         rows: list[list[Any]] = [["dimension", "key", "members"], ["total", "", suppress_small(summary["total"])]]
         for dim in ("by_country", "by_programme", "by_fiscal_year"):
             rows += [[dim.removeprefix("by_"), key, suppress_small(n)] for key, n in summary[dim].items()]
-        return rows
+        return rows + coverage_csv_rows(summary["coverage"], suppress_small)
     rows = [list(RETURNEE_CSV_COLUMNS)]
     rows += [["" if r[c] is None else r[c] for c in RETURNEE_CSV_COLUMNS] for r in iter_returnees(filters)]
     return rows

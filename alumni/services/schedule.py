@@ -21,6 +21,7 @@ from alumni.services.import_jobs import run_pending_imports
 from alumni.services.notices import queue_reminders
 from alumni.services.questions import purge_expired_answers
 from alumni.services.registrations import lapse_offers
+from alumni.services.rounds import remind_rounds
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ def remind_events() -> str:
 
 def pass_on_offers() -> str:
     return f"lapsed {lapse_offers()} offers"
+
+
+def remind_round_recipients() -> str:
+    queued, skipped = remind_rounds()
+    return f"queued {queued}, skipped {skipped}"
 
 
 def run_imports(keepalive: Callable[[], None]) -> str:
@@ -62,6 +68,7 @@ TASKS: list[Task] = [
     Task("imports run", timedelta(seconds=10), run_imports, takes_keepalive=True),
     Task("answers purge", timedelta(hours=1), purge_expired_answers),
     Task("feedback send", timedelta(minutes=15), send_due_requests),
+    Task("rounds remind", timedelta(hours=1), remind_round_recipients),
 ]
 
 

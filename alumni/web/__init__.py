@@ -25,6 +25,7 @@ from alumni.web import (
     members,
     orcid,
     questions,
+    rounds,
     staff,
     tokens,
 )
@@ -76,6 +77,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(audit.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(rounds.bp)
     init_names(app)
     # Last: the fragment environment copies the app's filters (local_name above among them).
     init_fragments(app)

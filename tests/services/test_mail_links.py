@@ -15,15 +15,16 @@ from sqlalchemy import select
 from werkzeug.routing import Map, Rule
 
 from alumni.extensions import db
-from alumni.models import MailPurpose, OutgoingMail, Registration, RegistrationStatus, Response
+from alumni.models import MailPurpose, OutgoingMail, Registration, RegistrationStatus, Response, RoundRecipient
 from alumni.models.types import utcnow
 from alumni.services import email_change, mail_keys
 from alumni.services.account_mail import queue_account_mail
 from alumni.services.feedback import add_default_questions, send_requests
 from alumni.services.inbound import _queue_answer_mail
-from alumni.services.invitations import preview_invitation
+from alumni.services.invitations import clean_audience, preview_invitation
 from alumni.services.mailmerge import KINDS, Recipient, render_rows
 from alumni.services.membership import MailKind, Outcome
+from alumni.services.rounds import render_round_mail, start_round
 from alumni.services.urls import external_url
 from tests.factories import make_account, make_event, make_member
 
@@ -50,6 +51,10 @@ def every_mail() -> list[dict]:
     email_change.request_email_change(changing, "new@example.org")
     _queue_answer_mail(event, member, None, refusal="Closed.")
     queue_feedback_request(member)
+    # An update round's request and its reminder (issue 21): the member's own link, unsubscribe.
+    update_round, _queued, _skipped = start_round(clean_audience({}), message="Please!", actor=None)
+    [recipient_id] = db.session.scalars(select(RoundRecipient.id).where(RoundRecipient.member_id == member.id))
+    mails.extend(render_round_mail(update_round, [(recipient_id, recipient)], reminder=True))
     db.session.flush()
     for row in db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)):
         mails.append({"kind": row.kind, "purpose": row.purpose, "text_body": row.text_body,
@@ -82,7 +87,8 @@ def test_every_link_in_every_mail_resolves_to_a_route(app):
     kinds = {m["kind"] for m in mails}
     assert set(KINDS) <= kinds
     assert {"account-verify", "account-reset", "account-claim", "account-already_registered", "email-change",
-            "email-change-notice", "calendar-reply", "feedback"} <= kinds
+            "email-change-notice", "calendar-reply", "feedback", "update-round",
+            "update-round-reminder"} <= kinds
     base = urlsplit(app.config["BASE_URL"])
     adapter = app.url_map.bind(base.netloc)
     for mail in mails:
@@ -162,3 +168,18 @@ def test_the_unsubscribe_link_built_once_is_each_members_own(app):
         assert many(member_id) == unsubscribe_url(member_id)
         endpoint, values = app.url_map.bind("alumni.test").match(urlsplit(many(member_id)).path)
         assert endpoint == "mail.unsubscribe_page" and member_id_for_token(values["token"]) == member_id
+
+
+def test_the_round_link_in_the_mail_opens_that_members_answer_page(app, client):
+    """The link resolves to the answer page and names the member's own recipient row."""
+    from alumni.services.rounds import recipient_for_token
+
+    member = make_member()
+    db.session.commit()
+    start_round(clean_audience({}), actor=None)
+    db.session.commit()
+    body = db.session.scalar(select(OutgoingMail.text_body).where(OutgoingMail.purpose == MailPurpose.update_round))
+    [url] = [u for u in links({"text_body": body}) if "/update/" in u]
+    token = urlsplit(url).path.rsplit("/", 1)[1]
+    assert recipient_for_token(token).member_id == member.id
+    assert client.get(urlsplit(url).path).status_code == 200
