@@ -18,7 +18,7 @@ from alumni.services import questions as qsvc
 from alumni.services.events import get_event
 from alumni.web import pickers
 from alumni.web.confirm import ask_first, is_confirmed
-from alumni.web.manage import managed_event
+from alumni.web.manage import managed_event, posted_action
 from alumni.web.names import page_language
 
 bp = Blueprint("feedback", __name__)
@@ -134,19 +134,10 @@ def results(event_id: int):
     event = _managed(event_id)
     error = None
     if request.method == "POST":
-        action = request.form.get("action", "")
-        if not ActionForm().validate_on_submit() or action not in MANAGE_ACTIONS:
-            abort(400)
-        try:
-            shown = _apply(event, action)
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc
-        else:
-            if shown is not None:
-                return shown
-            db.session.commit()
-            return redirect(url_for("feedback.results", event_id=event.id))
+        shown, error = posted_action(MANAGE_ACTIONS, lambda action: _apply(event, action),
+                                     url_for("feedback.results", event_id=event.id))
+        if shown is not None:
+            return shown
     asked = {q.id: q for q in fsvc.feedback_questions(event)}
     return render_template(
         "feedback/results.html", event=event, summary=fsvc.results(event), asked=asked, error=error,

@@ -3,6 +3,8 @@ it, RFC 8058); the organizer's invitation page (audience, counts per language, p
 the status of an event's mailings with a retry button; staff's list of held addresses."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -86,6 +88,14 @@ def _audience_summary(count: isvc.AudienceCount, reason: str | None) -> dict:
             "unsubscribed": count.unsubscribed, "reason": reason}
 
 
+def preview_audience(audience: isvc.Audience, render: Callable[[str], outbox.OutboxRow]
+                     ) -> tuple[isvc.AudienceCount, str | None, dict[str, outbox.OutboxRow]]:
+    """What a page shows before a mailing to `audience` is sent: the count by language, why it
+    is empty (or None), and the mail in each of its languages (`render(language)`)."""
+    count = isvc.count_audience(audience)
+    return count, isvc.empty_reason(audience, count), {lang: render(lang) for lang in count.by_language}
+
+
 @bp.route("/manage/events/<int:event_id>/invite", methods=["GET", "POST"])
 @login_required
 def invite(event_id: int):
@@ -103,9 +113,7 @@ def invite(event_id: int):
                 db.session.commit()
                 flash(_("%(queued)s invitations queued, %(skipped)s skipped.", queued=queued, skipped=skipped), "info")
                 return redirect(url_for("mail.status", event_id=event.id))
-            count = isvc.count_audience(audience)
-            reason = isvc.empty_reason(audience, count)
-            previews = {lang: isvc.preview_invitation(event, lang) for lang in count.by_language}
+            count, reason, previews = preview_audience(audience, lambda lang: isvc.preview_invitation(event, lang))
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error, prefix="audience.")

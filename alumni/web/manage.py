@@ -2,7 +2,10 @@
 cancel, registrations with filters and counts, CSV export, check-in by name or by ticket URL."""
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -32,6 +35,27 @@ from alumni.web.names import local_name_plain
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 PER_PAGE = 50
+
+
+def posted_action(actions: Collection[str], apply: Callable[[str], ResponseReturnValue | None], done: str,
+                  saved: str | None = None) -> tuple[ResponseReturnValue | None, ServiceError | None]:
+    """A manage page's POST of one of `actions`: `apply(action)` (it may answer a page of its
+    own, e.g. a confirmation), then commit, say `saved` and go to `done`; a refusal rolls back and
+    comes back as the error for the page to show. A forged form or an unknown action is a 400."""
+    action = request.form.get("action", "")
+    if not ActionForm().validate_on_submit() or action not in actions:
+        abort(400)
+    try:
+        shown = apply(action)
+    except ServiceError as exc:
+        db.session.rollback()
+        return None, exc
+    if shown is not None:
+        return shown, None
+    db.session.commit()
+    if saved:
+        flash(saved, "info")
+    return redirect(done), None
 
 
 @bp.before_request

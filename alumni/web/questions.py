@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from alumni.errors import ServiceError
-from alumni.extensions import db
 from alumni.forms.events import ActionForm
 from alumni.i18n import LANGUAGES, _
 from alumni.models import Event, Question, QuestionForm, QuestionKind
 from alumni.permissions import can_use_manage_area
 from alumni.services import questions as qsvc
 from alumni.web.confirm import ask_first, is_confirmed
-from alumni.web.manage import managed_event
+from alumni.web.manage import managed_event, posted_action
 
 bp = Blueprint("questions", __name__, url_prefix="/manage")
 ACTIONS = ("add", "save", "up", "down", "delete")
@@ -107,20 +106,10 @@ def _page(event_id: int, form: QuestionForm):
     event = managed_event(event_id)
     error = None
     if request.method == "POST":
-        action = request.form.get("action", "")
-        if not ActionForm().validate_on_submit() or action not in ACTIONS:
-            abort(400)
-        try:
-            shown = _apply(event, action, form)
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc
-        else:
-            if shown is not None:
-                return shown
-            db.session.commit()
-            flash(_("The questions are saved."), "info")
-            return redirect(url_for(PAGES[form], event_id=event.id))
+        shown, error = posted_action(ACTIONS, lambda action: _apply(event, action, form),
+                                     url_for(PAGES[form], event_id=event.id), _("The questions are saved."))
+        if shown is not None:
+            return shown
     asked = qsvc.questions_of(event, form)
     return render_template(
         "manage/questions.html", event=event, questions=asked, kinds=list(QuestionKind), error=error,

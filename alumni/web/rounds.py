@@ -21,6 +21,7 @@ from alumni.services import rounds as svc
 from alumni.services.paging import page_number, paginate
 from alumni.services.reports import suppress_small
 from alumni.web import pickers
+from alumni.web.mail import preview_audience
 from alumni.web.staff import csv_response
 
 bp = Blueprint("rounds", __name__)
@@ -76,9 +77,7 @@ def new_round():
                 db.session.commit()
                 flash(_("%(queued)s requests queued, %(skipped)s skipped.", queued=queued, skipped=skipped), "info")
                 return redirect(url_for("rounds.show_round", round_id=update_round.id))
-            count = isvc.count_audience(audience)
-            reason = isvc.empty_reason(audience, count)
-            previews = {lang: svc.preview_round_mail(lang, message) for lang in count.by_language}
+            count, reason, previews = preview_audience(audience, lambda lang: svc.preview_round_mail(lang, message))
         except ServiceError as error:
             db.session.rollback()
             show_errors(form, error, prefix="audience.")
