@@ -28,3 +28,4 @@ from alumni.models.privacy import Consent, ConsentKind, StaffAccess  # noqa: F40
 from alumni.models.programmes import Programme  # noqa: F401
 from alumni.models.questions import Answer, Question, QuestionKind  # noqa: F401
 from alumni.models.workers import WorkerHeartbeat  # noqa: F401
+from alumni.models.duplicates import MemberEmail, MemberMerge  # noqa: F401

@@ -1,0 +1,249 @@
+"""Finding members recorded twice: candidate pairs, each with a score (0–1) and its reasons.
+
+Signals: a shared address (the member's email, a pending new one, their account's and the
+aliases kept by earlier merges, all compared lower-cased); the same name across scripts and
+orders — names are romanized with `anyascii` (ISC), so 张伟 meets "Wei Zhang" and प्रिया शर्मा
+meets "Priya Sharma"; abjad and Thai spellings are compared by their consonant skeleton
+("mhmd ly" / "Mohamed Ali"); spelling slips by `rapidfuzz` (MIT) ratios. The same country and an
+overlapping participation (same programme and fiscal year, or dates that overlap) support a name.
+
+Blocking keeps it linear: each member gets a few keys (each address; each name token with the
+country; each token's skeleton with the country) and only members sharing a key are compared.
+A block larger than `MAX_BLOCK` (a very common name in one country) is left out: it says nothing
+alone. Known limit: Japanese names in kanji romanize with Chinese readings (anyascii), so they meet
+their Latin spelling only through an address or a kana spelling.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+
+from anyascii import anyascii
+from rapidfuzz.distance import Indel
+from sqlalchemy import or_, select
+
+from alumni.extensions import db
+from alumni.i18n import _l
+from alumni.models import Member, MemberEmail, Participation, User
+
+#: Reason codes (stable, in the API) and their labels (pages).
+REASONS = {
+    "same_email": _l("Same email address, ignoring case"),
+    "other_email": _l("One's address is another address of the other"),
+    "same_name": _l("Same name"),
+    "name_other_script": _l("Same name in another script"),
+    "family_first_order": _l("Same name, family name first"),
+    "similar_spelling": _l("Similar spelling"),
+    "same_country": _l("Same country"),
+    "overlapping_participation": _l("Overlapping participation"),
+}
+#: Pairs at or above this score are listed by default (a same name in the same country with no
+#: shared programme scores 0.7: namesakes, not duplicates, in a large country).
+DEFAULT_MIN_SCORE = 0.75
+#: Below this name similarity two members are not the same person unless an address says so.
+NAME_THRESHOLD = 0.84
+MAX_BLOCK = 400
+_VOWELS = re.compile(r"[aeiouy]+")
+_WORD = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"[A-Z][a-z]*|[a-z]+")
+
+
+@dataclass
+class Profile:
+    """What the finder compares of one member."""
+
+    id: int
+    emails: dict[str, bool] = field(default_factory=dict)  # address → is it the member's own
+    given: list[str] = field(default_factory=list)
+    family: list[str] = field(default_factory=list)
+    native: list[str] = field(default_factory=list)
+    latin_script: bool = True
+    country: str = ""
+    stays: list[tuple[str, int, date, date]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    member_ids: tuple[int, int]
+    score: float
+    reasons: tuple[str, ...]
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(REASONS[r]) for r in self.reasons]
+
+
+# ---------------------------------------------------------------- names
+def romanized_tokens(text: str) -> list[str]:
+    """`text` in Latin letters, lower case, as words ("张伟" → ["zhang", "wei"])."""
+    if not text:
+        return []
+    latin = anyascii(unicodedata.normalize("NFKC", text))
+    words: list[str] = []
+    for chunk in re.split(r"[^A-Za-z0-9]+", latin):
+        words.extend(w.lower() for w in (_CAMEL.findall(chunk) if not text.isascii() else [chunk]) if w)
+    return words
+
+
+def skeleton(word: str) -> str:
+    """The consonants of a romanized word, doubled letters once: abjads and Thai write few vowels
+    ("hsn" / "hassan" → "hsn")."""
+    bare = _VOWELS.sub("", word.replace("h", ""))
+    return re.sub(r"(.)\1+", r"\1", bare)
+
+
+def is_latin(text: str) -> bool:
+    return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
+
+
+def name_forms(p: Profile) -> list[tuple[str, str]]:
+    """(kind, compact name) to compare: given+family and family+given, and the native name."""
+    forms = [("gf", "".join(p.given + p.family)), ("fg", "".join(p.family + p.given))]
+    if p.native:
+        forms.append(("native", "".join(p.native)))
+    return [(k, f) for k, f in forms if f]
+
+
+def name_similarity(a: Profile, b: Profile) -> tuple[float, str]:
+    """(0–1, reason) of the best-matching forms of the two names."""
+    best, reason = 0.0, ""
+    for kind_a, form_a in name_forms(a):
+        for kind_b, form_b in name_forms(b):
+            ratio = Indel.normalized_similarity(form_a, form_b)
+            if ratio < 0.9 and len(skeleton(form_a)) >= 3 and skeleton(form_a) == skeleton(form_b):
+                ratio = 0.9
+            if ratio > best:
+                best, reason = ratio, _name_reason(kind_a, kind_b, ratio)
+    if best >= NAME_THRESHOLD and a.latin_script != b.latin_script:
+        reason = "name_other_script"
+    return best, reason
+
+
+def _name_reason(kind_a: str, kind_b: str, ratio: float) -> str:
+    if "native" in (kind_a, kind_b) and kind_a != kind_b:
+        return "name_other_script"
+    if ratio < 1.0:
+        return "similar_spelling"
+    return "same_name" if kind_a == kind_b or "native" in (kind_a, kind_b) else "family_first_order"
+
+
+# ---------------------------------------------------------------- loading
+def _profile(row: Member) -> Profile:
+    given, family = romanized_tokens(row.given_name), romanized_tokens(row.family_name)
+    if row.family_name_first and not row.family_name:
+        given, family = [], given
+    p = Profile(id=row.id, given=given, family=family, native=romanized_tokens(row.native_name),
+                latin_script=is_latin(row.given_name + row.family_name), country=row.country or "")
+    p.emails[row.email.lower()] = True
+    if row.pending_email:
+        p.emails.setdefault(row.pending_email.lower(), False)
+    return p
+
+
+def load_profiles(member_ids: Iterable[int] | None = None, countries: Iterable[str] | None = None) -> dict[int, Profile]:
+    """Profiles of every member (or of those in `member_ids` or `countries`), with their other
+    addresses and their participations; a handful of queries whatever the count."""
+    members = select(Member)
+    if member_ids is not None or countries is not None:
+        members = members.where(or_(Member.id.in_(list(member_ids or [])), Member.country.in_(list(countries or []))))
+    profiles = {m.id: _profile(m) for m in db.session.scalars(members.execution_options(yield_per=5000))}
+    db.session.expunge_all()
+    ids = list(profiles)
+    for member_id, email in _other_addresses():
+        if member_id in profiles:
+            profiles[member_id].emails.setdefault(email.lower(), False)
+    stays = select(Participation.member_id, Participation.programme_code, Participation.fiscal_year,
+                   Participation.start_date, Participation.end_date)
+    if len(ids) < 5000:
+        stays = stays.where(Participation.member_id.in_(ids))
+    for member_id, code, fy, start, end in db.session.execute(stays):
+        if member_id in profiles:
+            profiles[member_id].stays.append((code, fy, start, end))
+    return profiles
+
+
+def _other_addresses() -> Iterator[tuple[int, str]]:
+    yield from db.session.execute(select(User.member_id, User.email).where(User.member_id.is_not(None)))  # type: ignore[misc]
+    yield from db.session.execute(select(MemberEmail.member_id, MemberEmail.email))  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- blocking and scoring
+def blocking_keys(p: Profile) -> set[str]:
+    keys = {f"e:{email}" for email in p.emails}
+    for token in {*p.given, *p.family, *p.native}:
+        if len(token) >= 2:
+            keys.add(f"t:{p.country}:{token}")
+            if len(skel := skeleton(token)) >= 2:
+                keys.add(f"s:{p.country}:{skel}")
+    for _kind, form in name_forms(p):
+        keys.add(f"c:{p.country}:{form}")
+    return keys
+
+
+def candidate_pairs(profiles: dict[int, Profile], focus: set[int] | None = None) -> set[tuple[int, int]]:
+    """Pairs of ids (lower first) sharing a blocking key; with `focus`, only pairs with one of them."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for p in profiles.values():
+        for key in blocking_keys(p):
+            blocks[key].append(p.id)
+    pairs: set[tuple[int, int]] = set()
+    for key, ids in blocks.items():
+        if len(ids) < 2 or (len(ids) > MAX_BLOCK and not key.startswith("e:")):
+            continue
+        for a, b in combinations(sorted(ids), 2):
+            if focus is None or a in focus or b in focus:
+                pairs.add((a, b))
+    return pairs
+
+
+def overlapping(a: Profile, b: Profile) -> bool:
+    """Both took part in one programme at overlapping dates (one delegation, one stay)."""
+    return any(pa == pb and sa <= eb and sb <= ea for pa, _fa, sa, ea in a.stays for pb, _fb, sb, eb in b.stays)
+
+
+def score_pair(a: Profile, b: Profile) -> Candidate | None:
+    """The pair's score and reasons; None when nothing says they are one person."""
+    reasons: list[str] = []
+    shared = set(a.emails) & set(b.emails)
+    if shared:
+        own = any(a.emails[e] and b.emails[e] for e in shared)
+        reasons.append("same_email" if own else "other_email")
+    similarity, name_reason = name_similarity(a, b)
+    if similarity < NAME_THRESHOLD and not shared:
+        return None
+    if similarity >= NAME_THRESHOLD:
+        reasons.append(name_reason)
+    same_country = bool(a.country) and a.country == b.country
+    overlap = overlapping(a, b)
+    reasons += (["same_country"] if same_country else []) + (["overlapping_participation"] if overlap else [])
+    points = 0.5 * (similarity if similarity >= NAME_THRESHOLD else 0) + 0.2 * same_country + 0.3 * overlap
+    if shared:
+        points = 0.85 + 0.15 * points
+    return Candidate((a.id, b.id), round(min(points, 1.0), 3), tuple(reasons))
+
+
+def find_duplicates(min_score: float = DEFAULT_MIN_SCORE, member_ids: Iterable[int] | None = None) -> list[Candidate]:
+    """Candidate pairs, best first; with `member_ids`, only the pairs involving those members
+    (compared with the members of their countries and their addresses)."""
+    focus = set(member_ids) if member_ids is not None else None
+    if focus is not None:
+        countries = {c for c in db.session.scalars(select(Member.country).where(Member.id.in_(focus))) if c}
+        profiles = load_profiles(focus | _address_matches(focus), countries)
+    else:
+        profiles = load_profiles()
+    found = (score_pair(profiles[a], profiles[b]) for a, b in candidate_pairs(profiles, focus))
+    pairs = [c for c in found if c is not None and c.score >= min_score]
+    pairs.sort(key=lambda c: (-c.score, c.member_ids))
+    return pairs
+
+
+def _address_matches(member_ids: set[int]) -> set[int]:
+    """Members whose own address is one of the given members' (any case)."""
+    emails = {e.lower() for e in db.session.scalars(select(Member.email).where(Member.id.in_(member_ids)))}
+    found = db.session.scalars(select(Member.id).where(Member.email.in_(emails)))
+    return set(found)
