@@ -91,11 +91,18 @@ def _plain_row(row: Row) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the ops, done and logged
+def _stamps(table: Table, row: Row) -> dict[str, Any]:
+    """The row's columns that change by themselves on an update (`updated_at`): a merge moves
+    rows, it does not edit them, so these keep their values — and undo writes them back."""
+    return {c.name: row[c.name] for c in table.columns if c.onupdate is not None}
+
+
 def _update(ops: list[Op], table: Table, row: Row, column: str, value: Any) -> None:
     pk = _pk(table, row)
-    db.session.execute(update(table).where(_where_pk(table, pk)).values({column: value}))
+    stamps = _stamps(table, row)
+    db.session.execute(update(table).where(_where_pk(table, pk)).values({**stamps, column: value}))
     ops.append({"op": "update", "table": table.name, "pk": pk, "column": column,
-                "old": audit.plain(row[column]), "new": audit.plain(value)})
+                "old": audit.plain(row[column]), "new": audit.plain(value), "stamps": _plain_row(stamps)})
 
 
 def _delete(ops: list[Op], table: Table, row: Row) -> None:
@@ -200,8 +207,8 @@ def merge_members(kept: Member, duplicate: Member, *, choices: Mapping[str, str]
 def _undo_op(op: Op) -> None:
     table = db.metadata.tables[op["table"]]
     if op["op"] == "update":
-        column = table.c[op["column"]]
-        db.session.execute(update(table).where(_where_pk(table, op["pk"])).values({column.name: _revive(column, op["old"])}))
+        values = {k: _revive(table.c[k], v) for k, v in {**op.get("stamps", {}), op["column"]: op["old"]}.items()}
+        db.session.execute(update(table).where(_where_pk(table, op["pk"])).values(values))
     elif op["op"] == "delete":
         db.session.execute(insert(table).values({k: _revive(table.c[k], v) for k, v in op["row"].items()}))
     elif op["op"] == "insert":
