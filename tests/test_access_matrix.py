@@ -188,6 +188,10 @@ MATRIX = {
     "POST /api/v1/members": "401 403 403 403 403 ok",
     "GET /api/v1/members/<int:member_id>": "401 ok ok ok ok ok",
     "GET /api/v1/members/duplicates": "401 403 403 403 403 ok",
+    "GET /staff/duplicates": "login 403 403 403 403 ok",
+    "GET /staff/duplicates/merge/<int:kept_id>/<int:duplicate_id>": "login 403 403 403 403 ok",
+    "POST /staff/duplicates/merge/<int:kept_id>/<int:duplicate_id>": "login 403 403 403 403 ok",
+    "POST /staff/merges/<int:merge_id>/undo": "login 403 403 403 403 ok",
     "POST /api/v1/members/<int:member_id>/merge": "401 403 403 403 403 ok",
     "POST /api/v1/merges/<int:merge_id>/undo": "401 403 403 403 403 ok",
     "PATCH /api/v1/members/<int:member_id>": "401 ok 403 403 403 ok",
@@ -290,6 +294,7 @@ def path_for(rule: str, world: World) -> str:
     """The rule with its variables filled by `member`'s things (what an intruder would try)."""
     values = {
         "member_id": _id(world.member), "event_id": _id(world.event), "registration_id": _id(world.registration),
+        "kept_id": world.member.id, "duplicate_id": world.users["other"].member_id,
         "kind": "careers", "record_id": _id(world.records["careers"]), "action": "cancel",
         "filename": "style.css", "job_id": 1, "code": "IN",
     }

@@ -6,7 +6,14 @@ from flask_smorest import Blueprint
 
 from alumni.api.common import commit, forbid_unless, require_actor
 from alumni.api.members import member_out
-from alumni.api.schemas import DuplicatePage, DuplicateQuerySchema, MergeResultSchema, MergeSchema, MergeUndoSchema, NoBodySchema
+from alumni.api.schemas import (
+    DuplicatePage,
+    DuplicateQuerySchema,
+    MergeResultSchema,
+    MergeSchema,
+    MergeUndoSchema,
+    NoBodySchema,
+)
 from alumni.errors import NotFound
 from alumni.i18n import _
 from alumni.models import Member

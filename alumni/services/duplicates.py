@@ -3,15 +3,16 @@
 Signals: a shared address (the member's email, a pending new one, their account's and the
 aliases kept by earlier merges, all compared lower-cased); the same name across scripts and
 orders — names are romanized with `anyascii` (ISC), so 张伟 meets "Wei Zhang" and प्रिया शर्मा
-meets "Priya Sharma"; abjad and Thai spellings are compared by their consonant skeleton
-("mhmd ly" / "Mohamed Ali"); spelling slips by `rapidfuzz` (MIT) ratios. The same country and an
+meets "Priya Sharma"; Japanese is read first with SudachiPy (Apache-2.0), so 佐藤花子 meets "Sato
+Hanako"; abjad and Thai spellings are compared by their consonant skeleton ("mhmd ly" / "Mohamed
+Ali"); spelling slips by `rapidfuzz` (MIT) ratios. The same country and an
 overlapping participation (same programme and fiscal year, or dates that overlap) support a name.
 
-Blocking keeps it linear: each member gets a few keys (each address; each name token with the
-country; each token's skeleton with the country) and only members sharing a key are compared.
+Blocking keeps it linear: each member gets a few keys (`blocking_keys`) and only members sharing
+a key are compared.
 A block larger than `MAX_BLOCK` (a very common name in one country) is left out: it says nothing
-alone. Known limit: Japanese names in kanji romanize with Chinese readings (anyascii), so they meet
-their Latin spelling only through an address or a kana spelling.
+alone. Known limit: kanji are read as Japanese only for members from Japan (or writing Japanese);
+a name's rarer reading (名乗り) may not be the one in the dictionary.
 """
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from itertools import combinations
 
 from anyascii import anyascii
 from rapidfuzz.distance import Indel
 from sqlalchemy import or_, select
+from sudachipy import Dictionary, Tokenizer
 
 from alumni.extensions import db
 from alumni.i18n import _l
@@ -40,22 +43,29 @@ REASONS = {
     "family_first_order": _l("Same name, family name first"),
     "similar_spelling": _l("Similar spelling"),
     "same_country": _l("Same country"),
+    "same_participation": _l("Same participation (programme and start date)"),
     "overlapping_participation": _l("Overlapping participation"),
 }
-#: Pairs at or above this score are listed by default (a same name in the same country with no
-#: shared programme scores 0.7: namesakes, not duplicates, in a large country).
-DEFAULT_MIN_SCORE = 0.75
+#: Pairs at or above this score are listed by default: a shared address, or a name with the same
+#: country and the same participation. Namesakes in one country whose stays merely overlap
+#: (0.85) or do not (0.7) are listed only when asked for with a lower --min-score.
+DEFAULT_MIN_SCORE = 0.9
 #: Below this name similarity two members are not the same person unless an address says so.
 NAME_THRESHOLD = 0.84
+#: Two stays of one programme starting within this many days are one participation recorded twice.
+SAME_START_DAYS = 3
 MAX_BLOCK = 400
-_VOWELS = re.compile(r"[aeiouy]+")
-_WORD = re.compile(r"[a-z0-9]+")
-_CAMEL = re.compile(r"[A-Z][a-z]*|[a-z]+")
+_VOWELS = re.compile(r"[aeiouyw]+")
+_CAMEL = re.compile(r"[A-Z][a-z]*|[a-z0-9]+")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_JAPANESE_LONG = re.compile(r"(?<=[ou])u")
 
 
 @dataclass
 class Profile:
-    """What the finder compares of one member."""
+    """What the finder compares of one member: romanized name tokens, the compact name forms with
+    their consonant skeletons (computed once), addresses, country and stays."""
 
     id: int
     emails: dict[str, bool] = field(default_factory=dict)  # address → is it the member's own
@@ -65,6 +75,7 @@ class Profile:
     latin_script: bool = True
     country: str = ""
     stays: list[tuple[str, int, date, date]] = field(default_factory=list)
+    forms: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, compact, skeleton)
 
 
 @dataclass(frozen=True)
@@ -79,21 +90,37 @@ class Candidate:
 
 
 # ---------------------------------------------------------------- names
-def romanized_tokens(text: str) -> list[str]:
-    """`text` in Latin letters, lower case, as words ("张伟" → ["zhang", "wei"])."""
+@cache
+def _japanese() -> Tokenizer:
+    return Dictionary(dict="core").tokenizer()
+
+
+def japanese_reading(text: str) -> str:
+    """Kanji and kana as read (SudachiPy, Apache-2.0): 佐藤花子 → "サトウ ハナコ"."""
+    return " ".join(m.reading_form() for m in _japanese().tokenize(text))
+
+
+def romanized_tokens(text: str, japanese: bool = False) -> list[str]:
+    """`text` in Latin letters, lower case, as words ("张伟" → ["zhang", "wei"]). Japanese (kana,
+    or kanji of a member from Japan) is read first and its long vowels shortened as in Hepburn
+    ("サトウ" → "sato"); other scripts are romanized by anyascii (ISC)."""
     if not text:
         return []
-    latin = anyascii(unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFKC", text)
+    reading = _KANA.search(text) or (japanese and _HAN.search(text))
+    if reading:
+        text = japanese_reading(text)
     words: list[str] = []
-    for chunk in re.split(r"[^A-Za-z0-9]+", latin):
-        words.extend(w.lower() for w in (_CAMEL.findall(chunk) if not text.isascii() else [chunk]) if w)
-    return words
+    for chunk in re.split(r"[^A-Za-z0-9]+", anyascii(text)):
+        parts = _CAMEL.findall(chunk) if not text.isascii() else [chunk]
+        words.extend(w.lower() for w in parts if w)
+    return [_JAPANESE_LONG.sub("", w) for w in words] if reading else words
 
 
 def skeleton(word: str) -> str:
-    """The consonants of a romanized word, doubled letters once: abjads and Thai write few vowels
-    ("hsn" / "hassan" → "hsn")."""
-    bare = _VOWELS.sub("", word.replace("h", ""))
+    """The consonants of a romanized word, doubled letters once, h, w and y dropped, q read as k:
+    abjads and Thai write few vowels ("hsn" / "hassan" → "sn", "trq" / "tarek" → "trk")."""
+    bare = _VOWELS.sub("", word.replace("h", "").replace("q", "k"))
     return re.sub(r"(.)\1+", r"\1", bare)
 
 
@@ -101,22 +128,24 @@ def is_latin(text: str) -> bool:
     return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
 
-def name_forms(p: Profile) -> list[tuple[str, str]]:
-    """(kind, compact name) to compare: given+family and family+given, and the native name."""
+def _forms(p: Profile) -> list[tuple[str, str, str]]:
+    """(kind, compact name, skeleton): given+family, family+given, and the native name."""
     forms = [("gf", "".join(p.given + p.family)), ("fg", "".join(p.family + p.given))]
     if p.native:
         forms.append(("native", "".join(p.native)))
-    return [(k, f) for k, f in forms if f]
+    return [(k, f, skeleton(f)) for k, f in forms if f]
 
 
 def name_similarity(a: Profile, b: Profile) -> tuple[float, str]:
-    """(0–1, reason) of the best-matching forms of the two names."""
+    """(0–1, reason) of the best-matching forms of the two names; consonant skeletons that are
+    (nearly) the same count as 0.9 (0.86) — romanizations of abjads and Thai differ in vowels."""
     best, reason = 0.0, ""
-    for kind_a, form_a in name_forms(a):
-        for kind_b, form_b in name_forms(b):
+    for kind_a, form_a, skel_a in a.forms:
+        for kind_b, form_b, skel_b in b.forms:
             ratio = Indel.normalized_similarity(form_a, form_b)
-            if ratio < 0.9 and len(skeleton(form_a)) >= 3 and skeleton(form_a) == skeleton(form_b):
-                ratio = 0.9
+            if ratio < 0.9 and len(skel_a) >= 3:
+                skel = Indel.normalized_similarity(skel_a, skel_b)
+                ratio = max(ratio, 0.9 if skel == 1.0 else 0.86 if skel >= 0.85 and len(skel_a) >= 5 else 0)
             if ratio > best:
                 best, reason = ratio, _name_reason(kind_a, kind_b, ratio)
     if best >= NAME_THRESHOLD and a.latin_script != b.latin_script:
@@ -134,11 +163,13 @@ def _name_reason(kind_a: str, kind_b: str, ratio: float) -> str:
 
 # ---------------------------------------------------------------- loading
 def _profile(row: Member) -> Profile:
-    given, family = romanized_tokens(row.given_name), romanized_tokens(row.family_name)
+    japanese = row.country == "JP" or row.preferred_language == "ja"
+    given, family = romanized_tokens(row.given_name, japanese), romanized_tokens(row.family_name, japanese)
     if row.family_name_first and not row.family_name:
         given, family = [], given
-    p = Profile(id=row.id, given=given, family=family, native=romanized_tokens(row.native_name),
+    p = Profile(id=row.id, given=given, family=family, native=romanized_tokens(row.native_name, japanese),
                 latin_script=is_latin(row.given_name + row.family_name), country=row.country or "")
+    p.forms = _forms(p)
     p.emails[row.email.lower()] = True
     if row.pending_email:
         p.emails.setdefault(row.pending_email.lower(), False)
@@ -169,19 +200,26 @@ def load_profiles(member_ids: Iterable[int] | None = None, countries: Iterable[s
 
 def _other_addresses() -> Iterator[tuple[int, str]]:
     yield from db.session.execute(select(User.member_id, User.email).where(User.member_id.is_not(None)))  # type: ignore[misc]
-    yield from db.session.execute(select(MemberEmail.member_id, MemberEmail.email))  # type: ignore[misc]
+    yield from db.session.execute(select(MemberEmail.member_id, MemberEmail.email))
 
 
 # ---------------------------------------------------------------- blocking and scoring
 def blocking_keys(p: Profile) -> set[str]:
+    """Each address; each whole name form and its consonant skeleton (other scripts, orders);
+    each name token, and its skeleton, with the first letter of another (one slip elsewhere in
+    the name) — all within the member's country."""
     keys = {f"e:{email}" for email in p.emails}
-    for token in {*p.given, *p.family, *p.native}:
-        if len(token) >= 2:
-            keys.add(f"t:{p.country}:{token}")
-            if len(skel := skeleton(token)) >= 2:
-                keys.add(f"s:{p.country}:{skel}")
-    for _kind, form in name_forms(p):
+    for _kind, form, skel in p.forms:
         keys.add(f"c:{p.country}:{form}")
+        if len(skel) >= 3:
+            keys.add(f"k:{p.country}:{skel}")
+    for words in (p.given + p.family, p.native):
+        skels = [skeleton(w) for w in words]
+        for i, token in enumerate(words):
+            for j, other in enumerate(words):
+                if i != j:
+                    keys.add(f"p:{p.country}:{token}|{other[:1]}")
+                    keys.add(f"q:{p.country}:{skels[i]}|{skels[j][:1]}")
     return keys
 
 
@@ -201,13 +239,23 @@ def candidate_pairs(profiles: dict[int, Profile], focus: set[int] | None = None)
     return pairs
 
 
-def overlapping(a: Profile, b: Profile) -> bool:
-    """Both took part in one programme at overlapping dates (one delegation, one stay)."""
-    return any(pa == pb and sa <= eb and sb <= ea for pa, _fa, sa, ea in a.stays for pb, _fb, sb, eb in b.stays)
+def shared_stay(a: Profile, b: Profile) -> float:
+    """1 for one participation recorded for both (the same programme, starting within
+    SAME_START_DAYS), 0.5 for stays in Japan at overlapping dates, else 0."""
+    best = 0.0
+    for pa, _fa, sa, ea in a.stays:
+        for pb, _fb, sb, eb in b.stays:
+            if pa == pb and abs((sa - sb).days) <= SAME_START_DAYS:
+                return 1.0
+            if sa <= eb and sb <= ea:
+                best = 0.5
+    return best
 
 
 def score_pair(a: Profile, b: Profile) -> Candidate | None:
-    """The pair's score and reasons; None when nothing says they are one person."""
+    """The pair's score and reasons; None when nothing says they are one person. A name counts
+    0.5 × its similarity, the same country 0.2, the same participation 0.3 (overlapping stays
+    0.15); a shared address makes it at least 0.9."""
     reasons: list[str] = []
     shared = set(a.emails) & set(b.emails)
     if shared:
@@ -219,11 +267,12 @@ def score_pair(a: Profile, b: Profile) -> Candidate | None:
     if similarity >= NAME_THRESHOLD:
         reasons.append(name_reason)
     same_country = bool(a.country) and a.country == b.country
-    overlap = overlapping(a, b)
-    reasons += (["same_country"] if same_country else []) + (["overlapping_participation"] if overlap else [])
-    points = 0.5 * (similarity if similarity >= NAME_THRESHOLD else 0) + 0.2 * same_country + 0.3 * overlap
+    stay = shared_stay(a, b)
+    reasons += ["same_country"] if same_country else []
+    reasons += ["same_participation"] if stay == 1.0 else ["overlapping_participation"] if stay else []
+    points = 0.5 * (similarity if similarity >= NAME_THRESHOLD else 0) + 0.2 * same_country + 0.3 * stay
     if shared:
-        points = 0.85 + 0.15 * points
+        points = 0.9 + 0.1 * points
     return Candidate((a.id, b.id), round(min(points, 1.0), 3), tuple(reasons))
 
 

@@ -42,7 +42,7 @@ MERGE_FIELDS = ("email", "given_name", "family_name", "native_name", "family_nam
 #: Registration strength, strongest first.
 _STRENGTH = [RegistrationStatus.yes, RegistrationStatus.waitlisted, RegistrationStatus.maybe,
              RegistrationStatus.no, RegistrationStatus.cancelled]
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 Op = dict[str, Any]
 
 
@@ -52,7 +52,7 @@ def referencing(table: Table) -> Iterator[tuple[Table, Column[Any]]]:
     for other in db.metadata.sorted_tables:
         for fk in other.foreign_keys:
             if fk.column.table is table:
-                yield other, fk.parent  # type: ignore[misc]
+                yield other, fk.parent
 
 
 def _unique_sets(table: Table, column: Column[Any]) -> list[list[Column[Any]]]:

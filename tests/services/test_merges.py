@@ -8,7 +8,16 @@ from sqlalchemy import select
 
 from alumni.errors import Invalid
 from alumni.extensions import db
-from alumni.models import AuditEntry, Document, Member, MemberEmail, Participation, Registration, RegistrationStatus, User
+from alumni.models import (
+    AuditEntry,
+    Document,
+    Member,
+    MemberEmail,
+    Participation,
+    Registration,
+    RegistrationStatus,
+    User,
+)
 from alumni.services import audit
 from alumni.services import documents as dsvc
 from alumni.services import registrations as rsvc
