@@ -273,8 +273,7 @@ DuplicatePage = page_of(DuplicateSchema, "DuplicatePage")
 
 
 class MergeSchema(StrictSchema):
-    duplicate_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=INT_MAX),
-                                  metadata={"description": "The member merged into this one, then gone."})
+    duplicate_id = Id(required=True, metadata={"description": "The member merged into this one, then gone."})
     choices = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(["kept", "duplicate"])),
                           load_default=dict, metadata={
                               "description": "Per field, whose value the kept record takes: "
