@@ -13,7 +13,7 @@ from datetime import datetime
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from alumni.errors import ServiceError
@@ -25,7 +25,7 @@ from alumni.services.account_mail import queue_account_mail
 from alumni.services.accounts import create_user, find_user_by_email, list_users, set_password
 from alumni.services.chapters import chapter_rows, create_chapter
 from alumni.services.demo import demo_login_lines, load_demo
-from alumni.services.duplicates import DEFAULT_MIN_SCORE, find_duplicates
+from alumni.services.duplicates import DEFAULT_MIN_SCORE, find_duplicates, pairs_of_new_members
 from alumni.services.import_jobs import run_pending_imports
 from alumni.services.imports import import_members, problem_text, read_upload, write_export
 from alumni.services.inbound import receive_message
@@ -336,6 +336,7 @@ def members_import(path: str, dry_run: bool) -> None:
     an .xlsx workbook (its first sheet). Prints every problem of the rejected rows, one a line
     (`line N, column C, value V: reason`), then `created N, updated N, unchanged N, rejected N`."""
     end_batch = db.session.rollback if dry_run else db.session.commit
+    last_id = db.session.scalar(select(func.max(Member.id))) or 0
     try:
         with open(path, "rb") as stream:
             rows = list(read_upload(stream.read(), path))
@@ -348,6 +349,10 @@ def members_import(path: str, dry_run: bool) -> None:
         # Ctrl-C or a crash: the batch in progress is undone; the batches before it stay.
         db.session.rollback()
         raise
+    if report.created and not dry_run:
+        pairs = pairs_of_new_members(last_id)
+        click.echo("possible duplicates: " + ("not checked here (many new members): run `members duplicates`"
+                                              if pairs is None else f"{len(pairs)} (`members duplicates` lists them)"))
     for problem in report.rejected:
         click.echo(problem_text(problem))
     if dry_run:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from itertools import combinations
+from typing import Any
 
 from anyascii import anyascii
 from rapidfuzz.distance import Indel
@@ -33,6 +34,7 @@ from sudachipy import Dictionary, Tokenizer
 from alumni.extensions import db
 from alumni.i18n import _l
 from alumni.models import Member, MemberEmail, Participation, User
+from alumni.services import audit
 
 #: Reason codes (stable, in the API) and their labels (pages).
 REASONS = {
@@ -50,6 +52,9 @@ REASONS = {
 #: country and the same participation. Namesakes in one country whose stays merely overlap
 #: (0.85) or do not (0.7) are listed only when asked for with a lower --min-score.
 DEFAULT_MIN_SCORE = 0.9
+#: A new account's record has no participation: its pairs are noted from the same name (any
+#: script or order) in the same country.
+SIGN_UP_MIN_SCORE = 0.7
 #: Below this name similarity two members are not the same person unless an address says so.
 NAME_THRESHOLD = 0.84
 #: Two stays of one programme starting within this many days are one participation recorded twice.
@@ -162,7 +167,8 @@ def _name_reason(kind_a: str, kind_b: str, ratio: float) -> str:
 
 
 # ---------------------------------------------------------------- loading
-def _profile(row: Member) -> Profile:
+def _profile(row: Any) -> Profile:
+    """A member's profile from a row of `load_profiles`' columns."""
     japanese = row.country == "JP" or row.preferred_language == "ja"
     given, family = romanized_tokens(row.given_name, japanese), romanized_tokens(row.family_name, japanese)
     if row.family_name_first and not row.family_name:
@@ -179,11 +185,11 @@ def _profile(row: Member) -> Profile:
 def load_profiles(member_ids: Iterable[int] | None = None, countries: Iterable[str] | None = None) -> dict[int, Profile]:
     """Profiles of every member (or of those in `member_ids` or `countries`), with their other
     addresses and their participations; a handful of queries whatever the count."""
-    members = select(Member)
+    members = select(Member.id, Member.email, Member.pending_email, Member.given_name, Member.family_name,
+                     Member.native_name, Member.family_name_first, Member.country, Member.preferred_language)
     if member_ids is not None or countries is not None:
         members = members.where(or_(Member.id.in_(list(member_ids or [])), Member.country.in_(list(countries or []))))
-    profiles = {m.id: _profile(m) for m in db.session.scalars(members.execution_options(yield_per=5000))}
-    db.session.expunge_all()
+    profiles = {row.id: _profile(row) for row in db.session.execute(members)}
     ids = list(profiles)
     for member_id, email in _other_addresses():
         if member_id in profiles:
@@ -296,3 +302,30 @@ def _address_matches(member_ids: set[int]) -> set[int]:
     emails = {e.lower() for e in db.session.scalars(select(Member.email).where(Member.id.in_(member_ids)))}
     found = db.session.scalars(select(Member.id).where(Member.email.in_(emails)))
     return set(found)
+
+
+def note_possible_duplicates(member: Member) -> list[Candidate]:
+    """At sign-up, claim and when a member completes their name or country: the pairs this member
+    now forms, recorded in the audit log for staff ("member.possible_duplicate"; the duplicates
+    page lists them with a lower minimum score). A new account has no participation yet, so the
+    bar is the same name in the same country (`SIGN_UP_MIN_SCORE`). The member is told nothing
+    about anyone else. Flushes only."""
+    found = find_duplicates(SIGN_UP_MIN_SCORE, member_ids=[member.id])
+    if found:
+        audit.record(None, "member.possible_duplicate", member=member, subject=member, changes={
+            "candidates": [None, [{"member_ids": list(c.member_ids), "score": c.score, "reasons": list(c.reasons)}
+                                  for c in found]]})
+    return found
+
+
+#: An import creating more members than this is checked as a whole by `find_duplicates()`.
+IMPORT_CHECK_LIMIT = 5000
+
+
+def pairs_of_new_members(after_id: int) -> list[Candidate] | None:
+    """The pairs involving members with ids above `after_id` (those an import just created);
+    None when there are more than IMPORT_CHECK_LIMIT of them (check them all at once instead)."""
+    ids = list(db.session.scalars(select(Member.id).where(Member.id > after_id).limit(IMPORT_CHECK_LIMIT + 1)))
+    if len(ids) > IMPORT_CHECK_LIMIT:
+        return None
+    return find_duplicates(member_ids=ids) if ids else []

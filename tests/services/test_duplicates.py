@@ -125,3 +125,31 @@ def test_api_lists_merges_and_undoes(client):
     assert client.get(f"/api/v1/members/{b_id}", headers=headers).status_code == 200
     again = client.post(f"/api/v1/merges/{body['merge_id']}/undo", headers=headers)
     assert again.status_code == 422 and again.get_json()["error"]["code"] == "invalid"
+
+
+def test_a_member_completing_their_profile_is_noted_for_staff_only():
+    from sqlalchemy import select
+
+    from alumni.models import AuditEntry
+    from alumni.services.membership import update_profile
+
+    imported = make_member(given_name="Rahul", family_name="Joshi", email="rahul@work.example.org")
+    newcomer = make_user("member", email="rahul.private@example.org")
+    member = newcomer.member
+    update_profile(member, {"given_name": "Rahul", "family_name": "Joshi", "country": "IN"}, actor=newcomer)
+    db.session.commit()
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "member.possible_duplicate")).one()
+    assert entry.member_id == member.id and entry.actor_id is None
+    assert entry.changes["candidates"][1][0]["member_ids"] == sorted([imported.id, member.id])
+
+
+def test_an_import_says_how_many_possible_duplicates_it_made(app, tmp_path):
+    from alumni.services.imports import COLUMNS
+
+    make_member(given_name="Ana", family_name="Silva", country="BR", email="ana@work.example.org")
+    src = tmp_path / "members.csv"
+    src.write_text(",".join(COLUMNS) + "\n" "ana.silva@example.org,Ana,Silva,,BR,es,Biology,SSP-A,2019,inbound,"
+                   "2019-07-01,2019-07-07,Tohoku University,JP,USP,BR\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["members", "import", str(src)])
+    assert "possible duplicates: 0" in result.output  # a namesake without the same participation
+    assert result.output.strip().splitlines()[-1] == "created 1, updated 0, unchanged 0, rejected 0"
