@@ -223,8 +223,9 @@ def blocking_keys(p: Profile) -> set[str]:
         skels = [skeleton(w) for w in words]
         for i, token in enumerate(words):
             for j, other in enumerate(words):
-                if i != j:
+                if i != j and len(token) >= 2:
                     keys.add(f"p:{p.country}:{token}|{other[:1]}")
+                if i != j and len(skels[i]) >= 2:
                     keys.add(f"q:{p.country}:{skels[i]}|{skels[j][:1]}")
     return keys
 
