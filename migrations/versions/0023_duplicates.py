@@ -1,4 +1,5 @@
-"""Duplicate members: other addresses (member_emails) and the merge log (member_merges) (issue 21)
+"""Duplicate members: other addresses (member_emails), the merge log (member_merges), and the
+possible duplicates an import made (import_jobs.possible_duplicates) (issue 21)
 
 Revision ID: 0023_duplicates
 Revises: 0022_documents
@@ -15,6 +16,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('import_jobs') as batch_op:
+        batch_op.add_column(sa.Column('possible_duplicates', sa.Integer(), nullable=True))
     op.create_table(
         'member_emails',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -54,3 +57,5 @@ def downgrade():
     with op.batch_alter_table('member_emails') as batch_op:
         batch_op.drop_index('ix_member_emails_member_id')
     op.drop_table('member_emails')
+    with op.batch_alter_table('import_jobs') as batch_op:
+        batch_op.drop_column('possible_duplicates')

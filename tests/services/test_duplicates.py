@@ -153,3 +153,17 @@ def test_an_import_says_how_many_possible_duplicates_it_made(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["members", "import", str(src)])
     assert "possible duplicates: 0" in result.output  # a namesake without the same participation
     assert result.output.strip().splitlines()[-1] == "created 1, updated 0, unchanged 0, rejected 0"
+
+
+def test_an_import_job_counts_the_possible_duplicates_it_made():
+    from alumni.services import import_jobs
+    from alumni.services.imports import COLUMNS
+
+    first = make_member(given_name="Ana", family_name="Silva", country="BR", email="ana@work.example.org")
+    make_participation(first, **STAY)
+    data = (",".join(COLUMNS) + "\n" "ana.silva@example.org,Ana,Silva,,BR,es,Biology,SSP-A,2019,inbound,"
+            "2019-07-01,2019-07-07,Tohoku University,JP,USP,BR\n").encode()
+    job = import_jobs.enqueue_import(data, "members.csv", dry_run=False, actor=None)
+    db.session.commit()
+    done = import_jobs.run_pending_imports()
+    assert done.id == job.id and done.created == 1 and done.possible_duplicates == 1
