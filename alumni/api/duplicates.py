@@ -40,7 +40,7 @@ class Duplicates(MethodView):
         """Pairs of members that look like one person, best first."""
         forbid_unless(can_merge_members(require_actor()))
         min_score = args.get("min_score")
-        found = duplicates.find_duplicates(duplicates.DEFAULT_MIN_SCORE if min_score is None else min_score)
+        found = duplicates.listed_duplicates(duplicates.DEFAULT_MIN_SCORE if min_score is None else min_score)
         start = (args["page"] - 1) * args["per_page"]
         items = [{"member_ids": list(c.member_ids), "score": c.score, "reasons": list(c.reasons)}
                  for c in found[start:start + args["per_page"]]]

@@ -17,6 +17,7 @@ a name's rarer reading (名乗り) may not be the one in the dictionary.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,7 @@ from typing import Any
 
 from anyascii import anyascii
 from rapidfuzz.distance import Indel
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sudachipy import Dictionary, Tokenizer
 
 from alumni.extensions import db
@@ -330,3 +331,30 @@ def pairs_of_new_members(after_id: int) -> list[Candidate] | None:
     if len(ids) > IMPORT_CHECK_LIMIT:
         return None
     return find_duplicates(member_ids=ids) if ids else []
+
+
+#: The staff page and the API page through one list: computed once per state of the data (and at
+#: most this old), not once per page. Per process; any worker recomputes after a change it sees.
+CACHE_SECONDS = 300
+_cache: dict[float, tuple[float, tuple[Any, ...], list[Candidate]]] = {}
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """What changes when anything the finder reads changes (participation dates aside: CACHE_SECONDS)."""
+    members = db.session.execute(select(func.count(Member.id), func.max(Member.updated_at))).one()
+    stays = db.session.execute(select(func.count(Participation.id), func.max(Participation.id))).one()
+    aliases = db.session.execute(select(func.count(MemberEmail.id), func.max(MemberEmail.id))).one()
+    linked = db.session.scalar(select(func.count(User.id)).where(User.member_id.is_not(None)))
+    return (*members, *stays, *aliases, linked)
+
+
+def listed_duplicates(min_score: float = DEFAULT_MIN_SCORE) -> list[Candidate]:
+    """`find_duplicates(min_score)`, reused while the data is unchanged (pages, API)."""
+    key = _fingerprint()
+    hit = _cache.get(min_score)
+    if hit is not None and hit[1] == key and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[2]
+    found = find_duplicates(min_score)
+    _cache.clear()  # one list kept: the last asked for
+    _cache[min_score] = (time.monotonic(), key, found)
+    return found

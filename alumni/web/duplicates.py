@@ -59,7 +59,7 @@ def pairs():
     """Pairs of members that look like one person, best first, and the recent merges."""
     _allowed()
     page = page_number(request.args.get("page"))
-    found = duplicates.find_duplicates()
+    found = duplicates.listed_duplicates()
     shown = found[(page - 1) * PER_PAGE:page * PER_PAGE]
     ids = {i for c in shown for i in c.member_ids}
     members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))} if ids else {}
