@@ -161,6 +161,16 @@ def _member_row(member_id: int) -> Row:
     return row
 
 
+def _keep_alias(ops: list[Op], member_id: int, email: str) -> None:
+    """The address the kept record does not take becomes another address of it (unless it is one
+    already, of anyone)."""
+    if db.session.scalar(select(MemberEmail.id).where(MemberEmail.email == email)) is not None:
+        return
+    alias_id = db.session.execute(insert(MemberEmail.__table__).values(
+        member_id=member_id, email=email, created_at=utcnow()).returning(MemberEmail.__table__.c.id)).scalar_one()
+    ops.append({"op": "insert", "table": "member_emails", "pk": [alias_id]})
+
+
 def _check_pair(kept: Member, duplicate: Member, choices: Mapping[str, str]) -> None:
     if kept.id == duplicate.id:
         raise Invalid(_("A member cannot be merged with themselves."), field="duplicate_id")
@@ -187,10 +197,7 @@ def merge_members(kept: Member, duplicate: Member, *, choices: Mapping[str, str]
     merged = {**kept_before, **values}
     values["search_key"] = member_search_key(merged["given_name"], merged["family_name"], merged["native_name"])
     db.session.execute(update(Member.__table__).where(Member.__table__.c.id == kept_id).values(values))
-    alias = dup_row["email"] if merged["email"] == kept_before["email"] else kept_before["email"]
-    alias_id = db.session.execute(insert(MemberEmail.__table__).values(
-        member_id=kept_id, email=alias, created_at=utcnow()).returning(MemberEmail.__table__.c.id)).scalar_one()
-    ops.append({"op": "insert", "table": "member_emails", "pk": [alias_id]})
+    _keep_alias(ops, kept_id, dup_row["email"] if merged["email"] == kept_before["email"] else kept_before["email"])
     refresh_cohorts(db.session, [kept_id])
     ops.append({"op": "row", "table": "members", "pk": [kept_id], "old": _plain_row(kept_before)})
     merge = MemberMerge(kept_member_id=kept_id, duplicate_member_id=dup_id, kept_name=names[0],

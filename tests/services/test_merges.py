@@ -127,3 +127,33 @@ def test_a_later_merge_must_be_undone_first():
     undo_merge(first, actor=None)
     db.session.commit()
     assert db.session.get(Member, b.id) is not None and db.session.get(Member, c.id) is not None
+
+
+def test_a_table_added_later_is_moved_and_restored_without_code_changes():
+    """Tables other work adds (ORCID links, update-round recipients) need nothing here."""
+    from sqlalchemy import Column, ForeignKey, Integer, String, Table, insert
+
+    extra = Table("later_links", db.metadata, Column("id", Integer, primary_key=True),
+                  Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), unique=True),
+                  Column("note", String(20)))
+    extra.create(db.session.connection())
+    db.session.commit()
+    try:
+        kept, dup, other = make_member(), make_member(), make_member()
+        db.session.execute(insert(extra).values([{"id": 1, "member_id": dup.id, "note": "dup's"},
+                                                 {"id": 2, "member_id": other.id, "note": "other's"}]))
+        db.session.commit()
+        before = dump()
+        merge = merge_members(kept, dup, actor=None)
+        db.session.commit()
+        assert db.session.execute(select(extra.c.member_id).where(extra.c.id == 1)).scalar_one() == kept.id
+        undo_merge(merge, actor=None)
+        db.session.commit()
+        after = dump()
+        before.pop("audit_log"), after.pop("audit_log")
+        assert after == before
+    finally:
+        db.session.rollback()
+        extra.drop(db.session.connection())
+        db.session.commit()
+        db.metadata.remove(extra)
