@@ -13,17 +13,19 @@ from datetime import datetime
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.inbound_smtp import make_listener
-from alumni.models import ApiToken, ImportStatus
+from alumni.models import ApiToken, ImportStatus, Member
 from alumni.services import mail_worker, workers
 from alumni.services.account_mail import queue_account_mail
 from alumni.services.accounts import create_user, find_user_by_email, list_users, set_password
 from alumni.services.chapters import chapter_rows, create_chapter
 from alumni.services.demo import demo_login_lines, load_demo
+from alumni.services.duplicates import DEFAULT_MIN_SCORE, find_duplicates, pairs_of_new_members
 from alumni.services.import_jobs import run_pending_imports
 from alumni.services.imports import import_members, problem_text, read_upload, write_export
 from alumni.services.inbound import receive_message
@@ -335,6 +337,7 @@ def members_import(path: str, dry_run: bool) -> None:
     an .xlsx workbook (its first sheet). Prints every problem of the rejected rows, one a line
     (`line N, column C, value V: reason`), then `created N, updated N, unchanged N, rejected N`."""
     end_batch = db.session.rollback if dry_run else db.session.commit
+    last_id = db.session.scalar(select(func.max(Member.id))) or 0
     try:
         with open(path, "rb") as stream:
             rows = list(read_upload(stream.read(), path))
@@ -347,6 +350,10 @@ def members_import(path: str, dry_run: bool) -> None:
         # Ctrl-C or a crash: the batch in progress is undone; the batches before it stay.
         db.session.rollback()
         raise
+    if report.created and not dry_run:
+        pairs = pairs_of_new_members(last_id)
+        click.echo("possible duplicates: " + ("not checked here (many new members): run `members duplicates`"
+                                              if pairs is None else f"{len(pairs)} (`members duplicates` lists them)"))
     for problem in report.rejected:
         click.echo(problem_text(problem))
     if dry_run:
@@ -361,6 +368,23 @@ def members_export(path: str) -> None:
     with open(path, "w", encoding="utf-8", newline="") as stream:
         count = write_export(stream)
     click.echo(f"exported {count} rows to {path}", err=True)
+
+
+@members_cli.command("duplicates")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=DEFAULT_MIN_SCORE, show_default=True,
+              help="List pairs scoring at least this (0–1).")
+def members_duplicates(min_score: float) -> None:
+    """Pairs of members that look like one person, best first: ids, names, score and reasons."""
+    pairs = find_duplicates(min_score)
+    ids = sorted({i for c in pairs for i in c.member_ids})
+    shown = {}
+    for start in range(0, len(ids), 1000):
+        shown.update({m.id: m.display_name for m in db.session.scalars(
+            select(Member).where(Member.id.in_(ids[start:start + 1000])))})
+    for c in pairs:
+        a, b = c.member_ids
+        click.echo(f"{a}\t{b}\t{c.score:.3f}\t{shown.get(a, '')}\t{shown.get(b, '')}\t{','.join(c.reasons)}")
+    click.echo(f"{len(pairs)} pairs", err=True)
 
 
 imports_cli = AppGroup("imports", help="Member imports uploaded on the staff page (background jobs).")

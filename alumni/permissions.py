@@ -38,6 +38,11 @@ def can_create_member(actor: User | None) -> bool:
     return is_staff(actor)
 
 
+def can_merge_members(actor: User | None) -> bool:
+    """Find duplicate members, merge them and undo a merge (staff)."""
+    return is_staff(actor)
+
+
 def can_choose_any_chapter(actor: User | None) -> bool:
     """Pick any chapter for an event (staff); an organizer works in their own chapter."""
     return is_staff(actor)

@@ -214,6 +214,13 @@ MATRIX = {
     "GET /api/v1/members": "401 ok ok ok ok ok",
     "POST /api/v1/members": "401 403 403 403 403 ok",
     "GET /api/v1/members/<int:member_id>": "401 ok ok ok ok ok",
+    "GET /api/v1/members/duplicates": "401 403 403 403 403 ok",
+    "GET /staff/duplicates": "login 403 403 403 403 ok",
+    "GET /staff/duplicates/merge/<int:kept_id>/<int:duplicate_id>": "login 403 403 403 403 ok",
+    "POST /staff/duplicates/merge/<int:kept_id>/<int:duplicate_id>": "login 403 403 403 403 ok",
+    "POST /staff/merges/<int:merge_id>/undo": "login 403 403 403 403 ok",
+    "POST /api/v1/members/<int:member_id>/merge": "401 403 403 403 403 ok",
+    "POST /api/v1/merges/<int:merge_id>/undo": "401 403 403 403 403 ok",
     "PATCH /api/v1/members/<int:member_id>": "401 ok 403 403 403 ok",
     "DELETE /api/v1/members/<int:member_id>": "401 ok 403 403 403 ok",
     "POST /api/v1/members/<int:member_id>/calendar-token": "401 ok 403 403 403 ok",
@@ -315,6 +322,7 @@ def path_for(rule: str, world: World) -> str:
     """The rule with its variables filled by `member`'s things (what an intruder would try)."""
     values = {
         "member_id": _id(world.member), "event_id": _id(world.event), "registration_id": _id(world.registration),
+        "kept_id": world.member.id, "duplicate_id": world.users["other"].member_id,
         "kind": "careers", "record_id": _id(world.records["careers"]), "action": "cancel",
         "filename": "style.css", "job_id": 1, "code": "IN",
     }
@@ -342,6 +350,11 @@ def path_for(rule: str, world: World) -> str:
                            else world.registration.ticket_token if rule.startswith(("/tickets/", "/manage/check-in/"))
                            else "not-a-real-token-" + "x" * 20)
 
+    if "<int:merge_id>" in rule:  # a merge of two members of their own, to undo
+        from alumni.services.merges import merge_members
+
+        values["merge_id"] = merge_members(make_member(), make_member(), actor=None).id
+        _db.session.commit()
     if "any(issue, revoke)" in rule:
         values["action"] = "revoke"
 
@@ -379,6 +392,7 @@ def body_for(method: str, rule: str, world: World) -> dict | None:
         "/api/v1/members": {"email": "new.one@example.org", "given_name": "New", "family_name": "One",
                             "country": "IN", "preferred_language": "en"},
         "/api/v1/members/<int:member_id>": {"given_name": "Changed"},
+        "/api/v1/members/<int:member_id>/merge": {"duplicate_id": world.users["other"].member_id},
         "/api/v1/members/<int:member_id>/participations": {"programme": "SSP-A", "start_date": "2020-07-01",
                                                            "end_date": "2020-07-07"},
         "/api/v1/members/<int:member_id>/careers": {"organisation": "Osaka University", "country": "JP",

@@ -10,6 +10,7 @@ from alumni.api import (
     audit,
     chapters,
     documents,
+    duplicates,
     events,
     institutions,
     invitations,
@@ -57,7 +58,7 @@ def init_api(app: Flask) -> None:
         return response
     api.spec.options["security"] = [{"bearer": []}]
     for module in (programmes, chapters, institutions, members,
-                   events, registrations, reports, invitations, audit, documents, rounds):
+                   events, registrations, reports, invitations, audit, documents, rounds, duplicates):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PREFIX)
         csrf.exempt(module.blp)
 

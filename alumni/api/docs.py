@@ -43,6 +43,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, tuple[int | None, ...]]] = {
         "updateInstitutionNames", "Change an institution's names in other languages (staff, organizers)", W),
     ("get", "/members"): ("listMembers", "Members: full records for staff, public profiles otherwise", (422,)),
     ("post", "/members"): ("createMember", "Create a member (staff)", (403, 409, 422)),
+    ("get", "/members/duplicates"): (
+        "listDuplicateMembers", "Pairs of members that look like one person, best first (staff)", (403, 422)),
+    ("post", "/members/{member_id}/merge"): (
+        "mergeMembers", "Merge a duplicate member into this one; undoable (staff)", W),
+    ("post", "/merges/{merge_id}/undo"): ("undoMerge", "Undo a merge of two members (staff)", W),
     ("get", "/members/{member_id}"): ("getMember", "One member: the full record or the public profile", (404,)),
     ("patch", "/members/{member_id}"): ("updateMember", "Change a member's record (the member, staff)", W),
     ("delete", "/members/{member_id}"): ("deleteMember", "Delete a member and their records", R),

@@ -264,3 +264,39 @@ def document_role_dependent_shapes(spec) -> None:
                        "staff) or the public profile (everyone else).",
         "oneOf": [{"$ref": "#/components/schemas/Member"}, {"$ref": "#/components/schemas/MemberPublic"}],
     }
+
+
+# ---------------------------------------------------------------- duplicates and merges (issue 21)
+class DuplicateQuerySchema(PageArgsSchema):
+    min_score = fields.Float(load_default=None, validate=validate.Range(min=0, max=1),
+                             metadata={"description": "Lowest score listed (default 0.75)."})
+
+
+class DuplicateSchema(ma.Schema):
+    member_ids = fields.List(fields.Integer(), required=True, metadata={"description": "The two members, lower id first."})
+    score = fields.Float(required=True, metadata={"description": "0–1: how strongly they look like one person."})
+    reasons = fields.List(fields.String(), required=True, metadata={
+        "description": "Why: same_email, other_email, same_name, name_other_script, family_first_order, "
+                       "similar_spelling, same_country, overlapping_participation."})
+
+
+DuplicatePage = page_of(DuplicateSchema, "DuplicatePage")
+
+
+class MergeSchema(StrictSchema):
+    duplicate_id = Id(required=True, metadata={"description": "The member merged into this one, then gone."})
+    choices = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(["kept", "duplicate"])),
+                          load_default=dict, metadata={
+                              "description": "Per field, whose value the kept record takes: "
+                                             "\"kept\" (default) or \"duplicate\"."})
+
+
+class MergeResultSchema(ma.Schema):
+    merge_id = fields.Integer(required=True)
+    member = fields.Dict(required=True, metadata={"description": "The kept member's full record."})
+
+
+class MergeUndoSchema(ma.Schema):
+    merge_id = fields.Integer(required=True)
+    undone_at = fields.DateTime(required=True)
+    member_ids = fields.List(fields.Integer(), required=True, metadata={"description": "Both members, back."})

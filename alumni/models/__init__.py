@@ -3,6 +3,7 @@ from alumni.models.accounts import ApiToken, Role, TokenState, User  # noqa: F40
 from alumni.models.audit import AuditEntry  # noqa: F401
 from alumni.models.chapters import Chapter, ChapterCountry  # noqa: F401
 from alumni.models.documents import Document, DocumentKind  # noqa: F401
+from alumni.models.duplicates import MemberEmail, MemberMerge  # noqa: F401
 from alumni.models.events import (  # noqa: F401
     Event,
     EventKind,

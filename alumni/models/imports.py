@@ -40,6 +40,9 @@ class ImportJob(Model):
     updated: Mapped[int] = mapped_column(default=0)
     unchanged: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+    #: Pairs of possible duplicates involving the members this import created (services/duplicates);
+    #: None when not checked (a dry run, nothing created, or too many new members to check here).
+    possible_duplicates: Mapped[int | None] = mapped_column()
     #: [[line, reason], …] in line order, the first MAX_ERRORS of them (`rejected` counts all).
     errors: Mapped[list[list[int | str]]] = mapped_column(JSON, default=list)
     #: Why the whole job failed (an unreadable file, a crash), for the page.

@@ -17,13 +17,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
 
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.i18n import _
-from alumni.models import ImportJob, ImportStatus, ImportUpload, User
+from alumni.models import ImportJob, ImportStatus, ImportUpload, Member, User
 from alumni.models.types import utcnow
+from alumni.services.duplicates import pairs_of_new_members
 from alumni.services.imports import BATCH_MEMBERS, ImportReport, import_members, read_upload
 
 log = logging.getLogger(__name__)
@@ -128,9 +129,12 @@ def run_import_job(job: ImportJob, *, on_progress: Callable[[], None] | None = N
             if on_progress is not None:
                 on_progress()
 
+        last_id = db.session.scalar(select(func.max(Member.id))) or 0
         import_members(rows, actor=actor, end_batch=end_batch, batch_members=BATCH_MEMBERS, progress=progress,
                        report=report)
-        _save_progress(job_id, report, len(rows), status=ImportStatus.done, finished_at=utcnow())
+        pairs = pairs_of_new_members(last_id) if report.created and not dry_run else None
+        _save_progress(job_id, report, len(rows), status=ImportStatus.done, finished_at=utcnow(),
+                       possible_duplicates=None if pairs is None else len(pairs))
     except Exception as exc:  # whatever stops the job is recorded on it, for its page
         _record_failure(job_id, exc)
     # The upload holds personal data: it goes once its job has finished, whichever way.

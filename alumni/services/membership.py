@@ -32,6 +32,7 @@ from alumni.services.accounts import (
     set_password,
     verify_password,
 )
+from alumni.services.duplicates import note_possible_duplicates
 from alumni.services.email_change import request_email_change
 from alumni.services.links import LinkPurpose, read_link_token
 from alumni.services.members import create_member, find_member_by_email, update_member
@@ -79,6 +80,7 @@ def sign_up(email: str, password: str, given_name: str, family_name: str = "", *
     set_password(user, password, actor=user)  # logged as the new member's own act
     if user.member is not None:
         accept_notice(user.member)
+        note_possible_duplicates(user.member)
     return Outcome(user, MailKind.verify)
 
 
@@ -126,6 +128,8 @@ def set_password_from_link(token: str, purpose: LinkPurpose, password: str) -> U
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.flush()
+    if purpose == LinkPurpose.claim and user.member is not None:
+        note_possible_duplicates(user.member)
     return user
 
 
@@ -159,6 +163,10 @@ def list_consents(member: Member) -> list[Consent]:
         select(Consent).where(Consent.member_id == member.id).order_by(Consent.recorded_at, Consent.id)))
 
 
+#: A member's own change of these may make them look like someone already recorded.
+NAME_AND_COUNTRY = {"given_name", "family_name", "native_name", "family_name_first", "country"}
+
+
 def update_profile(member: Member, changes: dict[str, Any], *, actor: User | None = None) -> Member:
     """Profile changes (pages and API). When the member themselves moves in or out of the
     directory, that is a consent, recorded with its date; staff corrections are not consents.
@@ -187,6 +195,8 @@ def update_profile(member: Member, changes: dict[str, Any], *, actor: User | Non
     listed = member.visibility != Visibility.hidden
     if listed != was_listed and (actor is None or is_self(actor, member)):
         record_consent(member, ConsentKind.directory_listing, listed, actor=actor)
+    if is_self(actor, member) and set(changes) & NAME_AND_COUNTRY:
+        note_possible_duplicates(member)  # a new account's profile, completed
     return member
 
 

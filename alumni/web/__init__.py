@@ -16,6 +16,7 @@ from alumni.web import (
     directory,
     documents,
     door,
+    duplicates,
     events,
     feedback,
     institutions,
@@ -60,6 +61,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(questions.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(duplicates.bp)
 
     app.register_blueprint(mail.bp)
     app.context_processor(main.template_globals)
