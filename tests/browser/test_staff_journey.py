@@ -162,4 +162,4 @@ def test_the_staff_header_stays_on_one_line_at_1280_px_in_every_script(page):
         height = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
         assert height < one_line + 24, (lang, height)
         tabs = page.locator("nav.tabs a")
-        assert tabs.count() == 6  # overview, returnees, import, tokens, held addresses, access log
+        assert tabs.count() == 8  # overview, returnees, update rounds, import, duplicates, tokens, held addresses, access log
