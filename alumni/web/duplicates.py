@@ -15,6 +15,7 @@ from alumni.permissions import can_merge_members
 from alumni.services import duplicates, merges
 from alumni.services.paging import page_number
 from alumni.web.confirm import ask_first, is_confirmed
+from alumni.web.events import zone_label
 
 bp = Blueprint("duplicates", __name__, url_prefix="/staff")
 PER_PAGE = 25
@@ -38,6 +39,8 @@ def _shown(field: str, value: object) -> str:
         return str(VISIBILITY_LABELS.get(value, value))  # type: ignore[call-overload]
     if field == "family_name_first":
         return _("Yes") if value else _("No")
+    if field == "timezone":
+        return zone_label(str(value))
     return str(value)
 
 

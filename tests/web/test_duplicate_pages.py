@@ -33,6 +33,8 @@ def test_list_merge_with_confirmation_then_undo(client):
     assert f"/staff/duplicates/merge/{a_id}/{b_id}" in page
     merge_page = client.get(f"/staff/duplicates/merge/{a_id}/{b_id}").get_data(as_text=True)
     assert 'name="given_name" value="duplicate"' in merge_page and "None" not in merge_page
+    zone = db.session.get(Member, a_id).timezone
+    assert f"<bdi>{zone}</bdi>" not in merge_page and "India" in merge_page  # the zone by name, not IANA id
     asked = client.post(f"/staff/duplicates/merge/{a_id}/{b_id}", data={"native_name": "duplicate"})
     assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.get_data(as_text=True)
     assert db.session.get(Member, b_id) is not None  # nothing happened yet
