@@ -27,6 +27,7 @@ from alumni.services.reports import (
     dispatches,
     publication_cell,
     returnees_query,
+    suppress_cells,
 )
 
 TOP_COUNTRIES = 20
@@ -131,8 +132,11 @@ def overview_csv_rows(*, publication: bool = False) -> list[tuple[str, object, o
     cell = publication_cell(publication)
     data = overview()
     rows: list[tuple[str, object, object, object]] = [("table", "key", "subkey", "members")]
-    rows += [("members_by_country", c, "", cell(n)) for c, n in data["by_country"]]
-    rows.append(("members_by_country", "other", "", cell(data["other_countries"])))
+    by_country = dict(data["by_country"]) | {"other": data["other_countries"]}
+    # The countries add up to the members counted (the coverage rows): for publication no small
+    # count may be worked out from them (reports.suppress_cells).
+    shown = suppress_cells(by_country, total_known=True) if publication else by_country
+    rows += [("members_by_country", c, "", shown[c]) for c in by_country]
     rows += [("cohort_by_programme", code, fy, cell(n))
              for code, years in data["by_programme"].items() for fy, n in years.items()]
     rows += [("came_back_by_cohort", c["fiscal_year"], "", cell(c["came_back"])) for c in data["by_cohort"]]

@@ -312,12 +312,14 @@ def publication_cell(publication: bool) -> Callable[[int], int | str]:
 
 def returnee_csv_rows(filters: ReturneeFilters, *, publication: bool = False) -> list[list[Any]]:
     """The returnee report as CSV rows: every returnee with the report's columns (for staff
-    work), or, for publication, the counts only, each cell under 5 people suppressed."""
+    work), or, for publication, the counts only, each cell under 5 people suppressed, and others
+    with them where the total would give a small one away (`suppress_cells`)."""
     if publication:
         summary = summarise_returnees(filters)
         rows: list[list[Any]] = [["dimension", "key", "members"], ["total", "", suppress_small(summary["total"])]]
         for dim in ("by_country", "by_programme", "by_fiscal_year"):
-            rows += [[dim.removeprefix("by_"), key, suppress_small(n)] for key, n in summary[dim].items()]
+            cells = suppress_cells({str(k): n for k, n in summary[dim].items()}, total_known=True)
+            rows += [[dim.removeprefix("by_"), key, cells[str(key)]] for key in summary[dim]]
         return rows + coverage_csv_rows(summary["coverage"], suppress_small)
     rows = [list(RETURNEE_CSV_COLUMNS)]
     rows += [["" if r[c] is None else r[c] for c in RETURNEE_CSV_COLUMNS] for r in iter_returnees(filters)]

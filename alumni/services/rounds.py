@@ -40,7 +40,7 @@ from alumni.services.invitations import Audience, audience_filter
 from alumni.services.links import read_round_token, round_token_maker
 from alumni.services.mailmerge import Recipient, recipient_name, unsubscribe_headers, unsubscribe_urls
 from alumni.services.membership import update_profile
-from alumni.services.reports import suppress_small
+from alumni.services.reports import suppress_cells
 from alumni.services.urls import external_url, home_url
 from alumni.signals import mail_sent
 
@@ -402,12 +402,26 @@ def round_figures(update_round: UpdateRound) -> dict[str, Any]:
             "by_cohort": {"" if fy is None else str(fy): n for fy, n in _figures(update_round.id, Member.cohort)}}
 
 
+def suppressed_breakdown(figures: dict[str, Any], dim: str) -> dict[str, dict[str, int | str]]:
+    """A breakdown of `round_figures` ("by_country" or "by_cohort") as pages and CSV show it:
+    cells of fewer than five people suppressed, and, as each column adds up to the round's total
+    shown beside it, other cells with them where a small one could be worked out
+    (reports.suppress_cells)."""
+    rows: dict[str, dict[str, int]] = figures[dim]
+    shown: dict[str, dict[str, int | str]] = {key: {} for key in rows}
+    for f in FIGURES:
+        cells = suppress_cells({key: n[f] for key, n in rows.items()}, total_known=True)
+        for key in rows:
+            shown[key][f] = cells[key]
+    return shown
+
+
 def round_csv_rows(update_round: UpdateRound) -> list[list[Any]]:
-    """The round's figures as CSV (dimension, key, then each figure); cells of fewer than five
-    people suppressed in the breakdowns by country and cohort, as reports do for publication."""
+    """The round's figures as CSV (dimension, key, then each figure), the breakdowns by country
+    and cohort suppressed as on the page (`suppressed_breakdown`)."""
     figures = round_figures(update_round)
     rows: list[list[Any]] = [["dimension", "key", *FIGURES], ["total", "", *(figures[f] for f in FIGURES)]]
     for dim in ("by_country", "by_cohort"):
-        rows += [[dim.removeprefix("by_"), key, *(suppress_small(n[f]) for f in FIGURES)]
-                 for key, n in figures[dim].items()]
+        rows += [[dim.removeprefix("by_"), key, *(n[f] for f in FIGURES)]
+                 for key, n in suppressed_breakdown(figures, dim).items()]
     return rows

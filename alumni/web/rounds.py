@@ -19,7 +19,6 @@ from alumni.permissions import can_start_round, is_staff
 from alumni.services import invitations as isvc
 from alumni.services import rounds as svc
 from alumni.services.paging import page_number, paginate
-from alumni.services.reports import suppress_small
 from alumni.web import pickers
 from alumni.web.mail import preview_audience
 from alumni.web.staff import csv_response
@@ -100,11 +99,11 @@ def show_round(round_id: int):
     update_round = _visible_round(round_id)
     figures = svc.round_figures(update_round)
     by_country = [(code, country_name(code) if code else _("Country not given"), f)
-                  for code, f in figures["by_country"].items()]
+                  for code, f in svc.suppressed_breakdown(figures, "by_country").items()]
     by_cohort = [(fy, _("FY%(year)s", year=fy) if fy else _("No programme in Japan"), f)
-                 for fy, f in figures["by_cohort"].items()]
+                 for fy, f in svc.suppressed_breakdown(figures, "by_cohort").items()]
     return render_template("rounds/show.html", round=update_round, figures=figures, names=svc.FIGURES,
-                           by_country=by_country, by_cohort=by_cohort, suppress_small=suppress_small)
+                           by_country=by_country, by_cohort=by_cohort)
 
 
 @bp.route("/manage/rounds/<int:round_id>.csv")

@@ -1,7 +1,14 @@
 """The staff overview's figures on hand-built data."""
 from datetime import date
 
-from alumni.services.overview import came_back_by_cohort, members_by_country, overview, where_alumni_work_now
+from alumni.extensions import db
+from alumni.services.overview import (
+    came_back_by_cohort,
+    members_by_country,
+    overview,
+    overview_csv_rows,
+    where_alumni_work_now,
+)
 from tests.factories import make_career, make_member, make_participation, make_return
 
 
@@ -114,3 +121,15 @@ def test_the_home_page_shows_the_public_counts(client):
     assert club_numbers(None).members == 1
     html = client.get("/").get_data(as_text=True)
     assert "<strong>8</strong>" not in html and "<strong>1</strong>" in html
+
+
+def test_the_publication_csv_gives_no_countrys_small_count_away_through_the_total():
+    """Six members from India, one from Kenya, and the coverage rows say 7 members in all: India's
+    6 would tell Kenya's 1, so for publication India is "≥5"; the staff CSV keeps the numbers."""
+    for country in ["IN"] * 6 + ["KE"]:
+        make_member(country=country)
+    db.session.commit()
+    published = {row[1]: row[3] for row in overview_csv_rows(publication=True) if row[0] == "members_by_country"}
+    assert published["IN"] == "≥5" and published["KE"] == "<5"
+    full = {row[1]: row[3] for row in overview_csv_rows() if row[0] == "members_by_country"}
+    assert full["IN"] == 6 and full["KE"] == 1

@@ -14,6 +14,7 @@ from alumni.services.reports import (
     dispatches,
     iter_returnees,
     list_returnees,
+    returnee_csv_rows,
     summarise_returnees,
     suppress_cells,
     suppress_small,
@@ -258,3 +259,13 @@ def test_only_returns_that_have_happened_count():
 ])
 def test_small_cells_cannot_be_worked_out_by_subtraction(counts, known, shown):
     assert suppress_cells(counts, total_known=known) == shown
+
+
+def test_the_publication_csv_lets_no_small_count_be_worked_out_from_the_total():
+    """Six returnees from India and one from Kenya: "total 7, IN 6, KE <5" would tell that one
+    came from Kenya, so India's count is hidden too ("≥5"), in each dimension that adds up."""
+    for country in ["IN"] * 6 + ["KE"]:
+        make_return(alum(country=country), purpose="research", start_date=D(2019, 8, 6))
+    rows = returnee_csv_rows(clean_returnee_filters({"as": "research"}), publication=True)
+    cells = {(dim, key): n for dim, key, n in rows[1:4 + 2] if dim in ("total", "country")}
+    assert cells == {("total", ""): "7", ("country", "IN"): "≥5", ("country", "KE"): "<5"}

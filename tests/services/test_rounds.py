@@ -278,8 +278,9 @@ def test_figures_by_cohort_and_the_csv_suppresses_small_cells(app):
     rows = rounds.round_csv_rows(update_round)
     assert rows[0] == ["dimension", "key", *rounds.FIGURES]
     assert ["total", "", 7, 0, 0, 0, 0] in rows
-    assert ["country", "KE", "<5", "0", "0", "0", "0"] in rows
-    assert ["cohort", "2019", "6", "0", "0", "0", "0"] in rows
+    assert ["country", "KE", "<5", 0, 0, 0, 0] in rows
+    # 7 asked, 1 without a cohort: "6" beside the total would give that one away
+    assert ["cohort", "2019", "≥5", 0, 0, 0, 0] in rows and ["cohort", "", "<5", 0, 0, 0, 0] in rows
 
 
 def test_the_scheduler_and_the_cli_send_the_reminders(app, runner, monkeypatch):
