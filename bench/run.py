@@ -250,10 +250,10 @@ def main() -> None:
         write_readme(markdown)
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _count_lines(path) -> int:
     with open(path, encoding="utf-8-sig") as fh:
         return sum(1 for _ in fh)
+
+
+if __name__ == "__main__":
+    main()
