@@ -113,7 +113,8 @@ def queue_mail(engine_url: str, stop_at: float, queued: list) -> None:
     with app.app_context():
         while time.time() < stop_at:
             rows = [{"dedup_key": f"load:{n + i}", "kind": "load", "recipient": f"load{(n + i) % USERS}@example.org",
-                     "subject": f"Load test message {n + i}", "text_body": "Hello", "mailing": "load"}
+                     "subject": f"Load test message {n + i}", "text_body": "Hello", "mailing": "load",
+                     "purpose": "invitation"}
                     for i in range(MAILS_PER_SECOND)]
             q, _skipped = outbox.queue_many(rows)
             db.session.commit()

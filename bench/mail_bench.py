@@ -23,7 +23,7 @@ def _rows(n: int, round_: int = 0) -> list[dict]:
              "ics": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "ics_method": "REQUEST",
              "headers": {"List-Unsubscribe": "<http://127.0.0.1/u/x>",
                          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-             "mailing": "bench"} for i in range(n)]
+             "mailing": "bench", "purpose": "invitation"} for i in range(n)]
 
 
 def _bare_mime(row: dict) -> bytes:
