@@ -20,7 +20,7 @@ from babel.numbers import format_decimal, format_percent
 from flask import has_request_context
 from flask_babel import get_locale
 
-from alumni.i18n import _
+from alumni.i18n import _, country_name, side_name
 
 LocaleLike = Locale | str | None
 #: An IANA name ("Asia/Kolkata") or a tzinfo; None is UTC.
@@ -180,7 +180,8 @@ def zone_label(zone: Zone, at: datetime | None = None, locale: LocaleLike = None
 
 FILTERS = {"event_day": event_day, "event_time": event_time, "event_datetime": event_datetime,
            "date_short": date_short, "moment_short": moment_short, "number": number, "percent": percent,
-           "zone_name": zone_name, "zone_offset": zone_offset, "zone_label": zone_label}
+           "zone_name": zone_name, "zone_offset": zone_offset, "zone_label": zone_label, "side_name": side_name,
+           "country_name": country_name}
 
 
 def init_app(app) -> None:

@@ -50,6 +50,16 @@ def country_name(code: str | None, locale: Locale | None = None) -> str:
     return locale.territories.get(code) or code
 
 
+def side_name(side: str | None, locale: Locale | None = None) -> str:
+    """A forum's side as people read it: the country's name where organizers used its code
+    ("JP" → "Japan", 日本), otherwise the name they typed ("Africa")."""
+    if not side:
+        return ""
+    if len(side) == 2 and side.isalpha() and side.isupper():
+        return country_name(side, locale)
+    return side
+
+
 #: Bounded: called with the catalogue's tags (a handful); a stray tag cannot grow it.
 @lru_cache(maxsize=64)
 def language_name(tag: str) -> str:

@@ -258,3 +258,17 @@ def test_two_first_downloads_at_once_issue_one_certificate(app, monkeypatch):
     _db.session.commit()
     monkeypatch.setattr(dsvc, "_current", real)
     assert dsvc.attendance_certificate(reg, actor=staff).id != first.id
+
+
+def test_a_badge_names_the_side_as_a_country_not_its_code(app, tmp_path):
+    """A forum's sides are what organizers typed; a side that is a country code (JP) is printed
+    as the country's name in the event's language, another name as it was typed."""
+    staff = make_user("staff")
+    event = make_event("IN", kind="forum", language="ja")
+    for side in ("JP", "Africa"):
+        reg = getattr(rsvc.respond(event, make_member(), "yes"), "registration", None)
+        reg.side = side
+    _db.session.commit()
+    text = pdf_text(dsvc.badges_pdf(event, actor=staff), tmp_path)
+    assert "日本側" in text and "JP" not in text
+    assert "Africa側" in text

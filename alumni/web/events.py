@@ -17,7 +17,7 @@ from alumni.dbpool import reads_without_transaction
 from alumni.errors import ServiceError
 from alumni.extensions import db
 from alumni.forms.events import ActionForm, RsvpForm, options
-from alumni.i18n import LANGUAGES, _
+from alumni.i18n import LANGUAGES, _, side_name
 from alumni.models import Chapter, EventKind, Registration, RegistrationStatus
 from alumni.models.types import utcnow
 from alumni.permissions import can_check_in, can_view_event
@@ -152,7 +152,7 @@ def detail(event_id: int):
 
         form.institution_id.choices = pickers.institution_choices()
         form.institution_id.render_kw = {"data-picker": ""}
-        form.side.choices = options((s, s) for s in (event.side_quotas or {}))
+        form.side.choices = options((s, side_name(s)) for s in (event.side_quotas or {}))
         if registration is not None:
             form.institution_id.data = str(registration.institution_id or "")
             form.side.data = registration.side

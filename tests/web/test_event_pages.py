@@ -231,3 +231,10 @@ def test_my_events_says_a_seat_is_offered_and_until_when(client):
     row = next(r for r in page.split("<tr>") if f'href="/events/{event.id}"' in r).split("</tr>")[0]
     assert "A seat is offered to you until" in row and "Japan" in row
     assert "Waitlisted" not in row
+
+
+def test_the_place_names_its_country_in_the_readers_language_and_the_description_finds_its_direction(client):
+    event = make_event(venue="India Habitat Centre, New Delhi", description="Meet again.")
+    page = client.get(f"/events/{event.id}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "India Habitat Centre, New Delhi</bdi> (インド)" in page and "(IN)" not in page
+    assert '<div class="description" dir="auto">' in page
