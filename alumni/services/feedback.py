@@ -221,11 +221,8 @@ def _question_result(q: Question, answers: list[Any]) -> dict[str, Any]:
     if len(given) < MIN_RESPONSES:
         return out
     if q.kind.is_counted:
-        counts: dict[str, int] = dict.fromkeys(qsvc._show_if_values(q) or [], 0)
-        for value in given:
-            for item in qsvc._items(value):
-                counts[item] = counts.get(item, 0) + 1
-        out["counts"] = suppress_cells(counts, total_known=q.kind is not QuestionKind.multiple_choice)
+        out["counts"] = suppress_cells(qsvc.option_counts(q, given),
+                                       total_known=q.kind is not QuestionKind.multiple_choice)
         del out["texts"]
     else:
         out["texts"] = sorted(str(a) for a in given)  # sorted: no telling order

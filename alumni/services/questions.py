@@ -451,15 +451,22 @@ def answer_counts(event: Event) -> list[dict[str, Any]]:
     answers = answers_by_registration(event)
     active = set(db.session.scalars(select(Registration.id).where(
         Registration.event_id == event.id, Registration.status.in_(COUNTED))))
-    result = []
-    for q in questions:
-        counts: dict[str, int] = dict.fromkeys(_show_if_values(q) or [], 0)
-        for reg_id, values in answers.items():
-            if reg_id in active and values.get(q.id) is not None:
-                for item in _items(values[q.id]):
-                    counts[item] = counts.get(item, 0) + 1
-        result.append({"id": q.id, "label": q.label, "kind": q.kind.value, "counts": counts})
-    return result
+    return [{"id": q.id, "label": q.label, "kind": q.kind.value,
+             "counts": option_counts(q, [values.get(q.id) for reg_id, values in answers.items() if reg_id in active])}
+            for q in questions]
+
+
+def option_counts(question: Question, answers: Iterable[Any]) -> dict[str, int]:
+    """How many of `answers` (to a choice, yes/no or country question; None for none) give each
+    option, in the question's order, options nobody picked as 0; a multiple choice counts each of
+    its picks."""
+    counts: dict[str, int] = dict.fromkeys(_show_if_values(question) or [], 0)
+    for value in answers:
+        if value is None:
+            continue
+        for item in _items(value):
+            counts[item] = counts.get(item, 0) + 1
+    return counts
 
 
 def _items(value: Any) -> list[str]:

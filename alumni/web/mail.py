@@ -4,6 +4,7 @@ the status of an event's mailings with a retry button; staff's list of held addr
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -24,6 +25,8 @@ from alumni.services.mailmerge import member_id_for_token
 from alumni.web import pickers
 from alumni.web.confirm import ask_first, is_confirmed
 from alumni.web.manage import managed_event
+
+F = TypeVar("F", bound=AudienceForm)
 
 bp = Blueprint("mail", __name__)
 
@@ -72,7 +75,13 @@ def _audience_form(event) -> AudienceForm:
     # On GET the criteria may come in the address (a bookmarked audience, the institution just
     # added); on POST from the form.
     form = AudienceForm(formdata=request.args) if request.method == "GET" and request.args else AudienceForm()
-    form.chapter.choices = pickers.chapter_choices(first=event.chapter)
+    return fill_audience_pickers(form, pickers.chapter_choices(first=event.chapter))
+
+
+def fill_audience_pickers(form: F, chapters: list) -> F:
+    """An audience's pickers (invitations, update rounds), every one by name: chapters as given,
+    countries, programmes, cohort years and the Japanese host institutions."""
+    form.chapter.choices = chapters
     form.countries.choices = pickers.country_choices()
     form.programmes.choices = pickers.programme_choices()
     form.fiscal_years.choices = pickers.fiscal_year_choices()

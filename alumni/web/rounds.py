@@ -20,7 +20,7 @@ from alumni.services import invitations as isvc
 from alumni.services import rounds as svc
 from alumni.services.paging import page_number, paginate
 from alumni.web import pickers
-from alumni.web.mail import preview_audience
+from alumni.web.mail import fill_audience_pickers, preview_audience
 from alumni.web.staff import csv_response
 
 bp = Blueprint("rounds", __name__)
@@ -38,11 +38,7 @@ def _round_form() -> RoundForm:
     own = current_user.chapter if not is_staff(current_user) else None
     chapters = pickers.chapter_choices(first=own)
     # An organizer asks their own chapter's members only (services.rounds.scoped_audience).
-    form.chapter.choices = [c for c in chapters if c.value == own.code] if own is not None else chapters
-    form.countries.choices = pickers.country_choices()
-    form.programmes.choices = pickers.programme_choices()
-    form.fiscal_years.choices = pickers.fiscal_year_choices()
-    form.host_institution.choices = pickers.institution_choices("JP", blank=_("Any host institution"))
+    fill_audience_pickers(form, [c for c in chapters if c.value == own.code] if own is not None else chapters)
     form.unconfirmed_months.choices = [SelectChoice("", _("Any time: ask everyone chosen"))] + [
         SelectChoice(str(n), ngettext("%(num)d month or more, or never", "%(num)d months or more, or never", n))
         for n in MONTH_CHOICES]
